@@ -1,0 +1,98 @@
+// Package store keeps snapbridge's durable state in an embedded SQLite
+// database (modernc.org/sqlite, pure Go): encrypted member tokens, one-time
+// OAuth states, replay-protection ids and lookup budgets. Each noun has its
+// own file; this one opens the database and creates the schema.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// DB is the snapbridge database. It is safe for concurrent use.
+type DB struct {
+	sql *sql.DB
+}
+
+// schema is applied at every Open; every statement is idempotent.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS member_tokens (
+		tenant TEXT NOT NULL,
+		viewer TEXT NOT NULL,
+		key_id TEXT NOT NULL,
+		sealed BLOB NOT NULL,
+		expires_at INTEGER NOT NULL,
+		refresh_expires_at INTEGER NOT NULL DEFAULT 0,
+		status TEXT NOT NULL,
+		updated_at INTEGER NOT NULL,
+		PRIMARY KEY (tenant, viewer)
+	)`,
+	`CREATE TABLE IF NOT EXISTS oauth_states (
+		kind TEXT NOT NULL,
+		id_hash TEXT NOT NULL,
+		tenant TEXT NOT NULL,
+		viewer TEXT NOT NULL,
+		session_id TEXT NOT NULL,
+		payload BLOB NOT NULL,
+		expires_at INTEGER NOT NULL,
+		PRIMARY KEY (kind, id_hash)
+	)`,
+	`CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at)`,
+	`CREATE TABLE IF NOT EXISTS used_jtis (
+		tenant TEXT NOT NULL,
+		jti TEXT NOT NULL,
+		expires_at INTEGER NOT NULL,
+		PRIMARY KEY (tenant, jti)
+	)`,
+	`CREATE INDEX IF NOT EXISTS used_jtis_expiry ON used_jtis (expires_at)`,
+	`CREATE TABLE IF NOT EXISTS lookup_budget (
+		tenant TEXT NOT NULL,
+		day TEXT NOT NULL,
+		record_id TEXT NOT NULL,
+		PRIMARY KEY (tenant, day, record_id)
+	)`,
+}
+
+// Open opens (creating if needed) the SQLite database at path and applies
+// the schema. The parent directory is created with mode 0700.
+func Open(path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create database directory: %w", err)
+	}
+	// WAL lets readers proceed during writes; busy_timeout makes concurrent
+	// writers wait instead of failing with SQLITE_BUSY.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	// One writer at a time is SQLite's model; a single connection also
+	// serializes transactions without SQLITE_BUSY storms.
+	db.SetMaxOpenConns(1)
+	for _, stmt := range schema {
+		if _, err := db.Exec(stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("apply schema: %w", err)
+		}
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("restrict database file: %w", err)
+	}
+	return &DB{sql: db}, nil
+}
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Close closes the database.
+func (db *DB) Close() error { return db.sql.Close() }

@@ -1,0 +1,165 @@
+package tenant
+
+import (
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// FieldError says which field of which tenant is wrong, so an operator can
+// fix the configuration without guessing.
+type FieldError struct {
+	Tenant string
+	Field  string
+	Reason string
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("tenant %q: %s: %s", e.Tenant, e.Field, e.Reason)
+}
+
+var (
+	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	colourPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+)
+
+// MinHS256SecretLen is the shortest accepted HS256 context secret (RFC 7518 §3.2).
+const MinHS256SecretLen = 32
+
+// Validate checks a tenant after ApplyDefaults and returns the first problem
+// as a *FieldError.
+func (t *Tenant) Validate() error {
+	bad := func(field, reason string, args ...any) error {
+		return &FieldError{Tenant: t.ID, Field: field, Reason: fmt.Sprintf(reason, args...)}
+	}
+	if !idPattern.MatchString(t.ID) {
+		return bad("id", "must be 1-63 lower-case letters, digits or '-'")
+	}
+	if strings.TrimSpace(t.LinkedIn.ClientID) == "" {
+		return bad("linkedin.clientId", "is required")
+	}
+	if t.LinkedIn.ClientSecret == "" {
+		return bad("linkedin.clientSecret", "is required")
+	}
+	for field, v := range map[string]string{
+		"crm.partner": t.CRM.Partner, "crm.instanceId": t.CRM.InstanceID,
+		"crm.sourceType": t.CRM.SourceType, "crm.type": t.CRM.Type,
+	} {
+		if strings.TrimSpace(v) == "" {
+			return bad(field, "is required")
+		}
+	}
+	if len(t.AllowedOrigins) == 0 {
+		return bad("allowedOrigins", "needs at least one origin")
+	}
+	for i, o := range t.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			return bad(fmt.Sprintf("allowedOrigins[%d]", i), "%v", err)
+		}
+	}
+	if err := t.validateContext(bad); err != nil {
+		return err
+	}
+	if t.Display.Width < 100 || t.Display.Width > 2000 || t.Display.Height < 100 || t.Display.Height > 4000 {
+		return bad("display", "width must be 100-2000 and height 100-4000 pixels")
+	}
+	if t.Cache.Matched < 0 || t.Cache.NoMatch < 0 {
+		return bad("cache", "lifetimes cannot be negative")
+	}
+	if t.DailyLookupBudget < 0 {
+		return bad("dailyLookupBudget", "cannot be negative")
+	}
+	if !colourPattern.MatchString(t.AccentColor) {
+		return bad("accentColor", "must look like #0a66c2")
+	}
+	return nil
+}
+
+func (t *Tenant) validateContext(bad func(string, string, ...any) error) error {
+	c := t.Context
+	if strings.TrimSpace(c.Issuer) == "" {
+		return bad("context.issuer", "is required")
+	}
+	if c.MaxLifetime <= 0 || c.MaxLifetime > DefaultMaxLifetime {
+		return bad("context.maxLifetime", "must be positive and at most %s", DefaultMaxLifetime)
+	}
+	if len(c.Keys) == 0 {
+		return bad("context.keys", "needs at least one key")
+	}
+	seen := map[string]bool{}
+	for i, k := range c.Keys {
+		field := fmt.Sprintf("context.keys[%d]", i)
+		if k.ID == "" {
+			return bad(field+".id", "is required")
+		}
+		if seen[k.ID] {
+			return bad(field+".id", "%q is used twice", k.ID)
+		}
+		seen[k.ID] = true
+		if _, err := k.VerificationKey(); err != nil {
+			return bad(field, "%v", err)
+		}
+	}
+	return nil
+}
+
+// VerificationKey returns the key material jwt verification needs for this
+// key's single algorithm: []byte for HS256, *rsa.PublicKey for RS256 and
+// ed25519.PublicKey for EdDSA.
+func (k ContextKey) VerificationKey() (any, error) {
+	switch k.Alg {
+	case "HS256":
+		if len(k.Secret) < MinHS256SecretLen {
+			return nil, fmt.Errorf("secret: HS256 needs at least %d bytes", MinHS256SecretLen)
+		}
+		if k.PublicKey != "" {
+			return nil, fmt.Errorf("publicKey: not used with HS256")
+		}
+		return []byte(k.Secret), nil
+	case "RS256", "EdDSA":
+		if k.Secret != "" {
+			return nil, fmt.Errorf("secret: not used with %s", k.Alg)
+		}
+		block, _ := pem.Decode([]byte(k.PublicKey))
+		if block == nil {
+			return nil, fmt.Errorf("publicKey: not a PEM block")
+		}
+		pub, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("publicKey: %v", err)
+		}
+		switch key := pub.(type) {
+		case *rsa.PublicKey:
+			if k.Alg != "RS256" {
+				return nil, fmt.Errorf("publicKey: an RSA key needs alg RS256")
+			}
+			if key.N.BitLen() < 2048 {
+				return nil, fmt.Errorf("publicKey: RSA keys need at least 2048 bits")
+			}
+			return key, nil
+		case ed25519.PublicKey:
+			if k.Alg != "EdDSA" {
+				return nil, fmt.Errorf("publicKey: an Ed25519 key needs alg EdDSA")
+			}
+			return key, nil
+		default:
+			return nil, fmt.Errorf("publicKey: %T is not supported", pub)
+		}
+	default:
+		return nil, fmt.Errorf("alg: %q is not one of HS256, RS256, EdDSA", k.Alg)
+	}
+}
+
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("%q is not an origin like https://crm.example.com", o)
+	}
+	return nil
+}

@@ -1,0 +1,107 @@
+// Package wire holds the JSON shapes of snapbridge's widget API. Both the
+// server and the WebAssembly widget import it, so it must compile for
+// GOOS=js GOARCH=wasm and import nothing but the standard library.
+package wire
+
+import "time"
+
+// Record is one CRM record named by a host context.
+type Record struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"` // contact, lead or account
+	FirstName string `json:"firstName,omitempty"`
+	LastName  string `json:"lastName,omitempty"`
+	Email     string `json:"email,omitempty"`
+	Company   string `json:"company,omitempty"`
+	Title     string `json:"title,omitempty"`
+}
+
+// Viewer is the CRM user looking at the records.
+type Viewer struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// SessionRequest is the body of POST /api/v1/sessions.
+type SessionRequest struct {
+	// Ctx is the host context JWT signed by the CRM.
+	Ctx string `json:"ctx"`
+	// Tenant, when set, must be the tenant the context belongs to.
+	Tenant string `json:"tenant,omitempty"`
+}
+
+// Session is the answer to POST /api/v1/sessions.
+type Session struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Tenant    string    `json:"tenant"`
+	Viewer    Viewer    `json:"viewer"`
+	Records   []Record  `json:"records"`
+}
+
+// SalesAccessToken is the answer to POST /api/v1/sales-access-token.
+type SalesAccessToken struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	// IframeURL is the complete Display Services URL, `sat` included.
+	IframeURL string `json:"iframeUrl"`
+}
+
+// Association statuses.
+const (
+	StatusMatched         = "matched"
+	StatusNoMatch         = "no_match"
+	StatusCRMSyncDisabled = "crm_sync_disabled"
+	StatusThrottled       = "throttled"
+	StatusUnavailable     = "unavailable"
+)
+
+// Association is what LinkedIn knows about one CRM record.
+type Association struct {
+	RecordID string `json:"recordId"`
+	Status   string `json:"status"`
+	// Member is the person URN; set when matched.
+	Member string `json:"member,omitempty"`
+	// Profile is the Sales Navigator profile URL; set when matched.
+	Profile string `json:"profile,omitempty"`
+	// ProfilePhoto is set only when the member's photo is public.
+	ProfilePhoto string `json:"profilePhoto,omitempty"`
+	// Cached says the answer came from our cache, CachedAt when LinkedIn
+	// gave it and ExpiresAt when it will be asked again.
+	Cached    bool       `json:"cached"`
+	CachedAt  *time.Time `json:"cachedAt,omitempty"`
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// Stale says LinkedIn could not be asked and this is an expired entry.
+	Stale bool `json:"stale,omitempty"`
+}
+
+// Associations is the answer to GET /api/v1/associations.
+type Associations struct {
+	Associations []Association `json:"associations"`
+}
+
+// Error is the body of every API error.
+type Error struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail says what went wrong in words a developer can act on.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// ConnectURL is set with code linkedin_not_connected.
+	ConnectURL string `json:"connectUrl,omitempty"`
+	// RequestID is set on server faults, to quote to support.
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// HostMessage types posted between the widget, its popup and the CRM page.
+const (
+	MessageConnected = "snapbridge:connected"
+	MessageResize    = "snapbridge:resize"
+)
+
+// MessageConnectFailed is posted by the connect popup when the member did
+// not connect; the message field says why.
+const MessageConnectFailed = "snapbridge:connect-failed"
