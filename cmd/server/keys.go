@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/server"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tokens"
+)
+
+// rotateKeys re-encrypts every stored secret with the first (newest) key
+// of the ring, so older keys can then be dropped from the configuration.
+func rotateKeys(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Finish(); err != nil {
+		return err
+	}
+	if err := cfg.EnsureSecrets(time.Now()); err != nil {
+		return err
+	}
+	ring, err := server.KeyRing(cfg.Secrets.EncryptionKeys)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := tokens.NewVault(db, ring, time.Now).Rotate(context.Background())
+	if err != nil {
+		return fmt.Errorf("rotate: %w", err)
+	}
+	fmt.Fprintf(out, "re-encrypted %d member token(s) with key %s\n", n, ring.Primary())
+	return nil
+}
+
+// generateKey prints a new key-ring entry to put first in
+// SNAPBRIDGE_ENCRYPTION_KEYS before running keys rotate.
+func generateKey(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("keys generate", flag.ContinueOnError)
+	id := fs.String("id", "k"+time.Now().UTC().Format("20060102150405"), "key id")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, config.NewEncryptionKey(*id))
+	return nil
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/server"
+)
+
+// loadConfig reads --config, the environment and the flags shared by the
+// commands, in that order of precedence (last wins).
+func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
+	path := fs.String("config", os.Getenv("SNAPBRIDGE_CONFIG"), "YAML configuration file (SNAPBRIDGE_CONFIG)")
+	sandbox := fs.Bool("sandbox", false, "run the built-in LinkedIn stand-in, demo tenants and demo CRM")
+	addr := fs.String("addr", "", "server address (SNAPBRIDGE_ADDR, default 127.0.0.1:8080)")
+	sandboxAddr := fs.String("sandbox-addr", "", "LinkedIn stand-in address (SNAPBRIDGE_SANDBOX_ADDR, default 127.0.0.1:8091)")
+	demoAddr := fs.String("demo-addr", "", "demo CRM address (SNAPBRIDGE_DEMO_ADDR, default 127.0.0.1:8090)")
+	db := fs.String("db", "", "SQLite database file (SNAPBRIDGE_DB, default var/snapbridge.db)")
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, err
+	}
+	cfg, err := config.Load(*path, os.Getenv)
+	if err != nil {
+		return cfg, err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "sandbox":
+			cfg.Sandbox.Enabled = *sandbox
+		case "addr":
+			cfg.Addr = *addr
+		case "sandbox-addr":
+			cfg.Sandbox.Addr = *sandboxAddr
+		case "demo-addr":
+			cfg.Demo.Addr = *demoAddr
+		case "db":
+			cfg.DB = *db
+		}
+	})
+	return cfg, nil
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(cfg.LogLevel)
+	srv, err := server.New(cfg, logger)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	printURLs(srv)
+	logger.Info("snapbridge started", "version", version, "url", srv.URL, "sandbox", srv.SandboxURL != "",
+		"tenants", len(srv.Tenants.All()))
+	err = srv.Serve(ctx)
+	logger.Info("snapbridge stopped")
+	return err
+}
+
+func printURLs(s *server.Server) {
+	var b strings.Builder
+	if s.DemoURL != "" {
+		fmt.Fprintf(&b, "\n  Demo CRM          %s/\n", s.DemoURL)
+	}
+	fmt.Fprintf(&b, "  snapbridge        %s/  (health %s/healthz)\n", s.URL, s.URL)
+	if s.SandboxURL != "" {
+		fmt.Fprintf(&b, "  LinkedIn stand-in %s/_sandbox/records?tenant=demo\n", s.SandboxURL)
+	}
+	fmt.Fprintln(os.Stdout, b.String())
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}

@@ -1,0 +1,247 @@
+// Package config loads snapbridge's one typed configuration: defaults, then
+// an optional YAML file, then SNAPBRIDGE_* environment variables, then
+// command-line flags. It is loaded once in cmd/server and passed down.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/snapbridge/snapbridge/internal/sandbox"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// Config is the whole server configuration.
+type Config struct {
+	// Addr is where the server listens. Default: 127.0.0.1:8080
+	// (SNAPBRIDGE_ADDR, --addr).
+	Addr string `yaml:"addr"`
+	// PublicURL is the server's origin as browsers see it; OAuth redirect
+	// URIs and postMessage origins derive from it. Default: http://<Addr>
+	// (SNAPBRIDGE_PUBLIC_URL).
+	PublicURL string `yaml:"publicUrl"`
+	// DataDir holds generated secrets and, by default, the database.
+	// Default: ./var (SNAPBRIDGE_DATA_DIR).
+	DataDir string `yaml:"dataDir"`
+	// DB is the SQLite database file. Default: <DataDir>/snapbridge.db
+	// (SNAPBRIDGE_DB, --db).
+	DB string `yaml:"db"`
+	// LinkedIn says where LinkedIn is. Ignored in sandbox mode, where every
+	// URL points at the built-in stand-in.
+	LinkedIn LinkedIn `yaml:"linkedin"`
+	// Sandbox runs the built-in LinkedIn stand-in and seeds demo tenants.
+	Sandbox Sandbox `yaml:"sandbox"`
+	// Demo is the demo CRM served next to the stand-in.
+	Demo Demo `yaml:"demo"`
+	// Secrets are the server's own keys. Unset ones are generated once and
+	// kept in <DataDir>/secrets.json (mode 0600).
+	Secrets Secrets `yaml:"secrets"`
+	// Associations tunes the association resolver.
+	Associations Associations `yaml:"associations"`
+	// Tenants are the CRM customers served.
+	Tenants []tenant.Tenant `yaml:"tenants"`
+	// LogLevel is debug, info, warn or error. Default: info (SNAPBRIDGE_LOG_LEVEL).
+	LogLevel string `yaml:"logLevel"`
+	// ShutdownGrace bounds how long in-flight requests may finish on
+	// SIGINT/SIGTERM. Default: 15s.
+	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
+}
+
+// LinkedIn holds LinkedIn's endpoints; the defaults are the real ones.
+type LinkedIn struct {
+	APIBase    string `yaml:"apiBase"`    // default https://api.linkedin.com/v2
+	RestBase   string `yaml:"restBase"`   // default https://api.linkedin.com/rest
+	AuthURL    string `yaml:"authUrl"`    // default https://www.linkedin.com/oauth/v2/authorization
+	TokenURL   string `yaml:"tokenUrl"`   // default https://www.linkedin.com/oauth/v2/accessToken
+	DisplayURL string `yaml:"displayUrl"` // default https://www.linkedin.com/sales/widget/profile-matching
+	// MediaOrigins may serve profile photos (CSP img-src). Default: https://media.licdn.com.
+	MediaOrigins []string `yaml:"mediaOrigins"`
+	// Timeout bounds one upstream attempt. Default: 10s.
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// Sandbox configures the built-in LinkedIn stand-in.
+type Sandbox struct {
+	// Enabled starts the stand-in (--sandbox). Default: false.
+	Enabled bool `yaml:"enabled"`
+	// Addr is where it listens. Default: 127.0.0.1:8091 (SNAPBRIDGE_SANDBOX_ADDR).
+	Addr string `yaml:"addr"`
+	// Faults injects latency, 429s, 5xx and token expiry. Default: none.
+	Faults sandbox.Faults `yaml:"faults"`
+}
+
+// Demo configures the demo CRM (sandbox mode only).
+type Demo struct {
+	// Addr is where the demo CRM listens. Default: 127.0.0.1:8090
+	// (SNAPBRIDGE_DEMO_ADDR). Empty with --demo-addr="" turns it off.
+	Addr string `yaml:"addr"`
+}
+
+// Secrets are the server's own key material.
+type Secrets struct {
+	// EncryptionKeys is the ordered key ring for secrets at rest, each
+	// "id:base64(32 bytes)"; the first encrypts, all decrypt
+	// (SNAPBRIDGE_ENCRYPTION_KEYS, comma-separated).
+	EncryptionKeys []string `yaml:"encryptionKeys"`
+	// SessionKey is the base64 Ed25519 seed signing widget sessions
+	// (SNAPBRIDGE_SESSION_KEY).
+	SessionKey string `yaml:"sessionKey"`
+	// DemoContextSecret signs the demo tenants' contexts (sandbox only).
+	DemoContextSecret string `yaml:"demoContextSecret"`
+	// DemoClientSecret is the demo LinkedIn apps' secret (sandbox only).
+	DemoClientSecret string `yaml:"demoClientSecret"`
+}
+
+// Associations tunes the resolver.
+type Associations struct {
+	// MaxBatch splits batch look-ups. Default: 20.
+	MaxBatch int `yaml:"maxBatch"`
+}
+
+// Defaults returns the configuration used when nothing is set.
+func Defaults() Config {
+	return Config{
+		Addr:    "127.0.0.1:8080",
+		DataDir: "var",
+		LinkedIn: LinkedIn{
+			APIBase:      "https://api.linkedin.com/v2",
+			RestBase:     "https://api.linkedin.com/rest",
+			AuthURL:      "https://www.linkedin.com/oauth/v2/authorization",
+			TokenURL:     "https://www.linkedin.com/oauth/v2/accessToken",
+			DisplayURL:   "https://www.linkedin.com/sales/widget/profile-matching",
+			MediaOrigins: []string{"https://media.licdn.com"},
+			Timeout:      10 * time.Second,
+		},
+		Sandbox:       Sandbox{Addr: "127.0.0.1:8091"},
+		Demo:          Demo{Addr: "127.0.0.1:8090"},
+		Associations:  Associations{MaxBatch: 20},
+		LogLevel:      "info",
+		ShutdownGrace: 15 * time.Second,
+	}
+}
+
+// Load reads the YAML file (if path is not empty) over the defaults and
+// then applies environment overrides. Flags are applied by the caller,
+// followed by Finish.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Defaults()
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := cfg.applyEnv(getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	str := map[string]*string{
+		"SNAPBRIDGE_ADDR":         &c.Addr,
+		"SNAPBRIDGE_PUBLIC_URL":   &c.PublicURL,
+		"SNAPBRIDGE_DATA_DIR":     &c.DataDir,
+		"SNAPBRIDGE_DB":           &c.DB,
+		"SNAPBRIDGE_SANDBOX_ADDR": &c.Sandbox.Addr,
+		"SNAPBRIDGE_DEMO_ADDR":    &c.Demo.Addr,
+		"SNAPBRIDGE_SESSION_KEY":  &c.Secrets.SessionKey,
+		"SNAPBRIDGE_LOG_LEVEL":    &c.LogLevel,
+	}
+	for name, dst := range str {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	if v := getenv("SNAPBRIDGE_ENCRYPTION_KEYS"); v != "" {
+		c.Secrets.EncryptionKeys = strings.Split(v, ",")
+	}
+	if v := getenv("SNAPBRIDGE_SANDBOX"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("SNAPBRIDGE_SANDBOX: %q is not true or false", v)
+		}
+		c.Sandbox.Enabled = b
+	}
+	return nil
+}
+
+// Finish derives the settings that depend on others and validates the
+// result; call it after flags were applied.
+func (c *Config) Finish() error {
+	if c.DB == "" {
+		c.DB = strings.TrimSuffix(c.DataDir, "/") + "/snapbridge.db"
+	}
+	if err := checkAddr("addr", c.Addr); err != nil {
+		return err
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("publicUrl: %q must be an origin like https://snapbridge.example.com", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	if c.Sandbox.Enabled {
+		if err := checkAddr("sandbox.addr", c.Sandbox.Addr); err != nil {
+			return err
+		}
+		if c.Demo.Addr != "" {
+			if err := checkAddr("demo.addr", c.Demo.Addr); err != nil {
+				return err
+			}
+		}
+		base := "http://" + c.Sandbox.Addr
+		c.LinkedIn.APIBase = base + "/v2"
+		c.LinkedIn.RestBase = base + "/rest"
+		c.LinkedIn.AuthURL = base + "/oauth/v2/authorization"
+		c.LinkedIn.TokenURL = base + "/oauth/v2/accessToken"
+		c.LinkedIn.DisplayURL = base + "/sales/widget/profile-matching"
+		c.LinkedIn.MediaOrigins = []string{base}
+	} else if len(c.Tenants) == 0 {
+		return fmt.Errorf("tenants: none configured (use --sandbox for the demo tenants)")
+	}
+	for field, v := range map[string]string{
+		"linkedin.apiBase": c.LinkedIn.APIBase, "linkedin.authUrl": c.LinkedIn.AuthURL,
+		"linkedin.tokenUrl": c.LinkedIn.TokenURL, "linkedin.displayUrl": c.LinkedIn.DisplayURL,
+	} {
+		if u, err := url.Parse(v); err != nil || u.Host == "" {
+			return fmt.Errorf("%s: %q is not an absolute URL", field, v)
+		}
+	}
+	if c.Associations.MaxBatch < 1 || c.Associations.MaxBatch > 100 {
+		return fmt.Errorf("associations.maxBatch: %d must be between 1 and 100", c.Associations.MaxBatch)
+	}
+	if c.ShutdownGrace <= 0 {
+		return fmt.Errorf("shutdownGrace: must be positive")
+	}
+	return nil
+}
+
+// SandboxURL is the stand-in's base URL.
+func (c *Config) SandboxURL() string { return "http://" + c.Sandbox.Addr }
+
+// DemoURL is the demo CRM's origin.
+func (c *Config) DemoURL() string { return "http://" + c.Demo.Addr }
+
+func checkAddr(field, addr string) error {
+	if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {
+		return fmt.Errorf("%s: %q is not host:port", field, addr)
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+// Package httpapi is snapbridge's HTTP surface: the widget JSON API, the
+// LinkedIn OAuth popup endpoints, health checks and the security headers
+// every answer carries. Handlers only translate HTTP to service calls; all
+// errors become HTTP answers in one place (errors.go).
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/snapbridge/snapbridge/internal/assoc"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/tokens"
+)
+
+// ContextVerifier verifies host context tokens signed by a CRM.
+type ContextVerifier interface {
+	Verify(ctx context.Context, raw string) (*session.HostContext, error)
+}
+
+// SessionIssuer issues and verifies widget session tokens.
+type SessionIssuer interface {
+	Issue(hc *session.HostContext) (string, *session.Session, error)
+	Verify(token string) (*session.Session, error)
+}
+
+// Connector runs the LinkedIn connect flow.
+type Connector interface {
+	NewHandle(ctx context.Context, h tokens.Handle) (string, error)
+	Start(ctx context.Context, t *tenant.Tenant, handle string, scopes []string) (string, error)
+	Complete(ctx context.Context, lookup func(string) (*tenant.Tenant, bool), state, code, errCode string) (tokens.Handle, error)
+}
+
+// Connections forgets a viewer's LinkedIn authorization on request.
+type Connections interface {
+	Disconnect(ctx context.Context, tenant, viewer string) error
+}
+
+// SalesAccess brokers Sales Access Tokens.
+type SalesAccess interface {
+	Token(ctx context.Context, t *tenant.Tenant, viewer string) (linkedin.SalesAccessToken, error)
+	Forget(tenantID, viewer string)
+}
+
+// Associations resolves CRM records to LinkedIn profile associations.
+type Associations interface {
+	Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []string, force bool) (assoc.Result, error)
+}
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Services is everything the HTTP layer calls, injected by cmd/server.
+type Services struct {
+	Tenants      *tenant.Registry
+	Contexts     ContextVerifier
+	Sessions     SessionIssuer
+	Connector    Connector
+	Connections  Connections
+	SalesAccess  SalesAccess
+	Associations Associations
+	DB           Pinger
+	Logger       *slog.Logger
+	// PublicURL is the server's origin as browsers see it.
+	PublicURL string
+	// DisplayURL is LinkedIn's Display Services page (or the stand-in's).
+	DisplayURL string
+	// Widget serves the widget pages and assets (go-app); nil serves 404s.
+	Widget http.Handler
+	// WidgetCSP builds the Content-Security-Policy of a tenant's widget page.
+	// Default: frame-ancestors from the tenant's allowed origins only.
+	WidgetCSP func(t *tenant.Tenant) string
+	// EmbedJS is the /embed.js script for CRM pages.
+	EmbedJS []byte
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+}
+
+// API holds the services behind the handlers.
+type API struct {
+	Services
+}
+
+// New builds the Gin engine with every route and middleware.
+func New(s Services) *gin.Engine {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	a := &API{Services: s}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(a.requestID, a.accessLog, a.recover, a.securityHeaders, a.cors)
+
+	r.GET("/healthz", a.healthz)
+	r.GET("/readyz", a.readyz)
+	r.GET("/embed.js", a.embedJS)
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/sessions", a.createSession)
+	authed := v1.Group("", a.requireSession)
+	authed.GET("/associations", a.associations)
+	authed.POST("/sales-access-token", a.salesAccessToken)
+	authed.DELETE("/linkedin/connection", a.disconnect)
+
+	r.GET("/oauth/linkedin/start", a.oauthStart)
+	r.GET("/oauth/linkedin/callback", a.oauthCallback)
+
+	r.NoMethod(func(c *gin.Context) {
+		a.fail(c, errMethodNotAllowed)
+	})
+	r.NoRoute(a.widgetOrNotFound)
+	return r
+}

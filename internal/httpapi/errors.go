@@ -1,0 +1,88 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/snapbridge/snapbridge/internal/assoc"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/sat"
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/tokens"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// apiError is an error that already knows its HTTP answer.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	connect string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func badRequest(code, message string) error {
+	return &apiError{status: http.StatusBadRequest, code: code, message: message}
+}
+
+var (
+	errMethodNotAllowed = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "this method is not allowed on this path", ""}
+	errNotFound         = &apiError{http.StatusNotFound, "not_found", "no such endpoint", ""}
+	errNoSession        = &apiError{http.StatusUnauthorized, "session_required", "send the widget session token as Authorization: Bearer <token>", ""}
+	errForeignRecord    = &apiError{http.StatusForbidden, "record_forbidden", "this session may only ask about the records its context named", ""}
+	errUnknownTenant    = &apiError{http.StatusNotFound, "unknown_tenant", "no such tenant", ""}
+)
+
+// fail writes err as the JSON error answer. It is the one place where
+// service errors become HTTP statuses.
+func (a *API) fail(c *gin.Context, err error) {
+	status, detail := a.classify(c, err)
+	if status >= 500 {
+		a.Logger.ErrorContext(c, "request failed", "requestId", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err.Error())
+		detail.RequestID = c.GetString(ctxRequestID)
+	}
+	if status == http.StatusTooManyRequests && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", "60")
+	}
+	c.AbortWithStatusJSON(status, wire.Error{Error: detail})
+}
+
+func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
+	var ae *apiError
+	var se *session.Error
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, wire.ErrorDetail{Code: ae.code, Message: ae.message, ConnectURL: ae.connect}
+	case errors.As(err, &se):
+		return http.StatusUnauthorized, wire.ErrorDetail{Code: se.Code, Message: se.Message}
+	case errors.Is(err, tokens.ErrNotConnected):
+		return http.StatusConflict, wire.ErrorDetail{Code: "linkedin_not_connected",
+			Message: "connect your LinkedIn account to see Sales Navigator here"}
+	case errors.Is(err, assoc.ErrBudgetExhausted):
+		return http.StatusTooManyRequests, wire.ErrorDetail{Code: "lookup_budget_exhausted",
+			Message: "today's LinkedIn look-up budget for this CRM is spent; it resets at midnight UTC"}
+	case errors.Is(err, sat.ErrExpiredOnArrival):
+		return http.StatusBadGateway, wire.ErrorDetail{Code: "linkedin_unavailable",
+			Message: "LinkedIn returned an unusable token; try again shortly"}
+	case linkedin.IsThrottled(err):
+		return http.StatusTooManyRequests, wire.ErrorDetail{Code: "throttled",
+			Message: "LinkedIn is limiting requests right now; try again later"}
+	case isLinkedIn(err):
+		return http.StatusBadGateway, wire.ErrorDetail{Code: "linkedin_unavailable",
+			Message: "LinkedIn did not answer as expected; try again later"}
+	case errors.Is(err, c.Request.Context().Err()) && c.Request.Context().Err() != nil:
+		// The client went away; 499 in nginx terms, but stick to 4xx standard codes.
+		return http.StatusRequestTimeout, wire.ErrorDetail{Code: "request_cancelled", Message: "the request was cancelled"}
+	default:
+		return http.StatusInternalServerError, wire.ErrorDetail{Code: "internal",
+			Message: "something went wrong on our side; quote the request id to support"}
+	}
+}
+
+func isLinkedIn(err error) bool {
+	_, ok := linkedin.AsError(err)
+	return ok
+}

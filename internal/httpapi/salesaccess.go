@@ -1,0 +1,108 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/tokens"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// satRequest is the body of POST /api/v1/sales-access-token.
+type satRequest struct {
+	// RecordID picks the record the iframe shows; optional when the
+	// session names exactly one record.
+	RecordID string `json:"recordId"`
+}
+
+// salesAccessToken hands the widget a Sales Access Token and the complete
+// Display Services URL, or a 409 with the URL that connects LinkedIn.
+func (a *API) salesAccessToken(c *gin.Context) {
+	s := sessionOf(c)
+	t, _ := a.Tenants.Get(s.Tenant)
+	var req satRequest
+	if c.Request.ContentLength != 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			a.fail(c, err)
+			return
+		}
+	}
+	if req.RecordID == "" {
+		if len(s.Records) != 1 {
+			a.fail(c, badRequest("record_required", "this session names several records: send {\"recordId\": \"…\"}"))
+			return
+		}
+		req.RecordID = s.Records[0].ID
+	}
+	rec, ok := s.Record(req.RecordID)
+	if !ok {
+		a.fail(c, errForeignRecord)
+		return
+	}
+	tok, err := a.SalesAccess.Token(c, t, s.Viewer.ID)
+	if errors.Is(err, tokens.ErrNotConnected) {
+		a.notConnected(c, t, s)
+		return
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, wire.SalesAccessToken{
+		Token:     tok.Token,
+		ExpiresAt: tok.ExpiresAt,
+		IframeURL: linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token)),
+	})
+}
+
+// notConnected answers 409 with a one-time URL that starts the connect
+// popup for this session.
+func (a *API) notConnected(c *gin.Context, t *tenant.Tenant, s *session.Session) {
+	handle, err := a.Connector.NewHandle(c, tokens.Handle{
+		Tenant: t.ID, Viewer: s.Viewer.ID, SessionID: s.ID, ExpiresAt: s.ExpiresAt,
+	})
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	q := url.Values{"tenant": {t.ID}, "h": {handle}}
+	a.fail(c, &apiError{status: http.StatusConflict, code: "linkedin_not_connected",
+		message: "connect your LinkedIn account to see Sales Navigator here",
+		connect: a.PublicURL + "/oauth/linkedin/start?" + q.Encode()})
+}
+
+func displayParams(t *tenant.Tenant, r wire.Record, sat string) linkedin.DisplayParams {
+	return linkedin.DisplayParams{
+		APIKey:        t.LinkedIn.ClientID,
+		FirstName:     r.FirstName,
+		LastName:      r.LastName,
+		Email:         r.Email,
+		CompanyName:   r.Company,
+		CRMRecordID:   r.ID,
+		CRMOrgID:      t.CRM.OrgID,
+		CRMSourceType: t.CRM.SourceType,
+		CRMType:       t.CRM.Type,
+		Modules:       t.Display.Modules,
+		Version:       t.Display.Version,
+		InlineMode:    t.Display.Inline(),
+		SAT:           sat,
+	}
+}
+
+// disconnect forgets the viewer's LinkedIn authorization.
+func (a *API) disconnect(c *gin.Context) {
+	s := sessionOf(c)
+	if err := a.Connections.Disconnect(c, s.Tenant, s.Viewer.ID); err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.SalesAccess.Forget(s.Tenant, s.Viewer.ID)
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// widgetOrNotFound serves the widget pages and their assets; anything
+// else under /api or /oauth is a JSON 404.
+func (a *API) widgetOrNotFound(c *gin.Context) {
+	p := c.Request.URL.Path
+	if a.Widget == nil || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/oauth/") ||
+		(c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+		a.fail(c, errNotFound)
+		return
+	}
+	if tenantID, ok := widgetTenant(p); ok {
+		t, found := a.Tenants.Get(tenantID)
+		if !found {
+			a.fail(c, errUnknownTenant)
+			return
+		}
+		h := c.Writer.Header()
+		h.Del("X-Frame-Options")
+		h.Set("Content-Security-Policy", a.widgetCSP(t))
+		h.Set("Cache-Control", "no-store")
+	}
+	// Gin presets 404 before NoRoute handlers and go-app never calls
+	// WriteHeader for the pages it renders.
+	c.Status(http.StatusOK)
+	a.Widget.ServeHTTP(c.Writer, c.Request)
+}
+
+// widgetTenant returns the tenant of /w/<tenant>/card and /w/<tenant>/list.
+func widgetTenant(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "/w/")
+	if !ok {
+		return "", false
+	}
+	id, page, ok := strings.Cut(rest, "/")
+	return id, ok && (page == "card" || page == "list")
+}
+
+// widgetCSP lets exactly the tenant's CRM origins frame the widget, and
+// lets the widget frame LinkedIn's Display Services and show its photos.
+func (a *API) widgetCSP(t *tenant.Tenant) string {
+	if a.WidgetCSP != nil {
+		return a.WidgetCSP(t)
+	}
+	return "frame-ancestors " + strings.Join(t.AllowedOrigins, " ")
+}
+
+// WidgetCSP returns the standard widget page policy: frame-ancestors from
+// the tenant's origins, scripts from our origin plus WebAssembly, frames
+// from LinkedIn's Display Services origin, images from LinkedIn's media.
+func WidgetCSP(displayURL string, mediaOrigins []string) func(t *tenant.Tenant) string {
+	frame := displayURL
+	if u, err := url.Parse(displayURL); err == nil {
+		frame = u.Scheme + "://" + u.Host
+	}
+	img := strings.Join(append([]string{"'self'", "data:"}, mediaOrigins...), " ")
+	return func(t *tenant.Tenant) string {
+		return strings.Join([]string{
+			"default-src 'self'",
+			"script-src 'self' 'wasm-unsafe-eval'",
+			"style-src 'self' 'unsafe-inline'",
+			"img-src " + img,
+			"frame-src " + frame,
+			"connect-src 'self'",
+			"base-uri 'none'",
+			"form-action 'none'",
+			"frame-ancestors " + strings.Join(t.AllowedOrigins, " "),
+		}, "; ")
+	}
+}
+
+// embedJS serves the script CRM pages include to mount the widget.
+func (a *API) embedJS(c *gin.Context) {
+	if len(a.EmbedJS) == 0 {
+		a.fail(c, errNotFound)
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Header("Access-Control-Allow-Origin", "*")
+	c.Data(http.StatusOK, "text/javascript; charset=utf-8", a.EmbedJS)
+}

@@ -1,0 +1,242 @@
+// Package server assembles snapbridge from a Config: it opens the
+// listeners and the database, builds every service, starts the LinkedIn
+// stand-in and demo CRM in sandbox mode, and shuts down gracefully.
+// cmd/server and the end-to-end tests both start the product through it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/snapbridge/snapbridge/internal/assoc"
+	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/democrm"
+	"github.com/snapbridge/snapbridge/internal/httpapi"
+	"github.com/snapbridge/snapbridge/internal/keyring"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/sandbox"
+	"github.com/snapbridge/snapbridge/internal/sat"
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/tokens"
+)
+
+// Server is a running snapbridge: the API server and, in sandbox mode, the
+// LinkedIn stand-in and the demo CRM.
+type Server struct {
+	// URL, SandboxURL and DemoURL are the bound origins ("" when off).
+	URL, SandboxURL, DemoURL string
+	// Config is the final configuration, addresses resolved.
+	Config config.Config
+	// Tenants are the tenants served.
+	Tenants *tenant.Registry
+	// Sandbox is the stand-in, nil unless sandbox mode.
+	Sandbox *sandbox.Sandbox
+	// DB is the database.
+	DB *store.DB
+
+	logger  *slog.Logger
+	servers []*http.Server
+	lns     []net.Listener
+}
+
+// New listens on the configured addresses (port 0 picks a free one),
+// finishes the configuration and builds every service. Options are
+// applied just before the HTTP handlers are built.
+func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
+	s := &Server{logger: logger}
+	ok := false
+	defer func() {
+		if !ok {
+			s.closeListeners()
+		}
+	}()
+	var err error
+	if cfg.Addr, err = s.listen(cfg.Addr); err != nil {
+		return nil, err
+	}
+	if cfg.Sandbox.Enabled {
+		if cfg.Sandbox.Addr, err = s.listen(cfg.Sandbox.Addr); err != nil {
+			return nil, err
+		}
+		if cfg.Demo.Addr != "" {
+			if cfg.Demo.Addr, err = s.listen(cfg.Demo.Addr); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := cfg.Finish(); err != nil {
+		return nil, err
+	}
+	if err := cfg.EnsureSecrets(time.Now()); err != nil {
+		return nil, err
+	}
+	s.Config = cfg
+	s.URL = cfg.PublicURL
+	if err := s.build(); err != nil {
+		if s.DB != nil {
+			s.DB.Close()
+		}
+		return nil, err
+	}
+	ok = true
+	return s, nil
+}
+
+func (s *Server) listen(addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.lns = append(s.lns, ln)
+	return ln.Addr().String(), nil
+}
+
+func (s *Server) closeListeners() {
+	for _, ln := range s.lns {
+		ln.Close()
+	}
+}
+
+// build wires the services; the order follows the dependency arrows:
+// storage and LinkedIn client, then services, then HTTP.
+func (s *Server) build() error {
+	cfg := &s.Config
+	ring, err := KeyRing(cfg.Secrets.EncryptionKeys)
+	if err != nil {
+		return err
+	}
+	sessionKey, err := cfg.SessionPrivateKey()
+	if err != nil {
+		return err
+	}
+	if s.DB, err = store.Open(cfg.DB); err != nil {
+		return err
+	}
+
+	var handlers []http.Handler
+	if cfg.Sandbox.Enabled {
+		s.SandboxURL = cfg.SandboxURL()
+		s.Sandbox = sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults})
+	}
+	if s.Tenants, err = Tenants(*cfg); err != nil {
+		return err
+	}
+
+	li := linkedin.New(linkedin.Config{
+		APIBase: cfg.LinkedIn.APIBase, RestBase: cfg.LinkedIn.RestBase,
+		AuthURL: cfg.LinkedIn.AuthURL, TokenURL: cfg.LinkedIn.TokenURL,
+		Timeout: cfg.LinkedIn.Timeout,
+	})
+	now := time.Now
+	vault := tokens.NewVault(s.DB, ring, now)
+	members := tokens.NewMemberTokens(vault, li, now)
+	apps := tokens.NewAppTokens(li, now)
+	api := httpapi.New(httpapi.Services{
+		Tenants:      s.Tenants,
+		Contexts:     session.NewContextVerifier(s.Tenants, s.DB, now),
+		Sessions:     session.NewIssuer(sessionKey, 15*time.Minute, now),
+		Connector:    tokens.NewConnector(vault, li, cfg.PublicURL+"/oauth/linkedin/callback", now),
+		Connections:  vault,
+		SalesAccess:  sat.NewBroker(li, members, time.Minute, now),
+		Associations: assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch}, li, apps, s.DB, now),
+		DB:           s.DB,
+		Logger:       s.logger,
+		PublicURL:    cfg.PublicURL,
+		DisplayURL:   cfg.LinkedIn.DisplayURL,
+		WidgetCSP:    httpapi.WidgetCSP(cfg.LinkedIn.DisplayURL, cfg.LinkedIn.MediaOrigins),
+		Now:          now,
+	})
+	handlers = append(handlers, api)
+	if s.Sandbox != nil {
+		handlers = append(handlers, s.Sandbox)
+		if cfg.Demo.Addr != "" {
+			s.DemoURL = cfg.DemoURL()
+			handlers = append(handlers, democrm.New(s.Tenants, sandbox.DemoApps(demoOptions(cfg)), cfg.PublicURL, s.logger))
+		}
+	}
+	for _, h := range handlers {
+		s.servers = append(s.servers, &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
+		})
+	}
+	return nil
+}
+
+// Tenants returns the configured tenants, preceded in sandbox mode by the
+// demo tenants wired to the stand-in. cfg must be finished and its secrets
+// ensured.
+func Tenants(cfg config.Config) (*tenant.Registry, error) {
+	tenants := cfg.Tenants
+	if cfg.Sandbox.Enabled {
+		tenants = append(sandbox.DemoTenants(demoOptions(&cfg), cfg.SandboxURL()), tenants...)
+	}
+	return tenant.NewRegistry(tenants)
+}
+
+func demoOptions(cfg *config.Config) sandbox.DemoOptions {
+	return sandbox.DemoOptions{
+		ClientSecret:  cfg.Secrets.DemoClientSecret,
+		ContextSecret: cfg.Secrets.DemoContextSecret,
+		CRMOrigin:     cfg.DemoURL(),
+		RedirectURI:   cfg.PublicURL + "/oauth/linkedin/callback",
+	}
+}
+
+// Serve serves every listener until ctx is cancelled, then lets in-flight
+// requests finish within the configured grace period.
+func (s *Server) Serve(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for i, srv := range s.servers {
+		srv, ln := srv, s.lns[i]
+		g.Go(func() error {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		<-gctx.Done()
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownGrace)
+		defer cancel()
+		var first error
+		for _, srv := range s.servers {
+			if err := srv.Shutdown(shutdownCtx); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	})
+	err := g.Wait()
+	if cerr := s.DB.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// KeyRing builds the key ring from "id:base64" entries, newest first.
+func KeyRing(entries []string) (*keyring.KeyRing, error) {
+	keys := make([]keyring.Key, 0, len(entries))
+	for i, e := range entries {
+		k, err := keyring.ParseKey(e)
+		if err != nil {
+			return nil, fmt.Errorf("secrets.encryptionKeys[%d]: %w", i, err)
+		}
+		keys = append(keys, k)
+	}
+	return keyring.New(keys...)
+}
