@@ -1,0 +1,166 @@
+// Package democrm is the fake CRM that `make run` serves on its own origin
+// so the widget is embedded genuinely cross-site: a contact list that
+// embeds the list widget in an iframe, and a page per contact that mounts
+// the card with embed.js. Contexts are signed server-side with the demo
+// tenant's key, as a real CRM integration would.
+package democrm
+
+import (
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/sandbox"
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// Viewer is the CRM user the demo signs contexts for.
+var Viewer = wire.Viewer{ID: "crm-user-1", Name: "Sam Seller", Email: "sam.seller@example.com"}
+
+// listSize is how many contacts the list view shows (and its context names).
+const listSize = 12
+
+// CRM serves the demo CRM pages.
+type CRM struct {
+	tenants   *tenant.Registry
+	widgetURL string
+	contacts  map[string][]sandbox.Record // tenant id → its seed records
+	logger    *slog.Logger
+	now       func() time.Time
+}
+
+// New returns the demo CRM for the demo tenants of apps, embedding the
+// widget served at widgetURL.
+func New(tenants *tenant.Registry, apps []sandbox.App, widgetURL string, logger *slog.Logger) *CRM {
+	c := &CRM{tenants: tenants, widgetURL: widgetURL, contacts: map[string][]sandbox.Record{}, logger: logger, now: time.Now}
+	for _, a := range apps {
+		for _, in := range a.Instances {
+			if in.Tenant != "" {
+				c.contacts[in.Tenant] = append(c.contacts[in.Tenant], in.Records...)
+			}
+		}
+	}
+	return c
+}
+
+// ServeHTTP routes / (demo tenant list), /t/<tenant>/ and
+// /t/<tenant>/contacts/<id>.
+func (c *CRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.URL.Path == "/" {
+		http.Redirect(w, r, "/t/demo/", http.StatusFound)
+		return
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/t/")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	tenantID, page, _ := strings.Cut(rest, "/")
+	t, ok := c.tenants.Get(tenantID)
+	if !ok || c.contacts[tenantID] == nil {
+		http.NotFound(w, r)
+		return
+	}
+	switch {
+	case page == "":
+		c.list(w, t)
+	case strings.HasPrefix(page, "contacts/"):
+		c.contact(w, r, t, strings.TrimPrefix(page, "contacts/"))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (c *CRM) list(w http.ResponseWriter, t *tenant.Tenant) {
+	all := c.contacts[t.ID]
+	shown := all[:min(listSize, len(all))]
+	records := make([]wire.Record, len(shown))
+	for i, r := range shown {
+		records[i] = toWire(r)
+	}
+	ctx, err := c.sign(t, records)
+	if err != nil {
+		c.fail(w, err)
+		return
+	}
+	c.render(w, "list", map[string]any{
+		"Tenant": t, "Tenants": c.tenantIDs(), "Contacts": all, "Viewer": Viewer,
+		"ListURL": c.widgetURL + "/w/" + url.PathEscape(t.ID) + "/list?ctx=" + url.QueryEscape(ctx),
+	})
+}
+
+func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, id string) {
+	var rec *sandbox.Record
+	for i, x := range c.contacts[t.ID] {
+		if x.ID == id {
+			rec = &c.contacts[t.ID][i]
+		}
+	}
+	if rec == nil {
+		http.NotFound(w, r)
+		return
+	}
+	ctx, err := c.sign(t, []wire.Record{toWire(*rec)})
+	if err != nil {
+		c.fail(w, err)
+		return
+	}
+	c.render(w, "contact", map[string]any{
+		"Tenant": t, "Tenants": c.tenantIDs(), "Contact": rec, "Viewer": Viewer, "Ctx": ctx,
+		"EmbedJS": c.widgetURL + "/embed.js",
+	})
+}
+
+func (c *CRM) sign(t *tenant.Tenant, records []wire.Record) (string, error) {
+	return session.SignContext(t, session.ContextClaims{Viewer: Viewer, Records: records, Lifetime: 5 * time.Minute}, c.now())
+}
+
+func (c *CRM) tenantIDs() []string {
+	var ids []string
+	for _, t := range c.tenants.All() {
+		if c.contacts[t.ID] != nil {
+			ids = append(ids, t.ID)
+		}
+	}
+	return ids
+}
+
+func (c *CRM) render(w http.ResponseWriter, name string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := pages.ExecuteTemplate(w, name, data); err != nil {
+		c.logger.Error("demo crm render", "err", err.Error())
+	}
+}
+
+func (c *CRM) fail(w http.ResponseWriter, err error) {
+	c.logger.Error("demo crm", "err", err.Error())
+	http.Error(w, "the demo CRM could not sign a context: "+err.Error(), http.StatusInternalServerError)
+}
+
+func toWire(r sandbox.Record) wire.Record {
+	return wire.Record{ID: r.ID, Type: r.Type, FirstName: r.FirstName, LastName: r.LastName,
+		Email: r.Email, Company: r.Company, Title: r.Title}
+}
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"initials": func(r sandbox.Record) string {
+		s := ""
+		if r.FirstName != "" {
+			s += r.FirstName[:1]
+		}
+		if r.LastName != "" {
+			s += r.LastName[:1]
+		}
+		return strings.ToUpper(s)
+	},
+}).Parse(pageTemplates))
