@@ -79,7 +79,8 @@ type Error struct {
 	Message string `json:"message"`
 	// RetryAfter is LinkedIn's Retry-After on 429/503, 0 when absent.
 	RetryAfter time.Duration `json:"-"`
-	// Err is the transport error when Status is 0.
+	// Err is the transport error when Status is 0, or ErrMalformed when
+	// LinkedIn's answer could not be understood.
 	Err error `json:"-"`
 }
 
