@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Member token statuses.
+const (
+	// StatusConnected marks a usable member authorization.
+	StatusConnected = "connected"
+	// StatusRevoked marks an authorization LinkedIn refused for good
+	// (invalid_grant, or a 401 with no refresh possible). The row is kept
+	// so admins can see who must reconnect.
+	StatusRevoked = "revoked"
+)
+
+// MemberTokenRow is one viewer's sealed LinkedIn authorization. The store
+// never sees the token itself, only the keyring's sealed bytes.
+type MemberTokenRow struct {
+	// Tenant and Viewer identify the row.
+	Tenant, Viewer string
+	// KeyID names the keyring key that sealed Sealed.
+	KeyID string
+	// Sealed is the encrypted token.
+	Sealed []byte
+	// ExpiresAt is when the access token expires.
+	ExpiresAt time.Time
+	// RefreshExpiresAt is when the refresh token expires; zero when there
+	// is none or LinkedIn did not say.
+	RefreshExpiresAt time.Time
+	// Status is StatusConnected or StatusRevoked.
+	Status string
+	// UpdatedAt is when the row was last written.
+	UpdatedAt time.Time
+}
+
+const memberTokenColumns = `tenant, viewer, key_id, sealed, expires_at, refresh_expires_at, status, updated_at`
+
+// PutMemberToken inserts the row or replaces the one with the same tenant
+// and viewer.
+func (db *DB) PutMemberToken(ctx context.Context, row MemberTokenRow) error {
+	switch {
+	case row.Tenant == "" || row.Viewer == "":
+		return fmt.Errorf("put member token: tenant and viewer are required")
+	case row.KeyID == "" || len(row.Sealed) == 0:
+		return fmt.Errorf("put member token %s/%s: key id and sealed token are required", row.Tenant, row.Viewer)
+	case row.Status == "":
+		return fmt.Errorf("put member token %s/%s: status is required", row.Tenant, row.Viewer)
+	}
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO member_tokens (`+memberTokenColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (tenant, viewer) DO UPDATE SET
+			key_id = excluded.key_id, sealed = excluded.sealed,
+			expires_at = excluded.expires_at, refresh_expires_at = excluded.refresh_expires_at,
+			status = excluded.status, updated_at = excluded.updated_at`,
+		row.Tenant, row.Viewer, row.KeyID, row.Sealed, tokenTime(row.ExpiresAt),
+		tokenTime(row.RefreshExpiresAt), row.Status, tokenTime(row.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("put member token %s/%s: %w", row.Tenant, row.Viewer, err)
+	}
+	return nil
+}
+
+// MemberToken returns the row of this tenant and viewer, or ErrNotFound.
+func (db *DB) MemberToken(ctx context.Context, tenant, viewer string) (MemberTokenRow, error) {
+	r := db.sql.QueryRowContext(ctx, `SELECT `+memberTokenColumns+`
+		FROM member_tokens WHERE tenant = ? AND viewer = ?`, tenant, viewer)
+	row, err := scanMemberToken(r)
+	if errors.Is(err, sql.ErrNoRows) {
+		return MemberTokenRow{}, fmt.Errorf("member token %s/%s: %w", tenant, viewer, ErrNotFound)
+	}
+	if err != nil {
+		return MemberTokenRow{}, fmt.Errorf("member token %s/%s: %w", tenant, viewer, err)
+	}
+	return row, nil
+}
+
+// SetMemberTokenStatus changes the status of an existing row, leaving the
+// sealed token as it is. It returns ErrNotFound when there is no row.
+func (db *DB) SetMemberTokenStatus(ctx context.Context, tenant, viewer, status string) error {
+	if status == "" {
+		return fmt.Errorf("set member token status %s/%s: status is required", tenant, viewer)
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE member_tokens SET status = ?
+		WHERE tenant = ? AND viewer = ?`, status, tenant, viewer)
+	if err != nil {
+		return fmt.Errorf("set member token status %s/%s: %w", tenant, viewer, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("set member token status %s/%s: %w", tenant, viewer, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("set member token status %s/%s: %w", tenant, viewer, ErrNotFound)
+	}
+	return nil
+}
+
+// ResealMemberToken replaces the key id and sealed bytes of a row, but only
+// if the row still holds oldSealed: a token saved meanwhile (a refresh, a
+// reconnect) is never overwritten by a re-encryption of the older one. It
+// reports whether the row was changed.
+func (db *DB) ResealMemberToken(ctx context.Context, tenant, viewer string, oldSealed []byte, keyID string, sealed []byte) (bool, error) {
+	if keyID == "" || len(sealed) == 0 {
+		return false, fmt.Errorf("reseal member token %s/%s: key id and sealed token are required", tenant, viewer)
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE member_tokens SET key_id = ?, sealed = ?
+		WHERE tenant = ? AND viewer = ? AND sealed = ?`, keyID, sealed, tenant, viewer, oldSealed)
+	if err != nil {
+		return false, fmt.Errorf("reseal member token %s/%s: %w", tenant, viewer, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("reseal member token %s/%s: %w", tenant, viewer, err)
+	}
+	return n == 1, nil
+}
+
+// DeleteMemberToken removes the row of this tenant and viewer. Deleting a
+// row that does not exist is not an error, so disconnecting twice is safe.
+func (db *DB) DeleteMemberToken(ctx context.Context, tenant, viewer string) error {
+	if _, err := db.sql.ExecContext(ctx, `DELETE FROM member_tokens WHERE tenant = ? AND viewer = ?`, tenant, viewer); err != nil {
+		return fmt.Errorf("delete member token %s/%s: %w", tenant, viewer, err)
+	}
+	return nil
+}
+
+// MemberTokens returns every row of every tenant, ordered by tenant and
+// viewer; key rotation walks them all.
+func (db *DB) MemberTokens(ctx context.Context) ([]MemberTokenRow, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+memberTokenColumns+`
+		FROM member_tokens ORDER BY tenant, viewer`)
+	if err != nil {
+		return nil, fmt.Errorf("list member tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []MemberTokenRow
+	for rows.Next() {
+		row, err := scanMemberToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list member tokens: %w", err)
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list member tokens: %w", err)
+	}
+	return out, nil
+}
+
+// CountMemberTokens counts the tenant's rows with this status; an empty
+// status counts every row of the tenant.
+func (db *DB) CountMemberTokens(ctx context.Context, tenant, status string) (int, error) {
+	var n int
+	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM member_tokens
+		WHERE tenant = ? AND (? = '' OR status = ?)`, tenant, status, status).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count member tokens of %s: %w", tenant, err)
+	}
+	return n, nil
+}
+
+type memberTokenScanner interface{ Scan(dest ...any) error }
+
+func scanMemberToken(s memberTokenScanner) (MemberTokenRow, error) {
+	var row MemberTokenRow
+	var expires, refreshExpires, updated int64
+	if err := s.Scan(&row.Tenant, &row.Viewer, &row.KeyID, &row.Sealed, &expires, &refreshExpires, &row.Status, &updated); err != nil {
+		return MemberTokenRow{}, err
+	}
+	row.ExpiresAt, row.RefreshExpiresAt, row.UpdatedAt = rowTime(expires), rowTime(refreshExpires), rowTime(updated)
+	return row, nil
+}
+
+// tokenTime stores times as Unix milliseconds; the zero time is stored as 0
+// so "not set" survives the round trip.
+func tokenTime(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func rowTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}

@@ -1,0 +1,238 @@
+package tokens
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// ConnectTTL bounds the life of a connect handle and of an OAuth state:
+// long enough to read LinkedIn's consent page, short enough that a leaked
+// link is soon useless.
+const ConnectTTL = 10 * time.Minute
+
+// One-time value kinds in the store.
+const (
+	kindHandle = "handle"
+	kindState  = "state"
+)
+
+// Handle names who is connecting: the widget session asks for a handle,
+// opens the popup with it, and the popup starts the OAuth flow.
+type Handle struct {
+	// Tenant, Viewer and SessionID identify the widget session. Required.
+	Tenant, Viewer, SessionID string
+	// ExpiresAt is when the handle lapses; zero or later than ConnectTTL
+	// from now means ConnectTTL from now.
+	ExpiresAt time.Time
+}
+
+// Connector runs LinkedIn's authorization code flow with PKCE for a viewer,
+// from a one-time handle to a stored member token. It is safe for
+// concurrent use.
+type Connector struct {
+	vault       *Vault
+	li          LinkedIn
+	callbackURL string
+	now         func() time.Time
+}
+
+// statePayload is sealed into the stored state; the verifier must never be
+// readable from the database.
+type statePayload struct {
+	Verifier string   `json:"verifier"`
+	Scopes   []string `json:"scopes"`
+}
+
+// sealedState is how the sealed payload is kept in the store.
+type sealedState struct {
+	KeyID  string `json:"keyId"`
+	Sealed []byte `json:"sealed"`
+}
+
+// NewConnector returns a connector saving into v, talking to li, with
+// callbackURL as the OAuth redirect URL registered for the tenants'
+// LinkedIn apps. now is the clock; nil means time.Now.
+func NewConnector(v *Vault, li LinkedIn, callbackURL string, now func() time.Time) *Connector {
+	if now == nil {
+		now = time.Now
+	}
+	return &Connector{vault: v, li: li, callbackURL: callbackURL, now: now}
+}
+
+// NewHandle stores h and returns a random, URL-safe, one-time id for it
+// (32 bytes of entropy), valid for at most ConnectTTL.
+func (c *Connector) NewHandle(ctx context.Context, h Handle) (string, error) {
+	if h.Tenant == "" || h.Viewer == "" || h.SessionID == "" {
+		return "", fmt.Errorf("new connect handle: tenant, viewer and session are required")
+	}
+	now := c.now()
+	if limit := now.Add(ConnectTTL); h.ExpiresAt.IsZero() || h.ExpiresAt.After(limit) {
+		h.ExpiresAt = limit
+	}
+	if !h.ExpiresAt.After(now) {
+		return "", fmt.Errorf("new connect handle: session already expired")
+	}
+	id, err := randomID()
+	if err != nil {
+		return "", fmt.Errorf("new connect handle: %w", err)
+	}
+	err = c.vault.db.PutOneTime(ctx, kindHandle, id, store.OneTime{
+		Tenant: h.Tenant, Viewer: h.Viewer, SessionID: h.SessionID, ExpiresAt: h.ExpiresAt,
+	})
+	if err != nil {
+		return "", fmt.Errorf("new connect handle: %w", err)
+	}
+	return id, nil
+}
+
+// Start consumes the handle, which must belong to tenant t, and returns
+// LinkedIn's authorization URL for the popup. The URL carries a fresh
+// one-time state (valid ConnectTTL, bound to the handle's session) and a
+// PKCE challenge whose verifier is kept sealed in the store. Empty scopes
+// means r_sales_nav_display. An unknown, expired, reused or foreign handle
+// gives ErrHandleInvalid (an ErrStateInvalid).
+func (c *Connector) Start(ctx context.Context, t *tenant.Tenant, handle string, scopes []string) (string, error) {
+	if t == nil {
+		return "", fmt.Errorf("start connect: tenant is required")
+	}
+	now := c.now()
+	h, err := c.vault.db.TakeOneTime(ctx, kindHandle, handle, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", fmt.Errorf("start connect: %w", ErrHandleInvalid)
+	}
+	if err != nil {
+		return "", fmt.Errorf("start connect: %w", err)
+	}
+	if h.Tenant != t.ID {
+		return "", fmt.Errorf("start connect: handle is for another tenant: %w", ErrHandleInvalid)
+	}
+	if len(scopes) == 0 {
+		scopes = []string{linkedin.ScopeDisplay}
+	}
+	state, err := randomID()
+	if err != nil {
+		return "", fmt.Errorf("start connect: %w", err)
+	}
+	verifier := oauth2.GenerateVerifier()
+	payload, err := c.sealState(stateAAD(h.Tenant, h.Viewer, h.SessionID), statePayload{Verifier: verifier, Scopes: scopes})
+	if err != nil {
+		return "", fmt.Errorf("start connect: %w", err)
+	}
+	err = c.vault.db.PutOneTime(ctx, kindState, state, store.OneTime{
+		Tenant: h.Tenant, Viewer: h.Viewer, SessionID: h.SessionID, Payload: payload,
+		ExpiresAt: now.Add(ConnectTTL),
+	})
+	if err != nil {
+		return "", fmt.Errorf("start connect: %w", err)
+	}
+	return c.li.AuthCodeURL(appOf(t), c.callbackURL, state, verifier, scopes), nil
+}
+
+// Complete handles LinkedIn's redirect to the callback: it consumes the
+// state (unknown, expired or reused: ErrStateInvalid), then, if LinkedIn
+// sent an error code (the member cancelled), returns ErrDenied with the
+// handle so the popup can tell the right widget. Otherwise it exchanges the
+// code with the PKCE verifier, saves the member token, and returns who
+// connected. lookup finds the tenant the state was issued for.
+func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (*tenant.Tenant, bool), state, code, errCode string) (Handle, error) {
+	if state == "" {
+		return Handle{}, fmt.Errorf("complete connect: no state: %w", ErrStateInvalid)
+	}
+	v, err := c.vault.db.TakeOneTime(ctx, kindState, state, c.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return Handle{}, fmt.Errorf("complete connect: %w", ErrStateInvalid)
+	}
+	if err != nil {
+		return Handle{}, fmt.Errorf("complete connect: %w", err)
+	}
+	h := Handle{Tenant: v.Tenant, Viewer: v.Viewer, SessionID: v.SessionID, ExpiresAt: v.ExpiresAt}
+	if errCode != "" {
+		return h, fmt.Errorf("complete connect: linkedin said %q: %w", printable(errCode), ErrDenied)
+	}
+	if code == "" {
+		return h, fmt.Errorf("complete connect: linkedin sent neither code nor error: %w", ErrDenied)
+	}
+	t, ok := lookup(h.Tenant)
+	if !ok {
+		return h, fmt.Errorf("complete connect: tenant %q is no longer configured", h.Tenant)
+	}
+	p, err := c.openState(stateAAD(h.Tenant, h.Viewer, h.SessionID), v.Payload)
+	if err != nil {
+		return h, fmt.Errorf("complete connect: %w", err)
+	}
+	tok, err := c.li.Exchange(ctx, appOf(t), c.callbackURL, code, p.Verifier)
+	if err != nil {
+		return h, fmt.Errorf("complete connect: exchange code: %w", err)
+	}
+	if err := c.vault.Save(ctx, h.Tenant, h.Viewer, tok); err != nil {
+		return h, fmt.Errorf("complete connect: %w", err)
+	}
+	return h, nil
+}
+
+func (c *Connector) sealState(aad []byte, p statePayload) ([]byte, error) {
+	plain, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("seal state: %w", err)
+	}
+	keyID, sealed, err := c.vault.ring.Seal(plain, aad)
+	if err != nil {
+		return nil, fmt.Errorf("seal state: %w", err)
+	}
+	return json.Marshal(sealedState{KeyID: keyID, Sealed: sealed})
+}
+
+func (c *Connector) openState(aad []byte, payload []byte) (statePayload, error) {
+	var s sealedState
+	if err := json.Unmarshal(payload, &s); err != nil {
+		return statePayload{}, fmt.Errorf("open state: malformed payload")
+	}
+	plain, err := c.vault.ring.Open(s.KeyID, s.Sealed, aad)
+	if err != nil {
+		return statePayload{}, fmt.Errorf("open state: %w", err)
+	}
+	var p statePayload
+	if err := json.Unmarshal(plain, &p); err != nil || p.Verifier == "" {
+		return statePayload{}, fmt.Errorf("open state: sealed payload is not a state")
+	}
+	return p, nil
+}
+
+// stateAAD binds the sealed verifier to the flow's tenant, viewer and
+// session, so a stored state edited to name someone else does not open.
+func stateAAD(tenantID, viewer, session string) []byte {
+	return []byte("state\x00" + tenantID + "\x00" + viewer + "\x00" + session)
+}
+
+// randomID returns 32 random bytes, base64url without padding.
+func randomID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random id: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// printable trims an error code from a query string to something safe to
+// put in an error message and a log.
+func printable(s string) string {
+	const limit = 64
+	out := make([]byte, 0, min(len(s), limit))
+	for i := 0; i < len(s) && len(out) < limit; i++ {
+		if ch := s[i]; ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_' || ch == '-' || ch == '.' {
+			out = append(out, ch)
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,164 @@
+package tokens
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// RefreshMargin is how long before expiry a member token is refreshed, so
+// a token handed out stays valid for the call it is used in.
+const RefreshMargin = 2 * time.Minute
+
+// upstreamTimeout bounds one shared refresh or app token call. It is
+// detached from the first caller's context, so one impatient caller
+// cannot fail the others waiting on the same call.
+const upstreamTimeout = 30 * time.Second
+
+// MemberTokens hands out live access tokens for viewers, refreshing them
+// shortly before they expire. Concurrent callers for the same tenant and
+// viewer share one refresh. It is safe for concurrent use.
+type MemberTokens struct {
+	vault  *Vault
+	li     LinkedIn
+	now    func() time.Time
+	flight singleflight.Group
+}
+
+// NewMemberTokens returns the service over v, refreshing through li. now is
+// the clock; nil means time.Now.
+func NewMemberTokens(v *Vault, li LinkedIn, now func() time.Time) *MemberTokens {
+	if now == nil {
+		now = time.Now
+	}
+	return &MemberTokens{vault: v, li: li, now: now}
+}
+
+// AccessToken returns a member access token for the viewer that is valid
+// for at least RefreshMargin, refreshing it if needed. It returns
+// ErrNotConnected when the viewer never connected, disconnected, was
+// revoked (LinkedIn answered invalid_grant, which also marks the row), or
+// the token expired with no live refresh token. A transient refresh
+// failure (5xx, network) returns a wrapped error and leaves the stored
+// token untouched; while the old token has not yet expired it is returned
+// instead of the error.
+func (m *MemberTokens) AccessToken(ctx context.Context, t *tenant.Tenant, viewer string) (string, error) {
+	if t == nil || viewer == "" {
+		return "", fmt.Errorf("member access token: tenant and viewer are required")
+	}
+	tok, err := m.vault.Load(ctx, t.ID, viewer)
+	if err != nil {
+		return "", err
+	}
+	if m.fresh(tok) {
+		return tok.AccessToken, nil
+	}
+	return m.refresh(ctx, t, viewer, false)
+}
+
+// Rejected handles LinkedIn answering 401 to the viewer's stored access
+// token: it refreshes when a live refresh token exists (nil: call
+// AccessToken again), and otherwise marks the authorization revoked and
+// returns ErrNotConnected. Transient refresh failures return a wrapped
+// error and change nothing.
+func (m *MemberTokens) Rejected(ctx context.Context, t *tenant.Tenant, viewer string) error {
+	if t == nil || viewer == "" {
+		return fmt.Errorf("member token rejected: tenant and viewer are required")
+	}
+	_, err := m.refresh(ctx, t, viewer, true)
+	return err
+}
+
+// refresh runs refreshNow once per tenant and viewer however many callers
+// ask at the same time. force refreshes even a token that looks fresh.
+func (m *MemberTokens) refresh(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (string, error) {
+	ch := m.flight.DoChan(t.ID+"\x00"+viewer, func() (any, error) {
+		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), upstreamTimeout)
+		defer cancel()
+		return m.refreshNow(shared, t, viewer, force)
+	})
+	select {
+	case <-ctx.Done():
+		return "", fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, ctx.Err())
+	case res := <-ch:
+		if res.Err != nil {
+			return "", res.Err
+		}
+		return res.Val.(string), nil
+	}
+}
+
+func (m *MemberTokens) refreshNow(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (string, error) {
+	// Reload: a refresh that finished just before this one started has
+	// already stored a fresh token.
+	tok, err := m.vault.Load(ctx, t.ID, viewer)
+	if err != nil {
+		return "", err
+	}
+	if !force && m.fresh(tok) {
+		return tok.AccessToken, nil
+	}
+	now := m.now()
+	stillValid := !force && now.Before(tok.ExpiresAt)
+	if !refreshable(tok, now) {
+		switch {
+		case stillValid:
+			return tok.AccessToken, nil
+		case force:
+			if err := m.vault.MarkRevoked(ctx, t.ID, viewer); err != nil {
+				return "", err
+			}
+			return "", fmt.Errorf("member token %s/%s rejected by linkedin and not refreshable: %w", t.ID, viewer, ErrNotConnected)
+		default:
+			return "", fmt.Errorf("member token %s/%s expired and not refreshable: %w", t.ID, viewer, ErrNotConnected)
+		}
+	}
+	next, err := m.li.Refresh(ctx, appOf(t), tok.RefreshToken)
+	switch {
+	case err != nil && linkedin.IsInvalidGrant(err):
+		if err := m.vault.MarkRevoked(ctx, t.ID, viewer); err != nil {
+			return "", err
+		}
+		return "", fmt.Errorf("refresh member token %s/%s: %w (%w)", t.ID, viewer, ErrNotConnected, err)
+	case err != nil && stillValid:
+		return tok.AccessToken, nil
+	case err != nil:
+		return "", fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, err)
+	case next.AccessToken == "":
+		return "", fmt.Errorf("refresh member token %s/%s: linkedin returned no access token", t.ID, viewer)
+	}
+	next = carryOver(tok, next)
+	if err := m.vault.Save(ctx, t.ID, viewer, next); err != nil {
+		return "", fmt.Errorf("store refreshed member token: %w", err)
+	}
+	return next.AccessToken, nil
+}
+
+func (m *MemberTokens) fresh(tok linkedin.Token) bool {
+	return m.now().Add(RefreshMargin).Before(tok.ExpiresAt)
+}
+
+// refreshable reports a refresh token that has not expired; a zero expiry
+// means LinkedIn did not say, so it is tried.
+func refreshable(tok linkedin.Token, now time.Time) bool {
+	return tok.RefreshToken != "" && (tok.RefreshExpiresAt.IsZero() || now.Before(tok.RefreshExpiresAt))
+}
+
+// carryOver keeps what a refresh answer leaves out: LinkedIn's refresh
+// token is not extended by refreshing, and may be omitted from the answer.
+func carryOver(old, next linkedin.Token) linkedin.Token {
+	if next.RefreshToken == "" {
+		next.RefreshToken, next.RefreshExpiresAt = old.RefreshToken, old.RefreshExpiresAt
+	} else if next.RefreshToken == old.RefreshToken && next.RefreshExpiresAt.IsZero() {
+		next.RefreshExpiresAt = old.RefreshExpiresAt
+	}
+	if next.Scope == "" {
+		next.Scope = old.Scope
+	}
+	return next
+}

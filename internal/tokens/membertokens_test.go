@@ -1,0 +1,257 @@
+package tokens
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
+)
+
+func TestAccessToken(t *testing.T) {
+	ctx := context.Background()
+	refreshable := func(expiresIn time.Duration) linkedin.Token {
+		return linkedin.Token{AccessToken: "stored-access", ExpiresAt: t0.Add(expiresIn),
+			RefreshToken: "stored-refresh", RefreshExpiresAt: t0.Add(300 * 24 * time.Hour), Scope: linkedin.ScopeDisplay}
+	}
+	invalidGrant := &linkedin.Error{Status: 400, Code: "invalid_grant", Message: "refresh token revoked"}
+	unavailable := &linkedin.Error{Status: 503, Message: "service unavailable"}
+	unreachable := &linkedin.Error{Status: 0, Err: errors.New("connection refused")}
+
+	tests := []struct {
+		scenario    string
+		stored      *linkedin.Token // nil: never connected
+		refreshErr  error
+		want        string
+		wantErr     error
+		wantRefresh int
+		// wantStored is the access token stored afterwards, and its status.
+		wantStored, wantStatus string
+	}{
+		{scenario: "fresh token is used as is", stored: ptr(refreshable(time.Hour)),
+			want: "stored-access", wantStored: "stored-access", wantStatus: store.StatusConnected},
+		{scenario: "token expiring within two minutes is refreshed and stored", stored: ptr(refreshable(90 * time.Second)),
+			want: "refreshed-1-from-stored-refresh", wantRefresh: 1, wantStored: "refreshed-1-from-stored-refresh", wantStatus: store.StatusConnected},
+		{scenario: "expired token is refreshed", stored: ptr(refreshable(-time.Hour)),
+			want: "refreshed-1-from-stored-refresh", wantRefresh: 1, wantStored: "refreshed-1-from-stored-refresh", wantStatus: store.StatusConnected},
+		{scenario: "invalid_grant marks the viewer revoked", stored: ptr(refreshable(-time.Hour)), refreshErr: invalidGrant,
+			wantErr: ErrNotConnected, wantRefresh: 1, wantStored: "stored-access", wantStatus: store.StatusRevoked},
+		{scenario: "LinkedIn 503 with an expired token keeps the stored token", stored: ptr(refreshable(-time.Minute)), refreshErr: unavailable,
+			wantErr: unavailable, wantRefresh: 1, wantStored: "stored-access", wantStatus: store.StatusConnected},
+		{scenario: "network failure with an expired token keeps the stored token", stored: ptr(refreshable(-time.Minute)), refreshErr: unreachable,
+			wantErr: unreachable, wantRefresh: 1, wantStored: "stored-access", wantStatus: store.StatusConnected},
+		{scenario: "LinkedIn 503 while the old token still works returns the old token", stored: ptr(refreshable(time.Minute)), refreshErr: unavailable,
+			want: "stored-access", wantRefresh: 1, wantStored: "stored-access", wantStatus: store.StatusConnected},
+		{scenario: "expired without refresh token is not connected", stored: &linkedin.Token{AccessToken: "stored-access", ExpiresAt: t0.Add(-time.Second)},
+			wantErr: ErrNotConnected, wantStored: "stored-access", wantStatus: store.StatusConnected},
+		{scenario: "expired with an expired refresh token is not connected",
+			stored:  &linkedin.Token{AccessToken: "stored-access", ExpiresAt: t0.Add(-time.Second), RefreshToken: "r", RefreshExpiresAt: t0.Add(-time.Hour)},
+			wantErr: ErrNotConnected, wantStored: "stored-access", wantStatus: store.StatusConnected},
+		{scenario: "expiring soon without refresh token is still handed out", stored: &linkedin.Token{AccessToken: "stored-access", ExpiresAt: t0.Add(time.Minute)},
+			want: "stored-access", wantStored: "stored-access", wantStatus: store.StatusConnected},
+		{scenario: "never connected", wantErr: ErrNotConnected},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			e.li.refreshErr = tc.refreshErr
+			if tc.stored != nil {
+				e.save(t, "acme", "v1", *tc.stored)
+			}
+			m := NewMemberTokens(e.vault, e.li, e.clock.Now)
+			got, err := m.AccessToken(ctx, acme, "v1")
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("AccessToken error = %v, want %v", err, tc.wantErr)
+				}
+			} else if err != nil || got != tc.want {
+				t.Fatalf("AccessToken = %q, %v; want %q", got, err, tc.want)
+			}
+			if n, _, _ := e.li.calls(); n != tc.wantRefresh {
+				t.Fatalf("%d refresh calls, want %d", n, tc.wantRefresh)
+			}
+			if tc.stored == nil {
+				return
+			}
+			assertStored(t, e, "v1", tc.wantStored, tc.wantStatus)
+		})
+	}
+}
+
+func TestAccessTokenKeepsRefreshTokenLinkedInOmits(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	refreshExpiry := t0.Add(200 * 24 * time.Hour)
+	e.save(t, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: t0, RefreshToken: "keep-me", RefreshExpiresAt: refreshExpiry, Scope: "r_sales_nav_display"})
+	m := NewMemberTokens(e.vault, e.li, e.clock.Now)
+	if _, err := m.AccessToken(ctx, acme, "v1"); err != nil {
+		t.Fatalf("AccessToken: %v", err)
+	}
+	got, err := e.vault.Load(ctx, "acme", "v1")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got.RefreshToken != "keep-me" || !got.RefreshExpiresAt.Equal(refreshExpiry) || got.Scope != "r_sales_nav_display" {
+		t.Fatalf("after refresh stored %+v; refresh token, its expiry and scope must be kept", got)
+	}
+	// And the refreshed token is used from then on: no second refresh.
+	if _, err := m.AccessToken(ctx, acme, "v1"); err != nil {
+		t.Fatalf("AccessToken: %v", err)
+	}
+	if n, _, _ := e.li.calls(); n != 1 {
+		t.Fatalf("%d refresh calls, want 1", n)
+	}
+}
+
+func TestRevokedViewerStaysRevoked(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.save(t, "acme", "v1", linkedin.Token{AccessToken: "a", ExpiresAt: t0, RefreshToken: "r"})
+	e.li.refreshErr = &linkedin.Error{Status: 400, Code: "invalid_grant", Message: "revoked"}
+	m := NewMemberTokens(e.vault, e.li, e.clock.Now)
+	for i := range 3 {
+		if _, err := m.AccessToken(ctx, acme, "v1"); !errors.Is(err, ErrNotConnected) {
+			t.Fatalf("call %d: error = %v, want ErrNotConnected", i+1, err)
+		}
+	}
+	if n, _, _ := e.li.calls(); n != 1 {
+		t.Fatalf("%d refresh calls for a revoked viewer, want 1", n)
+	}
+}
+
+func TestConcurrentAccessTokenRefreshesOnce(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.save(t, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: t0.Add(time.Minute), RefreshToken: "r"})
+	m := NewMemberTokens(e.vault, e.li, e.clock.Now)
+	started, release := e.li.hold()
+
+	const callers = 30
+	results := make([]string, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() { results[i], errs[i] = m.AccessToken(ctx, acme, "v1") })
+	}
+	<-started
+	time.Sleep(50 * time.Millisecond) // let the other callers queue up on the refresh
+	release()
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil || results[i] != "refreshed-1-from-r" {
+			t.Fatalf("caller %d got %q, %v; want the refreshed token", i, results[i], errs[i])
+		}
+	}
+	if n, _, _ := e.li.calls(); n != 1 {
+		t.Fatalf("%d refresh calls for %d concurrent callers, want 1", n, callers)
+	}
+}
+
+func TestRefreshOutlivesImpatientCaller(t *testing.T) {
+	e := newEnv(t)
+	e.save(t, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: t0, RefreshToken: "r"})
+	m := NewMemberTokens(e.vault, e.li, e.clock.Now)
+	started, release := e.li.hold()
+	ctx, cancel := context.WithCancel(context.Background())
+	impatient := make(chan error, 1)
+	go func() { _, err := m.AccessToken(ctx, acme, "v1"); impatient <- err }()
+	<-started
+	patient := make(chan string, 1)
+	go func() { tok, _ := m.AccessToken(context.Background(), acme, "v1"); patient <- tok }()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	if err := <-impatient; !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled caller got %v, want context.Canceled", err)
+	}
+	release()
+	if tok := <-patient; tok != "refreshed-1-from-r" {
+		t.Fatalf("patient caller got %q: the first caller's cancellation must not fail the shared refresh", tok)
+	}
+}
+
+func TestRejected(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		scenario    string
+		stored      linkedin.Token
+		refreshErr  error
+		wantErr     error
+		wantRefresh int
+		wantStored  string
+		wantStatus  string
+	}{
+		{scenario: "refreshable token is refreshed", stored: linkedin.Token{AccessToken: "rejected", ExpiresAt: farFuture, RefreshToken: "r"},
+			wantRefresh: 1, wantStored: "refreshed-1-from-r", wantStatus: store.StatusConnected},
+		{scenario: "no refresh token: marked revoked", stored: linkedin.Token{AccessToken: "rejected", ExpiresAt: farFuture},
+			wantErr: ErrNotConnected, wantStored: "rejected", wantStatus: store.StatusRevoked},
+		{scenario: "refresh refused with invalid_grant: marked revoked", stored: linkedin.Token{AccessToken: "rejected", ExpiresAt: farFuture, RefreshToken: "r"},
+			refreshErr: &linkedin.Error{Status: 400, Code: "invalid_grant"}, wantErr: ErrNotConnected, wantRefresh: 1, wantStored: "rejected", wantStatus: store.StatusRevoked},
+		{scenario: "LinkedIn down: nothing changes", stored: linkedin.Token{AccessToken: "rejected", ExpiresAt: farFuture, RefreshToken: "r"},
+			refreshErr: &linkedin.Error{Status: 500}, wantErr: &linkedin.Error{}, wantRefresh: 1, wantStored: "rejected", wantStatus: store.StatusConnected},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			e.li.refreshErr = tc.refreshErr
+			e.save(t, "acme", "v1", tc.stored)
+			m := NewMemberTokens(e.vault, e.li, e.clock.Now)
+			err := m.Rejected(ctx, acme, "v1")
+			switch want := tc.wantErr.(type) {
+			case nil:
+				if err != nil {
+					t.Fatalf("Rejected: %v", err)
+				}
+			case *linkedin.Error:
+				if _, ok := linkedin.AsError(err); !ok || errors.Is(err, ErrNotConnected) {
+					t.Fatalf("Rejected error = %v, want the LinkedIn error and not ErrNotConnected", err)
+				}
+			default:
+				if !errors.Is(err, want) {
+					t.Fatalf("Rejected error = %v, want %v", err, want)
+				}
+			}
+			if n, _, _ := e.li.calls(); n != tc.wantRefresh {
+				t.Fatalf("%d refresh calls, want %d", n, tc.wantRefresh)
+			}
+			assertStored(t, e, "v1", tc.wantStored, tc.wantStatus)
+		})
+	}
+}
+
+func TestErrorsNeverCarryTokens(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.save(t, "acme", "v1", linkedin.Token{AccessToken: "AQV-SECRET", ExpiresAt: t0, RefreshToken: "AQX-SECRET"})
+	e.li.refreshErr = &linkedin.Error{Status: 502, Message: "bad gateway"}
+	_, err := NewMemberTokens(e.vault, e.li, e.clock.Now).AccessToken(ctx, acme, "v1")
+	if err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("error %v must exist and not contain a token", err)
+	}
+}
+
+// assertStored checks the row of acme/viewer directly in the store, so a
+// revoked row (which Load refuses) can be inspected too.
+func assertStored(t *testing.T, e *testEnv, viewer, wantAccess, wantStatus string) {
+	t.Helper()
+	row, err := e.db.MemberToken(context.Background(), "acme", viewer)
+	if err != nil {
+		t.Fatalf("stored row: %v", err)
+	}
+	if row.Status != wantStatus {
+		t.Fatalf("stored status %q, want %q", row.Status, wantStatus)
+	}
+	row.Status = store.StatusConnected
+	if err := e.db.PutMemberToken(context.Background(), row); err != nil {
+		t.Fatalf("PutMemberToken: %v", err)
+	}
+	got, err := e.vault.Load(context.Background(), "acme", viewer)
+	if err != nil || got.AccessToken != wantAccess {
+		t.Fatalf("stored access token %q, %v; want %q", got.AccessToken, err, wantAccess)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,168 @@
+package tokens
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/keyring"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
+)
+
+// Vault stores viewers' member tokens encrypted with the key ring. The
+// associated data of each record is tenant + "\x00" + viewer, so a record
+// copied onto another tenant or viewer does not decrypt. It is safe for
+// concurrent use.
+type Vault struct {
+	db   *store.DB
+	ring *keyring.KeyRing
+	now  func() time.Time
+}
+
+// sealedToken is the plaintext inside a sealed record. The expiries are
+// repeated here so the authenticated copy, not the clear columns, decides.
+type sealedToken struct {
+	AccessToken      string    `json:"accessToken"`
+	ExpiresAt        time.Time `json:"expiresAt"`
+	RefreshToken     string    `json:"refreshToken,omitempty"`
+	RefreshExpiresAt time.Time `json:"refreshExpiresAt"`
+	Scope            string    `json:"scope,omitempty"`
+}
+
+// NewVault returns a vault over db sealing with ring. now is the clock;
+// nil means time.Now.
+func NewVault(db *store.DB, ring *keyring.KeyRing, now func() time.Time) *Vault {
+	if now == nil {
+		now = time.Now
+	}
+	return &Vault{db: db, ring: ring, now: now}
+}
+
+// Save encrypts tok with the primary key and stores it as the viewer's
+// connected authorization, replacing any earlier one.
+func (v *Vault) Save(ctx context.Context, tenantID, viewer string, tok linkedin.Token) error {
+	if tenantID == "" || viewer == "" {
+		return fmt.Errorf("save member token: tenant and viewer are required")
+	}
+	if tok.AccessToken == "" {
+		return fmt.Errorf("save member token %s/%s: access token is empty", tenantID, viewer)
+	}
+	plain, err := json.Marshal(sealedToken{
+		AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt,
+		RefreshToken: tok.RefreshToken, RefreshExpiresAt: tok.RefreshExpiresAt, Scope: tok.Scope,
+	})
+	if err != nil {
+		return fmt.Errorf("save member token %s/%s: %w", tenantID, viewer, err)
+	}
+	keyID, sealed, err := v.ring.Seal(plain, memberAAD(tenantID, viewer))
+	if err != nil {
+		return fmt.Errorf("save member token %s/%s: %w", tenantID, viewer, err)
+	}
+	return v.db.PutMemberToken(ctx, store.MemberTokenRow{
+		Tenant: tenantID, Viewer: viewer, KeyID: keyID, Sealed: sealed,
+		ExpiresAt: tok.ExpiresAt, RefreshExpiresAt: tok.RefreshExpiresAt,
+		Status: store.StatusConnected, UpdatedAt: v.now(),
+	})
+}
+
+// Load returns the viewer's stored token, expired or not. It returns
+// ErrNotConnected when there is none or it was revoked; a record that does
+// not decrypt (tampered, or its key dropped from the ring) is a distinct
+// error, because the authorization may still be recoverable by the operator.
+func (v *Vault) Load(ctx context.Context, tenantID, viewer string) (linkedin.Token, error) {
+	row, err := v.db.MemberToken(ctx, tenantID, viewer)
+	if errors.Is(err, store.ErrNotFound) {
+		return linkedin.Token{}, fmt.Errorf("load member token %s/%s: %w", tenantID, viewer, ErrNotConnected)
+	}
+	if err != nil {
+		return linkedin.Token{}, fmt.Errorf("load member token: %w", err)
+	}
+	if row.Status != store.StatusConnected {
+		return linkedin.Token{}, fmt.Errorf("load member token %s/%s: status %s: %w", tenantID, viewer, row.Status, ErrNotConnected)
+	}
+	return v.open(row)
+}
+
+// Disconnect deletes the viewer's authorization because the viewer asked.
+// Disconnecting a viewer who is not connected is not an error.
+func (v *Vault) Disconnect(ctx context.Context, tenantID, viewer string) error {
+	return v.db.DeleteMemberToken(ctx, tenantID, viewer)
+}
+
+// MarkRevoked records that LinkedIn refused the viewer's authorization for
+// good. The row is kept, with status "revoked", so admins can see who must
+// reconnect; Load then answers ErrNotConnected. A viewer without a row is
+// left as is.
+func (v *Vault) MarkRevoked(ctx context.Context, tenantID, viewer string) error {
+	err := v.db.SetMemberTokenStatus(ctx, tenantID, viewer, store.StatusRevoked)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("mark member token revoked: %w", err)
+	}
+	return nil
+}
+
+// Rotate re-encrypts every record not sealed with the primary key, so the
+// older keys can then be dropped from the ring. It returns how many rows it
+// changed. Rows it cannot open are skipped and reported in the error; rows
+// written meanwhile by a save are left alone (already on the primary key).
+func (v *Vault) Rotate(ctx context.Context) (int, error) {
+	rows, err := v.db.MemberTokens(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("rotate member tokens: %w", err)
+	}
+	changed := 0
+	var failures []error
+	for _, row := range rows {
+		if row.KeyID == v.ring.Primary() {
+			continue
+		}
+		aad := memberAAD(row.Tenant, row.Viewer)
+		plain, err := v.ring.Open(row.KeyID, row.Sealed, aad)
+		if err != nil {
+			failures = append(failures, fmt.Errorf("%s/%s: %w", row.Tenant, row.Viewer, err))
+			continue
+		}
+		keyID, sealed, err := v.ring.Seal(plain, aad)
+		if err != nil {
+			failures = append(failures, fmt.Errorf("%s/%s: %w", row.Tenant, row.Viewer, err))
+			continue
+		}
+		ok, err := v.db.ResealMemberToken(ctx, row.Tenant, row.Viewer, row.Sealed, keyID, sealed)
+		if err != nil {
+			failures = append(failures, err)
+			continue
+		}
+		if ok {
+			changed++
+		}
+	}
+	if len(failures) > 0 {
+		return changed, fmt.Errorf("rotate member tokens: %d of %d rows failed: %w", len(failures), len(rows), errors.Join(failures...))
+	}
+	return changed, nil
+}
+
+func (v *Vault) open(row store.MemberTokenRow) (linkedin.Token, error) {
+	plain, err := v.ring.Open(row.KeyID, row.Sealed, memberAAD(row.Tenant, row.Viewer))
+	if err != nil {
+		return linkedin.Token{}, fmt.Errorf("open member token %s/%s: %w", row.Tenant, row.Viewer, err)
+	}
+	var st sealedToken
+	if err := json.Unmarshal(plain, &st); err != nil {
+		// The JSON error could quote the token; keep it out of the message.
+		return linkedin.Token{}, fmt.Errorf("open member token %s/%s: sealed record is not a token", row.Tenant, row.Viewer)
+	}
+	return linkedin.Token{
+		AccessToken: st.AccessToken, ExpiresAt: st.ExpiresAt,
+		RefreshToken: st.RefreshToken, RefreshExpiresAt: st.RefreshExpiresAt, Scope: st.Scope,
+	}, nil
+}
+
+// memberAAD binds a record to its tenant and viewer. Tenant ids cannot
+// contain NUL, so the split is unambiguous.
+func memberAAD(tenantID, viewer string) []byte {
+	return []byte(tenantID + "\x00" + viewer)
+}
