@@ -1,0 +1,103 @@
+package session
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// Bounds on what a host context may carry. They keep a hostile or buggy CRM
+// from making us store, sign and render unbounded data.
+const (
+	// MaxContextBytes is the largest raw host context token accepted: 16 KiB.
+	MaxContextBytes = 16 << 10
+	// MaxRecords is the most records one context (a CRM list view) may name.
+	MaxRecords = 50
+	// MaxIDLen bounds the jti and every record id.
+	MaxIDLen = 128
+	// MaxFieldLen bounds the viewer id and every other string field.
+	MaxFieldLen = 256
+	// RoleAdmin lets a viewer use the tenant's admin console.
+	RoleAdmin = "admin"
+)
+
+// recordTypes are the CRM record kinds LinkedIn's CRM Sync understands.
+var recordTypes = []string{"contact", "lead", "account"}
+
+// knownRoles are the roles a context may grant.
+var knownRoles = []string{RoleAdmin}
+
+// contextClaims is the JSON payload of a host context token.
+type contextClaims struct {
+	jwt.RegisteredClaims
+	Viewer  *wire.Viewer  `json:"viewer,omitempty"`
+	Records []wire.Record `json:"records,omitempty"`
+	Roles   []string      `json:"roles,omitempty"`
+}
+
+// checkPayload checks the snapbridge-specific claims: who looks at which
+// records, with which roles. The message names the offending claim.
+func checkPayload(v *wire.Viewer, records []wire.Record, roles []string) error {
+	if v == nil {
+		return fmt.Errorf("viewer is required")
+	}
+	if v.ID == "" {
+		return fmt.Errorf("viewer.id is required")
+	}
+	if err := checkLengths("viewer.id", v.ID, "viewer.name", v.Name, "viewer.email", v.Email); err != nil {
+		return err
+	}
+	if len(records) == 0 {
+		return fmt.Errorf("records needs at least one record")
+	}
+	if len(records) > MaxRecords {
+		return fmt.Errorf("records names %d records, at most %d are allowed", len(records), MaxRecords)
+	}
+	seen := make(map[string]int, len(records))
+	for i, r := range records {
+		if err := checkRecord(r); err != nil {
+			return fmt.Errorf("records[%d]: %w", i, err)
+		}
+		if j, dup := seen[r.ID]; dup {
+			return fmt.Errorf("records[%d]: id repeats records[%d]", i, j)
+		}
+		seen[r.ID] = i
+	}
+	if len(roles) > len(knownRoles) {
+		return fmt.Errorf("roles names %d roles, only %q exist", len(roles), knownRoles)
+	}
+	for i, role := range roles {
+		if !slices.Contains(knownRoles, role) {
+			return fmt.Errorf("roles[%d] is not one of %q", i, knownRoles)
+		}
+	}
+	return nil
+}
+
+func checkRecord(r wire.Record) error {
+	if r.ID == "" {
+		return fmt.Errorf("id is required")
+	}
+	if len(r.ID) > MaxIDLen {
+		return fmt.Errorf("id is longer than %d bytes", MaxIDLen)
+	}
+	if !slices.Contains(recordTypes, r.Type) {
+		return fmt.Errorf("type must be one of %q", recordTypes)
+	}
+	return checkLengths("firstName", r.FirstName, "lastName", r.LastName, "email", r.Email,
+		"company", r.Company, "title", r.Title)
+}
+
+// checkLengths takes name, value pairs and reports the first value longer
+// than MaxFieldLen.
+func checkLengths(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if len(pairs[i+1]) > MaxFieldLen {
+			return fmt.Errorf("%s is longer than %d bytes", pairs[i], MaxFieldLen)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openReplayDB(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestRememberJTI(t *testing.T) {
+	ctx := context.Background()
+	later := time.Now().Add(10 * time.Minute)
+	type call struct {
+		tenant, jti string
+		exp         time.Time
+	}
+	tests := []struct {
+		scenario  string
+		before    []call
+		call      call
+		wantFresh bool
+		wantErr   bool
+	}{
+		{scenario: "first use of an id is fresh", call: call{"acme", "j1", later}, wantFresh: true},
+		{scenario: "second use of an id is refused",
+			before: []call{{"acme", "j1", later}}, call: call{"acme", "j1", later}},
+		{scenario: "the same id of another tenant is fresh",
+			before: []call{{"globex", "j1", later}}, call: call{"acme", "j1", later}, wantFresh: true},
+		{scenario: "an id whose expiry passed may be used again",
+			before: []call{{"acme", "j1", time.Now().Add(-time.Second)}}, call: call{"acme", "j1", later}, wantFresh: true},
+		{scenario: "an id remembered until a fraction of a second from now is still refused",
+			before: []call{{"acme", "j1", time.Now().Add(300 * time.Millisecond)}}, call: call{"acme", "j1", later}},
+		{scenario: "empty jti is an error", call: call{"acme", "", later}, wantErr: true},
+		{scenario: "empty tenant is an error", call: call{"", "j1", later}, wantErr: true},
+		{scenario: "zero expiry is an error", call: call{"acme", "j1", time.Time{}}, wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			db := openReplayDB(t, filepath.Join(t.TempDir(), "replay.db"))
+			for _, c := range tc.before {
+				if _, err := db.RememberJTI(ctx, c.tenant, c.jti, c.exp); err != nil {
+					t.Fatalf("setup RememberJTI: %v", err)
+				}
+			}
+			fresh, err := db.RememberJTI(ctx, tc.call.tenant, tc.call.jti, tc.call.exp)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("RememberJTI error = %v, want error: %v", err, tc.wantErr)
+			}
+			if fresh != tc.wantFresh {
+				t.Fatalf("RememberJTI fresh = %v, want %v", fresh, tc.wantFresh)
+			}
+		})
+	}
+}
+
+func TestRememberJTISurvivesRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "replay.db")
+	db, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	if fresh, err := db.RememberJTI(ctx, "acme", "j1", time.Now().Add(time.Minute)); err != nil || !fresh {
+		t.Fatalf("first RememberJTI = %v, %v; want fresh", fresh, err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	reopened := openReplayDB(t, path)
+	if fresh, err := reopened.RememberJTI(ctx, "acme", "j1", time.Now().Add(time.Minute)); err != nil || fresh {
+		t.Fatalf("RememberJTI after restart = %v, %v; want refused", fresh, err)
+	}
+}
+
+func TestRememberJTIConcurrentOnlyOneWins(t *testing.T) {
+	ctx := context.Background()
+	db := openReplayDB(t, filepath.Join(t.TempDir(), "replay.db"))
+	exp := time.Now().Add(time.Minute)
+	const callers = 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	fresh := 0
+	start := make(chan struct{})
+	for range callers {
+		wg.Go(func() {
+			<-start
+			ok, err := db.RememberJTI(ctx, "acme", "same", exp)
+			if err != nil {
+				t.Errorf("RememberJTI: %v", err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if ok {
+				fresh++
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if fresh != 1 {
+		t.Fatalf("%d of %d concurrent callers saw the id as fresh, want exactly 1", fresh, callers)
+	}
+}
+
+func TestRememberJTIPurgesExpiredIDs(t *testing.T) {
+	ctx := context.Background()
+	db := openReplayDB(t, filepath.Join(t.TempDir(), "replay.db"))
+	past := time.Now().Add(-time.Hour).Unix()
+	const expired = 3*purgeBatch - 2
+	for i := range expired {
+		if _, err := db.sql.ExecContext(ctx, `INSERT INTO used_jtis (tenant, jti, expires_at) VALUES ('acme', ?, ?)`,
+			fmt.Sprintf("old-%d", i), past); err != nil {
+			t.Fatalf("insert expired id: %v", err)
+		}
+	}
+	live := time.Now().Add(time.Hour)
+	for i := range 3 {
+		if fresh, err := db.RememberJTI(ctx, "acme", fmt.Sprintf("new-%d", i), live); err != nil || !fresh {
+			t.Fatalf("RememberJTI new-%d = %v, %v; want fresh", i, fresh, err)
+		}
+	}
+	var left, total int
+	if err := db.sql.QueryRowContext(ctx,
+		`SELECT COUNT(*) FILTER (WHERE expires_at <= ?), COUNT(*) FROM used_jtis`, time.Now().Unix()).Scan(&left, &total); err != nil {
+		t.Fatalf("count ids: %v", err)
+	}
+	if left != 0 || total != 3 {
+		t.Fatalf("after 3 calls %d expired ids remain of %d rows, want 0 of 3", left, total)
+	}
+}
