@@ -1,0 +1,263 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+func TestCardShowsEachStateDistinctly(t *testing.T) {
+	now := time.Date(2026, 5, 4, 12, 0, 0, 0, time.UTC)
+	saved := now.Add(-42 * time.Minute)
+	ada := wire.Record{ID: "r1", FirstName: "Ada", LastName: "Lovelace", Title: "VP Engineering", Company: "Analytical Engines"}
+	profile := "https://www.linkedin.com/sales/people/ada"
+	photo := "https://media.licdn.com/ada.jpg"
+	retry := func(app.Context, app.Event) {}
+
+	tests := []struct {
+		scenario  string
+		card      Card
+		wantText  []string
+		notText   []string
+		wantLink  bool
+		wantPhoto bool
+		wantRetry bool
+		check     func(t *testing.T, r rendered)
+	}{
+		{
+			scenario: "loading shows the record and says it is looking LinkedIn up",
+			card:     Card{Record: ada, Loading: true},
+			wantText: []string{"Ada Lovelace", "VP Engineering", "Analytical Engines", "Looking up LinkedIn…"},
+			notText:  []string{"View in Sales Navigator"},
+		},
+		{
+			scenario:  "matched with public photo shows photo and Sales Navigator link",
+			card:      Card{Record: ada, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusMatched, Profile: profile, ProfilePhoto: photo}},
+			wantText:  []string{"Ada Lovelace", "VP Engineering", "Analytical Engines", "View in Sales Navigator"},
+			notText:   []string{"No LinkedIn match", "Retry"},
+			wantLink:  true,
+			wantPhoto: true,
+		},
+		{
+			scenario: "matched without public photo shows initials avatar",
+			card:     Card{Record: ada, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusMatched, Profile: profile}},
+			wantText: []string{"AL", "View in Sales Navigator"},
+			wantLink: true,
+			check: func(t *testing.T, r rendered) {
+				av := r.one(t, "span", "sb-avatar--initials")
+				if attrOf(av, "role") != "img" || !strings.Contains(attrOf(av, "aria-label"), "no public LinkedIn photo") {
+					t.Errorf("initials avatar role/label = %q/%q", attrOf(av, "role"), attrOf(av, "aria-label"))
+				}
+			},
+		},
+		{
+			scenario: "no match points to the Sales Navigator panel below",
+			card:     Card{Record: ada, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusNoMatch}},
+			wantText: []string{"No LinkedIn match yet", "Sales Navigator panel below"},
+			notText:  []string{"View in Sales Navigator", "Retry"},
+		},
+		{
+			scenario: "CRM Sync disabled asks for the admin, with nothing to retry",
+			card:     Card{Record: ada, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusCRMSyncDisabled}, OnRetry: retry},
+			wantText: []string{"CRM Sync is not enabled", "Sales Navigator admin"},
+			notText:  []string{"Retry", "View in Sales Navigator"},
+		},
+		{
+			scenario: "throttled with cached data keeps the link and says how old it is",
+			card: Card{Record: ada, Now: now, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled,
+				Profile: profile, ProfilePhoto: photo, Cached: true, CachedAt: &saved, Stale: true}},
+			wantText:  []string{"LinkedIn is busy right now", "Try again later", "data saved 42 minutes ago", "Retry"},
+			wantLink:  true,
+			wantPhoto: true,
+			wantRetry: true,
+		},
+		{
+			scenario:  "unavailable without cache offers Retry only",
+			card:      Card{Record: ada, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusUnavailable}},
+			wantText:  []string{"LinkedIn is unavailable", "Try again later", "Retry"},
+			notText:   []string{"View in Sales Navigator", "saved"},
+			wantRetry: true,
+		},
+		{
+			scenario:  "an unknown status is shown as unavailable, not as a match",
+			card:      Card{Record: ada, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: "surprise"}},
+			wantText:  []string{"LinkedIn is unavailable"},
+			wantRetry: true,
+		},
+		{
+			scenario: "retrying disables the button and says so",
+			card:     Card{Record: ada, Retrying: true, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled}},
+			wantText: []string{"Retrying…"},
+			check: func(t *testing.T, r rendered) {
+				if b := r.one(t, "button", "sb-btn"); !hasAttr(b, "disabled") {
+					t.Error("Retry button is not disabled while retrying")
+				}
+			},
+		},
+		{
+			scenario: "a javascript: profile URL is never made a link",
+			card:     Card{Record: ada, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusMatched, Profile: "javascript:alert(1)", ProfilePhoto: "javascript:alert(2)"}},
+			notText:  []string{"View in Sales Navigator"},
+			check: func(t *testing.T, r rendered) {
+				if strings.Contains(r.raw, "javascript:") {
+					t.Errorf("javascript: URL reached the page:\n%s", r.raw)
+				}
+			},
+		},
+		{
+			scenario: "hostile CRM data cannot add attributes to the prerendered page",
+			card: Card{Record: wire.Record{ID: "r1", FirstName: `x" onmouseover="alert(1)`, LastName: `\" autofocus onfocus=alert(2) x="`},
+				Assoc: wire.Association{RecordID: "r1", Status: wire.StatusMatched, Profile: profile + `?a=1&b="2"`, ProfilePhoto: photo + `" onerror="alert(3)`}},
+			wantLink:  true,
+			wantPhoto: true,
+			check: func(t *testing.T, r rendered) {
+				names := r.attrNames()
+				for _, bad := range []string{"onmouseover", "onfocus", "autofocus", "onerror"} {
+					if names[bad] {
+						t.Errorf("attribute %q injected:\n%s", bad, r.raw)
+					}
+				}
+				link := r.one(t, "a", "sb-card__link")
+				if got, want := attrOf(link, "href"), profile+`?a=1&b="2"`; got != want {
+					t.Errorf("href = %q, want %q", got, want)
+				}
+				if got := attrOf(link, "aria-label"); !strings.Contains(got, `x" onmouseover="alert(1) \" autofocus`) {
+					t.Errorf("aria-label = %q, want the name verbatim", got)
+				}
+			},
+		},
+		{
+			scenario: "a record without a name shows its e-mail",
+			card:     Card{Record: wire.Record{ID: "r9", Email: "who@example.com"}, Assoc: wire.Association{RecordID: "r9", Status: wire.StatusNoMatch}},
+			wantText: []string{"who@example.com", "W"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			c := tt.card
+			r := render(t, &c)
+			text := r.text()
+			for _, w := range tt.wantText {
+				if !strings.Contains(text, w) {
+					t.Errorf("text %q missing from %q", w, text)
+				}
+			}
+			for _, w := range tt.notText {
+				if strings.Contains(text, w) {
+					t.Errorf("text %q should not be in %q", w, text)
+				}
+			}
+			links := r.all("a", "sb-card__link")
+			if got := len(links) == 1; got != tt.wantLink {
+				t.Fatalf("Sales Navigator link shown = %v, want %v", got, tt.wantLink)
+			}
+			if tt.wantLink {
+				l := links[0]
+				if attrOf(l, "target") != "_blank" || attrOf(l, "rel") != "noopener noreferrer" {
+					t.Errorf("link target/rel = %q/%q", attrOf(l, "target"), attrOf(l, "rel"))
+				}
+				if label := attrOf(l, "aria-label"); !strings.Contains(label, displayName(c.Record)) || !strings.Contains(label, "Sales Navigator") {
+					t.Errorf("link accessible name %q lacks the person's name", label)
+				}
+			}
+			imgs := r.all("img", "sb-avatar")
+			if got := len(imgs) == 1; got != tt.wantPhoto {
+				t.Fatalf("photo shown = %v, want %v", got, tt.wantPhoto)
+			}
+			if tt.wantPhoto && attrOf(imgs[0], "alt") != "Photo of "+displayName(c.Record) {
+				t.Errorf("photo alt = %q", attrOf(imgs[0], "alt"))
+			}
+			buttons := r.all("button", "")
+			if tt.wantRetry && (len(buttons) != 1 || attrOf(buttons[0], "type") != "button") {
+				t.Errorf("want one Retry <button type=button>, got %d", len(buttons))
+			}
+			if tt.check != nil {
+				tt.check(t, r)
+			}
+		})
+	}
+}
+
+func TestListShowsCompactRowsAndOneNoticePerProblem(t *testing.T) {
+	recs := []wire.Record{
+		{ID: "a", FirstName: "Ada", LastName: "Lovelace", Title: "VP", Company: "AE"},
+		{ID: "b", FirstName: "Alan", LastName: "Turing"},
+		{ID: "c", FirstName: "Grace", LastName: "Hopper"},
+		{ID: "d", FirstName: "Edsger", LastName: "Dijkstra"},
+	}
+	tests := []struct {
+		scenario  string
+		assocs    map[string]wire.Association
+		wantText  []string
+		notText   []string
+		wantLinks int
+	}{
+		{
+			scenario: "mixed answers: link, no match chip, busy chip, pending row",
+			assocs: map[string]wire.Association{
+				"a": {RecordID: "a", Status: wire.StatusMatched, Profile: "https://www.linkedin.com/sales/people/a"},
+				"b": {RecordID: "b", Status: wire.StatusNoMatch},
+				"c": {RecordID: "c", Status: wire.StatusThrottled},
+			},
+			wantText:  []string{"Ada Lovelace", "VP · AE", "Open", "No match", "Busy", "Looking up…", "Retry", "open the record to pick the right person"},
+			notText:   []string{"CRM Sync"},
+			wantLinks: 1,
+		},
+		{
+			scenario: "all matched: no notices at all",
+			assocs: map[string]wire.Association{
+				"a": {RecordID: "a", Status: wire.StatusMatched, Profile: "https://x.example/a"},
+				"b": {RecordID: "b", Status: wire.StatusMatched, Profile: "https://x.example/b"},
+				"c": {RecordID: "c", Status: wire.StatusMatched, Profile: "https://x.example/c"},
+				"d": {RecordID: "d", Status: wire.StatusMatched, Profile: "https://x.example/d"},
+			},
+			notText:   []string{"Retry", "No match", "CRM Sync"},
+			wantLinks: 4,
+		},
+		{
+			scenario: "CRM Sync off is explained once for the list",
+			assocs: map[string]wire.Association{
+				"a": {RecordID: "a", Status: wire.StatusCRMSyncDisabled},
+				"b": {RecordID: "b", Status: wire.StatusCRMSyncDisabled},
+				"c": {RecordID: "c", Status: wire.StatusCRMSyncDisabled},
+				"d": {RecordID: "d", Status: wire.StatusCRMSyncDisabled},
+			},
+			wantText: []string{"CRM Sync off", "CRM Sync is not enabled"},
+			notText:  []string{"Retry"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			r := render(t, &List{Records: recs, Assocs: tt.assocs, OnRetry: func(app.Context, app.Event) {}})
+			if rows := r.all("li", "sb-list__row"); len(rows) != len(recs) {
+				t.Fatalf("rows = %d, want %d", len(rows), len(recs))
+			}
+			text := r.text()
+			for _, w := range tt.wantText {
+				if !strings.Contains(text, w) {
+					t.Errorf("text %q missing from %q", w, text)
+				}
+			}
+			for _, w := range tt.notText {
+				if strings.Contains(text, w) {
+					t.Errorf("text %q should not be in %q", w, text)
+				}
+			}
+			if n := strings.Count(text, "CRM Sync is not enabled"); n > 1 {
+				t.Errorf("CRM Sync notice repeated %d times", n)
+			}
+			links := r.all("a", "sb-chip--link")
+			if len(links) != tt.wantLinks {
+				t.Errorf("links = %d, want %d", len(links), tt.wantLinks)
+			}
+			for _, l := range links {
+				if attrOf(l, "target") != "_blank" || !strings.Contains(attrOf(l, "aria-label"), "in Sales Navigator") {
+					t.Errorf("list link target/label = %q/%q", attrOf(l, "target"), attrOf(l, "aria-label"))
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// ErrorCard replaces the widget when it cannot start at all: an invalid,
+// expired or reused context, an unknown tenant, a session that expired.
+type ErrorCard struct {
+	app.Compo
+	// Detail is the server's error; its Code picks the advice shown.
+	Detail wire.ErrorDetail
+}
+
+// Render draws the error and what the seller can do about it.
+func (e *ErrorCard) Render() app.UI {
+	title, advice := errorAdvice(e.Detail.Code)
+	msg := e.Detail.Message
+	if msg == "" {
+		msg = advice
+		advice = ""
+	}
+	return app.Div().Class("sb-card sb-card--error").Role("alert").Body(
+		app.P().Class("sb-card__name").Text(title),
+		app.P().Class("sb-error__message").Text(msg),
+		app.If(advice != "", func() app.UI { return app.P().Class("sb-error__advice").Text(advice) }),
+		app.If(e.Detail.RequestID != "", func() app.UI {
+			return app.P().Class("sb-error__ref").Text("Reference: " + e.Detail.RequestID)
+		}),
+	)
+}
+
+// errorAdvice turns an error code into a heading and a next step.
+func errorAdvice(code string) (title, advice string) {
+	switch code {
+	case "session_expired", "unauthorized":
+		return "This view has expired", "Reload the page to see fresh LinkedIn data."
+	case "not_configured", "tenant_not_found", "not_found":
+		return "Sales Navigator is not set up here", "Ask your CRM administrator to check the snapbridge set-up."
+	case "boot_missing":
+		return "The widget could not start", "Reload the page. If it keeps happening, tell your CRM administrator."
+	default:
+		return "Sales Navigator could not open", "Reload the page. If it keeps happening, tell your CRM administrator."
+	}
+}

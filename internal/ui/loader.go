@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"context"
+	"net/url"
+	"sync"
+)
+
+// RefererParam is the query parameter through which webapp's handler hands
+// the page request's Referer header to the prerender: go-app gives
+// OnPreRender the page URL but not the request. The handler always
+// overwrites it, and the prerender strips it before calling the Loader.
+const RefererParam = "snapbridge-referer"
+
+// Loader builds the Boot of one widget page on the server: it verifies the
+// context named in page's query (ctx=…), creates the widget session and
+// looks up what it already knows. referer is the page request's Referer
+// header ("" when absent). It never fails: problems go into Boot.Error.
+// ctx carries no request deadline (go-app prerenders with a background
+// context), so a Loader bounds its own upstream calls.
+type Loader func(ctx context.Context, tenant, mode string, page *url.URL, referer string) Boot
+
+// loaderHook is the one package-level hook of the widget. go-app builds
+// components from a global route table with zero-argument factories, so
+// the server has no other way to hand its services to the prerender.
+var loaderHook struct {
+	sync.RWMutex
+	load Loader
+}
+
+// SetLoader installs the Loader used when the server prerenders a widget
+// page. Only the server calls it, once at start-up. Default: none, and
+// every page shows a "not configured" error card.
+func SetLoader(l Loader) {
+	loaderHook.Lock()
+	defer loaderHook.Unlock()
+	loaderHook.load = l
+}
+
+func currentLoader() Loader {
+	loaderHook.RLock()
+	defer loaderHook.RUnlock()
+	return loaderHook.load
+}
+
+// loadBoot runs the installed Loader for the page at u.
+func loadBoot(ctx context.Context, u *url.URL) Boot {
+	tenant, mode, ok := parseWidgetPath(u.Path)
+	if !ok {
+		return Boot{Error: errorDetail("not_found", "This widget address is not valid.")}
+	}
+	load := currentLoader()
+	if load == nil {
+		return Boot{Tenant: tenant, Mode: mode,
+			Error: errorDetail("not_configured", "The widget server is not configured.")}
+	}
+	page := *u
+	q := page.Query()
+	referer := q.Get(RefererParam)
+	q.Del(RefererParam)
+	page.RawQuery = q.Encode()
+	b := load(ctx, tenant, mode, &page, referer)
+	if b.Tenant == "" {
+		b.Tenant = tenant
+	}
+	return b.normalized(mode)
+}

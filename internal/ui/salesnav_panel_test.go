@@ -1,0 +1,123 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestSalesNavPanelStates drives the panel with real API answers (over
+// loopback, through Client) and checks what the seller then sees.
+func TestSalesNavPanelStates(t *testing.T) {
+	iframeURL := "https://www.linkedin.com/sales/widget/profile-matching?apiKey=k&firstName=Ada&sat=abc"
+	tests := []struct {
+		scenario   string
+		status     int
+		body       string
+		popup      string // "", "waiting" or "blocked": after pressing Connect
+		wantText   []string
+		wantIframe bool
+		wantButton string
+	}{
+		{scenario: "connected viewer sees the Display Services iframe", status: 200,
+			body:       `{"token":"abc","expiresAt":"2099-01-01T00:00:00Z","iframeUrl":"` + iframeURL + `"}`,
+			wantIframe: true},
+		{scenario: "not connected shows a Connect button", status: 409,
+			body:       `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
+			wantText:   []string{"Connect LinkedIn", "Connect your LinkedIn account once"},
+			wantButton: "Connect LinkedIn"},
+		{scenario: "while the popup is open the panel says where to finish", status: 409, popup: "waiting",
+			body:       `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
+			wantText:   []string{"Finish signing in to LinkedIn in the pop-up window"},
+			wantButton: "Connect LinkedIn"},
+		{scenario: "a blocked popup is explained", status: 409, popup: "blocked",
+			body:       `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
+			wantText:   []string{"blocked the sign-in window", "Allow pop-ups"},
+			wantButton: "Connect LinkedIn"},
+		{scenario: "throttled says try again in a few minutes", status: 429,
+			body:     `{"error":{"code":"throttled","message":"x"}}`,
+			wantText: []string{"Sales Navigator is busy", "Try again in a few minutes"}, wantButton: "Retry"},
+		{scenario: "LinkedIn down says unavailable", status: 503,
+			body:     `{"error":{"code":"linkedin_unavailable","message":"x"}}`,
+			wantText: []string{"Sales Navigator is unavailable"}, wantButton: "Retry"},
+		{scenario: "expired session asks for a reload", status: 401,
+			body:     `{"error":{"code":"invalid_session","message":"x"}}`,
+			wantText: []string{"This view has expired", "Reload the page"}},
+		{scenario: "another refusal shows the server's words", status: 403,
+			body:     `{"error":{"code":"forbidden_record","message":"This record is not in your view."}}`,
+			wantText: []string{"Sales Navigator could not open", "This record is not in your view."}, wantButton: "Retry"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				w.Write([]byte(tt.body))
+			}))
+			defer srv.Close()
+			client := NewClient(srv.URL, "tok")
+			p := &SalesNavPanel{Client: client, RecordID: "r1", Name: "Ada Lovelace", Width: 300, Height: 336}
+			p.settle(client.SalesAccessToken(context.Background(), "r1"))
+			switch tt.popup {
+			case "waiting":
+				p.waiting = true
+			case "blocked":
+				p.popupBlocked = true
+			}
+			r := render(t, p)
+			text := r.text()
+			for _, w := range tt.wantText {
+				if !strings.Contains(text, w) {
+					t.Errorf("text %q missing from %q", w, text)
+				}
+			}
+			frames := r.all("iframe", "")
+			if (len(frames) == 1) != tt.wantIframe {
+				t.Fatalf("iframe shown = %v, want %v", len(frames) == 1, tt.wantIframe)
+			}
+			if tt.wantIframe {
+				f := frames[0]
+				if attrOf(f, "src") != iframeURL {
+					t.Errorf("iframe src = %q, want %q", attrOf(f, "src"), iframeURL)
+				}
+				if attrOf(f, "width") != strconv.Itoa(300) || attrOf(f, "height") != strconv.Itoa(336) {
+					t.Errorf("iframe size = %sx%s", attrOf(f, "width"), attrOf(f, "height"))
+				}
+				if attrOf(f, "title") != "LinkedIn Sales Navigator for Ada Lovelace" {
+					t.Errorf("iframe title = %q", attrOf(f, "title"))
+				}
+			}
+			buttons := r.all("button", "")
+			switch {
+			case tt.wantButton == "" && len(buttons) != 0:
+				t.Errorf("want no button, got %d", len(buttons))
+			case tt.wantButton != "" && (len(buttons) != 1 || !strings.Contains(r.text(), tt.wantButton) || attrOf(buttons[0], "type") != "button"):
+				t.Errorf("want one <button type=button> %q, got %d", tt.wantButton, len(buttons))
+			}
+		})
+	}
+}
+
+func TestSalesNavPanelRefusesUnsafeConnectURLs(t *testing.T) {
+	tests := []struct {
+		scenario string
+		url      string
+		want     bool
+	}{
+		{"path on the widget's origin", "/oauth/linkedin/start?state=x", true},
+		{"absolute https", "https://snapbridge.example/oauth/start", true},
+		{"javascript", "javascript:alert(1)", false},
+		{"protocol-relative to another host", "//evil.example/x", false},
+		{"backslash trick", "/\\evil.example", false},
+		{"empty", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			if got := isConnectURL(tt.url); got != tt.want {
+				t.Errorf("isConnectURL(%q) = %v, want %v", tt.url, got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,177 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// Widget is the page component of /w/{tenant}/card and /w/{tenant}/list.
+// The server fills it through the Loader while prerendering and writes the
+// resulting Boot into the page; in the browser it starts from that Boot,
+// so the card the seller already sees is redrawn identically.
+type Widget struct {
+	app.Compo
+
+	boot     Boot
+	client   *Client
+	assocs   map[string]wire.Association
+	retrying bool
+	expired  bool
+	reload   int // bumped on Retry to reload the Sales Navigator panel
+	stop     func()
+}
+
+// OnInit reads the Boot from the prerendered page in the browser. It must
+// happen here: go-app replaces the prerendered DOM right after.
+func (w *Widget) OnInit() {
+	if !app.IsClient {
+		return
+	}
+	_, mode, _ := parseWidgetPath(app.Window().URL().Path)
+	raw, ok := pageBoot()
+	if !ok {
+		w.setBoot(Boot{Mode: mode, Error: errorDetail("boot_missing", "")})
+		return
+	}
+	b, err := decodeBoot(raw)
+	if err != nil {
+		w.setBoot(Boot{Mode: mode, Error: errorDetail("boot_missing", "")})
+		return
+	}
+	w.setBoot(b.normalized(mode))
+}
+
+// OnPreRender asks the server's Loader for the page's Boot.
+func (w *Widget) OnPreRender(ctx app.Context) {
+	w.setBoot(loadBoot(ctx, ctx.Page().URL()))
+}
+
+// OnMount starts telling the host page the widget's height and looks up
+// the records the server did not answer for yet.
+func (w *Widget) OnMount(ctx app.Context) {
+	w.stop = reportHeight(w.boot.ParentOrigin)
+	if w.boot.Error == nil && len(w.assocs) < len(w.boot.Records) {
+		w.fetch(ctx, false)
+	}
+}
+
+// OnDismount stops the height reports.
+func (w *Widget) OnDismount() {
+	if w.stop != nil {
+		w.stop()
+	}
+}
+
+func (w *Widget) setBoot(b Boot) {
+	w.boot = b
+	w.client = NewClient("", b.Token)
+	w.assocs = make(map[string]wire.Association, len(b.Associations))
+	for _, a := range b.Associations {
+		w.assocs[a.RecordID] = a
+	}
+}
+
+// fetch asks the API about every record; on failure the answers already
+// shown stay, marked with why they could not be refreshed.
+func (w *Widget) fetch(ctx app.Context, force bool) {
+	ids := make([]string, 0, len(w.boot.Records))
+	for _, r := range w.boot.Records {
+		ids = append(ids, r.ID)
+	}
+	w.retrying = true
+	client := w.client
+	ctx.Async(func() {
+		assocs, err := client.Associations(context.Background(), ids, force)
+		ctx.Dispatch(func(app.Context) { w.settle(ids, assocs, err) })
+	})
+}
+
+// settle records the answer to an associations request.
+func (w *Widget) settle(ids []string, assocs []wire.Association, err error) {
+	w.retrying = false
+	kind, _ := classify(err)
+	switch kind {
+	case problemNone:
+		for _, a := range assocs {
+			w.assocs[a.RecordID] = a
+		}
+		return
+	case problemExpired:
+		w.expired = true
+		return
+	}
+	status := wire.StatusUnavailable
+	if kind == problemThrottled {
+		status = wire.StatusThrottled
+	}
+	for _, id := range ids {
+		a, known := w.assocs[id]
+		if known && isSettled(a.Status) {
+			continue // a good answer stays good when a refresh fails
+		}
+		a.RecordID, a.Status = id, status
+		w.assocs[id] = a
+	}
+}
+
+func (w *Widget) retry(ctx app.Context, _ app.Event) {
+	w.reload++
+	w.fetch(ctx, false)
+}
+
+// Render draws the error card, the record card with its panel, or the list.
+func (w *Widget) Render() app.UI {
+	b := w.boot
+	root := app.Div().ID("snapbridge-widget").Class("sb-widget sb-widget--"+b.Mode).
+		Style("--sb-accent", b.Accent)
+	var boot app.UI
+	if app.IsServer {
+		boot = w.bootElement()
+	}
+	return root.Body(boot, w.content())
+}
+
+func (w *Widget) content() app.UI {
+	b := w.boot
+	switch {
+	case b.Error != nil:
+		return &ErrorCard{Detail: *b.Error}
+	case w.expired:
+		return &ErrorCard{Detail: wire.ErrorDetail{Code: "session_expired"}}
+	case len(b.Records) == 0:
+		return &ErrorCard{Detail: wire.ErrorDetail{Code: "no_records",
+			Message: "The CRM did not say which record to show."}}
+	case b.Mode == ModeList:
+		return &List{Records: b.Records, Assocs: w.assocs, Retrying: w.retrying, OnRetry: w.retry}
+	}
+	r := b.Records[0]
+	a, ok := w.assocs[r.ID]
+	return app.Div().Class("sb-stack").Body(
+		&Card{Record: r, Assoc: a, Loading: !ok, Retrying: w.retrying, OnRetry: w.retry},
+		&SalesNavPanel{Client: w.client, RecordID: r.ID, Name: displayName(r),
+			Width: b.FrameWidth, Height: b.FrameHeight, Reload: w.reload},
+	)
+}
+
+// bootElement carries the Boot from the prerender to the browser.
+func (w *Widget) bootElement() app.UI {
+	raw, err := encodeBoot(w.boot)
+	if err != nil {
+		app.Log(errors.New("widget boot not written: " + err.Error()))
+		return nil
+	}
+	return app.Div().ID(bootElementID).Hidden(true).DataSet("boot", raw)
+}
+
+// isSettled reports whether status is a real answer from LinkedIn rather
+// than a failure to ask.
+func isSettled(status string) bool {
+	switch status {
+	case wire.StatusMatched, wire.StatusNoMatch, wire.StatusCRMSyncDisabled:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,202 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/snapbridge/snapbridge/internal/wire"
+	"golang.org/x/net/html"
+)
+
+var routesOnce sync.Once
+
+// prerender serves one page through go-app's real handler, the way the
+// server does, and returns the parsed HTML.
+func prerender(t *testing.T, target string) rendered {
+	t.Helper()
+	routesOnce.Do(Routes)
+	h := &app.Handler{Version: "test", Icon: app.Icon{Default: "/web/icon.svg"}, Resources: app.LocalDir("")}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET %s: status %d", target, rec.Code)
+	}
+	return parseHTML(t, rec.Body.String())
+}
+
+func TestPrerenderedPageCarriesBootAndCard(t *testing.T) {
+	expires := time.Date(2026, 5, 4, 12, 15, 0, 0, time.UTC)
+	type call struct {
+		tenant, mode, referer string
+		page                  *url.URL
+	}
+	tests := []struct {
+		scenario string
+		target   string
+		boot     Boot
+		noLoader bool
+		wantCall call
+		wantText []string
+		notText  []string
+		check    func(t *testing.T, r rendered, b Boot)
+	}{
+		{
+			scenario: "card page: loader gets tenant, mode, ctx and referer; card shows at once",
+			target:   "/w/demo/card?ctx=abc.def&" + RefererParam + "=https%3A%2F%2Fcrm.example%2Fr%2F1",
+			boot: Boot{Token: "sess-1", ExpiresAt: expires, Accent: "#123abc", ParentOrigin: "https://crm.example",
+				Records:      []wire.Record{{ID: "r1", FirstName: "Ada", LastName: "Lovelace", Title: "VP"}},
+				Associations: []wire.Association{{RecordID: "r1", Status: wire.StatusMatched, Profile: "https://www.linkedin.com/sales/people/1"}}},
+			wantCall: call{tenant: "demo", mode: "card", referer: "https://crm.example/r/1"},
+			wantText: []string{"Ada Lovelace", "VP", "View in Sales Navigator", "Opening Sales Navigator…"},
+			notText:  []string{"Loading"},
+			check: func(t *testing.T, r rendered, b Boot) {
+				if b.Token != "sess-1" || !b.ExpiresAt.Equal(expires) || b.ParentOrigin != "https://crm.example" || b.Mode != ModeCard {
+					t.Errorf("boot in page = %+v", b)
+				}
+				root := r.one(t, "div", "sb-widget")
+				if !strings.Contains(attrOf(root, "style"), "--sb-accent:#123abc") {
+					t.Errorf("accent not applied: style=%q", attrOf(root, "style"))
+				}
+			},
+		},
+		{
+			scenario: "list page renders a row per record with defaults applied",
+			target:   "/w/acme-2/list?ctx=x",
+			boot: Boot{Token: "s", Accent: "red;}body{display:none", ParentOrigin: "*", FrameWidth: -1,
+				Records: []wire.Record{{ID: "a", FirstName: "Ada"}, {ID: "b", FirstName: "Alan"}}},
+			wantCall: call{tenant: "acme-2", mode: "list"},
+			wantText: []string{"Ada", "Alan", "Looking up…"},
+			check: func(t *testing.T, r rendered, b Boot) {
+				if len(r.all("li", "sb-list__row")) != 2 {
+					t.Errorf("want 2 rows")
+				}
+				if b.Accent != DefaultAccent || b.ParentOrigin != "" || b.FrameWidth != DefaultFrameWidth || b.Mode != ModeList {
+					t.Errorf("defaults not applied: %+v", b)
+				}
+			},
+		},
+		{
+			scenario: "a refused context shows an error card and no token",
+			target:   "/w/demo/card?ctx=reused",
+			boot:     Boot{Error: &wire.ErrorDetail{Code: "context_reused", Message: "This link was already used."}},
+			wantCall: call{tenant: "demo", mode: "card"},
+			wantText: []string{"Sales Navigator could not open", "This link was already used.", "Reload the page"},
+			notText:  []string{"View in Sales Navigator"},
+			check: func(t *testing.T, r rendered, b Boot) {
+				if b.Token != "" {
+					t.Error("error page carries a token")
+				}
+			},
+		},
+		{
+			scenario: "without a loader the page says it is not set up",
+			target:   "/w/demo/card?ctx=x",
+			noLoader: true,
+			wantText: []string{"Sales Navigator is not set up here"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			var got call
+			SetLoader(func(ctx context.Context, tenant, mode string, page *url.URL, referer string) Boot {
+				got = call{tenant: tenant, mode: mode, referer: referer, page: page}
+				return tt.boot
+			})
+			if tt.noLoader {
+				SetLoader(nil)
+			}
+			t.Cleanup(func() { SetLoader(nil) })
+
+			r := prerender(t, tt.target)
+			if !tt.noLoader {
+				if got.tenant != tt.wantCall.tenant || got.mode != tt.wantCall.mode || got.referer != tt.wantCall.referer {
+					t.Errorf("loader called with %q %q %q, want %+v", got.tenant, got.mode, got.referer, tt.wantCall)
+				}
+				if got.page.Query().Has(RefererParam) || got.page.Query().Get("ctx") == "" {
+					t.Errorf("loader page URL = %s: want ctx kept and %s removed", got.page, RefererParam)
+				}
+			}
+			text := r.text()
+			for _, w := range tt.wantText {
+				if !strings.Contains(text, w) {
+					t.Errorf("text %q missing from %q", w, text)
+				}
+			}
+			for _, w := range tt.notText {
+				if strings.Contains(text, w) {
+					t.Errorf("text %q should not be in %q", w, text)
+				}
+			}
+			bootEl := findByID(r, bootElementID)
+			if bootEl == nil {
+				t.Fatalf("no #%s in page:\n%s", bootElementID, r.raw)
+			}
+			b, err := decodeBoot(attrOf(bootEl, "data-boot"))
+			if err != nil {
+				t.Fatalf("boot in page does not decode: %v", err)
+			}
+			if tt.check != nil {
+				tt.check(t, r, b)
+			}
+		})
+	}
+}
+
+func findByID(r rendered, id string) *html.Node {
+	for _, n := range r.all("div", "") {
+		if attrOf(n, "id") == id {
+			return n
+		}
+	}
+	return nil
+}
+
+func TestWidgetKeepsGoodAnswersWhenARefreshFails(t *testing.T) {
+	tests := []struct {
+		scenario string
+		err      error
+		want     map[string]string
+		expired  bool
+	}{
+		{scenario: "throttled: pending and failed rows become throttled, answers stay",
+			err:  &APIError{Status: 429, Detail: wire.ErrorDetail{Code: CodeThrottled}},
+			want: map[string]string{"a": wire.StatusMatched, "b": wire.StatusNoMatch, "c": wire.StatusThrottled, "d": wire.StatusThrottled}},
+		{scenario: "LinkedIn down: same, as unavailable",
+			err:  &APIError{Status: 503, Detail: wire.ErrorDetail{Code: CodeUnavailable}},
+			want: map[string]string{"a": wire.StatusMatched, "b": wire.StatusNoMatch, "c": wire.StatusUnavailable, "d": wire.StatusUnavailable}},
+		{scenario: "expired session: the widget says so",
+			err:     &APIError{Status: 401, Detail: wire.ErrorDetail{Code: "invalid_session"}},
+			want:    map[string]string{"a": wire.StatusMatched, "b": wire.StatusNoMatch, "c": wire.StatusThrottled},
+			expired: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			w := &Widget{}
+			w.setBoot(Boot{Records: []wire.Record{{ID: "a"}, {ID: "b"}, {ID: "c"}, {ID: "d"}},
+				Associations: []wire.Association{{RecordID: "a", Status: wire.StatusMatched}, {RecordID: "b", Status: wire.StatusNoMatch},
+					{RecordID: "c", Status: wire.StatusThrottled}}})
+			w.settle([]string{"a", "b", "c", "d"}, nil, tt.err)
+			for id, want := range tt.want {
+				if got := w.assocs[id].Status; got != want {
+					t.Errorf("record %s: status %q, want %q", id, got, want)
+				}
+			}
+			if w.expired != tt.expired {
+				t.Errorf("expired = %v, want %v", w.expired, tt.expired)
+			}
+			// The test engine would run OnPreRender (and the Loader) again,
+			// so the widget's content is rendered on its own.
+			text := parseHTML(t, app.HTMLString(w.content())).text()
+			if tt.expired && !strings.Contains(text, "This view has expired") {
+				t.Errorf("expired session not shown: %q", text)
+			}
+		})
+	}
+}

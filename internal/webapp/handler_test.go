@@ -1,0 +1,239 @@
+package webapp
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/snapbridge/snapbridge/internal/ui"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+var routesOnce sync.Once
+
+// wasmFixture writes an app.wasm (and its .gz/.br siblings when asked)
+// into a temp dir, each with distinct content.
+func wasmFixture(t *testing.T, variants ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("app.wasm", []byte("\x00asm-raw-binary"))
+	for _, v := range variants {
+		switch v {
+		case "gz":
+			var b bytes.Buffer
+			zw := gzip.NewWriter(&b)
+			zw.Write([]byte("\x00asm-raw-binary"))
+			zw.Close()
+			write("app.wasm.gz", b.Bytes())
+		case "br":
+			write("app.wasm.br", []byte("brotli-bytes"))
+		}
+	}
+	return dir
+}
+
+// serve mounts Handler as Gin's NoRoute handler, the way cmd/server does.
+func serve(t *testing.T, cfg Config) *httptest.Server {
+	t.Helper()
+	routesOnce.Do(ui.Routes)
+	gin.SetMode(gin.TestMode)
+	r := gin.New()
+	r.NoRoute(gin.WrapH(Handler(cfg)))
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, srv *httptest.Server, path string, header map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	// A bare transport: no transparent gzip, so encodings are visible.
+	res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, body
+}
+
+func TestWidgetPageUnderGinNoRoute(t *testing.T) {
+	var gotReferer string
+	ui.SetLoader(func(ctx context.Context, tenant, mode string, page *url.URL, referer string) ui.Boot {
+		gotReferer = referer
+		return ui.Boot{Token: "sess", Records: []wire.Record{{ID: "r1", FirstName: "Ada", LastName: "Lovelace"}}}
+	})
+	t.Cleanup(func() { ui.SetLoader(nil) })
+	srv := serve(t, Config{Version: "v1.2.3", WasmDir: wasmFixture(t)})
+
+	tests := []struct {
+		scenario    string
+		path        string
+		header      map[string]string
+		wantReferer string
+	}{
+		{scenario: "first visit from a CRM page", path: "/w/demo/card?ctx=abc",
+			header: map[string]string{"Referer": "https://crm.example/"}, wantReferer: "https://crm.example/"},
+		{scenario: "a revisit with the build's ETag still gets a fresh page",
+			path: "/w/demo/card?ctx=abc", header: map[string]string{"If-None-Match": `"v1.2.3"`}},
+		{scenario: "a referer smuggled in the query is overwritten",
+			path:   "/w/demo/list?ctx=abc&" + ui.RefererParam + "=https%3A%2F%2Fevil.example",
+			header: map[string]string{"Referer": "https://crm.example/x"}, wantReferer: "https://crm.example/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			gotReferer = "unset"
+			res, body := get(t, srv, tt.path, tt.header)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status = %d, want 200", res.StatusCode)
+			}
+			if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control = %q, want no-store", cc)
+			}
+			if et := res.Header.Get("ETag"); et != "" {
+				t.Errorf("page has ETag %q: a cached page would reuse a spent session", et)
+			}
+			if !bytes.Contains(body, []byte("Ada Lovelace")) || !bytes.Contains(body, []byte(`id="snapbridge-boot"`)) {
+				t.Errorf("page lacks the prerendered card or boot:\n%s", body)
+			}
+			if gotReferer != tt.wantReferer {
+				t.Errorf("loader referer = %q, want %q", gotReferer, tt.wantReferer)
+			}
+			page := string(body)
+			shim := strings.Index(page, `<script src="/v1.2.3/web/storage-shim.js">`)
+			if shim < 0 {
+				t.Fatalf("storage shim missing or deferred:\n%s", page)
+			}
+			if !strings.Contains(page, `<link href="/v1.2.3/web/widget.css"`) && !strings.Contains(page, `href="/v1.2.3/web/widget.css"`) {
+				t.Errorf("widget.css not linked with the version")
+			}
+			if strings.Contains(page, "raw.githubusercontent.com") {
+				t.Errorf("page loads something from the internet")
+			}
+		})
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	srv := serve(t, Config{Version: "v9", WasmDir: wasmFixture(t, "gz", "br")})
+	tests := []struct {
+		scenario     string
+		path         string
+		header       map[string]string
+		wantStatus   int
+		wantType     string
+		wantEncoding string
+		wantBody     string
+		wantCache    string
+	}{
+		{scenario: "versioned wasm, browser takes brotli", path: "/v9/web/app.wasm",
+			header: map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}, wantStatus: 200,
+			wantType: "application/wasm", wantEncoding: "br", wantBody: "brotli-bytes", wantCache: cacheImmutable},
+		{scenario: "gzip only", path: "/v9/web/app.wasm", header: map[string]string{"Accept-Encoding": "gzip"},
+			wantStatus: 200, wantType: "application/wasm", wantEncoding: "gzip", wantCache: cacheImmutable},
+		{scenario: "brotli refused with q=0", path: "/v9/web/app.wasm", header: map[string]string{"Accept-Encoding": "br;q=0, gzip;q=0.5"},
+			wantStatus: 200, wantType: "application/wasm", wantEncoding: "gzip", wantCache: cacheImmutable},
+		{scenario: "no compression accepted: raw bytes", path: "/v9/web/app.wasm",
+			wantStatus: 200, wantType: "application/wasm", wantBody: "\x00asm-raw-binary", wantCache: cacheImmutable},
+		{scenario: "go-app's /app.wasm alias", path: "/app.wasm", header: map[string]string{"Accept-Encoding": "br"},
+			wantStatus: 200, wantType: "application/wasm", wantEncoding: "br", wantBody: "brotli-bytes"},
+		{scenario: "unversioned file is revalidated", path: "/web/widget.css",
+			wantStatus: 200, wantType: "text/css; charset=utf-8", wantBody: "#app-wasm-loader { display: none", wantCache: cacheRevalidate},
+		{scenario: "embed.js at the root", path: "/embed.js",
+			wantStatus: 200, wantType: "text/javascript; charset=utf-8", wantBody: "snapbridge:resize", wantCache: "public, max-age=300"},
+		{scenario: "the service worker does nothing", path: "/app-worker.js",
+			wantStatus: 200, wantBody: "deliberately does nothing"},
+		{scenario: "app.js knows the raw wasm size", path: "/app.js",
+			wantStatus: 200, wantBody: `goappWasmContentLength = "15"`},
+		{scenario: "unknown file is a JSON 404", path: "/v9/web/nope.txt", wantStatus: 404, wantType: "application/json; charset=utf-8", wantBody: `"not_found"`},
+		{scenario: "path escape is a 404", path: "/web/../go.mod", wantStatus: 404},
+		{scenario: "unknown page is a JSON 404", path: "/w/Bad_Tenant/card", wantStatus: 404, wantType: "application/json; charset=utf-8", wantBody: `"not_found"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			res, body := get(t, srv, tt.path, tt.header)
+			if res.StatusCode != tt.wantStatus {
+				t.Fatalf("status = %d, want %d (%s)", res.StatusCode, tt.wantStatus, body)
+			}
+			if tt.wantType != "" && res.Header.Get("Content-Type") != tt.wantType {
+				t.Errorf("Content-Type = %q, want %q", res.Header.Get("Content-Type"), tt.wantType)
+			}
+			if res.Header.Get("Content-Encoding") != tt.wantEncoding {
+				t.Errorf("Content-Encoding = %q, want %q", res.Header.Get("Content-Encoding"), tt.wantEncoding)
+			}
+			if tt.wantType == "application/wasm" && res.Header.Get("Vary") != "Accept-Encoding" {
+				t.Errorf("Vary = %q", res.Header.Get("Vary"))
+			}
+			if tt.wantBody != "" && !bytes.Contains(body, []byte(tt.wantBody)) {
+				t.Errorf("body lacks %q: %.200s", tt.wantBody, body)
+			}
+			if tt.wantCache != "" && res.Header.Get("Cache-Control") != tt.wantCache {
+				t.Errorf("Cache-Control = %q, want %q", res.Header.Get("Cache-Control"), tt.wantCache)
+			}
+		})
+	}
+}
+
+func TestBadRequestsGetJSONErrors(t *testing.T) {
+	srv := serve(t, Config{WasmDir: t.TempDir()})
+	tests := []struct {
+		scenario   string
+		method     string
+		path       string
+		wantStatus int
+		wantCode   string
+	}{
+		{"POST to a page", http.MethodPost, "/w/demo/card", 405, "method_not_allowed"},
+		{"DELETE on a file", http.MethodDelete, "/web/widget.css", 405, "method_not_allowed"},
+		{"wasm not built yet", http.MethodGet, "/dev/web/app.wasm", 404, "wasm_not_built"},
+		{"unknown path", http.MethodGet, "/admin/secret", 404, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var body wire.Error
+			if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+				t.Fatalf("body is not the JSON error: %v", err)
+			}
+			if res.StatusCode != tt.wantStatus || body.Error.Code != tt.wantCode {
+				t.Errorf("got %d %q, want %d %q", res.StatusCode, body.Error.Code, tt.wantStatus, tt.wantCode)
+			}
+		})
+	}
+}
+
+func TestEmbedJSIsExported(t *testing.T) {
+	js := EmbedJS()
+	for _, want := range []string{"data-snapbridge-tenant", "event.origin !== origin", "contentWindow === event.source", `"LinkedIn Sales Navigator"`} {
+		if !bytes.Contains(js, []byte(want)) {
+			t.Errorf("embed.js lacks %q", want)
+		}
+	}
+}

@@ -1,0 +1,118 @@
+// snapbridge embed.js: puts the LinkedIn Sales Navigator widget into a CRM
+// page. Include <script src="https://<snapbridge host>/embed.js"></script>,
+// then either mark elements:
+//   <div data-snapbridge-tenant="demo" data-snapbridge-ctx="<context JWT>"
+//        data-snapbridge-mode="card"></div>
+// or call SnapBridge.mount(element, {tenant, ctx, mode, maxWidth, height}).
+// The widget tells this page its height; only messages from the snapbridge
+// origin (the origin of this script) and from the widget's own iframe are
+// believed.
+(function () {
+  "use strict";
+  if (window.SnapBridge && window.SnapBridge.origin) {
+    return; // loaded twice: the first copy already serves this page
+  }
+  var script = document.currentScript;
+  if (!script || !script.src) {
+    console.error("snapbridge: embed.js must be loaded with a <script src> tag");
+    return;
+  }
+  var origin = new URL(script.src, window.location.href).origin;
+  var tenantPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+  var maxHeight = 4000;
+  var frames = [];
+
+  window.addEventListener("message", function (event) {
+    if (event.origin !== origin) {
+      return;
+    }
+    var data = event.data;
+    if (!data || data.type !== "snapbridge:resize" || typeof data.height !== "number" || !isFinite(data.height)) {
+      return;
+    }
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === event.source) {
+        var h = Math.max(0, Math.min(maxHeight, Math.ceil(data.height)));
+        frames[i].style.height = h + "px";
+        return;
+      }
+    }
+  });
+
+  function option(el, opts, name, attr) {
+    if (opts && opts[name] !== undefined && opts[name] !== null) {
+      return String(opts[name]);
+    }
+    return el.getAttribute("data-snapbridge-" + attr) || "";
+  }
+
+  // mount creates the widget iframe inside el (replacing what is there)
+  // and returns {iframe, unmount}.
+  function mount(el, opts) {
+    if (!el || el.nodeType !== 1) {
+      throw new Error("snapbridge: mount needs an element");
+    }
+    var tenant = option(el, opts, "tenant", "tenant");
+    var ctx = option(el, opts, "ctx", "ctx");
+    var mode = option(el, opts, "mode", "mode") || "card";
+    var maxWidth = parseInt(option(el, opts, "maxWidth", "max-width") || "300", 10);
+    var height = parseInt(option(el, opts, "height", "height") || "420", 10);
+    if (!tenantPattern.test(tenant)) {
+      throw new Error("snapbridge: tenant must be 1-63 lower-case letters, digits or '-'");
+    }
+    if (!ctx) {
+      throw new Error("snapbridge: ctx (the signed context token) is required");
+    }
+    if (mode !== "card" && mode !== "list") {
+      throw new Error("snapbridge: mode must be \"card\" or \"list\"");
+    }
+    unmount(el);
+    var iframe = document.createElement("iframe");
+    iframe.src = origin + "/w/" + tenant + "/" + mode + "?ctx=" + encodeURIComponent(ctx);
+    iframe.title = "LinkedIn Sales Navigator";
+    // The server checks this origin against the tenant's allow-list before
+    // it lets the widget report its height here; send only the origin.
+    iframe.referrerPolicy = "origin";
+    iframe.style.display = "block";
+    iframe.style.width = "100%";
+    iframe.style.maxWidth = (maxWidth > 0 ? maxWidth : 300) + "px";
+    iframe.style.height = (height > 0 ? height : 420) + "px";
+    iframe.style.border = "0";
+    iframe.style.colorScheme = "normal";
+    el.textContent = "";
+    el.appendChild(iframe);
+    frames.push(iframe);
+    el.setAttribute("data-snapbridge-mounted", "true");
+    return { iframe: iframe, unmount: function () { unmount(el); } };
+  }
+
+  function unmount(el) {
+    frames = frames.filter(function (f) {
+      if (el.contains(f)) {
+        f.remove();
+        return false;
+      }
+      return f.isConnected;
+    });
+    el.removeAttribute("data-snapbridge-mounted");
+  }
+
+  // scan mounts every marked element under root not mounted yet.
+  function scan(root) {
+    var els = (root || document).querySelectorAll("[data-snapbridge-tenant]:not([data-snapbridge-mounted])");
+    for (var i = 0; i < els.length; i++) {
+      try {
+        mount(els[i]);
+      } catch (err) {
+        console.error(err.message);
+      }
+    }
+  }
+
+  window.SnapBridge = { origin: origin, mount: mount, unmount: unmount, scan: scan };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { scan(document); });
+  } else {
+    scan(document);
+  }
+})();

@@ -1,0 +1,11 @@
+// Package web embeds the widget's static files: its stylesheet, icon, the
+// storage shim, the no-op service worker and embed.js for CRM pages. The
+// WebAssembly binary is a build output and is served from disk instead.
+package web
+
+import "embed"
+
+// Files holds the static files, at their names in this directory.
+//
+//go:embed widget.css icon.svg storage-shim.js app-worker.js embed.js
+var Files embed.FS
