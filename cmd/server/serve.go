@@ -30,6 +30,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
 	if err != nil {
 		return cfg, err
 	}
+	cfg.Version = version
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "sandbox":

@@ -47,6 +47,11 @@ type Config struct {
 	Secrets Secrets `yaml:"secrets"`
 	// Associations tunes the association resolver.
 	Associations Associations `yaml:"associations"`
+	// WasmDir holds the built widget (app.wasm and its .br/.gz).
+	// Default: <DataDir>/build/web (SNAPBRIDGE_WASM_DIR).
+	WasmDir string `yaml:"wasmDir"`
+	// Version is the build's version, set by the binary (not configurable).
+	Version string `yaml:"-"`
 	// Tenants are the CRM customers served.
 	Tenants []tenant.Tenant `yaml:"tenants"`
 	// LogLevel is debug, info, warn or error. Default: info (SNAPBRIDGE_LOG_LEVEL).
@@ -161,6 +166,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"SNAPBRIDGE_DEMO_ADDR":    &c.Demo.Addr,
 		"SNAPBRIDGE_SESSION_KEY":  &c.Secrets.SessionKey,
 		"SNAPBRIDGE_LOG_LEVEL":    &c.LogLevel,
+		"SNAPBRIDGE_WASM_DIR":     &c.WasmDir,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -185,6 +191,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 func (c *Config) Finish() error {
 	if c.DB == "" {
 		c.DB = strings.TrimSuffix(c.DataDir, "/") + "/snapbridge.db"
+	}
+	if c.WasmDir == "" {
+		c.WasmDir = strings.TrimSuffix(c.DataDir, "/") + "/build/web"
 	}
 	if err := checkAddr("addr", c.Addr); err != nil {
 		return err

@@ -6,6 +6,7 @@ const pageTemplates = `
 {{define "head"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.}} · Contoso CRM (demo)</title>
+<link rel="icon" href="data:,">
 <style>
 :root{--bar:#1f3a5f;--bg:#f4f6f9;--card:#fff;--line:#dde3ea;--text:#1b2733;--muted:#5b6b7c;--link:#1c5fa8}
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 "Segoe UI",system-ui,sans-serif;background:var(--bg);color:var(--text)}

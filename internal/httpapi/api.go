@@ -17,6 +17,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
+	"github.com/snapbridge/snapbridge/internal/ui"
 )
 
 // ContextVerifier verifies host context tokens signed by a CRM.
@@ -78,8 +79,6 @@ type Services struct {
 	// WidgetCSP builds the Content-Security-Policy of a tenant's widget page.
 	// Default: frame-ancestors from the tenant's allowed origins only.
 	WidgetCSP func(t *tenant.Tenant) string
-	// EmbedJS is the /embed.js script for CRM pages.
-	EmbedJS []byte
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
 }
@@ -87,9 +86,12 @@ type Services struct {
 // API holds the services behind the handlers.
 type API struct {
 	Services
+	ids *requestIDs
 }
 
-// New builds the Gin engine with every route and middleware.
+// New builds the Gin engine with every route and middleware. When a
+// Widget handler is given, the API becomes the widget's prerender loader
+// (go-app keeps its routes, and so the loader, in one global table).
 func New(s Services) *gin.Engine {
 	if s.Now == nil {
 		s.Now = time.Now
@@ -97,7 +99,10 @@ func New(s Services) *gin.Engine {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
 	}
-	a := &API{Services: s}
+	a := &API{Services: s, ids: newRequestIDs()}
+	if s.Widget != nil {
+		ui.SetLoader(a.LoadWidget)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -106,7 +111,6 @@ func New(s Services) *gin.Engine {
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
-	r.GET("/embed.js", a.embedJS)
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/sessions", a.createSession)

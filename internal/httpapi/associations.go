@@ -33,7 +33,8 @@ func (a *API) associations(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, wire.Associations{Associations: res.Associations})
+	body := wire.Associations{Associations: res.Associations}.AppendJSON(make([]byte, 0, 256*len(res.Associations)+32))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 // recordList parses records=id1,id2 (default: every record of the session)
@@ -70,9 +71,8 @@ func setRateLimit(c *gin.Context, rl assoc.RateLimit) {
 		return
 	}
 	h := c.Writer.Header()
-	h.Set("X-RateLimit-Limit", strconv.Itoa(rl.Limit))
-	h.Set("X-RateLimit-Used", strconv.Itoa(rl.Used))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(rl.Remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(rl.Reset.Unix(), 10))
+	h["X-Ratelimit-Limit"] = []string{strconv.Itoa(rl.Limit)}
+	h["X-Ratelimit-Used"] = []string{strconv.Itoa(rl.Used)}
+	h["X-Ratelimit-Remaining"] = []string{strconv.Itoa(rl.Remaining)}
+	h["X-Ratelimit-Reset"] = []string{strconv.FormatInt(rl.Reset.Unix(), 10)}
 }
-

@@ -4,8 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,31 +23,55 @@ const (
 	maxBodyBytes = 64 << 10
 )
 
+// requestIDs makes request ids: a random per-process prefix and a
+// counter, unique across instances without a random read per request.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return &requestIDs{prefix: hex.EncodeToString(b) + "-"}
+}
+
+func (r *requestIDs) next() string {
+	return r.prefix + strconv.FormatUint(r.n.Add(1), 36)
+}
+
 // requestID tags each request with an id, echoed in X-Request-Id, so a
-// seller can quote it and an operator can find the log line.
+// seller can quote it and an operator can find the log line. A proxy's
+// id is kept when it is printable and short.
 func (a *API) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
 	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id = hex.EncodeToString(b)
+		id = a.ids.next()
 	}
 	c.Set(ctxRequestID, id)
-	c.Header("X-Request-Id", id)
+	c.Writer.Header()["X-Request-Id"] = []string{id}
 	c.Next()
 }
 
-// accessLog logs one line per request. It logs the path only: query
-// strings carry context tokens and OAuth codes.
+// accessLog logs one line per request: at info for failures, at debug
+// for successes (request rates are metrics, not log lines). It logs the
+// path only: query strings carry context tokens and OAuth codes.
 func (a *API) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	a.Logger.InfoContext(c, "http",
-		"method", c.Request.Method,
-		"path", c.Request.URL.Path,
-		"status", c.Writer.Status(),
-		"ms", time.Since(start).Milliseconds(),
-		"requestId", c.GetString(ctxRequestID))
+	level := slog.LevelDebug
+	if c.Writer.Status() >= 400 {
+		level = slog.LevelInfo
+	}
+	if !a.Logger.Enabled(c, level) {
+		return
+	}
+	a.Logger.LogAttrs(c, level, "http",
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Int64("us", time.Since(start).Microseconds()),
+		slog.String("requestId", c.GetString(ctxRequestID)))
 }
 
 // recover turns a panic into a 500 JSON answer carrying the request id.
@@ -64,12 +91,26 @@ func (a *API) recover(c *gin.Context) {
 // everywhere; the widget handler replaces the CSP with the tenant's own.
 func (a *API) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
-	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
-	h.Set("X-Frame-Options", "DENY")
+	// Canonical keys assigned directly: this runs on every request. The
+	// shared value slices are never appended to in place (len == cap).
+	h["X-Content-Type-Options"] = hdrNosniff
+	h["Referrer-Policy"] = hdrReferrer
+	h["Content-Security-Policy"] = hdrNoFraming
+	h["X-Frame-Options"] = hdrDeny
 	c.Next()
 }
+
+var (
+	hdrNosniff      = []string{"nosniff"}
+	hdrReferrer     = []string{"strict-origin-when-cross-origin"}
+	hdrNoFraming    = []string{"frame-ancestors 'none'"}
+	hdrDeny         = []string{"DENY"}
+	hdrAnyOrigin    = []string{"*"}
+	hdrExposed      = []string{"X-Request-Id, X-RateLimit-Limit, X-RateLimit-Used, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"}
+	hdrAllowMethods = []string{"GET, POST, DELETE, OPTIONS"}
+	hdrAllowHeaders = []string{"Authorization, Content-Type"}
+	hdrMaxAge       = []string{"600"}
+)
 
 // cors lets the widget call the API from any origin, including the
 // "null" origin of sandboxed frames, and answers preflights. It is safe
@@ -81,12 +122,12 @@ func (a *API) cors(c *gin.Context) {
 		return
 	}
 	h := c.Writer.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Expose-Headers", "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Used, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After")
+	h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+	h["Access-Control-Expose-Headers"] = hdrExposed
 	if c.Request.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
-		h.Set("Access-Control-Max-Age", "600")
+		h["Access-Control-Allow-Methods"] = hdrAllowMethods
+		h["Access-Control-Allow-Headers"] = hdrAllowHeaders
+		h["Access-Control-Max-Age"] = hdrMaxAge
 		c.AbortWithStatus(http.StatusNoContent)
 		return
 	}

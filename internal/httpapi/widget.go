@@ -78,14 +78,3 @@ func WidgetCSP(displayURL string, mediaOrigins []string) func(t *tenant.Tenant) 
 		}, "; ")
 	}
 }
-
-// embedJS serves the script CRM pages include to mount the widget.
-func (a *API) embedJS(c *gin.Context) {
-	if len(a.EmbedJS) == 0 {
-		a.fail(c, errNotFound)
-		return
-	}
-	c.Header("Cache-Control", "public, max-age=300")
-	c.Header("Access-Control-Allow-Origin", "*")
-	c.Data(http.StatusOK, "text/javascript; charset=utf-8", a.EmbedJS)
-}

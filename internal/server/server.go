@@ -6,11 +6,18 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -27,6 +34,8 @@ import (
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
+	"github.com/snapbridge/snapbridge/internal/ui"
+	"github.com/snapbridge/snapbridge/internal/webapp"
 )
 
 // Server is a running snapbridge: the API server and, in sandbox mode, the
@@ -137,6 +146,10 @@ func (s *Server) build() error {
 		Timeout: cfg.LinkedIn.Timeout,
 	})
 	now := time.Now
+	widget, err := widgetHandler(cfg)
+	if err != nil {
+		return err
+	}
 	vault := tokens.NewVault(s.DB, ring, now)
 	members := tokens.NewMemberTokens(vault, li, now)
 	apps := tokens.NewAppTokens(li, now)
@@ -153,6 +166,7 @@ func (s *Server) build() error {
 		PublicURL:    cfg.PublicURL,
 		DisplayURL:   cfg.LinkedIn.DisplayURL,
 		WidgetCSP:    httpapi.WidgetCSP(cfg.LinkedIn.DisplayURL, cfg.LinkedIn.MediaOrigins),
+		Widget:       widget,
 		Now:          now,
 	})
 	handlers = append(handlers, api)
@@ -196,6 +210,10 @@ func demoOptions(cfg *config.Config) sandbox.DemoOptions {
 	}
 }
 
+// Handler is the API server's HTTP handler (for benchmarks and tests
+// that skip the network).
+func (s *Server) Handler() http.Handler { return s.servers[0].Handler }
+
 // Serve serves every listener until ctx is cancelled, then lets in-flight
 // requests finish within the configured grace period.
 func (s *Server) Serve(ctx context.Context) error {
@@ -226,6 +244,28 @@ func (s *Server) Serve(ctx context.Context) error {
 		err = cerr
 	}
 	return err
+}
+
+// registerRoutes registers the widget's go-app routes once per process:
+// go-app keeps them in a global table shared with the wasm main.
+var registerRoutes sync.Once
+
+// widgetHandler serves the widget. Its version is the binary's version
+// plus a hash of app.wasm, so browsers never keep a stale widget cached
+// under an unchanged version (a "-dirty" build, say).
+func widgetHandler(cfg *config.Config) (http.Handler, error) {
+	registerRoutes.Do(ui.Routes)
+	version := cfg.Version
+	if f, err := os.Open(filepath.Join(cfg.WasmDir, "app.wasm")); err == nil {
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read widget: %w", err)
+		}
+		version = strings.Trim(version+"-"+hex.EncodeToString(h.Sum(nil))[:12], "-")
+	}
+	return webapp.Handler(webapp.Config{Version: version, WasmDir: cfg.WasmDir}), nil
 }
 
 // KeyRing builds the key ring from "id:base64" entries, newest first.

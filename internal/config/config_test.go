@@ -1,0 +1,102 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// Settings come from defaults, then the file, then the environment.
+func TestLoadLayers(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "snapbridge.yaml")
+	yaml := "addr: 127.0.0.1:9000\nlogLevel: debug\nsandbox:\n  enabled: true\n  faults:\n    latency: 250ms\n    rate429: 0.1\nassociations:\n  maxBatch: 10\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(file, env(map[string]string{"SNAPBRIDGE_ADDR": "127.0.0.1:9100", "SNAPBRIDGE_DATA_DIR": dir}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:9100" || cfg.LogLevel != "debug" || cfg.Associations.MaxBatch != 10 ||
+		cfg.Sandbox.Faults.Latency != 250*time.Millisecond || cfg.Sandbox.Faults.Rate429 != 0.1 {
+		t.Errorf("layers not applied: %+v", cfg)
+	}
+	if cfg.PublicURL != "http://127.0.0.1:9100" || cfg.DB != dir+"/snapbridge.db" || !strings.HasPrefix(cfg.LinkedIn.APIBase, "http://127.0.0.1:8091") {
+		t.Errorf("derived settings: public %s db %s api %s", cfg.PublicURL, cfg.DB, cfg.LinkedIn.APIBase)
+	}
+}
+
+func TestBadConfigurationIsRefused(t *testing.T) {
+	for _, tc := range []struct {
+		scenario, yaml string
+		env        map[string]string
+		want       string
+	}{
+		{"unknown field", "adress: x\n", nil, "adress"},
+		{"bad address", "addr: nowhere\nsandbox: {enabled: true}\n", nil, "addr"},
+		{"no tenants outside sandbox", "", nil, "tenants"},
+		{"public URL with a path", "publicUrl: https://x.example/app\nsandbox: {enabled: true}\n", nil, "publicUrl"},
+		{"batch too large", "associations: {maxBatch: 500}\nsandbox: {enabled: true}\n", nil, "maxBatch"},
+		{"sandbox flag not a boolean", "", map[string]string{"SNAPBRIDGE_SANDBOX": "maybe"}, "SNAPBRIDGE_SANDBOX"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(file, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Load(file, env(tc.env))
+			if err == nil {
+				err = cfg.Finish()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// Generated secrets survive a restart (tokens stay decryptable, sessions
+// stay valid) and are never written when they were configured.
+func TestSecretsPersistAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	first := Defaults()
+	first.DataDir, first.Sandbox.Enabled = dir, true
+	if err := first.EnsureSecrets(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	second := Defaults()
+	second.DataDir, second.Sandbox.Enabled = dir, true
+	if err := second.EnsureSecrets(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if first.Secrets.SessionKey == "" || first.Secrets.SessionKey != second.Secrets.SessionKey ||
+		strings.Join(first.Secrets.EncryptionKeys, ",") != strings.Join(second.Secrets.EncryptionKeys, ",") ||
+		first.Secrets.DemoContextSecret != second.Secrets.DemoContextSecret {
+		t.Error("secrets changed across restarts")
+	}
+	if _, err := second.SessionPrivateKey(); err != nil {
+		t.Error(err)
+	}
+	info, err := os.Stat(filepath.Join(dir, "secrets.json"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("secrets file: %v, mode %v", err, info.Mode())
+	}
+	configured := Defaults()
+	configured.DataDir = t.TempDir()
+	configured.Secrets.EncryptionKeys = []string{NewEncryptionKey("mine")}
+	configured.Secrets.SessionKey = first.Secrets.SessionKey
+	if err := configured.EnsureSecrets(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(configured.DataDir, "secrets.json")); !os.IsNotExist(err) {
+		t.Error("configured secrets were written to disk")
+	}
+}

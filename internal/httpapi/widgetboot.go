@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/ui"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// widgetLoadTimeout bounds the work done while prerendering a widget page,
+// LinkedIn look-ups included: a slow LinkedIn must not hold the CRM page.
+const widgetLoadTimeout = 4 * time.Second
+
+// LoadWidget is the ui.Loader: while the server prerenders a widget page it
+// verifies the page's context, opens the widget session and looks up what
+// LinkedIn knows, so the seller sees the card at first paint and the
+// one-time context never reaches the WebAssembly code.
+func (a *API) LoadWidget(ctx context.Context, tenantID, mode string, page *url.URL, referer string) ui.Boot {
+	ctx, cancel := context.WithTimeout(ctx, widgetLoadTimeout)
+	defer cancel()
+	boot := ui.Boot{Tenant: tenantID, Mode: mode}
+	t, ok := a.Tenants.Get(tenantID)
+	if !ok {
+		boot.Error = &wire.ErrorDetail{Code: "unknown_tenant", Message: "This widget is not set up for this CRM."}
+		return boot
+	}
+	boot.Accent = t.AccentColor
+	boot.FrameWidth, boot.FrameHeight = t.Display.Width, t.Display.Height
+	boot.ParentOrigin = parentOrigin(referer, t.AllowedOrigins)
+
+	raw := page.Query().Get("ctx")
+	if raw == "" {
+		boot.Error = &wire.ErrorDetail{Code: "ctx_required", Message: "The CRM page did not say which record to show."}
+		return boot
+	}
+	hc, err := a.Contexts.Verify(ctx, raw)
+	if err == nil && hc.Tenant.ID != t.ID {
+		err = &session.Error{Code: session.CodeContextInvalid, Message: "the context belongs to another tenant"}
+	}
+	if err != nil {
+		boot.Error = a.bootError(ctx, err)
+		return boot
+	}
+	token, s, err := a.Sessions.Issue(hc)
+	if err != nil {
+		boot.Error = a.bootError(ctx, err)
+		return boot
+	}
+	boot.Token, boot.ExpiresAt, boot.Viewer, boot.Records = token, s.ExpiresAt, s.Viewer, s.Records
+	ids := make([]string, len(s.Records))
+	for i, r := range s.Records {
+		ids[i] = r.ID
+	}
+	// A failed look-up is not fatal: the widget shows its loading state
+	// and asks the API itself, which then explains what is wrong.
+	if res, err := a.Associations.Resolve(ctx, t, ids, false); err == nil {
+		boot.Associations = res.Associations
+	} else {
+		a.Logger.WarnContext(ctx, "widget prerender look-up failed", "tenant", t.ID, "err", err.Error())
+	}
+	return boot
+}
+
+// bootError turns a service error into what the widget's error card shows.
+func (a *API) bootError(ctx context.Context, err error) *wire.ErrorDetail {
+	var se *session.Error
+	if errors.As(err, &se) {
+		msg := "This view has expired. Reload the CRM page to see Sales Navigator."
+		if se.Code != session.CodeContextExpired && se.Code != session.CodeContextReplayed {
+			msg = "The CRM page sent a sign-in this widget cannot trust. Ask your CRM admin to check the snapbridge set-up."
+		}
+		return &wire.ErrorDetail{Code: se.Code, Message: msg}
+	}
+	a.Logger.ErrorContext(ctx, "widget prerender failed", "err", err.Error())
+	return &wire.ErrorDetail{Code: "internal", Message: "Something went wrong on our side. Reload the page to try again."}
+}
+
+// parentOrigin returns the origin of the embedding page when it is one of
+// the tenant's allowed origins; the widget then posts its height there and
+// nowhere else.
+func parentOrigin(referer string, allowed []string) string {
+	u, err := url.Parse(referer)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	origin := u.Scheme + "://" + u.Host
+	if slices.Contains(allowed, origin) {
+		return origin
+	}
+	return ""
+}

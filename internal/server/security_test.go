@@ -1,0 +1,162 @@
+package server_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// TestBadContextsAreRefused sends the forged, stale and malformed host
+// contexts an attacker or a buggy CRM would, and expects a 401 JSON error
+// for each, never a session.
+func TestBadContextsAreRefused(t *testing.T) {
+	p := startBoth(t, nil)
+	demo := p.tenant("demo")
+	rec := p.demoRecords("demo", "matched")[0]
+	secret := []byte(demo.Context.Keys[0].Secret)
+	now := time.Now()
+	claims := func(mod func(jwt.MapClaims)) jwt.MapClaims {
+		c := jwt.MapClaims{
+			"iss": demo.Context.Issuer, "aud": demo.Context.Audience,
+			"iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(), "jti": randomID(),
+			"viewer":  map[string]any{"id": "u1"},
+			"records": []map[string]any{{"id": rec.ID, "type": "contact"}},
+		}
+		if mod != nil {
+			mod(c)
+		}
+		return c
+	}
+	hs := func(c jwt.MapClaims, key []byte) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+		tok.Header["kid"] = demo.Context.Keys[0].ID
+		s, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pubDER, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
+	_, edKey, _ := ed25519.GenerateKey(rand.Reader)
+	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, claims(nil)).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	ed, _ := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims(nil)).SignedString(edKey)
+	nosync := p.tenant("nosync")
+	replayed := hs(claims(nil), secret)
+	p.call("POST", "/api/v1/sessions", "", wire.SessionRequest{Ctx: replayed}, http.StatusCreated, nil)
+
+	for _, tc := range []struct {
+		scenario string
+		ctx      string
+	}{
+		{"alg none", none},
+		{"HS256 signed with a public key", hs(claims(nil), pubPEM)},
+		{"EdDSA with a key the tenant never configured", ed},
+		{"a key of another tenant", hs(claims(nil), []byte(nosync.Context.Keys[0].Secret))},
+		{"expired", hs(claims(func(c jwt.MapClaims) {
+			c["iat"] = now.Add(-9 * time.Minute).Unix()
+			c["exp"] = now.Add(-2 * time.Minute).Unix()
+		}), secret)},
+		{"issued in the future", hs(claims(func(c jwt.MapClaims) {
+			c["iat"] = now.Add(5 * time.Minute).Unix()
+			c["exp"] = now.Add(9 * time.Minute).Unix()
+		}), secret)},
+		{"too long-lived", hs(claims(func(c jwt.MapClaims) { c["exp"] = now.Add(30 * time.Minute).Unix() }), secret)},
+		{"wrong aud", hs(claims(func(c jwt.MapClaims) { c["aud"] = "someone-else" }), secret)},
+		{"wrong iss", hs(claims(func(c jwt.MapClaims) { c["iss"] = "https://evil.example" }), secret)},
+		{"missing jti", hs(claims(func(c jwt.MapClaims) { delete(c, "jti") }), secret)},
+		{"missing exp", hs(claims(func(c jwt.MapClaims) { delete(c, "exp") }), secret)},
+		{"missing viewer", hs(claims(func(c jwt.MapClaims) { delete(c, "viewer") }), secret)},
+		{"missing records", hs(claims(func(c jwt.MapClaims) { delete(c, "records") }), secret)},
+		{"reused jti", replayed},
+		{"oversized", hs(claims(func(c jwt.MapClaims) { c["pad"] = strings.Repeat("x", 20000) }), secret)},
+		{"garbage", "not.a.jwt"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			var e wire.Error
+			p.with(t).call("POST", "/api/v1/sessions", "", wire.SessionRequest{Ctx: tc.ctx}, http.StatusUnauthorized, &e)
+			if e.Error.Code == "" || e.Error.Message == "" {
+				t.Errorf("error body lacks code or message: %+v", e)
+			}
+		})
+	}
+}
+
+// TestSessionsStayInTheirLane checks that a session cannot ask about
+// records its context did not name, nor act without a token.
+func TestSessionsStayInTheirLane(t *testing.T) {
+	p := startBoth(t, nil)
+	recs := p.demoRecords("demo", "matched")
+	s := p.newSession("demo", "u2", recs[0])
+	nosync := p.newSession("nosync", "u2", p.demoRecords("nosync", "crm_sync_disabled")[0])
+	for _, tc := range []struct {
+		scenario, method, path, token string
+		body                          any
+		status                        int
+		code                          string
+	}{
+		{"a record of the same tenant the context did not name", "GET", "/api/v1/associations?records=" + recs[1].ID, s.Token, nil, 403, "record_forbidden"},
+		{"a record of another tenant", "GET", "/api/v1/associations?records=" + recs[0].ID, nosync.Token, nil, 403, "record_forbidden"},
+		{"SAT for a foreign record", "POST", "/api/v1/sales-access-token", s.Token, map[string]string{"recordId": recs[1].ID}, 403, "record_forbidden"},
+		{"no token", "GET", "/api/v1/associations", "", nil, 401, "session_required"},
+		{"a forged token", "GET", "/api/v1/associations", s.Token[:len(s.Token)-4] + "AAAA", nil, 401, "session_invalid"},
+		{"a context used as a session token", "GET", "/api/v1/associations", p.signedContext("demo", "u2", recs[0]), nil, 401, "session_invalid"},
+		{"an unknown field in the body", "POST", "/api/v1/sales-access-token", s.Token, map[string]string{"record": "x"}, 400, "malformed_json"},
+		{"a session body without ctx", "POST", "/api/v1/sessions", "", map[string]string{}, 400, "ctx_required"},
+		{"an unknown API path", "GET", "/api/v1/nothing", s.Token, nil, 404, "not_found"},
+		{"a wrong method", "PUT", "/api/v1/sessions", "", nil, 405, "method_not_allowed"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			var e wire.Error
+			p.with(t).call(tc.method, tc.path, tc.token, tc.body, tc.status, &e)
+			if e.Error.Code != tc.code {
+				t.Errorf("code %q, want %q", e.Error.Code, tc.code)
+			}
+		})
+	}
+}
+
+// TestHeadersProtectEveryAnswer checks the headers browsers rely on.
+func TestHeadersProtectEveryAnswer(t *testing.T) {
+	p := startBoth(t, nil)
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/associations", "/oauth/linkedin/start"} {
+		resp, _ := p.do("GET", p.srv.URL+path, "", nil)
+		h := resp.Header
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "strict-origin-when-cross-origin" ||
+			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s: headers %v", path, h)
+		}
+	}
+	req, _ := http.NewRequest("OPTIONS", p.srv.URL+"/api/v1/associations", nil)
+	req.Header.Set("Origin", "null")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "authorization")
+	resp, err := p.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization") ||
+		resp.Header.Get("Access-Control-Allow-Credentials") != "" {
+		t.Errorf("preflight from a sandboxed frame: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+func randomID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
