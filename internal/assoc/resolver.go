@@ -1,0 +1,365 @@
+// Package assoc resolves CRM records to LinkedIn Profile Associations for
+// the widget: it answers from a bounded in-memory cache, collapses
+// concurrent look-ups of the same record into one upstream call, batches
+// look-ups that arrive together, enforces each tenant's daily budget of
+// unique upstream look-ups, and backs off when LinkedIn throttles.
+package assoc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// LinkedIn is the part of the LinkedIn client the resolver calls.
+// *linkedin.Client satisfies it.
+type LinkedIn interface {
+	ProfileAssociation(ctx context.Context, appToken string, key linkedin.AssociationKey) (linkedin.ProfileAssociation, error)
+	ProfileAssociations(ctx context.Context, appToken string, keys []linkedin.AssociationKey) (linkedin.BatchAssociations, error)
+}
+
+// AppTokens hands out a tenant's client-credentials token for a scope and
+// forgets it when LinkedIn has refused it.
+type AppTokens interface {
+	Get(ctx context.Context, t *tenant.Tenant, scope string) (string, error)
+	Invalidate(tenantID, scope string)
+}
+
+// Budget counts unique upstream look-ups per tenant and UTC day.
+// *store.DB satisfies it.
+type Budget interface {
+	ReserveLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int) (allowed []string, used int, err error)
+	LookupsUsed(ctx context.Context, tenant, day string) (int, error)
+}
+
+// ErrBudgetExhausted is returned by Resolve, with the Result's RateLimit
+// filled, when records not in the cache need upstream look-ups and the
+// tenant's daily budget cannot cover all of them. LinkedIn is not called
+// for that request at all.
+var ErrBudgetExhausted = errors.New("daily profile association lookup budget exhausted")
+
+// Defaults used by NewResolver for zero Config fields.
+const (
+	DefaultMaxBatch        = 20
+	DefaultKeepStale       = 7 * 24 * time.Hour
+	DefaultMaxEntries      = 100000
+	DefaultThrottleBackoff = 60 * time.Second
+	DefaultCoalesceWindow  = 5 * time.Millisecond
+	DefaultCallTimeout     = 15 * time.Second
+	// MaxConcurrentCalls bounds upstream calls in flight per tenant.
+	MaxConcurrentCalls = 4
+)
+
+// Config tunes a Resolver. Zero (or negative) fields take their defaults.
+type Config struct {
+	// MaxBatch is the most records asked in one batch call. Default: 20.
+	MaxBatch int
+	// KeepStale is how long after expiry an answer is kept to be served,
+	// marked stale, while LinkedIn throttles or fails. Default: 7 days.
+	KeepStale time.Duration
+	// MaxEntries bounds the cache across all tenants; the oldest answers
+	// are evicted first. Default: 100000.
+	MaxEntries int
+	// ThrottleBackoff is how long a tenant stops calling LinkedIn after a
+	// 429 without Retry-After; up to half of it again is added as jitter.
+	// Default: 60s.
+	ThrottleBackoff time.Duration
+	// CoalesceWindow is how long a record needing LinkedIn waits for
+	// others to join its batch: the batch leaves once no record has joined
+	// for a window, after at most four windows, or as soon as it is full.
+	// Default: 5ms.
+	CoalesceWindow time.Duration
+	// CallTimeout bounds one upstream call, which may serve many requests
+	// and so does not end when one of them is cancelled. Default: 15s.
+	CallTimeout time.Duration
+	// Logger receives upstream failures (never tokens). Default: discard.
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxBatch <= 0 {
+		c.MaxBatch = DefaultMaxBatch
+	}
+	if c.KeepStale <= 0 {
+		c.KeepStale = DefaultKeepStale
+	}
+	if c.MaxEntries <= 0 {
+		c.MaxEntries = DefaultMaxEntries
+	}
+	if c.ThrottleBackoff <= 0 {
+		c.ThrottleBackoff = DefaultThrottleBackoff
+	}
+	if c.CoalesceWindow <= 0 {
+		c.CoalesceWindow = DefaultCoalesceWindow
+	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = DefaultCallTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
+
+// Resolver answers which LinkedIn member each CRM record is. It is safe for
+// concurrent use; create one per process with NewResolver, because the
+// in-flight de-duplication, back-off and budget memo live in it.
+type Resolver struct {
+	cfg    Config
+	li     LinkedIn
+	apps   AppTokens
+	budget Budget
+	now    func() time.Time
+	cache  *cache
+
+	mu       sync.Mutex
+	inflight map[cacheKey]*flight
+	tenants  map[string]*tenantState
+}
+
+// tenantState is what the resolver tracks per tenant besides the cache.
+type tenantState struct {
+	batcher *batcher
+	backoff backoff
+	usage   usage
+	slots   chan struct{} // bounds concurrent upstream calls
+	hits    atomic.Uint64
+	misses  atomic.Uint64
+}
+
+// NewResolver returns a Resolver calling li with tokens from apps and
+// counting look-ups in budget. now is the clock for cache lifetimes,
+// budget days and back-off; nil means time.Now.
+func NewResolver(cfg Config, li LinkedIn, apps AppTokens, budget Budget, now func() time.Time) *Resolver {
+	if now == nil {
+		now = time.Now
+	}
+	cfg = cfg.withDefaults()
+	return &Resolver{
+		cfg:      cfg,
+		li:       li,
+		apps:     apps,
+		budget:   budget,
+		now:      now,
+		cache:    newCache(cfg.MaxEntries, cfg.KeepStale),
+		inflight: map[cacheKey]*flight{},
+		tenants:  map[string]*tenantState{},
+	}
+}
+
+// Result is the answer to Resolve.
+type Result struct {
+	// Associations answer the requested records in request order, each
+	// record once.
+	Associations []wire.Association
+	// RateLimit is the tenant's daily look-up budget after this request.
+	RateLimit RateLimit
+}
+
+// Resolve answers each of recordIDs for tenant t: from the cache when a
+// fresh answer is there (unless force), otherwise from LinkedIn, counting
+// each record once per UTC day against t.DailyLookupBudget. Throttled and
+// failed look-ups answer throttled or unavailable, or the last known answer
+// marked stale when one is kept. It returns ErrBudgetExhausted when the
+// budget cannot cover the look-ups needed.
+func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []string, force bool) (Result, error) {
+	if err := checkTenant(t); err != nil {
+		return Result{}, err
+	}
+	ids, err := uniqueRecordIDs(recordIDs)
+	if err != nil {
+		return Result{}, err
+	}
+	now := r.now()
+	day := now.UTC().Format(dayLayout)
+	ts := r.state(t.ID)
+
+	answers := make(map[string]wire.Association, len(ids))
+	missing := ids
+	if !force {
+		missing = missing[:0:0]
+		for _, id := range ids {
+			if e, ok := r.cache.get(cacheKey{t.ID, id}, now); ok && e.fresh(now) {
+				answers[id] = e.served(now)
+				ts.hits.Add(1)
+				continue
+			}
+			missing = append(missing, id)
+		}
+	}
+
+	used := -1
+	if len(missing) > 0 {
+		owned, waits := r.claim(t.ID, missing, force, now, answers)
+		ts.hits.Add(uint64(len(missing) - len(waits)))
+		ts.misses.Add(uint64(len(waits)))
+		if len(owned) > 0 {
+			used, err = r.start(ctx, t, ts, day, owned)
+			if err != nil {
+				return r.failed(ctx, t, ts, day, now, used, err)
+			}
+		}
+		if err := r.await(ctx, t.ID, waits, answers); err != nil {
+			return r.failed(ctx, t, ts, day, now, used, err)
+		}
+	}
+
+	rl, err := r.rateLimit(ctx, t, ts, day, now, used)
+	if err != nil {
+		return Result{}, err
+	}
+	out := make([]wire.Association, len(ids))
+	for i, id := range ids {
+		out[i] = answers[id]
+	}
+	return Result{Associations: out, RateLimit: rl}, nil
+}
+
+// Stats reports, for health pages, how many answers the tenant has cached
+// and how many records were answered from the cache (hits) or needed
+// LinkedIn (misses) since the resolver started.
+func (r *Resolver) Stats(tenantID string) (entries int, hits, misses uint64) {
+	r.mu.Lock()
+	ts := r.tenants[tenantID]
+	r.mu.Unlock()
+	if ts == nil {
+		return r.cache.count(tenantID), 0, 0
+	}
+	return r.cache.count(tenantID), ts.hits.Load(), ts.misses.Load()
+}
+
+func (r *Resolver) state(tenantID string) *tenantState {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ts := r.tenants[tenantID]
+	if ts == nil {
+		ts = &tenantState{slots: make(chan struct{}, MaxConcurrentCalls)}
+		ts.batcher = newBatcher(r.cfg.MaxBatch, r.cfg.CoalesceWindow, func(t *tenant.Tenant, ids []string) {
+			r.call(t, ts, ids)
+		})
+		r.tenants[tenantID] = ts
+	}
+	return ts
+}
+
+// start begins the upstream look-ups of the records this request owns:
+// unless the tenant is backing off, it reserves them in the budget and
+// queues them for the batcher. It returns the budget used today (-1 when
+// it did not ask). Whatever happens, every owned flight is completed.
+func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, owned []string) (int, error) {
+	if ts.backoff.active(r.now()) {
+		// Stop hammering: LinkedIn said to wait, so no call and no budget.
+		for _, id := range owned {
+			r.finish(t.ID, id, wire.Association{RecordID: id, Status: wire.StatusThrottled}, nil)
+		}
+		return -1, nil
+	}
+	allowed, used, err := r.budget.ReserveLookups(ctx, t.ID, day, owned, lookupBudget(t))
+	if err != nil {
+		err = fmt.Errorf("resolve associations for tenant %s: %w", t.ID, err)
+		r.finishAll(t.ID, owned, err)
+		return -1, err
+	}
+	ts.usage.observe(day, used)
+	if len(allowed) < len(owned) {
+		r.finishAll(t.ID, owned, ErrBudgetExhausted)
+		return used, ErrBudgetExhausted
+	}
+	ts.batcher.add(t, owned)
+	return used, nil
+}
+
+// await waits for the flights and puts their answers, or the stale answer
+// kept for a failed one, into answers.
+func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]*flight, answers map[string]wire.Association) error {
+	for id, f := range waits {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return fmt.Errorf("resolve associations: %w", ctx.Err())
+		}
+		if f.err != nil {
+			return f.err
+		}
+		a := f.answer
+		if a.Status == wire.StatusThrottled || a.Status == wire.StatusUnavailable {
+			now := r.now()
+			if e, ok := r.cache.get(cacheKey{tenantID, id}, now); ok {
+				a = e.served(now)
+			}
+		}
+		answers[id] = cloneAnswer(a)
+	}
+	return nil
+}
+
+// failed returns err with the rate limit still filled, as the API reports
+// it on errors too.
+func (r *Resolver) failed(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, now time.Time, used int, err error) (Result, error) {
+	rl, rlErr := r.rateLimit(ctx, t, ts, day, now, used)
+	if rlErr != nil {
+		err = errors.Join(err, rlErr)
+	}
+	return Result{RateLimit: rl}, err
+}
+
+func (r *Resolver) rateLimit(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, now time.Time, used int) (RateLimit, error) {
+	if used < 0 {
+		var ok bool
+		if used, ok = ts.usage.get(day); !ok {
+			n, err := r.budget.LookupsUsed(ctx, t.ID, day)
+			if err != nil {
+				return newRateLimit(lookupBudget(t), 0, now), fmt.Errorf("resolve associations for tenant %s: %w", t.ID, err)
+			}
+			used = ts.usage.observe(day, n)
+		}
+	}
+	return newRateLimit(lookupBudget(t), used, now), nil
+}
+
+func checkTenant(t *tenant.Tenant) error {
+	switch {
+	case t == nil:
+		return errors.New("resolve associations: no tenant")
+	case t.ID == "":
+		return errors.New("resolve associations: tenant has no id")
+	case t.CRM.Partner == "" || t.CRM.InstanceID == "":
+		return fmt.Errorf("resolve associations: tenant %s has no crm.partner or crm.instanceId", t.ID)
+	}
+	return nil
+}
+
+// uniqueRecordIDs drops repeated ids, keeping the first occurrence's place.
+func uniqueRecordIDs(recordIDs []string) ([]string, error) {
+	seen := make(map[string]bool, len(recordIDs))
+	ids := make([]string, 0, len(recordIDs))
+	for i, id := range recordIDs {
+		if id == "" {
+			return nil, fmt.Errorf("resolve associations: record id %d is empty", i)
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+func lookupBudget(t *tenant.Tenant) int {
+	if t.DailyLookupBudget == 0 {
+		return tenant.DefaultDailyLookupBudget
+	}
+	return t.DailyLookupBudget
+}
+
+// dayLayout names a budget day, the UTC calendar day.
+const dayLayout = "2006-01-02"

@@ -1,0 +1,689 @@
+package assoc_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/assoc"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+func resolveOne(t *testing.T, rg *rig, tn *tenant.Tenant, id string, force bool) wire.Association {
+	t.Helper()
+	res, err := rg.resolver.Resolve(context.Background(), tn, []string{id}, force)
+	if err != nil {
+		t.Fatalf("resolve %s: %v", id, err)
+	}
+	if len(res.Associations) != 1 || res.Associations[0].RecordID != id {
+		t.Fatalf("resolve %s answered %+v", id, res.Associations)
+	}
+	return res.Associations[0]
+}
+
+func TestResolveStatuses(t *testing.T) {
+	noPhoto := linkedin.ProfileAssociation{Member: "urn:li:person:r1", Profile: "https://www.linkedin.com/sales/people/r1"}
+	tests := []struct {
+		scenario   string
+		answer     func() (linkedin.ProfileAssociation, error)
+		wantStatus string
+		wantPhoto  bool
+		wantTTL    time.Duration // 0: not cached, the next request asks again
+	}{
+		{"match with a public photo", func() (linkedin.ProfileAssociation, error) { return match("r1"), nil },
+			wire.StatusMatched, true, 6 * time.Hour},
+		{"match without a public photo", func() (linkedin.ProfileAssociation, error) { return noPhoto, nil },
+			wire.StatusMatched, false, 6 * time.Hour},
+		{"404 is no match", func() (linkedin.ProfileAssociation, error) { return linkedin.ProfileAssociation{}, failure(404, 0) },
+			wire.StatusNoMatch, false, 15 * time.Minute},
+		{"400/40001 is CRM sync disabled", func() (linkedin.ProfileAssociation, error) {
+			return linkedin.ProfileAssociation{}, failure(400, linkedin.CodeCRMSyncDisabled)
+		}, wire.StatusCRMSyncDisabled, false, 15 * time.Minute},
+		{"400/40002 is CRM sync disabled", func() (linkedin.ProfileAssociation, error) {
+			return linkedin.ProfileAssociation{}, failure(400, linkedin.CodeCRMSyncUnknown)
+		}, wire.StatusCRMSyncDisabled, false, 15 * time.Minute},
+		{"429 is throttled", func() (linkedin.ProfileAssociation, error) { return linkedin.ProfileAssociation{}, failure(429, 0) },
+			wire.StatusThrottled, false, 0},
+		{"500 is unavailable", func() (linkedin.ProfileAssociation, error) { return linkedin.ProfileAssociation{}, failure(500, 0) },
+			wire.StatusUnavailable, false, 0},
+		{"403 is unavailable", func() (linkedin.ProfileAssociation, error) { return linkedin.ProfileAssociation{}, failure(403, 0) },
+			wire.StatusUnavailable, false, 0},
+		{"transport failure is unavailable", func() (linkedin.ProfileAssociation, error) {
+			return linkedin.ProfileAssociation{}, &linkedin.Error{Err: errors.New("connection refused")}
+		}, wire.StatusUnavailable, false, 0},
+		{"400 without CRM sync code is unavailable", func() (linkedin.ProfileAssociation, error) {
+			return linkedin.ProfileAssociation{}, failure(400, 0)
+		}, wire.StatusUnavailable, false, 0},
+	}
+	for _, tt := range tests {
+		for _, batched := range []bool{false, true} {
+			name := tt.scenario + "/single"
+			ids := []string{"r1"}
+			if batched {
+				name = tt.scenario + "/batch"
+				ids = []string{"r1", "r2"}
+			}
+			t.Run(name, func(t *testing.T) {
+				li := &countingLinkedIn{record: func(k linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
+					if k.RecordID == "r1" {
+						return tt.answer()
+					}
+					return match(k.RecordID), nil
+				}}
+				rg := newRig(t, assoc.Config{ThrottleBackoff: time.Minute}, li)
+				tn := acme(100)
+				res, err := rg.resolver.Resolve(context.Background(), tn, ids, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := res.Associations[0]
+				if got.RecordID != "r1" || got.Status != tt.wantStatus || got.Cached || got.Stale {
+					t.Fatalf("first answer %+v, want fresh %s", got, tt.wantStatus)
+				}
+				if (got.ProfilePhoto != "") != tt.wantPhoto {
+					t.Fatalf("photo %q, want photo %v", got.ProfilePhoto, tt.wantPhoto)
+				}
+				if got.Status == wire.StatusMatched && (got.Member != "urn:li:person:r1" || got.Profile == "") {
+					t.Fatalf("match without member or profile: %+v", got)
+				}
+				if tt.wantTTL == 0 {
+					if got.ExpiresAt != nil {
+						t.Fatalf("uncacheable answer says it expires at %v", got.ExpiresAt)
+					}
+					rg.clock.Advance(2 * time.Minute) // past any back-off
+					resolveOne(t, rg, tn, "r1", false)
+					if n := rg.li.total(); n != 2 {
+						t.Fatalf("LinkedIn calls = %d, want 2: a failure must not be cached", n)
+					}
+					return
+				}
+				if got.ExpiresAt == nil || !got.ExpiresAt.Equal(start.Add(tt.wantTTL)) {
+					t.Fatalf("expiresAt %v, want %v", got.ExpiresAt, start.Add(tt.wantTTL))
+				}
+				rg.clock.Advance(tt.wantTTL - time.Second)
+				again := resolveOne(t, rg, tn, "r1", false)
+				if !again.Cached || again.Stale || again.Status != tt.wantStatus ||
+					!again.CachedAt.Equal(start) || !again.ExpiresAt.Equal(start.Add(tt.wantTTL)) {
+					t.Fatalf("answer within lifetime %+v, want cached since %v", again, start)
+				}
+				if n := rg.li.total(); n != 1 {
+					t.Fatalf("LinkedIn calls = %d, want 1", n)
+				}
+				rg.clock.Advance(2 * time.Second)
+				if expired := resolveOne(t, rg, tn, "r1", false); expired.Cached || rg.li.total() != 2 {
+					t.Fatalf("after expiry answer %+v with %d calls, want a fresh look-up", expired, rg.li.total())
+				}
+			})
+		}
+	}
+}
+
+func TestResolveCacheAndForce(t *testing.T) {
+	tests := []struct {
+		scenario   string
+		force      bool
+		wantCached bool
+		wantCalls  int
+	}{
+		{"a fresh answer is served from the cache", false, true, 1},
+		{"force asks LinkedIn again", true, false, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{}, nil)
+			tn := acme(100)
+			resolveOne(t, rg, tn, "r1", false)
+			rg.clock.Advance(time.Minute)
+			got := resolveOne(t, rg, tn, "r1", tt.force)
+			if got.Cached != tt.wantCached || rg.li.total() != tt.wantCalls {
+				t.Fatalf("cached %v after %d calls, want cached %v after %d", got.Cached, rg.li.total(), tt.wantCached, tt.wantCalls)
+			}
+			if tt.force && !got.ExpiresAt.Equal(start.Add(time.Minute+6*time.Hour)) {
+				t.Fatalf("forced answer expires %v, want the new lifetime", got.ExpiresAt)
+			}
+			entries, hits, misses := rg.resolver.Stats("acme")
+			wantHits := map[bool]uint64{true: 1, false: 0}[tt.wantCached]
+			if entries != 1 || hits != wantHits || misses != uint64(tt.wantCalls) {
+				t.Fatalf("stats = %d entries, %d hits, %d misses", entries, hits, misses)
+			}
+		})
+	}
+}
+
+func TestResolveBatching(t *testing.T) {
+	ids := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("rec-%03d", i)
+		}
+		return out
+	}
+	tests := []struct {
+		scenario    string
+		maxBatch    int
+		ids         []string
+		wantSingles int
+		wantBatches []int
+	}{
+		{"one record is one GET", 20, ids(1), 1, nil},
+		{"two records are one batch call", 20, ids(2), 0, []int{2}},
+		{"45 records split at 20 are three batch calls", 20, ids(45), 0, []int{5, 20, 20}},
+		{"200 records are ten batch calls", 20, ids(200), 0, slices.Repeat([]int{20}, 10)},
+		{"duplicates are asked and answered once", 20, []string{"b", "a", "b", "c", "a"}, 0, []int{3}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{MaxBatch: tt.maxBatch}, nil)
+			res, err := rg.resolver.Resolve(context.Background(), acme(1000), tt.ids, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, id := range tt.ids {
+				if !slices.Contains(want, id) {
+					want = append(want, id)
+				}
+			}
+			var got []string
+			for _, a := range res.Associations {
+				if a.Status != wire.StatusMatched || a.Member != "urn:li:person:"+a.RecordID {
+					t.Fatalf("answer %+v", a)
+				}
+				got = append(got, a.RecordID)
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("answered %v, want %v in request order", got, want)
+			}
+			singles, _ := rg.li.calls()
+			rg.li.mu.Lock()
+			batches := slices.Sorted(slices.Values(rg.li.batches))
+			maxInFlight := rg.li.maxInFlight
+			rg.li.mu.Unlock()
+			if singles != tt.wantSingles || !slices.Equal(batches, tt.wantBatches) {
+				t.Fatalf("%d singles and batches %v, want %d and %v", singles, batches, tt.wantSingles, tt.wantBatches)
+			}
+			if maxInFlight > assoc.MaxConcurrentCalls {
+				t.Fatalf("%d calls in flight at once, want at most %d", maxInFlight, assoc.MaxConcurrentCalls)
+			}
+			if res.RateLimit.Used != len(want) {
+				t.Fatalf("budget used %d, want %d", res.RateLimit.Used, len(want))
+			}
+		})
+	}
+}
+
+// TestResolveCoalescesConcurrentRequests releases all requests at once from
+// a barrier. Identical records are collapsed by the in-flight table; different
+// records share batches through the batcher's collection window. The window
+// is widened to 50ms here only so that a loaded CI machine, serialising the
+// requests' budget reservations in SQLite, still delivers them in one window.
+func TestResolveCoalescesConcurrentRequests(t *testing.T) {
+	tests := []struct {
+		scenario  string
+		requests  int
+		recordFor func(i int) string
+		maxCalls  int
+	}{
+		{"50 requests for the same record make one call", 50, func(int) string { return "same" }, 1},
+		{"40 requests for 40 records make at most two batch calls", 40, func(i int) string { return fmt.Sprintf("r%d", i) }, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{MaxBatch: 20, CoalesceWindow: 50 * time.Millisecond}, nil)
+			tn := acme(1000)
+			barrier := make(chan struct{})
+			var wg sync.WaitGroup
+			errs := make(chan error, tt.requests)
+			for i := range tt.requests {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-barrier
+					id := tt.recordFor(i)
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					res, err := rg.resolver.Resolve(ctx, tn, []string{id}, false)
+					if err == nil && (len(res.Associations) != 1 || res.Associations[0].Member != "urn:li:person:"+id) {
+						err = fmt.Errorf("request %d answered %+v", i, res.Associations)
+					}
+					if err != nil {
+						errs <- err
+					}
+				}()
+			}
+			close(barrier)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			if n := rg.li.total(); n < 1 || n > tt.maxCalls {
+				t.Fatalf("LinkedIn calls = %d, want 1..%d", n, tt.maxCalls)
+			}
+		})
+	}
+}
+
+func TestResolveThrottled(t *testing.T) {
+	tests := []struct {
+		scenario   string
+		retryAfter time.Duration
+		stillOff   time.Duration // after this the tenant is still backing off
+		over       time.Duration // after this it calls again
+	}{
+		{"Retry-After sets the back-off", 30 * time.Second, 29 * time.Second, 31 * time.Second},
+		{"without Retry-After the jittered ThrottleBackoff applies", 0, 59 * time.Second, 91 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			throttle := true
+			var mu sync.Mutex
+			li := &countingLinkedIn{callErr: func(n int, _ string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if throttle {
+					return &linkedin.Error{Status: 429, Message: "throttled", RetryAfter: tt.retryAfter}
+				}
+				return nil
+			}}
+			rg := newRig(t, assoc.Config{ThrottleBackoff: time.Minute}, li)
+			tn := acme(100)
+			if got := resolveOne(t, rg, tn, "r1", false); got.Status != wire.StatusThrottled {
+				t.Fatalf("answer %+v, want throttled", got)
+			}
+			if n := rg.li.total(); n != 1 {
+				t.Fatalf("LinkedIn calls = %d, want 1", n)
+			}
+			mu.Lock()
+			throttle = false
+			mu.Unlock()
+
+			rg.clock.Advance(tt.stillOff)
+			res, err := rg.resolver.Resolve(context.Background(), tn, []string{"r1", "r2", "r3"}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range res.Associations {
+				if a.Status != wire.StatusThrottled {
+					t.Fatalf("during back-off answer %+v, want throttled", a)
+				}
+			}
+			if n := rg.li.total(); n != 1 {
+				t.Fatalf("LinkedIn calls during back-off = %d, want still 1", n)
+			}
+			if res.RateLimit.Used != 1 {
+				t.Fatalf("budget used %d during back-off, want 1: no call, no cost", res.RateLimit.Used)
+			}
+
+			rg.clock.Advance(tt.over - tt.stillOff)
+			if got := resolveOne(t, rg, tn, "r1", false); got.Status != wire.StatusMatched {
+				t.Fatalf("after back-off answer %+v, want matched", got)
+			}
+			if n := rg.li.total(); n != 2 {
+				t.Fatalf("LinkedIn calls after back-off = %d, want 2", n)
+			}
+		})
+	}
+}
+
+func TestResolveBatchWithOneThrottledRecordBacksOff(t *testing.T) {
+	tests := []struct {
+		scenario string
+		ids      []string
+		want     map[string]string
+	}{
+		{"only the throttled record says so", []string{"ok", "busy"},
+			map[string]string{"ok": wire.StatusMatched, "busy": wire.StatusThrottled}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			li := &countingLinkedIn{record: func(k linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
+				if k.RecordID == "busy" {
+					return linkedin.ProfileAssociation{}, failure(429, 0)
+				}
+				return match(k.RecordID), nil
+			}}
+			rg := newRig(t, assoc.Config{}, li)
+			res, err := rg.resolver.Resolve(context.Background(), acme(100), tt.ids, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range res.Associations {
+				if a.Status != tt.want[a.RecordID] {
+					t.Fatalf("%s answered %s, want %s", a.RecordID, a.Status, tt.want[a.RecordID])
+				}
+			}
+			if got := resolveOne(t, rg, acme(100), "other", false); got.Status != wire.StatusThrottled || rg.li.total() != 1 {
+				t.Fatalf("next record answered %s after %d calls, want throttled without a call", got.Status, rg.li.total())
+			}
+		})
+	}
+}
+
+func TestResolveServesStaleWhenLinkedInFails(t *testing.T) {
+	tests := []struct {
+		scenario   string
+		failure    error
+		prime      bool          // a match was cached at start
+		later      time.Duration // when LinkedIn fails
+		force      bool
+		wantStatus string
+		wantStale  bool
+	}{
+		{"500 serves the expired match", failure(500, 0), true, 7 * time.Hour, false, wire.StatusMatched, true},
+		{"transport failure serves the expired match", &linkedin.Error{Err: errors.New("dial: refused")}, true, 7 * time.Hour, false, wire.StatusMatched, true},
+		{"403 serves the expired match", failure(403, 0), true, 7 * time.Hour, false, wire.StatusMatched, true},
+		{"429 serves the expired match", failure(429, 0), true, 7 * time.Hour, false, wire.StatusMatched, true},
+		{"a forced refresh that fails serves the fresh match, not stale", failure(500, 0), true, time.Hour, true, wire.StatusMatched, false},
+		{"past KeepStale nothing is served", failure(500, 0), true, 6*time.Hour + 8*24*time.Hour, false, wire.StatusUnavailable, false},
+		{"never cached is unavailable", failure(500, 0), false, 7 * time.Hour, false, wire.StatusUnavailable, false},
+		{"never cached and throttled is throttled", failure(429, 0), false, 7 * time.Hour, false, wire.StatusThrottled, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			var mu sync.Mutex
+			down := false
+			li := &countingLinkedIn{callErr: func(int, string) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if down {
+					return tt.failure
+				}
+				return nil
+			}}
+			rg := newRig(t, assoc.Config{}, li)
+			tn := acme(100)
+			if tt.prime {
+				resolveOne(t, rg, tn, "r1", false)
+			}
+			mu.Lock()
+			down = true
+			mu.Unlock()
+			rg.clock.Advance(tt.later)
+			got := resolveOne(t, rg, tn, "r1", tt.force)
+			if got.Status != tt.wantStatus || got.Stale != tt.wantStale {
+				t.Fatalf("answer %+v, want %s stale=%v", got, tt.wantStatus, tt.wantStale)
+			}
+			if tt.wantStatus == wire.StatusMatched {
+				if !got.Cached || !got.CachedAt.Equal(start) || !got.ExpiresAt.Equal(start.Add(6*time.Hour)) ||
+					got.Member != "urn:li:person:r1" {
+					t.Fatalf("kept answer %+v, want the match cached at %v", got, start)
+				}
+			}
+		})
+	}
+}
+
+func TestResolveBudget(t *testing.T) {
+	tests := []struct {
+		scenario  string
+		limit     int
+		before    []string // resolved first, must succeed
+		ids       []string
+		force     bool
+		wantErr   bool
+		wantCalls int // in total
+		wantUsed  int
+	}{
+		{"five new records over a budget of three", 3, nil,
+			[]string{"a", "b", "c", "d", "e"}, false, true, 0, 3},
+		{"records already counted today are free", 3, []string{"a", "b", "c"},
+			[]string{"c", "b", "a"}, true, false, 2, 3},
+		{"cached records need no budget", 3, []string{"a", "b", "c"},
+			[]string{"a", "b", "c"}, false, false, 1, 3},
+		{"one new record over a spent budget", 3, []string{"a", "b", "c"},
+			[]string{"a", "z"}, false, true, 1, 3},
+		{"within budget", 3, nil, []string{"a", "b"}, false, false, 1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{}, nil)
+			tn := acme(tt.limit)
+			if tt.before != nil {
+				if _, err := rg.resolver.Resolve(context.Background(), tn, tt.before, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rg.clock.Advance(time.Minute)
+			res, err := rg.resolver.Resolve(context.Background(), tn, tt.ids, tt.force)
+			if tt.wantErr != errors.Is(err, assoc.ErrBudgetExhausted) || (!tt.wantErr && err != nil) {
+				t.Fatalf("err = %v, want budget exhausted %v", err, tt.wantErr)
+			}
+			if n := rg.li.total(); n != tt.wantCalls {
+				t.Fatalf("LinkedIn calls = %d, want %d", n, tt.wantCalls)
+			}
+			want := assoc.RateLimit{Limit: tt.limit, Used: tt.wantUsed, Remaining: tt.limit - tt.wantUsed,
+				Reset: time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)}
+			if res.RateLimit != want {
+				t.Fatalf("rate limit %+v, want %+v", res.RateLimit, want)
+			}
+			if !tt.wantErr && len(res.Associations) != len(tt.ids) {
+				t.Fatalf("answered %d records, want %d", len(res.Associations), len(tt.ids))
+			}
+		})
+	}
+}
+
+func TestResolveBudgetResetsAtMidnightUTC(t *testing.T) {
+	tests := []struct {
+		scenario string
+		advance  time.Duration
+		wantErr  bool
+	}{
+		{"still the same UTC day", 13 * time.Hour, true},
+		{"the next UTC day", 14*time.Hour + time.Minute, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{}, nil)
+			tn := acme(1)
+			resolveOne(t, rg, tn, "a", false)
+			rg.clock.Advance(tt.advance)
+			_, err := rg.resolver.Resolve(context.Background(), tn, []string{"b"}, false)
+			if errors.Is(err, assoc.ErrBudgetExhausted) != tt.wantErr {
+				t.Fatalf("err = %v, want exhausted %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestResolveRenewsAppTokenOn401(t *testing.T) {
+	tests := []struct {
+		scenario          string
+		rejected          func(token string) bool
+		wantStatus        string
+		wantCalls         int
+		wantInvalidations int
+	}{
+		{"an expired token is renewed and the call retried", func(tok string) bool { return tok == "app-token-0" },
+			wire.StatusMatched, 2, 1},
+		{"a second 401 is not retried again", func(string) bool { return true },
+			wire.StatusUnavailable, 2, 1},
+		{"an accepted token is not renewed", func(string) bool { return false },
+			wire.StatusMatched, 1, 0},
+	}
+	for _, tt := range tests {
+		for _, ids := range [][]string{{"r1"}, {"r1", "r2"}} {
+			t.Run(fmt.Sprintf("%s/%d records", tt.scenario, len(ids)), func(t *testing.T) {
+				li := &countingLinkedIn{callErr: func(_ int, token string) error {
+					if tt.rejected(token) {
+						return failure(401, 0)
+					}
+					return nil
+				}}
+				rg := newRig(t, assoc.Config{}, li)
+				res, err := rg.resolver.Resolve(context.Background(), acme(100), ids, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range res.Associations {
+					if a.Status != tt.wantStatus {
+						t.Fatalf("answer %+v, want %s", a, tt.wantStatus)
+					}
+				}
+				if n := rg.li.total(); n != tt.wantCalls {
+					t.Fatalf("LinkedIn calls = %d, want %d", n, tt.wantCalls)
+				}
+				if rg.apps.invalidations != tt.wantInvalidations {
+					t.Fatalf("invalidations = %d, want %d", rg.apps.invalidations, tt.wantInvalidations)
+				}
+			})
+		}
+	}
+}
+
+func TestResolveSendsTenantKey(t *testing.T) {
+	tests := []struct {
+		scenario string
+		ids      []string
+	}{
+		{"single", []string{"r1"}},
+		{"batch", []string{"r1", "r2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{}, nil)
+			if _, err := rg.resolver.Resolve(context.Background(), acme(100), tt.ids, false); err != nil {
+				t.Fatal(err)
+			}
+			rg.li.mu.Lock()
+			defer rg.li.mu.Unlock()
+			for i, k := range rg.li.keys {
+				want := linkedin.AssociationKey{Partner: "MS", InstanceID: "acme.crm.dynamics.com", RecordID: tt.ids[i]}
+				if k != want {
+					t.Fatalf("key %+v, want %+v", k, want)
+				}
+			}
+		})
+	}
+}
+
+func TestResolveRefusesBadInput(t *testing.T) {
+	noCRM := acme(10)
+	noCRM.CRM = tenant.CRM{}
+	tests := []struct {
+		scenario string
+		tenant   *tenant.Tenant
+		ids      []string
+		wantErr  string
+	}{
+		{"no tenant", nil, []string{"a"}, "no tenant"},
+		{"tenant without CRM identifiers", noCRM, []string{"a"}, "crm.partner"},
+		{"empty record id", acme(10), []string{"a", ""}, "record id 1 is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{}, nil)
+			_, err := rg.resolver.Resolve(context.Background(), tt.tenant, tt.ids, false)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
+			}
+			if rg.li.total() != 0 {
+				t.Fatal("bad input reached LinkedIn")
+			}
+		})
+	}
+}
+
+func TestResolveEvictsOldestEntries(t *testing.T) {
+	tests := []struct {
+		scenario  string
+		again     string
+		wantCalls int
+	}{
+		{"the oldest answer is evicted", "r1", 4},
+		{"a newer answer stays", "r3", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{MaxEntries: 2}, nil)
+			tn := acme(100)
+			for _, id := range []string{"r1", "r2", "r3"} {
+				resolveOne(t, rg, tn, id, false)
+				rg.clock.Advance(time.Second)
+			}
+			if entries, _, _ := rg.resolver.Stats("acme"); entries != 2 {
+				t.Fatalf("entries = %d, want 2", entries)
+			}
+			resolveOne(t, rg, tn, tt.again, false)
+			if n := rg.li.total(); n != tt.wantCalls {
+				t.Fatalf("LinkedIn calls = %d, want %d", n, tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestResolveHonoursCancellation(t *testing.T) {
+	tests := []struct {
+		scenario string
+	}{
+		{"a cancelled request returns while LinkedIn is slow, and others still get the answer"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			li := &countingLinkedIn{gate: make(chan struct{})}
+			rg := newRig(t, assoc.Config{}, li)
+			tn := acme(100)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				_, err := rg.resolver.Resolve(ctx, tn, []string{"r1"}, false)
+				done <- err
+			}()
+			for rg.li.total() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			// The call is under way: a second request joins it (or, if it
+			// comes late, finds its answer cached) instead of calling again.
+			waiter := make(chan wire.Association, 1)
+			go func() {
+				res, err := rg.resolver.Resolve(context.Background(), tn, []string{"r1"}, false)
+				if err != nil {
+					t.Error(err)
+					close(waiter)
+					return
+				}
+				waiter <- res.Associations[0]
+			}()
+			cancel()
+			select {
+			case err := <-done:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("err = %v, want context.Canceled", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("cancelled request still waiting for LinkedIn")
+			}
+			close(li.gate)
+			if got := <-waiter; got.Status != wire.StatusMatched || rg.li.total() != 1 {
+				t.Fatalf("waiter got %+v after %d calls, want one shared match", got, rg.li.total())
+			}
+		})
+	}
+}
+
+func BenchmarkResolveCached(b *testing.B) {
+	rg := newRig(b, assoc.Config{}, nil)
+	tn := acme(100)
+	ctx := context.Background()
+	if _, err := rg.resolver.Resolve(ctx, tn, []string{"r1"}, false); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := rg.resolver.Resolve(ctx, tn, []string{"r1"}, false)
+		if err != nil || !res.Associations[0].Cached {
+			b.Fatalf("answer %+v, %v", res.Associations, err)
+		}
+	}
+	if rg.li.total() != 1 {
+		b.Fatalf("LinkedIn calls = %d, want 1", rg.li.total())
+	}
+}

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DayLayout is how budget days are written: the UTC calendar day, e.g.
+// "2006-01-02".
+const DayLayout = "2006-01-02"
+
+// ReserveLookups counts recordIDs against the tenant's budget of unique
+// upstream look-ups for day (UTC, DayLayout). In one transaction it allows
+// every id already counted that day at no cost and counts new ids while fewer
+// than limit are counted; ids beyond the limit are left out of allowed.
+// Duplicate ids are reserved once. It returns the allowed ids in input order
+// and how many ids the day counts afterwards.
+//
+// The first reservation of a tenant's day purges that tenant's older days,
+// so the table holds about one day per tenant.
+func (db *DB) ReserveLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int) (allowed []string, used int, err error) {
+	if err := checkBudgetKey(tenant, day); err != nil {
+		return nil, 0, fmt.Errorf("reserve lookups: %w", err)
+	}
+	if limit < 0 {
+		return nil, 0, fmt.Errorf("reserve lookups: limit %d is negative", limit)
+	}
+	for _, id := range recordIDs {
+		if id == "" {
+			return nil, 0, errors.New("reserve lookups: empty record id")
+		}
+	}
+
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reserve lookups: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	used, err = countLookups(ctx, tx, tenant, day)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reserve lookups: %w", err)
+	}
+	if used == 0 {
+		if _, err := tx.ExecContext(ctx,
+			`DELETE FROM lookup_budget WHERE tenant = ? AND day < ?`, tenant, day); err != nil {
+			return nil, 0, fmt.Errorf("reserve lookups: purge old days: %w", err)
+		}
+	}
+
+	seen := make(map[string]bool, len(recordIDs))
+	for _, id := range recordIDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		var counted bool
+		if err := tx.QueryRowContext(ctx,
+			`SELECT EXISTS (SELECT 1 FROM lookup_budget WHERE tenant = ? AND day = ? AND record_id = ?)`,
+			tenant, day, id).Scan(&counted); err != nil {
+			return nil, 0, fmt.Errorf("reserve lookups: check %q: %w", id, err)
+		}
+		if !counted {
+			if used >= limit {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO lookup_budget (tenant, day, record_id) VALUES (?, ?, ?)`,
+				tenant, day, id); err != nil {
+				return nil, 0, fmt.Errorf("reserve lookups: count %q: %w", id, err)
+			}
+			used++
+		}
+		allowed = append(allowed, id)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, 0, fmt.Errorf("reserve lookups: commit: %w", err)
+	}
+	return allowed, used, nil
+}
+
+// LookupsUsed returns how many unique upstream look-ups the tenant has
+// counted on day (UTC, DayLayout).
+func (db *DB) LookupsUsed(ctx context.Context, tenant, day string) (int, error) {
+	if err := checkBudgetKey(tenant, day); err != nil {
+		return 0, fmt.Errorf("lookups used: %w", err)
+	}
+	n, err := countLookups(ctx, db.sql, tenant, day)
+	if err != nil {
+		return 0, fmt.Errorf("lookups used: %w", err)
+	}
+	return n, nil
+}
+
+// budgetQueryer is what countLookups needs from a *sql.DB or a *sql.Tx.
+type budgetQueryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func countLookups(ctx context.Context, q budgetQueryer, tenant, day string) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM lookup_budget WHERE tenant = ? AND day = ?`, tenant, day).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s on %s: %w", tenant, day, err)
+	}
+	return n, nil
+}
+
+// checkBudgetKey refuses an empty tenant and a day that is not written as
+// DayLayout; days compare as strings when old ones are purged, so only the
+// canonical form is accepted.
+func checkBudgetKey(tenant, day string) error {
+	if tenant == "" {
+		return errors.New("empty tenant")
+	}
+	d, err := time.Parse(DayLayout, day)
+	if err != nil || d.Format(DayLayout) != day {
+		return fmt.Errorf("day %q is not a date written as %s", day, DayLayout)
+	}
+	return nil
+}
