@@ -4,20 +4,29 @@
 SHELL    := /bin/bash
 GO       ?= go
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-BIN      := var/bin
+BIN      := $(CURDIR)/var/bin
 WEB      := var/build/web
 LDFLAGS  := -s -w -X main.version=$(VERSION)
 # Packages the widget imports: they must compile for the browser.
 WASM_PKGS := ./internal/wire/... ./internal/ui/... ./cmd/wasm/...
+WASMBROWSERTEST := github.com/agnivade/wasmbrowsertest@v0.11.0
+# apt-get as root (CI, these machines) or through sudo elsewhere.
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: all build run test vet gotest deps tools server wasm clean bench
+.PHONY: all build run test vet gotest wasmtest e2e deps browser-deps server wasm clean bench bench-widget
 
 all: build
 
-## deps: Go modules and the system packages the build needs
+## deps: Go modules and the tools the build needs (brotli)
 deps:
 	@$(GO) mod download
-	@command -v brotli >/dev/null || { apt-get update -qq && apt-get install -y -qq brotli >/dev/null; }
+	@command -v brotli >/dev/null || { $(APT) update -qq && $(APT) install -y -qq brotli >/dev/null; }
+
+## browser-deps: Debian Chromium, playwright-core and wasmbrowsertest (never a downloaded browser)
+browser-deps:
+	@command -v chromium >/dev/null || { $(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; }
+	@test -d e2e/node_modules/playwright-core || (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+	@test -x $(BIN)/go_js_wasm_exec || { mkdir -p $(BIN) && GOBIN=$(BIN) $(GO) install $(WASMBROWSERTEST) && mv $(BIN)/wasmbrowsertest $(BIN)/go_js_wasm_exec; }
 
 ## build: the server binary and the compressed WebAssembly widget
 build: deps server wasm
@@ -47,12 +56,24 @@ vet:
 gotest:
 	$(GO) test -race -count=1 ./...
 
+## wasmtest: the widget's Go tests compiled to WebAssembly, run in headless Chromium
+wasmtest: browser-deps
+	PATH=$(BIN):$$PATH GOOS=js GOARCH=wasm $(GO) test -count=1 ./internal/ui/...
+
+## e2e: the real binary, the demo CRM and the widget in headless Chromium
+e2e: build browser-deps
+	cd e2e && node --test
+
 ## test: every test
-test: deps vet gotest
+test: deps vet gotest wasmtest e2e
 
 ## bench: Go benchmarks (figures as ratios, see README)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/restli/ ./internal/session/ ./internal/httpapi/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/restli/ ./internal/session/ ./internal/server/ ./internal/assoc/
+
+## bench-widget: wasm size and time-to-card in headless Chromium (see bench/README.md)
+bench-widget: build browser-deps
+	node bench/widget.mjs
 
 clean:
 	rm -rf var/build var/bin

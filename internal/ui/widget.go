@@ -52,6 +52,9 @@ func (w *Widget) OnPreRender(ctx app.Context) {
 // OnMount starts telling the host page the widget's height and looks up
 // the records the server did not answer for yet.
 func (w *Widget) OnMount(ctx app.Context) {
+	// Tests and the benchmark read this to know the WebAssembly widget,
+	// not just the prerendered HTML, is running.
+	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-snapbridge-ready", "1")
 	w.stop = reportHeight(w.boot.ParentOrigin)
 	if w.boot.Error == nil && len(w.assocs) < len(w.boot.Records) {
 		w.fetch(ctx, false)
