@@ -32,6 +32,10 @@ type Faults struct {
 	// RevokeRefresh refuses every refresh token with invalid_grant.
 	// Default: false.
 	RevokeRefresh bool `yaml:"revokeRefresh"`
+	// FailExports makes every Sales Analytics and CRM Data Validation
+	// export job created while it is set end FAILED_DUE_TO_INTERNAL_ERROR
+	// (jobs created before keep their course). Default: false.
+	FailExports bool `yaml:"failExports"`
 }
 
 // RetryAfter is the Retry-After the stand-in sends with 429 and 503.
@@ -47,6 +51,7 @@ type faultsJSON struct {
 	Down          bool    `json:"down"`
 	ExpireTokens  bool    `json:"expireTokens"`
 	RevokeRefresh bool    `json:"revokeRefresh"`
+	FailExports   bool    `json:"failExports"`
 }
 
 // MarshalJSON writes Latency as a Go duration string.
@@ -54,7 +59,7 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 	return json.Marshal(faultsJSON{
 		Latency: f.Latency.String(), Rate429: f.Rate429, Rate500: f.Rate500,
 		Next429: f.Next429, Next500: f.Next500, Down: f.Down,
-		ExpireTokens: f.ExpireTokens, RevokeRefresh: f.RevokeRefresh,
+		ExpireTokens: f.ExpireTokens, RevokeRefresh: f.RevokeRefresh, FailExports: f.FailExports,
 	})
 }
 
@@ -77,7 +82,7 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 	}
 	*f = Faults{Latency: latency, Rate429: j.Rate429, Rate500: j.Rate500,
 		Next429: j.Next429, Next500: j.Next500, Down: j.Down,
-		ExpireTokens: j.ExpireTokens, RevokeRefresh: j.RevokeRefresh}
+		ExpireTokens: j.ExpireTokens, RevokeRefresh: j.RevokeRefresh, FailExports: j.FailExports}
 	return nil
 }
 

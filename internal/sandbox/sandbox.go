@@ -1,7 +1,9 @@
 // Package sandbox is snapbridge's built-in stand-in for LinkedIn's servers.
 // It serves, on loopback, LinkedIn's OAuth 2.0 pages and token endpoint,
 // Sales Access Tokens, Profile Associations with Rest.li 2.0 keys, a
-// stand-in Display Services page, profile pages and generated photos, all
+// stand-in Display Services page, profile pages and generated photos,
+// Sales Contracts, Sales Analytics and CRM Data Validation export jobs
+// with their download links, and the versioned Compliance API, all
 // under LinkedIn's real paths, so snapbridge's LinkedIn client talks to it
 // exactly as it would to LinkedIn. Faults (latency, 429, 5xx, outages,
 // expired tokens, revoked refresh tokens) can be injected at run time.
@@ -51,6 +53,16 @@ type Config struct {
 	// BaseURL is the stand-in's own URL as clients see it, used in
 	// profile and photo links. Default: http(s)://<Host of each request>.
 	BaseURL string
+	// Contracts are the Sales Navigator contracts and their seats.
+	// Default: DemoContracts(); an empty non-nil slice means none.
+	Contracts []Contract
+	// JobTiming is how long export jobs stay ENQUEUED and PROCESSING.
+	// Default: 2s and 6s.
+	JobTiming JobTiming
+	// ComplianceCadence is how often an opted-in member sends Sales
+	// Navigator messages that the compliance events capture. Default: 1m;
+	// at least MinComplianceCadence (1s).
+	ComplianceCadence time.Duration
 	// Now tells the time; tests shift it to expire tokens. Default: time.Now.
 	Now func() time.Time
 }
@@ -67,6 +79,8 @@ type Sandbox struct {
 	stats  map[string]int
 	grants grantStore
 	photos map[string][]byte
+	// platform holds export jobs, compliance opt-ins and download links.
+	platform platformState
 }
 
 // New returns a Sandbox for cfg, filling in the defaults documented on
@@ -87,6 +101,15 @@ func New(cfg Config) *Sandbox {
 	if cfg.Members == nil {
 		cfg.Members = DemoMembers()
 	}
+	if cfg.Contracts == nil {
+		cfg.Contracts = DemoContracts()
+	}
+	cfg.Contracts = cloneContracts(cfg.Contracts)
+	cfg.JobTiming = cfg.JobTiming.withDefaults()
+	if cfg.ComplianceCadence <= 0 {
+		cfg.ComplianceCadence = DefaultComplianceCadence
+	}
+	cfg.ComplianceCadence = max(cfg.ComplianceCadence, MinComplianceCadence)
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	s := &Sandbox{
 		cfg:    cfg,
@@ -94,6 +117,8 @@ func New(cfg Config) *Sandbox {
 		stats:  map[string]int{},
 		grants: newGrantStore(),
 		photos: map[string][]byte{},
+
+		platform: newPlatformState(),
 	}
 	s.initApps()
 	s.initMembers()
@@ -129,6 +154,24 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveProfile(w, r)
 	case strings.HasPrefix(path, "/media/") && strings.HasSuffix(path, ".png"):
 		s.servePhoto(w, r)
+	case path == "/v2/salesContracts":
+		s.serveSalesContracts(w, r)
+	case path == "/v2/salesAnalyticsExportJobs":
+		s.serveAnalyticsCreate(w, r)
+	case strings.HasPrefix(path, "/v2/salesAnalyticsExportJobs/"):
+		s.serveAnalyticsGet(w, r)
+	case path == "/v2/crmDataValidationExportJobs":
+		s.serveValidationCreate(w, r)
+	case strings.HasPrefix(path, "/v2/crmDataValidationExportJobs/"):
+		s.serveValidationGet(w, r)
+	case path == "/rest/memberComplianceAuthorizations":
+		s.serveComplianceAuthorizations(w, r)
+	case strings.HasPrefix(path, "/rest/memberComplianceAuthorizations/"):
+		s.serveComplianceRevoke(w, r)
+	case path == "/rest/complianceEvents":
+		s.serveComplianceEvents(w, r)
+	case strings.HasPrefix(path, downloadsPath):
+		s.serveDownload(w, r)
 	case path == "/_sandbox/records":
 		s.serveRecords(w, r)
 	case path == "/_sandbox/stats":

@@ -48,6 +48,12 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessWith(t, nil)
+}
+
+// newHarnessWith is newHarness with configure applied to the Config.
+func newHarnessWith(t *testing.T, configure func(*Config)) *harness {
+	t.Helper()
 	clk := &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	apps := append(DemoApps(DemoOptions{ClientSecret: testSecret, ContextSecret: testContext, RedirectURI: testRedirect}),
 		App{ClientID: testClientID, ClientSecret: testSecret, RedirectURIs: []string{testRedirect},
@@ -62,7 +68,11 @@ func newHarness(t *testing.T) *harness {
 		App{ClientID: limitedClientID, ClientSecret: testSecret, RedirectURIs: []string{testRedirect},
 			Scopes: []string{ScopeAnalytics}},
 	)
-	sb := New(Config{Apps: apps, Now: clk.Now})
+	cfg := Config{Apps: apps, Now: clk.Now}
+	if configure != nil {
+		configure(&cfg)
+	}
+	sb := New(cfg)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	return &harness{t: t, sb: sb, srv: srv, clock: clk, client: &http.Client{

@@ -6,6 +6,9 @@ import "maps"
 // reset, faulted and refused calls included. Keys: oauth.authorize,
 // oauth.consent, oauth.token, salesAccessTokens, profileAssociations.get,
 // profileAssociations.batch, display.widget, sales.profile, media.photo,
+// salesContracts, analyticsExport.create, analyticsExport.get,
+// validationExport.create, validationExport.get, compliance.authorize,
+// compliance.status, compliance.revoke, compliance.events, downloads,
 // notFound.
 func (s *Sandbox) Stats() map[string]int {
 	s.mu.Lock()
