@@ -110,6 +110,9 @@ type Secrets struct {
 type Associations struct {
 	// MaxBatch splits batch look-ups. Default: 20.
 	MaxBatch int `yaml:"maxBatch"`
+	// CoalesceWindow is how long a look-up waits for others to share its
+	// batch call. Default: 5ms.
+	CoalesceWindow time.Duration `yaml:"coalesceWindow"`
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -232,6 +235,9 @@ func (c *Config) Finish() error {
 		if u, err := url.Parse(v); err != nil || u.Host == "" {
 			return fmt.Errorf("%s: %q is not an absolute URL", field, v)
 		}
+	}
+	if c.Associations.CoalesceWindow < 0 || c.Associations.CoalesceWindow > time.Second {
+		return fmt.Errorf("associations.coalesceWindow: %s must be between 0 and 1s", c.Associations.CoalesceWindow)
 	}
 	if c.Associations.MaxBatch < 1 || c.Associations.MaxBatch > 100 {
 		return fmt.Errorf("associations.maxBatch: %d must be between 1 and 100", c.Associations.MaxBatch)

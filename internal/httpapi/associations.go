@@ -27,7 +27,7 @@ func (a *API) associations(c *gin.Context) {
 			return
 		}
 	}
-	res, err := a.Associations.Resolve(c, t, ids, force)
+	res, err := a.Associations.Resolve(c.Request.Context(), t, ids, force)
 	setRateLimit(c, res.RateLimit)
 	if err != nil {
 		a.fail(c, err)

@@ -41,7 +41,7 @@ var (
 func (a *API) fail(c *gin.Context, err error) {
 	status, detail := a.classify(c, err)
 	if status >= 500 {
-		a.Logger.ErrorContext(c, "request failed", "requestId", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err.Error())
+		a.Logger.ErrorContext(c.Request.Context(), "request failed", "requestId", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err.Error())
 		detail.RequestID = c.GetString(ctxRequestID)
 	}
 	if status == http.StatusTooManyRequests && c.Writer.Header().Get("Retry-After") == "" {

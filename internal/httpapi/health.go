@@ -15,10 +15,10 @@ func (a *API) healthz(c *gin.Context) {
 
 // readyz says the server can serve: configuration loaded and database reachable.
 func (a *API) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c, 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := a.DB.Ping(ctx); err != nil {
-		a.Logger.WarnContext(c, "not ready", "err", err.Error())
+		a.Logger.WarnContext(c.Request.Context(), "not ready", "err", err.Error())
 		a.fail(c, &apiError{status: http.StatusServiceUnavailable, code: "not_ready", message: "the database does not answer"})
 		return
 	}

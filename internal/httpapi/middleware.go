@@ -63,10 +63,10 @@ func (a *API) accessLog(c *gin.Context) {
 	if c.Writer.Status() >= 400 {
 		level = slog.LevelInfo
 	}
-	if !a.Logger.Enabled(c, level) {
+	if !a.Logger.Enabled(c.Request.Context(), level) {
 		return
 	}
-	a.Logger.LogAttrs(c, level, "http",
+	a.Logger.LogAttrs(c.Request.Context(), level, "http",
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),

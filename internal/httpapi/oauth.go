@@ -25,7 +25,7 @@ func (a *API) oauthStart(c *gin.Context) {
 		a.connectPage(c, http.StatusBadRequest, false, "This connect link is incomplete. Close this window and press Connect again.")
 		return
 	}
-	authURL, err := a.Connector.Start(c, t, c.Query("h"), connectScopes)
+	authURL, err := a.Connector.Start(c.Request.Context(), t, c.Query("h"), connectScopes)
 	if errors.Is(err, tokens.ErrStateInvalid) {
 		a.connectPage(c, http.StatusBadRequest, false, "This connect link was already used or has expired. Close this window and press Connect again.")
 		return
@@ -40,7 +40,7 @@ func (a *API) oauthStart(c *gin.Context) {
 
 // oauthCallback completes the consent and tells the widget in the opener.
 func (a *API) oauthCallback(c *gin.Context) {
-	_, err := a.Connector.Complete(c, a.Tenants.Get, c.Query("state"), c.Query("code"), c.Query("error"))
+	_, err := a.Connector.Complete(c.Request.Context(), a.Tenants.Get, c.Query("state"), c.Query("code"), c.Query("error"))
 	switch {
 	case err == nil:
 		a.connectPage(c, http.StatusOK, true, "LinkedIn is connected. You can close this window.")
@@ -51,7 +51,7 @@ func (a *API) oauthCallback(c *gin.Context) {
 	case linkedin.IsInvalidGrant(err):
 		a.connectPage(c, http.StatusBadRequest, false, "LinkedIn refused the sign-in. Close this window and press Connect again.")
 	default:
-		a.Logger.ErrorContext(c, "connect failed", "requestId", c.GetString(ctxRequestID), "err", err.Error())
+		a.Logger.ErrorContext(c.Request.Context(), "connect failed", "requestId", c.GetString(ctxRequestID), "err", err.Error())
 		a.connectPage(c, http.StatusBadGateway, false, "LinkedIn could not be reached. Close this window and try again in a moment.")
 	}
 }

@@ -45,7 +45,7 @@ func (a *API) salesAccessToken(c *gin.Context) {
 		a.fail(c, errForeignRecord)
 		return
 	}
-	tok, err := a.SalesAccess.Token(c, t, s.Viewer.ID)
+	tok, err := a.SalesAccess.Token(c.Request.Context(), t, s.Viewer.ID)
 	if errors.Is(err, tokens.ErrNotConnected) {
 		a.notConnected(c, t, s)
 		return
@@ -65,7 +65,7 @@ func (a *API) salesAccessToken(c *gin.Context) {
 // notConnected answers 409 with a one-time URL that starts the connect
 // popup for this session.
 func (a *API) notConnected(c *gin.Context, t *tenant.Tenant, s *session.Session) {
-	handle, err := a.Connector.NewHandle(c, tokens.Handle{
+	handle, err := a.Connector.NewHandle(c.Request.Context(), tokens.Handle{
 		Tenant: t.ID, Viewer: s.Viewer.ID, SessionID: s.ID, ExpiresAt: s.ExpiresAt,
 	})
 	if err != nil {
@@ -99,7 +99,7 @@ func displayParams(t *tenant.Tenant, r wire.Record, sat string) linkedin.Display
 // disconnect forgets the viewer's LinkedIn authorization.
 func (a *API) disconnect(c *gin.Context) {
 	s := sessionOf(c)
-	if err := a.Connections.Disconnect(c, s.Tenant, s.Viewer.ID); err != nil {
+	if err := a.Connections.Disconnect(c.Request.Context(), s.Tenant, s.Viewer.ID); err != nil {
 		a.fail(c, err)
 		return
 	}

@@ -23,7 +23,7 @@ func (a *API) createSession(c *gin.Context) {
 		a.fail(c, badRequest("ctx_required", `send {"ctx": "<context token>"}`))
 		return
 	}
-	hc, err := a.Contexts.Verify(c, req.Ctx)
+	hc, err := a.Contexts.Verify(c.Request.Context(), req.Ctx)
 	if err != nil {
 		a.fail(c, err)
 		return

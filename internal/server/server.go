@@ -160,7 +160,7 @@ func (s *Server) build() error {
 		Connector:    tokens.NewConnector(vault, li, cfg.PublicURL+"/oauth/linkedin/callback", now),
 		Connections:  vault,
 		SalesAccess:  sat.NewBroker(li, members, time.Minute, now),
-		Associations: assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch}, li, apps, s.DB, now),
+		Associations: assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow, Logger: s.logger}, li, apps, s.DB, now),
 		DB:           s.DB,
 		Logger:       s.logger,
 		PublicURL:    cfg.PublicURL,
