@@ -109,6 +109,10 @@ func AsError(err error) (*Error, bool) {
 // IsNotFound reports a 404 (for Profile Associations: match unavailable).
 func IsNotFound(err error) bool { e, ok := AsError(err); return ok && e.Status == 404 }
 
+// IsForbidden reports a 403: the token lacks the scope, or the member the
+// right (e.g. reporting access on a contract).
+func IsForbidden(err error) bool { e, ok := AsError(err); return ok && e.Status == 403 }
+
 // IsThrottled reports a 429.
 func IsThrottled(err error) bool { e, ok := AsError(err); return ok && e.Status == 429 }
 
