@@ -47,6 +47,8 @@ type Config struct {
 	Secrets Secrets `yaml:"secrets"`
 	// Associations tunes the association resolver.
 	Associations Associations `yaml:"associations"`
+	// Platform tunes export polling and compliance archiving.
+	Platform Platform `yaml:"platform"`
 	// WasmDir holds the built widget (app.wasm and its .br/.gz).
 	// Default: <DataDir>/build/web (SNAPBRIDGE_WASM_DIR).
 	WasmDir string `yaml:"wasmDir"`

@@ -37,8 +37,8 @@ func TestLoadLayers(t *testing.T) {
 func TestBadConfigurationIsRefused(t *testing.T) {
 	for _, tc := range []struct {
 		scenario, yaml string
-		env        map[string]string
-		want       string
+		env            map[string]string
+		want           string
 	}{
 		{"unknown field", "adress: x\n", nil, "adress"},
 		{"bad address", "addr: nowhere\nsandbox: {enabled: true}\n", nil, "addr"},

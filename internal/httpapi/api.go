@@ -69,7 +69,10 @@ type Services struct {
 	SalesAccess  SalesAccess
 	Associations Associations
 	DB           Pinger
-	Logger       *slog.Logger
+	// Platform serves contracts, exports and compliance archiving; its nil
+	// services leave their routes out.
+	Platform Platform
+	Logger   *slog.Logger
 	// PublicURL is the server's origin as browsers see it.
 	PublicURL string
 	// DisplayURL is LinkedIn's Display Services page (or the stand-in's).
@@ -118,6 +121,9 @@ func New(s Services) *gin.Engine {
 	authed.GET("/associations", a.associations)
 	authed.POST("/sales-access-token", a.salesAccessToken)
 	authed.DELETE("/linkedin/connection", a.disconnect)
+	admin := v1.Group("/admin", a.requireAdmin)
+	a.adminRoutes(admin)
+	a.platformRoutes(authed, admin)
 
 	r.GET("/oauth/linkedin/start", a.oauthStart)
 	r.GET("/oauth/linkedin/callback", a.oauthCallback)

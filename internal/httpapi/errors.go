@@ -7,6 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/snapbridge/snapbridge/internal/assoc"
+	"github.com/snapbridge/snapbridge/internal/compliance"
+	"github.com/snapbridge/snapbridge/internal/exports"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/sat"
 	"github.com/snapbridge/snapbridge/internal/session"
@@ -53,11 +55,34 @@ func (a *API) fail(c *gin.Context, err error) {
 func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 	var ae *apiError
 	var se *session.Error
+	var efe *exports.FieldError
+	var cfe *compliance.FieldError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, wire.ErrorDetail{Code: ae.code, Message: ae.message, ConnectURL: ae.connect}
 	case errors.As(err, &se):
 		return http.StatusUnauthorized, wire.ErrorDetail{Code: se.Code, Message: se.Message}
+	case errors.Is(err, tokens.ErrScopeMissing):
+		scope := ""
+		if e := (*tokens.ScopeError)(nil); errors.As(err, &e) {
+			scope = e.Scope
+		}
+		return http.StatusConflict, wire.ErrorDetail{Code: "linkedin_scope_required", Message: scopeReason(scope)}
+	case errors.As(err, &efe):
+		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Message: efe.Error()}
+	case errors.As(err, &cfe):
+		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Message: cfe.Error()}
+	case errors.Is(err, exports.ErrContractForbidden):
+		return http.StatusForbidden, wire.ErrorDetail{Code: "contract_forbidden",
+			Message: "you have no Sales Navigator seat with reporting access on this contract; pick one whose hasReportingAccess is true in GET /api/v1/contracts"}
+	case errors.Is(err, exports.ErrViewerRequired):
+		return http.StatusForbidden, wire.ErrorDetail{Code: "viewer_required", Message: exports.ErrViewerRequired.Error()}
+	case errors.Is(err, exports.ErrNotFound):
+		return http.StatusNotFound, wire.ErrorDetail{Code: "export_not_found", Message: "no such export job for this tenant"}
+	case errors.Is(err, exports.ErrNotReady):
+		return http.StatusConflict, wire.ErrorDetail{Code: "export_not_ready", Message: "the export has not completed, so there is nothing to download yet"}
+	case errors.Is(err, compliance.ErrNotOptedIn):
+		return http.StatusConflict, wire.ErrorDetail{Code: "compliance_not_opted_in", Message: "this viewer is not opted in to compliance archiving"}
 	case errors.Is(err, tokens.ErrNotConnected):
 		return http.StatusConflict, wire.ErrorDetail{Code: "linkedin_not_connected",
 			Message: "connect your LinkedIn account to see Sales Navigator here"}

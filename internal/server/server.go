@@ -23,8 +23,10 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/snapbridge/snapbridge/internal/assoc"
+	"github.com/snapbridge/snapbridge/internal/compliance"
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/democrm"
+	"github.com/snapbridge/snapbridge/internal/exports"
 	"github.com/snapbridge/snapbridge/internal/httpapi"
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
@@ -54,7 +56,10 @@ type Server struct {
 
 	logger  *slog.Logger
 	servers []*http.Server
-	lns     []net.Listener
+	// exports and compliance run background pollers while serving.
+	exports    *exports.Service
+	compliance *compliance.Service
+	lns        []net.Listener
 }
 
 // New listens on the configured addresses (port 0 picks a free one),
@@ -153,15 +158,25 @@ func (s *Server) build() error {
 	vault := tokens.NewVault(s.DB, ring, now)
 	members := tokens.NewMemberTokens(vault, li, now)
 	apps := tokens.NewAppTokens(li, now)
+	connector := tokens.NewConnector(vault, li, cfg.PublicURL+"/oauth/linkedin/callback", now)
+	s.exports = exports.New(exports.Config{
+		FirstPoll: cfg.Platform.ExportFirstPoll, MaxPoll: cfg.Platform.ExportMaxPoll,
+		ValidationTimeout: cfg.Platform.ValidationTimeout, Now: cfg.Platform.Now, Logger: s.logger,
+	}, s.DB, li, members, apps, s.Tenants)
+	s.compliance = compliance.New(compliance.Config{
+		SyncInterval: cfg.Platform.ComplianceSync, StatusInterval: cfg.Platform.ComplianceStatusCheck,
+		Now: cfg.Platform.Now, Logger: s.logger,
+	}, s.DB, li, members, s.Tenants)
 	api := httpapi.New(httpapi.Services{
 		Tenants:      s.Tenants,
 		Contexts:     session.NewContextVerifier(s.Tenants, s.DB, now),
 		Sessions:     session.NewIssuer(sessionKey, 15*time.Minute, now),
-		Connector:    tokens.NewConnector(vault, li, cfg.PublicURL+"/oauth/linkedin/callback", now),
+		Connector:    connector,
 		Connections:  vault,
 		SalesAccess:  sat.NewBroker(li, members, time.Minute, now),
 		Associations: assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow, Logger: s.logger}, li, apps, s.DB, now),
 		DB:           s.DB,
+		Platform:     httpapi.Platform{Exports: s.exports, Compliance: s.compliance, Connect: connector},
 		Logger:       s.logger,
 		PublicURL:    cfg.PublicURL,
 		DisplayURL:   cfg.LinkedIn.DisplayURL,
@@ -227,6 +242,10 @@ func (s *Server) Serve(ctx context.Context) error {
 			return nil
 		})
 	}
+	// The pollers resume from the database, so stopping them mid-job
+	// loses nothing.
+	g.Go(func() error { return s.exports.Run(gctx) })
+	g.Go(func() error { return s.compliance.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownGrace)

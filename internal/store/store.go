@@ -60,6 +60,95 @@ var schema = []string{
 		record_id TEXT NOT NULL,
 		PRIMARY KEY (tenant, day, record_id)
 	)`,
+	// Export jobs (exportjobs.go).
+	`CREATE TABLE IF NOT EXISTS analytics_exports (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		tenant TEXT NOT NULL,
+		viewer TEXT NOT NULL,
+		actor TEXT NOT NULL,
+		contract TEXT NOT NULL,
+		action TEXT NOT NULL,
+		start_at INTEGER NOT NULL,
+		end_at INTEGER NOT NULL,
+		status TEXT NOT NULL,
+		linkedin_status TEXT NOT NULL DEFAULT '',
+		message TEXT NOT NULL DEFAULT '',
+		linkedin_id INTEGER NOT NULL DEFAULT 0,
+		row_count INTEGER NOT NULL DEFAULT 0,
+		download_url TEXT NOT NULL DEFAULT '',
+		url_expires_at INTEGER NOT NULL DEFAULT 0,
+		polls INTEGER NOT NULL DEFAULT 0,
+		next_poll_at INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		submitted_at INTEGER NOT NULL DEFAULT 0,
+		finished_at INTEGER NOT NULL DEFAULT 0,
+		updated_at INTEGER NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS analytics_exports_queue ON analytics_exports (status, tenant, contract, action, id)`,
+	`CREATE TABLE IF NOT EXISTS validation_exports (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		tenant TEXT NOT NULL,
+		actor TEXT NOT NULL,
+		crm_instance TEXT NOT NULL,
+		linkedin_id INTEGER NOT NULL,
+		status TEXT NOT NULL,
+		linkedin_status TEXT NOT NULL DEFAULT '',
+		message TEXT NOT NULL DEFAULT '',
+		export_start_at INTEGER NOT NULL,
+		export_end_at INTEGER NOT NULL DEFAULT 0,
+		next_export_start_at INTEGER NOT NULL DEFAULT 0,
+		download_urls TEXT NOT NULL DEFAULT '[]',
+		url_expires_at INTEGER NOT NULL DEFAULT 0,
+		polls INTEGER NOT NULL DEFAULT 0,
+		next_poll_at INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		submitted_at INTEGER NOT NULL DEFAULT 0,
+		finished_at INTEGER NOT NULL DEFAULT 0,
+		updated_at INTEGER NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS validation_exports_status ON validation_exports (status, next_poll_at)`,
+	`CREATE TABLE IF NOT EXISTS validation_cursors (
+		tenant TEXT PRIMARY KEY,
+		next_export_start_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	)`,
+	// Compliance archive (compliance.go).
+	`CREATE TABLE IF NOT EXISTS compliance_viewers (
+		tenant TEXT NOT NULL,
+		viewer TEXT NOT NULL,
+		member TEXT NOT NULL DEFAULT '',
+		developer_application TEXT NOT NULL DEFAULT '',
+		status TEXT NOT NULL,
+		opted_in_at INTEGER NOT NULL DEFAULT 0,
+		regulated_at INTEGER NOT NULL DEFAULT 0,
+		cursor INTEGER NOT NULL DEFAULT 0,
+		last_sync_at INTEGER NOT NULL DEFAULT 0,
+		last_attempt_at INTEGER NOT NULL DEFAULT 0,
+		last_error TEXT NOT NULL DEFAULT '',
+		last_check_at INTEGER NOT NULL DEFAULT 0,
+		status_changed_at INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (tenant, viewer)
+	)`,
+	`CREATE TABLE IF NOT EXISTS compliance_events (
+		tenant TEXT NOT NULL,
+		viewer TEXT NOT NULL,
+		id TEXT NOT NULL,
+		processed_at INTEGER NOT NULL,
+		raw BLOB NOT NULL,
+		archived_at INTEGER NOT NULL,
+		PRIMARY KEY (tenant, viewer, id)
+	)`,
+	`CREATE INDEX IF NOT EXISTS compliance_events_time ON compliance_events (tenant, processed_at, viewer, id)`,
+	`CREATE TABLE IF NOT EXISTS compliance_runs (
+		tenant TEXT NOT NULL,
+		viewer TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		ok INTEGER NOT NULL,
+		error TEXT NOT NULL DEFAULT '',
+		fetched INTEGER NOT NULL DEFAULT 0,
+		archived INTEGER NOT NULL DEFAULT 0
+	)`,
+	`CREATE INDEX IF NOT EXISTS compliance_runs_viewer ON compliance_runs (tenant, viewer, at)`,
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies

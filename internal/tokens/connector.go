@@ -120,6 +120,8 @@ func (c *Connector) Start(ctx context.Context, t *tenant.Tenant, handle string, 
 	if len(scopes) == 0 {
 		scopes = []string{linkedin.ScopeDisplay}
 	}
+	// A scoped handle (NewScopedHandle) adds the scopes a feature needs.
+	scopes = unionScopes(scopes, handleScopes(h.Payload))
 	state, err := randomID()
 	if err != nil {
 		return "", fmt.Errorf("start connect: %w", err)

@@ -1,0 +1,124 @@
+// Package compliance archives Sales Navigator communications for tenants
+// that must keep them: viewers opt in to LinkedIn's compliance API, an
+// Archiver copies their compliance events into the database before they
+// leave LinkedIn's 28-day window, re-checks each authorization
+// periodically, and admins export the archive as JSON Lines or CSV. A
+// viewer whose archive may be missing events (runs failing, authorization
+// revoked at LinkedIn) is reported with a gap.
+package compliance
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// LinkedIn is the part of the LinkedIn client compliance needs;
+// *linkedin.Client satisfies it.
+type LinkedIn interface {
+	OptInCompliance(ctx context.Context, memberToken string) error
+	ComplianceAuthorizations(ctx context.Context, memberToken string) ([]linkedin.ComplianceAuthorization, error)
+	OptOutCompliance(ctx context.Context, token string, a linkedin.ComplianceAuthorization) error
+	ComplianceEvents(ctx context.Context, memberToken string, startTime time.Time, count int) ([]linkedin.ComplianceEvent, error)
+}
+
+// MemberTokens hands out viewers' member tokens carrying a scope;
+// *tokens.MemberTokens satisfies it.
+type MemberTokens interface {
+	AccessTokenWithScope(ctx context.Context, t *tenant.Tenant, viewer, scope string) (string, error)
+}
+
+// Tenants finds tenants by id; *tenant.Registry satisfies it.
+type Tenants interface {
+	Get(id string) (*tenant.Tenant, bool)
+}
+
+// Store is the part of the database compliance needs; *store.DB
+// satisfies it.
+type Store interface {
+	PutComplianceViewer(ctx context.Context, v store.ComplianceViewer) error
+	ComplianceViewerOf(ctx context.Context, tenant, viewer string) (store.ComplianceViewer, error)
+	ComplianceViewers(ctx context.Context, tenant string) ([]store.ComplianceViewer, error)
+	ArchiveComplianceEvents(ctx context.Context, tenant, viewer string, events []store.ComplianceEventRow, cursor time.Time) (int, error)
+	EachComplianceEvent(ctx context.Context, q store.ComplianceEventQuery, fn func(store.ComplianceEventRow) error) error
+	RecordComplianceRun(ctx context.Context, r store.ComplianceRun) error
+	ComplianceRuns(ctx context.Context, tenant, viewer string, limit int) ([]store.ComplianceRun, error)
+}
+
+// Window is how long LinkedIn keeps compliance events.
+const Window = 28 * 24 * time.Hour
+
+// Config tunes the service. Zero values take the defaults.
+type Config struct {
+	// SyncInterval is how often each opted-in viewer's new events are
+	// fetched. Default: 1h, far inside the 28-day window.
+	SyncInterval time.Duration
+	// StatusInterval is how often each authorization is re-checked at
+	// LinkedIn, as LinkedIn advises. Default: 6h.
+	StatusInterval time.Duration
+	// GapAfter is how old the last successful sync may be before the
+	// viewer's archive is reported with a gap. Default: 2 × SyncInterval.
+	GapAfter time.Duration
+	// PageSize is how many events one request asks for (1..100).
+	// Default: 100.
+	PageSize int
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+	// Logger receives archiver failures. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) applyDefaults() {
+	if c.SyncInterval <= 0 {
+		c.SyncInterval = time.Hour
+	}
+	if c.StatusInterval <= 0 {
+		c.StatusInterval = 6 * time.Hour
+	}
+	if c.GapAfter <= 0 {
+		c.GapAfter = 2 * c.SyncInterval
+	}
+	if c.PageSize <= 0 || c.PageSize > 100 {
+		c.PageSize = 100
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// Service opts viewers in and out, archives their events and exports the
+// archive. It is safe for concurrent use.
+type Service struct {
+	cfg     Config
+	db      Store
+	li      LinkedIn
+	members MemberTokens
+	tenants Tenants
+	// runs serializes archive runs, so a manual sync and the archiver
+	// never page the same viewer at once.
+	runs chan struct{}
+	wake chan struct{}
+}
+
+// New returns the service over db, calling LinkedIn through li with the
+// viewers' member tokens (scope r_compliance_sales_nav).
+func New(cfg Config, db Store, li LinkedIn, members MemberTokens, tenants Tenants) *Service {
+	cfg.applyDefaults()
+	return &Service{cfg: cfg, db: db, li: li, members: members, tenants: tenants,
+		runs: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
+}
+
+// nudge wakes the archiver without blocking.
+func (s *Service) nudge() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}

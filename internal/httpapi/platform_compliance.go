@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/snapbridge/snapbridge/internal/compliance"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// complianceOptIn opts the session viewer in to compliance archiving.
+func (a *API) complianceOptIn(c *gin.Context) {
+	a.viewerCompliance(c, http.StatusOK, a.Platform.Compliance.OptIn)
+}
+
+// complianceStatus shows the session viewer's compliance status.
+func (a *API) complianceStatus(c *gin.Context) {
+	a.viewerCompliance(c, http.StatusOK, a.Platform.Compliance.Status)
+}
+
+// complianceOptOut opts the session viewer out; the archive is kept.
+func (a *API) complianceOptOut(c *gin.Context) {
+	a.viewerCompliance(c, http.StatusOK, a.Platform.Compliance.OptOut)
+}
+
+type complianceCall func(ctx context.Context, t *tenant.Tenant, viewer string) (compliance.Status, error)
+
+func (a *API) viewerCompliance(c *gin.Context, status int, call complianceCall) {
+	s := sessionOf(c)
+	t, _ := a.Tenants.Get(s.Tenant)
+	st, err := call(c.Request.Context(), t, s.Viewer.ID)
+	if err != nil {
+		a.failLinkedIn(c, t, s.Viewer.ID, linkedin.ScopeCompliance, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(status, st)
+}
+
+// complianceViewers reports every viewer's archive: status, last sync,
+// events archived and any gap.
+func (a *API) complianceViewers(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	vs, err := a.Platform.Compliance.Viewers(c.Request.Context(), t.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"viewers": vs})
+}
+
+// complianceSync runs the viewer's archive now and answers the run.
+func (a *API) complianceSync(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	run, err := a.Platform.Compliance.Sync(c.Request.Context(), t.ID, c.Param("viewer"))
+	if err != nil && run.At.IsZero() {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, runView(run))
+}
+
+// complianceRuns lists the viewer's recent archive runs, newest first.
+func (a *API) complianceRuns(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	limit := 20
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			a.fail(c, badRequest("invalid_limit", "limit must be a number from 1 to 200"))
+			return
+		}
+		limit = n
+	}
+	runs, err := a.Platform.Compliance.Runs(c.Request.Context(), t.ID, c.Param("viewer"), limit)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, runView(r))
+	}
+	c.JSON(http.StatusOK, gin.H{"runs": out})
+}
+
+// complianceArchive streams the archive as JSON Lines or CSV.
+func (a *API) complianceArchive(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	q, err := compliance.ParseExportQuery(t.ID, c.Query("viewer"), c.Query("from"), c.Query("to"), c.Query("format"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	name := "compliance-" + t.ID
+	if q.Viewer != "" {
+		name += "-" + strings.Map(safeFileRune, q.Viewer)
+	}
+	name += "." + q.Format
+	h := c.Writer.Header()
+	h.Set("Content-Type", compliance.ContentType(q.Format))
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+	if err := a.Platform.Compliance.Export(c.Request.Context(), c.Writer, q); err != nil {
+		// The status is sent; all that is left is to cut the answer short
+		// so the client sees a broken transfer, not a short archive.
+		a.Logger.ErrorContext(c, "compliance archive export failed", "requestId", c.GetString(ctxRequestID), "err", err.Error())
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func safeFileRune(r rune) rune {
+	if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+		return r
+	}
+	return '_'
+}
+
+func runView(r store.ComplianceRun) gin.H {
+	h := gin.H{"viewer": r.Viewer, "at": r.At, "ok": r.OK, "fetched": r.Fetched, "archived": r.Archived}
+	if r.Error != "" {
+		h["error"] = r.Error
+	}
+	return h
+}

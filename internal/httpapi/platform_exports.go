@@ -1,0 +1,289 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/snapbridge/snapbridge/internal/exports"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// contractJSON is one Sales Navigator contract in API answers.
+type contractJSON struct {
+	Contract           string `json:"contract"`
+	Name               string `json:"name"`
+	Description        string `json:"description,omitempty"`
+	HasReportingAccess bool   `json:"hasReportingAccess"`
+}
+
+// analyticsJSON is an analytics export job in API answers.
+type analyticsJSON struct {
+	ID       int64     `json:"id"`
+	Contract string    `json:"contract"`
+	Action   string    `json:"action"`
+	StartAt  time.Time `json:"startAt"`
+	EndAt    time.Time `json:"endAt"`
+	// Status is waiting, running, completed or failed; LinkedInStatus is
+	// LinkedIn's own (ENQUEUED, PROCESSING, COMPLETED, FAILED_…).
+	Status         string `json:"status"`
+	LinkedInStatus string `json:"linkedinStatus,omitempty"`
+	Message        string `json:"message"`
+	// Progress is a rough percentage for the console's bar.
+	Progress int    `json:"progress"`
+	RowCount *int64 `json:"rowCount,omitempty"`
+	// Download is our URL that redirects to a fresh LinkedIn link.
+	Download    string     `json:"download,omitempty"`
+	Viewer      string     `json:"viewer"`
+	CreatedBy   string     `json:"createdBy"`
+	CreatedAt   time.Time  `json:"createdAt"`
+	SubmittedAt *time.Time `json:"submittedAt,omitempty"`
+	FinishedAt  *time.Time `json:"finishedAt,omitempty"`
+	UpdatedAt   time.Time  `json:"updatedAt"`
+}
+
+// validationJSON is a CRM data validation export job in API answers.
+type validationJSON struct {
+	ID                int64      `json:"id"`
+	LinkedInJobID     int64      `json:"linkedinJobId"`
+	CRMInstance       string     `json:"crmInstance"`
+	Status            string     `json:"status"`
+	LinkedInStatus    string     `json:"linkedinStatus,omitempty"`
+	Message           string     `json:"message"`
+	ExportStartAt     time.Time  `json:"exportStartAt"`
+	ExportEndAt       *time.Time `json:"exportEndAt,omitempty"`
+	NextExportStartAt *time.Time `json:"nextExportStartAt,omitempty"`
+	DownloadURLs      []string   `json:"downloadUrls,omitempty"`
+	DownloadExpiresAt *time.Time `json:"downloadExpiresAt,omitempty"`
+	CreatedBy         string     `json:"createdBy"`
+	CreatedAt         time.Time  `json:"createdAt"`
+	FinishedAt        *time.Time `json:"finishedAt,omitempty"`
+	UpdatedAt         time.Time  `json:"updatedAt"`
+}
+
+// contracts lists the session viewer's contracts.
+func (a *API) contracts(c *gin.Context) {
+	s := sessionOf(c)
+	t, _ := a.Tenants.Get(s.Tenant)
+	a.answerContracts(c, t, s.Viewer.ID)
+}
+
+// adminContracts lists the console viewer's contracts, to pick one to export.
+func (a *API) adminContracts(c *gin.Context) {
+	t, p, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	a.answerContracts(c, t, p.Viewer)
+}
+
+func (a *API) answerContracts(c *gin.Context, t *tenant.Tenant, viewer string) {
+	cs, err := a.Platform.Exports.Contracts(c.Request.Context(), t, viewer)
+	if err != nil {
+		a.failLinkedIn(c, t, viewer, linkedin.ScopeAnalytics, err)
+		return
+	}
+	out := make([]contractJSON, 0, len(cs))
+	for _, k := range cs {
+		out = append(out, contractJSON{Contract: k.URN, Name: k.Name, Description: k.Description, HasReportingAccess: k.HasReportingAccess})
+	}
+	c.JSON(http.StatusOK, gin.H{"contracts": out})
+}
+
+func (a *API) createAnalyticsExport(c *gin.Context) {
+	t, p, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	var req exports.AnalyticsRequest
+	if err := decodeJSON(c, &req); err != nil {
+		a.fail(c, err)
+		return
+	}
+	j, err := a.Platform.Exports.CreateAnalytics(c.Request.Context(), t, p.Viewer, p.Actor, req)
+	if err != nil {
+		a.failLinkedIn(c, t, p.Viewer, linkedin.ScopeAnalytics, err)
+		return
+	}
+	c.Header("Location", a.exportPath(t.ID, j.ID))
+	c.JSON(http.StatusCreated, a.analyticsView(j))
+}
+
+func (a *API) listAnalyticsExports(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	js, err := a.Platform.Exports.AnalyticsList(c.Request.Context(), t.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := make([]analyticsJSON, 0, len(js))
+	for _, j := range js {
+		out = append(out, a.analyticsView(j))
+	}
+	c.JSON(http.StatusOK, gin.H{"exports": out})
+}
+
+func (a *API) analyticsExport(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	j, err := a.Platform.Exports.Analytics(c.Request.Context(), t.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a.analyticsView(j))
+}
+
+// downloadAnalyticsExport redirects to the file at LinkedIn, fetching a
+// fresh link when the stored one has expired.
+func (a *API) downloadAnalyticsExport(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	j, err := a.Platform.Exports.Analytics(c.Request.Context(), t.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	link, err := a.Platform.Exports.DownloadURL(c.Request.Context(), t, id)
+	if err != nil {
+		a.failLinkedIn(c, t, j.Viewer, linkedin.ScopeAnalytics, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, link)
+}
+
+func (a *API) createValidationExport(c *gin.Context) {
+	t, p, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	var req exports.ValidationRequest
+	if err := decodeJSON(c, &req); err != nil {
+		a.fail(c, err)
+		return
+	}
+	j, err := a.Platform.Exports.CreateValidation(c.Request.Context(), t, p.Actor, req)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/admin/tenants/"+t.ID+"/validation-exports/"+strconv.FormatInt(j.ID, 10))
+	c.JSON(http.StatusCreated, validationView(j))
+}
+
+func (a *API) listValidationExports(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	js, err := a.Platform.Exports.ValidationList(c.Request.Context(), t.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := make([]validationJSON, 0, len(js))
+	for _, j := range js {
+		out = append(out, validationView(j))
+	}
+	next, known, err := a.Platform.Exports.NextValidationStart(c.Request.Context(), t.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	answer := gin.H{"exports": out}
+	if known {
+		answer["nextExportStartAt"] = next
+	}
+	c.JSON(http.StatusOK, answer)
+}
+
+func (a *API) validationExport(c *gin.Context) {
+	t, _, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	j, err := a.Platform.Exports.Validation(c.Request.Context(), t.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, validationView(j))
+}
+
+func (a *API) exportPath(tenantID string, id int64) string {
+	return "/api/v1/admin/tenants/" + tenantID + "/exports/" + strconv.FormatInt(id, 10)
+}
+
+func (a *API) analyticsView(j store.AnalyticsExport) analyticsJSON {
+	v := analyticsJSON{
+		ID: j.ID, Contract: j.Contract, Action: exports.ActionName(j.Action), StartAt: j.StartAt, EndAt: j.EndAt,
+		Status: j.Status, LinkedInStatus: j.LinkedInStatus, Message: j.Message, Progress: progress(j),
+		Viewer: j.Viewer, CreatedBy: j.Actor, CreatedAt: j.CreatedAt,
+		SubmittedAt: optTime(j.SubmittedAt), FinishedAt: optTime(j.FinishedAt), UpdatedAt: j.UpdatedAt,
+	}
+	if j.Status == store.JobCompleted {
+		rows := j.RowCount
+		v.RowCount = &rows
+		v.Download = a.exportPath(j.Tenant, j.ID) + "/download"
+	}
+	return v
+}
+
+// progress maps a job's state onto a percentage; LinkedIn reports stages,
+// not fractions, so this is what the console's bar can honestly show.
+func progress(j store.AnalyticsExport) int {
+	switch {
+	case j.Status == store.JobCompleted || j.Status == store.JobFailed:
+		return 100
+	case j.Status == store.JobWaiting:
+		return 0
+	case j.LinkedInStatus == "PROCESSING":
+		return 60
+	default:
+		return 20
+	}
+}
+
+func validationView(j store.ValidationExport) validationJSON {
+	return validationJSON{
+		ID: j.ID, LinkedInJobID: j.LinkedInID, CRMInstance: j.CRMInstance, Status: j.Status,
+		LinkedInStatus: j.LinkedInStatus, Message: j.Message, ExportStartAt: j.ExportStartAt,
+		ExportEndAt: optTime(j.ExportEndAt), NextExportStartAt: optTime(j.NextExportStartAt),
+		DownloadURLs: j.DownloadURLs, DownloadExpiresAt: optTime(j.URLExpiresAt),
+		CreatedBy: j.Actor, CreatedAt: j.CreatedAt, FinishedAt: optTime(j.FinishedAt), UpdatedAt: j.UpdatedAt,
+	}
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
