@@ -49,10 +49,14 @@ export async function startProduct() {
     },
     async stats() { return (await (await fetch(`${urls.standin}/_sandbox/stats`)).json()).calls; },
     async resetStats() { await fetch(`${urls.standin}/_sandbox/stats/reset`, { method: 'POST' }); },
-    // signContext runs the reference signer against the same secrets.
+    // signContext runs the reference signer against the same secrets. A
+    // last argument of the form {roles: ['admin']} adds role claims.
     signContext(tenant, viewer, ...records) {
+      const last = records.at(-1);
+      const roles = last && Array.isArray(last.roles) && !('id' in last) ? records.pop().roles : [];
       const args = ['context', 'sign', '--sandbox', '--tenant', tenant, '--viewer', viewer];
       for (const r of records) args.push('--record', JSON.stringify(r));
+      for (const role of roles) args.push('--role', role);
       return execFileSync(binary, args, { env }).toString().trim();
     },
     async stop() {

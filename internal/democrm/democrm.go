@@ -48,8 +48,8 @@ func New(tenants *tenant.Registry, apps []sandbox.App, widgetURL string, logger 
 	return c
 }
 
-// ServeHTTP routes / (demo tenant list), /t/<tenant>/ and
-// /t/<tenant>/contacts/<id>.
+// ServeHTTP routes / (demo tenant list), /t/<tenant>/,
+// /t/<tenant>/contacts/<id> and /t/<tenant>/admin.
 func (c *CRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -75,6 +75,8 @@ func (c *CRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.list(w, t)
 	case strings.HasPrefix(page, "contacts/"):
 		c.contact(w, r, t, strings.TrimPrefix(page, "contacts/"))
+	case page == "admin":
+		c.admin(w, r, t)
 	default:
 		http.NotFound(w, r)
 	}
@@ -120,8 +122,25 @@ func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, 
 	})
 }
 
+// admin opens the tenant's admin console as the demo user with the admin
+// role. The context is signed when the link is followed, not when the page
+// was rendered: it is one-time and lives minutes.
+func (c *CRM) admin(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
+	ctx, err := c.signAs(t, []wire.Record{toWire(c.contacts[t.ID][0])}, []string{session.RoleAdmin})
+	if err != nil {
+		c.fail(w, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, c.widgetURL+"/admin/"+url.PathEscape(t.ID)+"?ctx="+url.QueryEscape(ctx), http.StatusFound)
+}
+
 func (c *CRM) sign(t *tenant.Tenant, records []wire.Record) (string, error) {
-	return session.SignContext(t, session.ContextClaims{Viewer: Viewer, Records: records, Lifetime: 5 * time.Minute}, c.now())
+	return c.signAs(t, records, nil)
+}
+
+func (c *CRM) signAs(t *tenant.Tenant, records []wire.Record, roles []string) (string, error) {
+	return session.SignContext(t, session.ContextClaims{Viewer: Viewer, Records: records, Roles: roles, Lifetime: 5 * time.Minute}, c.now())
 }
 
 func (c *CRM) tenantIDs() []string {

@@ -12,7 +12,7 @@ const pageTemplates = `
 *{box-sizing:border-box}body{margin:0;font:14px/1.45 "Segoe UI",system-ui,sans-serif;background:var(--bg);color:var(--text)}
 header{background:var(--bar);color:#fff;display:flex;align-items:center;gap:18px;padding:0 20px;height:48px}
 header b{font-size:16px;letter-spacing:.2px}header nav a{color:#cfe0f5;text-decoration:none;margin-right:14px}
-header nav a[aria-current]{color:#fff;font-weight:600}header .me{margin-left:auto;color:#cfe0f5}
+header nav a[aria-current]{color:#fff;font-weight:600}header .admin{margin-left:auto;color:#fff;text-decoration:none;border:1px solid #6d8db3;border-radius:4px;padding:3px 10px}header .me{color:#cfe0f5}
 main{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:20px;padding:20px;max-width:1180px;margin:0 auto}
 section.panel{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:16px 18px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:13px;text-transform:uppercase;letter-spacing:.6px;color:var(--muted);margin:0 0 10px}
@@ -27,7 +27,7 @@ aside iframe{display:block}
 </style></head><body>{{end}}
 
 {{define "bar"}}<header><b>Contoso CRM</b><nav aria-label="Tenants">{{$cur := .Tenant.ID}}{{range .Tenants}}<a href="/t/{{.}}/"{{if eq . $cur}} aria-current="page"{{end}}>{{.}}</a>{{end}}</nav>
-<span class="me">{{.Viewer.Name}}</span></header>{{end}}
+<a class="admin" href="/t/{{.Tenant.ID}}/admin" target="_blank" rel="noopener">Admin console</a><span class="me">{{.Viewer.Name}}</span></header>{{end}}
 
 {{define "list"}}{{template "head" "Contacts"}}{{template "bar" .}}
 <main>

@@ -79,6 +79,9 @@ type Services struct {
 	DisplayURL string
 	// Widget serves the widget pages and assets (go-app); nil serves 404s.
 	Widget http.Handler
+	// Console serves the tenant admin console (/admin/<tenant>, its
+	// download links and /web/admin.js, /web/admin.css); nil leaves it out.
+	Console http.Handler
 	// WidgetCSP builds the Content-Security-Policy of a tenant's widget page.
 	// Default: frame-ancestors from the tenant's allowed origins only.
 	WidgetCSP func(t *tenant.Tenant) string
@@ -127,6 +130,12 @@ func New(s Services) *gin.Engine {
 
 	r.GET("/oauth/linkedin/start", a.oauthStart)
 	r.GET("/oauth/linkedin/callback", a.oauthCallback)
+	if s.Console != nil {
+		console := gin.WrapH(s.Console)
+		r.Any("/admin/*path", console)
+		r.GET("/web/admin.js", console)
+		r.GET("/web/admin.css", console)
+	}
 
 	r.NoMethod(func(c *gin.Context) {
 		a.fail(c, errMethodNotAllowed)

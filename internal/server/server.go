@@ -25,6 +25,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/assoc"
 	"github.com/snapbridge/snapbridge/internal/compliance"
 	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/console"
 	"github.com/snapbridge/snapbridge/internal/democrm"
 	"github.com/snapbridge/snapbridge/internal/exports"
 	"github.com/snapbridge/snapbridge/internal/httpapi"
@@ -167,10 +168,12 @@ func (s *Server) build() error {
 		SyncInterval: cfg.Platform.ComplianceSync, StatusInterval: cfg.Platform.ComplianceStatusCheck,
 		Now: cfg.Platform.Now, Logger: s.logger,
 	}, s.DB, li, members, s.Tenants)
+	contexts := session.NewContextVerifier(s.Tenants, s.DB, now)
+	sessions := session.NewIssuer(sessionKey, 15*time.Minute, now)
 	api := httpapi.New(httpapi.Services{
 		Tenants:      s.Tenants,
-		Contexts:     session.NewContextVerifier(s.Tenants, s.DB, now),
-		Sessions:     session.NewIssuer(sessionKey, 15*time.Minute, now),
+		Contexts:     contexts,
+		Sessions:     sessions,
 		Connector:    connector,
 		Connections:  vault,
 		SalesAccess:  sat.NewBroker(li, members, time.Minute, now),
@@ -182,7 +185,9 @@ func (s *Server) build() error {
 		DisplayURL:   cfg.LinkedIn.DisplayURL,
 		WidgetCSP:    httpapi.WidgetCSP(cfg.LinkedIn.DisplayURL, cfg.LinkedIn.MediaOrigins),
 		Widget:       widget,
-		Now:          now,
+		Console: console.New(console.Config{Tenants: s.Tenants, Contexts: contexts, Sessions: sessions,
+			Links: s.exports, Logger: s.logger}),
+		Now: now,
 	})
 	handlers = append(handlers, api)
 	if s.Sandbox != nil {

@@ -1,0 +1,119 @@
+// Package console serves the tenant admin console: a server-rendered page
+// that a CRM opens for its administrators like it opens the widget, with a
+// host context granting the "admin" role. The page holds a console session
+// (a widget session carrying that role) and web/admin.js drives the admin
+// JSON API with it. No go-app here: the console is plain HTML, CSS and a
+// small script, so it needs no WebAssembly in the CRM's browser.
+package console
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// ContextVerifier verifies host context tokens signed by a CRM;
+// *session.ContextVerifier satisfies it.
+type ContextVerifier interface {
+	Verify(ctx context.Context, raw string) (*session.HostContext, error)
+}
+
+// Sessions issues console sessions and verifies them on later calls;
+// *session.Issuer satisfies it.
+type Sessions interface {
+	Issue(hc *session.HostContext) (string, *session.Session, error)
+	Verify(token string) (*session.Session, error)
+}
+
+// ExportLinks gives the file link of a completed analytics export,
+// fetching a fresh one from LinkedIn when the stored one has expired;
+// *exports.Service satisfies it.
+type ExportLinks interface {
+	DownloadURL(ctx context.Context, t *tenant.Tenant, id int64) (string, error)
+}
+
+// Config is what the console needs, injected by cmd/server.
+type Config struct {
+	// Tenants are the tenants whose consoles exist. Required.
+	Tenants *tenant.Registry
+	// Contexts verifies the context the CRM opens the console with. Required.
+	Contexts ContextVerifier
+	// Sessions issues the console session. Required.
+	Sessions Sessions
+	// Links resolves analytics export downloads. Default: nil, which
+	// answers 404 to download link requests.
+	Links ExportLinks
+	// APIPrefix is where the admin API lives. Default: "/api/v1/admin".
+	APIPrefix string
+	// Logger logs failures; never tokens. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Console is the http.Handler of the admin console. Mount it for
+// "/admin/…" (every method) and for the two assets "/web/admin.js" and
+// "/web/admin.css".
+type Console struct {
+	cfg Config
+}
+
+// New returns the console for cfg, filling in its defaults.
+func New(cfg Config) *Console {
+	if cfg.APIPrefix == "" {
+		cfg.APIPrefix = "/api/v1/admin"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Console{cfg: cfg}
+}
+
+// Paths the console answers besides the page itself.
+const (
+	scriptPath = "/web/admin.js"
+	stylePath  = "/web/admin.css"
+	pagePrefix = "/admin/"
+)
+
+// ServeHTTP routes the console's requests: GET /admin/<tenant> (the page),
+// POST /admin/<tenant>/exports/<id>/link (a download link as JSON) and the
+// two assets.
+func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	switch {
+	case p == scriptPath || p == stylePath:
+		c.serveAsset(w, r, strings.TrimPrefix(p, "/web/"))
+	case strings.HasPrefix(p, pagePrefix):
+		c.route(w, r, strings.TrimPrefix(p, pagePrefix))
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// route dispatches /admin/<rest>.
+func (c *Console) route(w http.ResponseWriter, r *http.Request, rest string) {
+	tenantID, sub, _ := strings.Cut(rest, "/")
+	switch {
+	case sub == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		c.servePage(w, r, tenantID)
+	case sub == "":
+		c.refuseMethod(w, "GET")
+	case strings.HasPrefix(sub, "exports/") && strings.HasSuffix(sub, "/link"):
+		if r.Method != http.MethodPost {
+			c.refuseMethod(w, "POST")
+			return
+		}
+		id := strings.TrimSuffix(strings.TrimPrefix(sub, "exports/"), "/link")
+		c.serveLink(w, r, tenantID, id)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (c *Console) refuseMethod(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+}

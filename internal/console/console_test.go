@@ -1,0 +1,275 @@
+package console_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/console"
+	"github.com/snapbridge/snapbridge/internal/exports"
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// fixture is a console over two tenants with the real context verifier
+// (backed by SQLite for replay) and the real session issuer.
+type fixture struct {
+	registry *tenant.Registry
+	issuer   *session.Issuer
+	handler  *console.Console
+}
+
+// links is a stand-in for the export service's download links: export 1
+// is completed, export 2 still running, anything else unknown.
+type links struct{}
+
+func (links) DownloadURL(_ context.Context, t *tenant.Tenant, id int64) (string, error) {
+	switch id {
+	case 1:
+		return "https://files.example/" + t.ID + "/1.csv", nil
+	case 2:
+		return "", fmt.Errorf("download export 2: %w", exports.ErrNotReady)
+	default:
+		return "", fmt.Errorf("export %d: %w", id, exports.ErrNotFound)
+	}
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	reg, err := tenant.NewRegistry([]tenant.Tenant{testTenant("acme"), testTenant("globex")})
+	if err != nil {
+		t.Fatalf("NewRegistry: %v", err)
+	}
+	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
+	if err != nil {
+		t.Fatalf("store.Open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatalf("generate key: %v", err)
+	}
+	f := &fixture{registry: reg, issuer: session.NewIssuer(key, 15*time.Minute, time.Now)}
+	f.handler = console.New(console.Config{Tenants: reg, Contexts: session.NewContextVerifier(reg, db, time.Now),
+		Sessions: f.issuer, Links: links{}})
+	return f
+}
+
+func testTenant(id string) tenant.Tenant {
+	return tenant.Tenant{
+		ID: id, Name: strings.ToUpper(id[:1]) + id[1:] + " Inc",
+		LinkedIn:       tenant.LinkedInApp{ClientID: id + "-client", ClientSecret: id + "-client-secret"},
+		CRM:            tenant.CRM{Partner: "MS", InstanceID: id + ".crm.dynamics.com", SourceType: "MSD", Type: "DYNAMICS"},
+		AllowedOrigins: []string{"https://crm." + id + ".example"},
+		Context: tenant.ContextPolicy{Issuer: "https://crm." + id + ".example",
+			Keys: []tenant.ContextKey{{ID: "hs-1", Alg: "HS256", Secret: id + "-secret-0123456789abcdefghijklmnop"}}},
+	}
+}
+
+// sign returns a context of tenant id for viewer with roles.
+func (f *fixture) sign(t *testing.T, id string, roles ...string) string {
+	t.Helper()
+	tn, _ := f.registry.Get(id)
+	raw, err := session.SignContext(tn, session.ContextClaims{
+		Viewer:  wire.Viewer{ID: "admin-1", Name: "Ada Admin"},
+		Records: []wire.Record{{ID: "c-001", Type: "contact"}},
+		Roles:   roles,
+	}, time.Now())
+	if err != nil {
+		t.Fatalf("sign context: %v", err)
+	}
+	return raw
+}
+
+// session returns a console session token of tenant id with roles.
+func (f *fixture) session(t *testing.T, id string, roles ...string) string {
+	t.Helper()
+	tn, _ := f.registry.Get(id)
+	tok, _, err := f.issuer.Issue(&session.HostContext{Tenant: tn, Viewer: wire.Viewer{ID: "admin-1"},
+		Records: []wire.Record{{ID: "c-001", Type: "contact"}}, Roles: roles, ID: rand.Text(),
+		IssuedAt: time.Now(), ExpiresAt: time.Now().Add(time.Minute)})
+	if err != nil {
+		t.Fatalf("issue session: %v", err)
+	}
+	return tok
+}
+
+func (f *fixture) do(method, target, bearer string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, target, nil)
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	rec := httptest.NewRecorder()
+	f.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestAdminOpensConsole(t *testing.T) {
+	f := newFixture(t)
+	replayed := f.sign(t, "acme", session.RoleAdmin)
+	if rec := f.do(http.MethodGet, "/admin/acme?ctx="+url.QueryEscape(replayed), ""); rec.Code != http.StatusOK {
+		t.Fatalf("first use of the context: status %d", rec.Code)
+	}
+	tests := []struct {
+		scenario string
+		target   func() string
+		method   string
+		status   int
+		want     []string
+	}{
+		{scenario: "admin of the tenant gets the console with a session",
+			target: func() string { return "/admin/acme?ctx=" + url.QueryEscape(f.sign(t, "acme", session.RoleAdmin)) },
+			status: http.StatusOK,
+			want:   []string{`data-session="ey`, `data-api="/api/v1/admin/tenants/acme"`, `data-links="/admin/acme/exports/"`, `<script src="/web/admin.js" defer>`, "Acme Inc", "Analytics exports", "Compliance archive", "Signed in as Ada Admin"}},
+		{scenario: "viewer without the admin role is told why",
+			target: func() string { return "/admin/acme?ctx=" + url.QueryEscape(f.sign(t, "acme")) },
+			status: http.StatusForbidden, want: []string{"Administrators only", "Ada Admin (admin-1)", "without the admin role for Acme Inc"}},
+		{scenario: "admin context of another tenant is refused",
+			target: func() string { return "/admin/acme?ctx=" + url.QueryEscape(f.sign(t, "globex", session.RoleAdmin)) },
+			status: http.StatusUnauthorized, want: []string{"sign-in was not accepted", "context_invalid"}},
+		{scenario: "a context used once is refused the second time",
+			target: func() string { return "/admin/acme?ctx=" + url.QueryEscape(replayed) },
+			status: http.StatusUnauthorized, want: []string{"This link has expired"}},
+		{scenario: "a forged context is refused",
+			target: func() string { return "/admin/acme?ctx=eyJhbGciOiJIUzI1NiJ9.e30.AAAA" },
+			status: http.StatusUnauthorized, want: []string{"sign-in was not accepted"}},
+		{scenario: "no context says to open the console from the CRM",
+			target: func() string { return "/admin/acme" },
+			status: http.StatusBadRequest, want: []string{"Open the console from your CRM"}},
+		{scenario: "unknown tenant",
+			target: func() string { return "/admin/nosuch?ctx=x" },
+			status: http.StatusNotFound, want: []string{"No such tenant", "nosuch"}},
+		{scenario: "the page only answers GET",
+			target: func() string { return "/admin/acme" }, method: http.MethodPost,
+			status: http.StatusMethodNotAllowed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			method := tc.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			rec := f.do(method, tc.target(), "")
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d; body:\n%s", rec.Code, tc.status, rec.Body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(rec.Body.String(), w) {
+					t.Errorf("page lacks %q:\n%s", w, rec.Body)
+				}
+			}
+			if method != http.MethodGet {
+				return
+			}
+			h := rec.Header()
+			if got := h.Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", got)
+			}
+			csp := h.Get("Content-Security-Policy")
+			wantAncestors := "frame-ancestors https://crm.acme.example"
+			if tc.status == http.StatusNotFound {
+				wantAncestors = "frame-ancestors 'none'"
+			}
+			if !strings.Contains(csp, wantAncestors) || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("CSP %q: want %s, scripts from self only", csp, wantAncestors)
+			}
+			if strings.Contains(rec.Body.String(), "<script>") {
+				t.Error("page carries an inline script, which the CSP would block")
+			}
+		})
+	}
+}
+
+func TestConsoleDownloadLink(t *testing.T) {
+	f := newFixture(t)
+	admin := f.session(t, "acme", session.RoleAdmin)
+	tests := []struct {
+		scenario string
+		path     string
+		bearer   string
+		status   int
+		code     string
+		url      string
+	}{
+		{scenario: "completed export gives its file link", path: "/admin/acme/exports/1/link", bearer: admin,
+			status: http.StatusOK, url: "https://files.example/acme/1.csv"},
+		{scenario: "running export has nothing to download yet", path: "/admin/acme/exports/2/link", bearer: admin,
+			status: http.StatusConflict, code: "export_not_ready"},
+		{scenario: "unknown export", path: "/admin/acme/exports/9/link", bearer: admin,
+			status: http.StatusNotFound, code: "export_not_found"},
+		{scenario: "id that is not a number", path: "/admin/acme/exports/x1/link", bearer: admin,
+			status: http.StatusBadRequest, code: "invalid_id"},
+		{scenario: "no session", path: "/admin/acme/exports/1/link",
+			status: http.StatusUnauthorized, code: "session_required"},
+		{scenario: "garbage session", path: "/admin/acme/exports/1/link", bearer: "not-a-token",
+			status: http.StatusUnauthorized, code: "session_invalid"},
+		{scenario: "session without the admin role", path: "/admin/acme/exports/1/link", bearer: f.session(t, "acme"),
+			status: http.StatusForbidden, code: "admin_required"},
+		{scenario: "admin of another tenant", path: "/admin/acme/exports/1/link", bearer: f.session(t, "globex", session.RoleAdmin),
+			status: http.StatusForbidden, code: "tenant_forbidden"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			rec := f.do(http.MethodPost, tc.path, tc.bearer)
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d; body %s", rec.Code, tc.status, rec.Body)
+			}
+			var body struct {
+				URL   string           `json:"url"`
+				Error wire.ErrorDetail `json:"error"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+				t.Fatalf("answer is not JSON: %v: %s", err, rec.Body)
+			}
+			if body.URL != tc.url || body.Error.Code != tc.code {
+				t.Errorf("answer url %q code %q, want %q %q", body.URL, body.Error.Code, tc.url, tc.code)
+			}
+			if tc.code != "" && body.Error.Message == "" {
+				t.Error("error without a message")
+			}
+		})
+	}
+	if rec := f.do(http.MethodGet, "/admin/acme/exports/1/link", admin); rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET of the link: status %d, want 405", rec.Code)
+	}
+}
+
+func TestConsoleAssets(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		scenario, path, ctype, contains string
+		status                          int
+	}{
+		{"script", "/web/admin.js", "text/javascript; charset=utf-8", "snapbridge:connected", http.StatusOK},
+		{"stylesheet", "/web/admin.css", "text/css; charset=utf-8", "prefers-color-scheme: dark", http.StatusOK},
+		{"nothing else under /web", "/web/widget.css", "", "", http.StatusNotFound},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			rec := f.do(http.MethodGet, tc.path, "")
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d", rec.Code, tc.status)
+			}
+			if tc.status != http.StatusOK {
+				return
+			}
+			if got := rec.Header().Get("Content-Type"); got != tc.ctype {
+				t.Errorf("Content-Type %q, want %q", got, tc.ctype)
+			}
+			if !strings.Contains(rec.Body.String(), tc.contains) {
+				t.Errorf("%s lacks %q", tc.path, tc.contains)
+			}
+		})
+	}
+}

@@ -1,0 +1,98 @@
+package console
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/snapbridge/snapbridge/internal/exports"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/tokens"
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
+
+// serveLink answers POST /admin/<tenant>/exports/<id>/link with
+// {"url": …}, the export's file at LinkedIn. The admin API's download
+// route answers a redirect, which a script holding a bearer token cannot
+// follow across origins (LinkedIn's file host sends no CORS headers) and a
+// plain link cannot authenticate; so admin.js asks here and opens the URL.
+func (c *Console) serveLink(w http.ResponseWriter, r *http.Request, tenantID, rawID string) {
+	w.Header().Set("Cache-Control", "no-store")
+	if c.cfg.Links == nil {
+		writeError(w, http.StatusNotFound, "not_found", "downloads are not available on this server")
+		return
+	}
+	s, ok := c.adminSession(w, r, tenantID)
+	if !ok {
+		return
+	}
+	id, err := strconv.ParseInt(rawID, 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusBadRequest, "invalid_id", "id must be a positive number")
+		return
+	}
+	t, _ := c.cfg.Tenants.Get(s.Tenant)
+	link, err := c.cfg.Links.DownloadURL(r.Context(), t, id)
+	if err != nil {
+		status, code, msg := linkError(err)
+		if status >= 500 {
+			c.cfg.Logger.ErrorContext(r.Context(), "export download link failed", "tenant", t.ID, "export", id, "err", err.Error())
+		}
+		writeError(w, status, code, msg)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"url": link})
+}
+
+// adminSession admits a console session of tenantID with the admin role.
+func (c *Console) adminSession(w http.ResponseWriter, r *http.Request, tenantID string) (*session.Session, bool) {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || raw == "" {
+		writeError(w, http.StatusUnauthorized, "session_required", "send the console session token as Authorization: Bearer <token>")
+		return nil, false
+	}
+	s, err := c.cfg.Sessions.Verify(raw)
+	if err != nil {
+		writeError(w, http.StatusUnauthorized, "session_invalid", "the console session has expired or is not valid; open the console again from your CRM")
+		return nil, false
+	}
+	if !s.HasRole(session.RoleAdmin) {
+		writeError(w, http.StatusForbidden, "admin_required", "this needs a CRM context that gives you the admin role for the tenant")
+		return nil, false
+	}
+	if _, known := c.cfg.Tenants.Get(s.Tenant); !known || s.Tenant != tenantID {
+		writeError(w, http.StatusForbidden, "tenant_forbidden", "you may only manage your own tenant")
+		return nil, false
+	}
+	return s, true
+}
+
+// linkError maps a download failure to what the console shows.
+func linkError(err error) (int, string, string) {
+	switch {
+	case errors.Is(err, exports.ErrNotFound):
+		return http.StatusNotFound, "export_not_found", "no such export job for this tenant"
+	case errors.Is(err, exports.ErrNotReady):
+		return http.StatusConflict, "export_not_ready", "the export has not completed, so there is nothing to download yet"
+	case errors.Is(err, tokens.ErrNotConnected), errors.Is(err, tokens.ErrScopeMissing):
+		return http.StatusConflict, "linkedin_not_connected",
+			"the LinkedIn connection of the person who created this export no longer allows a download; they need to connect LinkedIn again"
+	case linkedin.IsThrottled(err):
+		return http.StatusTooManyRequests, "throttled", "LinkedIn is limiting requests right now; try again later"
+	default:
+		if _, ok := linkedin.AsError(err); ok {
+			return http.StatusBadGateway, "linkedin_unavailable", "LinkedIn did not give a download link; try again later"
+		}
+		return http.StatusInternalServerError, "internal", "something went wrong on our side; try again"
+	}
+}
+
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(wire.Error{Error: wire.ErrorDetail{Code: code, Message: message}})
+}

@@ -1,0 +1,457 @@
+// The tenant admin console (internal/console renders the page). Plain
+// script, no framework: it reads the console session from the body's data-
+// attributes (the CSP forbids inline script), keeps it in memory only and
+// calls the admin JSON API with Authorization: Bearer.
+(() => {
+  'use strict';
+
+  const body = document.body;
+  const cfg = {
+    token: body.dataset.session,
+    expires: Date.parse(body.dataset.expires),
+    api: body.dataset.api,
+    links: body.dataset.links,
+  };
+  // The session now lives in memory; the attribute and the one-time context
+  // in the address bar are not needed any more.
+  delete body.dataset.session;
+  if (location.search) history.replaceState(null, '', location.pathname);
+
+  const $ = (id) => document.getElementById(id);
+  const DAY = 24 * 3600 * 1000;
+  const MAX_DAYS = 90;
+  const POLL_MS = 2000;
+  const VALIDATION_POLL_MS = 5000;
+
+  // ---- API ---------------------------------------------------------------
+
+  class APIError extends Error {
+    constructor(status, detail) {
+      super((detail && detail.message) || `the server answered ${status}`);
+      this.status = status;
+      this.code = (detail && detail.code) || '';
+      this.connectUrl = (detail && detail.connectUrl) || '';
+    }
+  }
+
+  function sessionExpired() { return Date.now() >= cfg.expires; }
+
+  async function request(method, url, payload) {
+    if (sessionExpired()) {
+      showExpired();
+      throw new APIError(401, { code: 'session_expired', message: 'The console session has expired. Open the console again from your CRM.' });
+    }
+    const headers = { Authorization: `Bearer ${cfg.token}` };
+    if (payload !== undefined) headers['Content-Type'] = 'application/json';
+    let r;
+    try {
+      r = await fetch(url, { method, headers, cache: 'no-store', body: payload === undefined ? undefined : JSON.stringify(payload) });
+    } catch (e) {
+      throw new APIError(0, { code: 'network', message: 'The snapbridge server could not be reached. Check your connection and try again.' });
+    }
+    return r;
+  }
+
+  async function call(method, path, payload) {
+    const r = await request(method, cfg.api + path, payload);
+    const data = await r.json().catch(() => null);
+    if (!r.ok) throw new APIError(r.status, data && data.error);
+    return data;
+  }
+
+  function showExpired() { $('session-banner').hidden = false; }
+  setTimeout(showExpired, Math.max(0, cfg.expires - Date.now()));
+
+  // ---- small DOM helpers -------------------------------------------------
+
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+      else e.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children) if (c !== null && c !== undefined) e.append(c);
+    return e;
+  }
+
+  function say(node, text, kind) {
+    node.textContent = text || '';
+    node.classList.toggle('error', kind === 'error');
+    node.classList.toggle('ok', kind === 'ok');
+  }
+
+  const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
+  const timeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const fmtDate = (s) => (s ? dateFmt.format(new Date(s)) : '—');
+  const fmtTime = (s) => (s ? timeFmt.format(new Date(s)) : '—');
+  const isoDay = (d) => d.toISOString().slice(0, 10);
+  const dayStart = (v) => new Date(`${v}T00:00:00Z`);
+
+  function badge(status) {
+    const labels = { waiting: 'Waiting', running: 'Running', completed: 'Completed', failed: 'Failed',
+      opted_in: 'Opted in', opted_out: 'Opted out', revoked: 'Revoked' };
+    return el('span', { class: `badge ${status}`, text: labels[status] || status });
+  }
+
+  // checkRange validates a from/to date pair (to inclusive) and returns
+  // [start, endExclusive] or throws a message for the person.
+  function checkRange(from, to, maxDays) {
+    if (!from || !to) throw new Error('Choose both a start and an end date.');
+    const start = dayStart(from);
+    const end = new Date(dayStart(to).getTime() + DAY);
+    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) throw new Error('Dates must be valid (YYYY-MM-DD).');
+    if (end <= start) throw new Error('The end date must be on or after the start date.');
+    const days = Math.round((end - start) / DAY);
+    if (maxDays && days > maxDays) throw new Error(`That range is ${days} days; LinkedIn exports at most ${maxDays} days at a time.`);
+    return [start, end];
+  }
+
+  // ---- LinkedIn connection -----------------------------------------------
+
+  let connectUrl = '';
+  window.addEventListener('message', (e) => {
+    // Only the server's own OAuth popup may tell us the connection changed.
+    if (e.origin !== location.origin || !e.data || typeof e.data !== 'object') return;
+    if (e.data.type === 'snapbridge:connected') {
+      $('connect').hidden = true;
+      loadContracts();
+    } else if (e.data.type === 'snapbridge:connect-failed') {
+      say($('contract-msg'), 'LinkedIn did not grant access. Try Connect LinkedIn again.', 'error');
+    }
+  });
+  $('connect').addEventListener('click', () => {
+    if (!connectUrl) return;
+    const w = window.open(connectUrl, 'snapbridge-connect', 'popup,width=520,height=680');
+    if (!w) say($('contract-msg'), 'Your browser blocked the LinkedIn window. Allow pop-ups for this site and try again.', 'error');
+  });
+
+  // needsConnect shows a 409 asking for LinkedIn consent and its button.
+  function needsConnect(err, msgNode) {
+    if (err.code !== 'linkedin_scope_required' && err.code !== 'linkedin_not_connected') return false;
+    connectUrl = err.connectUrl;
+    say(msgNode, err.message, 'error');
+    $('connect').hidden = !connectUrl;
+    return true;
+  }
+
+  // ---- analytics exports -------------------------------------------------
+
+  const contractNames = new Map();
+
+  async function loadContracts() {
+    const sel = $('contract');
+    const msg = $('contract-msg');
+    say(msg, 'Loading your Sales Navigator contracts…');
+    try {
+      const { contracts } = await call('GET', '/contracts');
+      sel.replaceChildren();
+      let usable = 0;
+      for (const k of contracts) {
+        contractNames.set(k.contract, k.name);
+        const label = k.hasReportingAccess ? k.name : `${k.name} (no reporting access)`;
+        sel.append(el('option', { value: k.contract, disabled: !k.hasReportingAccess, text: label, title: k.description || undefined }));
+        if (k.hasReportingAccess) usable++;
+      }
+      const first = contracts.find((k) => k.hasReportingAccess);
+      if (first) sel.value = first.contract;
+      $('connect').hidden = true;
+      if (contracts.length === 0) {
+        sel.append(el('option', { value: '', text: 'No contracts' }));
+        say(msg, 'Your LinkedIn account has no Sales Navigator contracts.', 'error');
+      } else if (usable === 0) {
+        say(msg, 'None of your contracts gives you reporting access, which exports need.', 'error');
+      } else {
+        say(msg, '');
+      }
+      renderAnalytics(lastAnalytics);
+    } catch (err) {
+      sel.replaceChildren(el('option', { value: '', text: 'Contracts unavailable' }));
+      if (!needsConnect(err, msg)) say(msg, err.message, 'error');
+    }
+  }
+
+  function initRange() {
+    const today = new Date();
+    $('end').value = isoDay(today);
+    $('start').value = isoDay(new Date(today.getTime() - 29 * DAY));
+    $('end').max = isoDay(today);
+    $('start').max = isoDay(today);
+    $('vfrom').value = isoDay(new Date(today.getTime() - 30 * DAY));
+    $('vfrom').max = isoDay(today);
+  }
+
+  $('analytics-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = $('range-msg');
+    const button = $('analytics-create');
+    say(msg, '');
+    const contract = $('contract').value;
+    if (!contract) {
+      say($('contract-msg'), 'Choose a contract with reporting access.', 'error');
+      $('contract').focus();
+      return;
+    }
+    let start; let end;
+    try {
+      [start, end] = checkRange($('start').value, $('end').value, MAX_DAYS);
+    } catch (err) {
+      say(msg, err.message, 'error');
+      $('start').focus();
+      return;
+    }
+    button.disabled = true;
+    try {
+      await call('POST', '/exports', { contract, action: $('action').value, startAt: start.toISOString(), endAt: end.toISOString() });
+      say(msg, '');
+      await refreshAnalytics();
+    } catch (err) {
+      if (needsConnect(err, $('contract-msg'))) return;
+      // Field errors read "endAt: …"; show them next to the dates.
+      say(msg, err.message.replace(/^(startAt|endAt): /, (m, f) => (f === 'startAt' ? 'Start date: ' : 'End date: ')), 'error');
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  let lastAnalytics = [];
+  let analyticsTimer = 0;
+
+  async function refreshAnalytics() {
+    clearTimeout(analyticsTimer);
+    try {
+      const { exports } = await call('GET', '/exports');
+      lastAnalytics = exports;
+      renderAnalytics(exports);
+      if (exports.some((j) => j.status === 'waiting' || j.status === 'running')) {
+        analyticsTimer = setTimeout(refreshAnalytics, POLL_MS);
+      }
+    } catch (err) {
+      say($('range-msg'), `Export list: ${err.message}`, 'error');
+      if (err.status !== 401 && err.status !== 403) analyticsTimer = setTimeout(refreshAnalytics, POLL_MS * 5);
+    }
+  }
+
+  const actionNames = { seat: 'Seats', activity: 'Activity', activity_outcome: 'Activity outcomes' };
+
+  function renderAnalytics(jobs) {
+    const rows = jobs.map((j) => {
+      const bar = el('progress', { max: '100', value: String(j.progress), 'aria-label': `Export ${j.id} progress` });
+      const file = j.download
+        ? el('a', { href: j.download, class: 'download', onclick: (e) => { e.preventDefault(); openDownload(j.id, e.currentTarget); } }, 'Download')
+        : '—';
+      return el('tr', { 'data-status': j.status, 'data-id': String(j.id) },
+        el('td', { text: String(j.id) }),
+        el('td', { text: actionNames[j.action] || j.action }),
+        el('td', { text: contractNames.get(j.contract) || j.contract }),
+        el('td', { text: `${fmtDate(j.startAt)} – ${fmtDate(new Date(Date.parse(j.endAt) - 1))}` }),
+        el('td', {}, badge(j.status)),
+        el('td', { class: 'progress' }, bar, el('span', { class: 'note', text: j.message || '' })),
+        el('td', { class: 'num', text: j.rowCount === undefined ? '—' : j.rowCount.toLocaleString() }),
+        el('td', {}, file));
+    });
+    $('analytics-table').tBodies[0].replaceChildren(...rows);
+    $('analytics-empty').hidden = jobs.length > 0;
+  }
+
+  // openDownload asks the console for the file's (fresh) LinkedIn link and
+  // opens it: the API's download redirect needs the bearer token, which a
+  // plain link cannot carry.
+  async function openDownload(id, link) {
+    link.setAttribute('aria-busy', 'true');
+    try {
+      const r = await request('POST', `${cfg.links}${id}/link`);
+      const data = await r.json().catch(() => null);
+      if (!r.ok) throw new APIError(r.status, data && data.error);
+      window.open(data.url, '_blank', 'noopener');
+    } catch (err) {
+      say($('range-msg'), `Download of export ${id}: ${err.message}`, 'error');
+    } finally {
+      link.removeAttribute('aria-busy');
+    }
+  }
+
+  // ---- CRM data validation exports -----------------------------------------
+
+  let validationTimer = 0;
+
+  async function refreshValidation() {
+    clearTimeout(validationTimer);
+    try {
+      const data = await call('GET', '/validation-exports');
+      renderValidation(data.exports, data.nextExportStartAt);
+      if (data.exports.some((j) => j.status === 'waiting' || j.status === 'running')) {
+        validationTimer = setTimeout(refreshValidation, VALIDATION_POLL_MS);
+      }
+    } catch (err) {
+      say($('validation-msg'), `Validation exports: ${err.message}`, 'error');
+    }
+  }
+
+  function renderValidation(jobs, next) {
+    const since = $('vsince');
+    since.disabled = !next;
+    $('vsince-label').textContent = next ? `Since last export (${fmtTime(next)})` : 'Since last export (none yet)';
+    if (!next && since.checked) document.querySelector('input[name=vstart][value=date]').checked = true;
+    const rows = jobs.map((j) => {
+      const files = (j.downloadUrls || []).map((u, i) => el('a', { href: u, target: '_blank', rel: 'noopener noreferrer', text: `File ${i + 1}` }));
+      return el('tr', { 'data-status': j.status },
+        el('td', { text: String(j.id) }),
+        el('td', { text: j.linkedinJobId ? String(j.linkedinJobId) : '—' }),
+        el('td', { text: `${fmtTime(j.exportStartAt)} – ${j.exportEndAt ? fmtTime(j.exportEndAt) : '…'}` }),
+        el('td', {}, badge(j.status)),
+        el('td', { class: 'note', text: j.message || '' }),
+        el('td', { class: 'files' }, ...(files.length ? files : ['—'])));
+    });
+    $('validation-table').tBodies[0].replaceChildren(...rows);
+    $('validation-empty').hidden = jobs.length > 0;
+  }
+
+  $('validation-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = $('validation-msg');
+    say(msg, '');
+    const mode = document.querySelector('input[name=vstart]:checked').value;
+    let payload;
+    if (mode === 'since') {
+      payload = { sinceLastExport: true };
+    } else {
+      const v = $('vfrom').value;
+      if (!v) {
+        say(msg, 'Choose the date the export starts from.', 'error');
+        $('vfrom').focus();
+        return;
+      }
+      if (dayStart(v) > new Date()) {
+        say(msg, 'The start date must be in the past.', 'error');
+        $('vfrom').focus();
+        return;
+      }
+      payload = { exportStartAt: dayStart(v).toISOString() };
+    }
+    const button = $('validation-create');
+    button.disabled = true;
+    try {
+      await call('POST', '/validation-exports', payload);
+      await refreshValidation();
+    } catch (err) {
+      say(msg, err.message, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // ---- compliance ----------------------------------------------------------
+
+  const gapReasons = (g) => `${g.reason} (since ${fmtTime(g.since)})`;
+
+  async function refreshCompliance() {
+    try {
+      const { viewers } = await call('GET', '/compliance/viewers');
+      renderCompliance(viewers);
+    } catch (err) {
+      say($('compliance-msg'), `Compliance: ${err.message}`, 'error');
+    }
+  }
+
+  function renderCompliance(viewers) {
+    const rows = viewers.map((v) => {
+      const sync = el('button', { type: 'button', class: 'secondary small', text: 'Sync now',
+        'aria-label': `Sync the archive of ${v.viewer} now`, disabled: v.status !== 'opted_in',
+        onclick: (e) => syncViewer(v.viewer, e.currentTarget) });
+      const warn = v.gap ? el('strong', { class: 'gap', text: `Archive gap: ${gapReasons(v.gap)}` })
+        : (v.lastError ? el('span', { class: 'note error', text: v.lastError }) : '—');
+      return el('tr', { class: v.gap ? 'has-gap' : undefined },
+        el('th', { scope: 'row', text: v.viewer }),
+        el('td', {}, badge(v.status)),
+        el('td', { text: fmtTime(v.lastSync) }),
+        el('td', { class: 'num', text: v.eventsArchived.toLocaleString() }),
+        el('td', { text: fmtTime(v.archivedThrough) }),
+        el('td', {}, warn),
+        el('td', {}, sync));
+    });
+    $('compliance-table').tBodies[0].replaceChildren(...rows);
+    $('compliance-empty').hidden = viewers.length > 0;
+    const gaps = viewers.filter((v) => v.gap);
+    const summary = $('gap-summary');
+    summary.hidden = gaps.length === 0;
+    summary.textContent = gaps.length === 0 ? ''
+      : `${gaps.length} viewer${gaps.length > 1 ? 's have' : ' has'} a gap in the archive: events may be missing. ${gaps.map((v) => v.viewer).join(', ')}.`;
+    const sel = $('archive-viewer');
+    const chosen = sel.value;
+    sel.replaceChildren(el('option', { value: '', text: 'All viewers' }), ...viewers.map((v) => el('option', { value: v.viewer, text: v.viewer })));
+    sel.value = viewers.some((v) => v.viewer === chosen) ? chosen : '';
+  }
+
+  async function syncViewer(viewer, button) {
+    const msg = $('compliance-msg');
+    button.disabled = true;
+    say(msg, `Syncing ${viewer}…`);
+    try {
+      const run = await call('POST', `/compliance/viewers/${encodeURIComponent(viewer)}/sync`);
+      if (run.ok) say(msg, `${viewer}: fetched ${run.fetched} events, archived ${run.archived} new.`, 'ok');
+      else say(msg, `${viewer}: the sync failed: ${run.error || 'unknown error'}`, 'error');
+      await refreshCompliance();
+    } catch (err) {
+      say(msg, `${viewer}: ${err.message}`, 'error');
+      button.disabled = false;
+    }
+  }
+
+  $('archive-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = $('archive-msg');
+    say(msg, '');
+    let start; let end;
+    try {
+      [start, end] = checkRange($('archive-from').value, $('archive-to').value, 0);
+    } catch (err) {
+      say(msg, err.message, 'error');
+      $('archive-from').focus();
+      return;
+    }
+    const q = new URLSearchParams({ from: start.toISOString(), to: end.toISOString(), format: $('archive-format').value });
+    if ($('archive-viewer').value) q.set('viewer', $('archive-viewer').value);
+    const button = $('archive-download');
+    button.disabled = true;
+    try {
+      // The archive needs the bearer token, so it is fetched here and
+      // handed to the browser as a file.
+      const r = await request('GET', `${cfg.api}/compliance/archive?${q}`);
+      if (!r.ok) {
+        const data = await r.json().catch(() => null);
+        throw new APIError(r.status, data && data.error);
+      }
+      const blob = await r.blob();
+      const name = (/filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') || '') || [])[1] || `compliance.${$('archive-format').value}`;
+      const url = URL.createObjectURL(blob);
+      const a = el('a', { href: url, download: name, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      say(msg, `Downloaded ${name} (${blob.size.toLocaleString()} bytes).`, 'ok');
+    } catch (err) {
+      say(msg, err.message, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  function initArchiveRange() {
+    const today = new Date();
+    $('archive-to').value = isoDay(today);
+    $('archive-from').value = isoDay(new Date(today.getTime() - 27 * DAY));
+  }
+
+  // ---- start ---------------------------------------------------------------
+
+  initRange();
+  initArchiveRange();
+  loadContracts();
+  refreshAnalytics();
+  refreshValidation();
+  refreshCompliance();
+})();
