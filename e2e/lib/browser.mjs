@@ -4,8 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// screenshotDir is where every test writes its screenshots (git-ignored).
 export const screenshotDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../screenshots');
 
+// launch starts headless /usr/bin/chromium; playwright gives it a fresh
+// temporary profile.
 export async function launch() {
   fs.mkdirSync(screenshotDir, { recursive: true });
   return chromium.launch({
@@ -24,6 +27,7 @@ export function watchConsole(page) {
   return errors;
 }
 
+// shot saves a full-page screenshot of page as screenshots/<name>.png.
 export async function shot(page, name) {
   await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
 }

@@ -20,11 +20,17 @@ export async function startProduct() {
   };
   const proc = spawn(binary, ['serve', '--sandbox', '--addr', '127.0.0.1:0', '--sandbox-addr', '127.0.0.1:0', '--demo-addr', '127.0.0.1:0'],
     { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test run that dies half-way must not leave the server behind.
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let out = '', err = '';
   proc.stdout.on('data', d => { out += d; });
   proc.stderr.on('data', d => { err += d; });
   const urls = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}\n${err}`)), 20000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server printed no URLs within 20 s:\n${out}\n${err}`));
+    }, 20000);
     const check = () => {
       const demo = out.match(/Demo CRM\s+(http:\/\/\S+?)\/?\s/);
       const api = out.match(/snapbridge\s+(http:\/\/\S+?)\/?\s/);
@@ -34,11 +40,7 @@ export async function startProduct() {
     proc.stdout.on('data', check);
     proc.on('exit', code => { clearTimeout(timer); reject(new Error(`server exited ${code}:\n${err}`)); });
   });
-  for (let i = 0; i < 50; i++) {
-    const r = await fetch(urls.api + '/readyz').catch(() => null);
-    if (r && r.ok) break;
-    await new Promise(r => setTimeout(r, 100));
-  }
+  await waitReady(urls.api, () => `${out}\n${err}`);
   return {
     ...urls,
     dataDir,
@@ -59,14 +61,47 @@ export async function startProduct() {
       for (const role of roles) args.push('--role', role);
       return execFileSync(binary, args, { env }).toString().trim();
     },
+    // associations asks snapbridge's own API what LinkedIn answered for
+    // records, as the widget would: context → session → look-up. It is the
+    // independent source of truth the pages are checked against.
+    async associations(tenant, viewer, ...records) {
+      const ctx = this.signContext(tenant, viewer, ...records.map(wireRecord));
+      const s = await fetch(`${urls.api}/api/v1/sessions`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ctx, tenant }),
+      });
+      if (s.status !== 201) throw new Error(`POST /api/v1/sessions answered ${s.status}: ${await s.text()}`);
+      const { token } = await s.json();
+      const a = await fetch(`${urls.api}/api/v1/associations`, { headers: { Authorization: `Bearer ${token}` } });
+      if (!a.ok) throw new Error(`GET /api/v1/associations answered ${a.status}: ${await a.text()}`);
+      return (await a.json()).associations;
+    },
+    // stop sends SIGTERM (the server shuts down gracefully), waits for the
+    // exit and removes the data directory.
     async stop() {
-      proc.kill('SIGTERM');
-      await new Promise(r => proc.once('exit', r));
+      process.removeListener('exit', killOnExit);
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise(r => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
+// waitReady polls GET /readyz until the server says it is ready, or fails
+// after 10 s with what the server printed.
+async function waitReady(api, printed) {
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    const r = await fetch(api + '/readyz').catch(() => null);
+    if (r?.ok) return;
+    await new Promise(res => setTimeout(res, 100));
+  }
+  throw new Error(`${api}/readyz never answered 200:\n${printed()}`);
+}
+
+// wireRecord is a seed record as a CRM names it in a context token.
 export function wireRecord(r) {
   return { id: r.id, type: r.type, firstName: r.firstName, lastName: r.lastName, email: r.email, company: r.company, title: r.title };
 }

@@ -13,7 +13,7 @@ const pageTemplates = `
 header{background:var(--bar);color:#fff;display:flex;align-items:center;gap:18px;padding:0 20px;height:48px}
 header b{font-size:16px;letter-spacing:.2px}header nav a{color:#cfe0f5;text-decoration:none;margin-right:14px}
 header nav a[aria-current]{color:#fff;font-weight:600}header .admin{margin-left:auto;color:#fff;text-decoration:none;border:1px solid #6d8db3;border-radius:4px;padding:3px 10px}header .me{color:#cfe0f5}
-main{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:20px;padding:20px;max-width:1180px;margin:0 auto}
+main{display:grid;grid-template-columns:minmax(0,1fr) 340px;gap:20px;padding:20px;max-width:1180px;margin:0 auto}
 section.panel{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:16px 18px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:13px;text-transform:uppercase;letter-spacing:.6px;color:var(--muted);margin:0 0 10px}
 table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:7px 8px;border-bottom:1px solid var(--line)}
