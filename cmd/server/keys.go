@@ -7,13 +7,15 @@ import (
 	"io"
 	"time"
 
+	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
 
-// rotateKeys re-encrypts every stored secret with the first (newest) key
+// rotateKeys re-encrypts every stored secret (member tokens and tenant
+// secrets) with the first (newest) key
 // of the ring, so older keys can then be dropped from the configuration.
 func rotateKeys(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("keys rotate", flag.ContinueOnError)
@@ -36,11 +38,16 @@ func rotateKeys(args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	n, err := tokens.NewVault(db, ring, time.Now).Rotate(context.Background())
+	ctx := context.Background()
+	n, err := tokens.NewVault(db, ring, time.Now).Rotate(ctx)
 	if err != nil {
-		return fmt.Errorf("rotate: %w", err)
+		return fmt.Errorf("rotate member tokens: %w", err)
 	}
-	fmt.Fprintf(out, "re-encrypted %d member token(s) with key %s\n", n, ring.Primary())
+	m, err := admin.New(admin.Deps{Store: db, Ring: ring}).RotateSecrets(ctx)
+	if err != nil {
+		return fmt.Errorf("rotate tenant secrets: %w", err)
+	}
+	fmt.Fprintf(out, "re-encrypted %d member token(s) and %d tenant secret record(s) with key %s\n", n, m, ring.Primary())
 	return nil
 }
 

@@ -104,7 +104,7 @@ func TestKeysRotateReencryptsWithTheNewestKey(t *testing.T) {
 	if err := rotateKeys([]string{"--sandbox"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "re-encrypted 1 member token(s) with key new") {
+	if !strings.Contains(out.String(), "re-encrypted 1 member token(s) and 0 tenant secret record(s) with key new") {
 		t.Errorf("output %q", out.String())
 	}
 	newOnly, _ := server.KeyRing([]string{newKey})

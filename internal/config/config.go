@@ -54,7 +54,12 @@ type Config struct {
 	WasmDir string `yaml:"wasmDir"`
 	// Version is the build's version, set by the binary (not configurable).
 	Version string `yaml:"-"`
-	// Tenants are the CRM customers served.
+	// OperatorKey lets its holder create and manage every tenant through
+	// the admin API (Authorization: Bearer <key>); at least 32 characters.
+	// Default: none, no operator (SNAPBRIDGE_OPERATOR_KEY).
+	OperatorKey string `yaml:"operatorKey"`
+	// Tenants seed the database at start: a tenant whose id is not stored
+	// yet is added; stored tenants (and admins' edits) are kept.
 	Tenants []tenant.Tenant `yaml:"tenants"`
 	// LogLevel is debug, info, warn or error. Default: info (SNAPBRIDGE_LOG_LEVEL).
 	LogLevel string `yaml:"logLevel"`
@@ -117,6 +122,9 @@ type Associations struct {
 	CoalesceWindow time.Duration `yaml:"coalesceWindow"`
 }
 
+// MinOperatorKeyLen is the shortest accepted operator key.
+const MinOperatorKeyLen = 32
+
 // Defaults returns the configuration used when nothing is set.
 func Defaults() Config {
 	return Config{
@@ -172,6 +180,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"SNAPBRIDGE_SESSION_KEY":  &c.Secrets.SessionKey,
 		"SNAPBRIDGE_LOG_LEVEL":    &c.LogLevel,
 		"SNAPBRIDGE_WASM_DIR":     &c.WasmDir,
+		"SNAPBRIDGE_OPERATOR_KEY": &c.OperatorKey,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -227,8 +236,10 @@ func (c *Config) Finish() error {
 		c.LinkedIn.TokenURL = base + "/oauth/v2/accessToken"
 		c.LinkedIn.DisplayURL = base + "/sales/widget/profile-matching"
 		c.LinkedIn.MediaOrigins = []string{base}
-	} else if len(c.Tenants) == 0 {
-		return fmt.Errorf("tenants: none configured (use --sandbox for the demo tenants)")
+	} else if len(c.Tenants) == 0 && c.OperatorKey == "" {
+		// With an operator key, tenants can be created (and stored ones
+		// loaded) through the admin API, so an empty list is fine.
+		return fmt.Errorf("tenants: none configured (use --sandbox for the demo tenants, or set operatorKey to create them through the admin API)")
 	}
 	for field, v := range map[string]string{
 		"linkedin.apiBase": c.LinkedIn.APIBase, "linkedin.authUrl": c.LinkedIn.AuthURL,
@@ -243,6 +254,9 @@ func (c *Config) Finish() error {
 	}
 	if c.Associations.MaxBatch < 1 || c.Associations.MaxBatch > 100 {
 		return fmt.Errorf("associations.maxBatch: %d must be between 1 and 100", c.Associations.MaxBatch)
+	}
+	if c.OperatorKey != "" && len(c.OperatorKey) < MinOperatorKeyLen {
+		return fmt.Errorf("operatorKey: must be at least %d characters (e.g. openssl rand -base64 32)", MinOperatorKeyLen)
 	}
 	if c.ShutdownGrace <= 0 {
 		return fmt.Errorf("shutdownGrace: must be positive")

@@ -46,6 +46,7 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		{"public URL with a path", "publicUrl: https://x.example/app\nsandbox: {enabled: true}\n", nil, "publicUrl"},
 		{"batch too large", "associations: {maxBatch: 500}\nsandbox: {enabled: true}\n", nil, "maxBatch"},
 		{"sandbox flag not a boolean", "", map[string]string{"SNAPBRIDGE_SANDBOX": "maybe"}, "SNAPBRIDGE_SANDBOX"},
+		{"short operator key", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_OPERATOR_KEY": "short"}, "operatorKey"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "c.yaml")
@@ -58,6 +59,34 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// An operator key comes from the file or the environment, and lets a
+// server start without configured tenants (they are created through the
+// admin API and stored).
+func TestOperatorKey(t *testing.T) {
+	key := strings.Repeat("o", MinOperatorKeyLen)
+	for _, tc := range []struct {
+		scenario, yaml string
+		env            map[string]string
+	}{
+		{"from the file", "operatorKey: " + key + "\n", nil},
+		{"from the environment", "", map[string]string{"SNAPBRIDGE_OPERATOR_KEY": key}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(file, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := Load(file, env(tc.env))
+			if err == nil {
+				err = cfg.Finish()
+			}
+			if err != nil || cfg.OperatorKey != key {
+				t.Errorf("err = %v, operator key set %v", err, cfg.OperatorKey == key)
 			}
 		})
 	}

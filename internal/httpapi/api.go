@@ -72,7 +72,10 @@ type Services struct {
 	// Platform serves contracts, exports and compliance archiving; its nil
 	// services leave their routes out.
 	Platform Platform
-	Logger   *slog.Logger
+	// Admin administers tenants, API keys and the audit log; nil leaves
+	// the tenant-administration routes out.
+	Admin  Admin
+	Logger *slog.Logger
 	// PublicURL is the server's origin as browsers see it.
 	PublicURL string
 	// DisplayURL is LinkedIn's Display Services page (or the stand-in's).

@@ -6,12 +6,14 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/assoc"
 	"github.com/snapbridge/snapbridge/internal/compliance"
 	"github.com/snapbridge/snapbridge/internal/exports"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/sat"
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -41,6 +43,11 @@ var (
 // fail writes err as the JSON error answer. It is the one place where
 // service errors become HTTP statuses.
 func (a *API) fail(c *gin.Context, err error) {
+	if a.Admin != nil && isLinkedIn(err) {
+		if id := requestTenant(c); id != "" {
+			a.Admin.RecordLinkedInError(id, err)
+		}
+	}
 	status, detail := a.classify(c, err)
 	if status >= 500 {
 		a.Logger.ErrorContext(c.Request.Context(), "request failed", "requestId", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err.Error())
@@ -57,6 +64,7 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 	var se *session.Error
 	var efe *exports.FieldError
 	var cfe *compliance.FieldError
+	var tfe *tenant.FieldError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, wire.ErrorDetail{Code: ae.code, Message: ae.message, ConnectURL: ae.connect}
@@ -68,6 +76,24 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 			scope = e.Scope
 		}
 		return http.StatusConflict, wire.ErrorDetail{Code: "linkedin_scope_required", Message: scopeReason(scope)}
+	case errors.Is(err, tenant.ErrExists):
+		return http.StatusConflict, wire.ErrorDetail{Code: "tenant_exists", Field: "id",
+			Message: "a tenant with this id already exists; pick another id or update it with PUT"}
+	case errors.As(err, &tfe):
+		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Field: tfe.Field, Message: tfe.Error()}
+	case errors.Is(err, tenant.ErrUnknown):
+		return http.StatusNotFound, wire.ErrorDetail{Code: "unknown_tenant", Message: "no such tenant"}
+	case errors.Is(err, admin.ErrAPIKeyInvalid):
+		return http.StatusUnauthorized, wire.ErrorDetail{Code: "api_key_invalid",
+			Message: "the API key is unknown, revoked or malformed; create a new one in the admin console"}
+	case errors.Is(err, admin.ErrContextKeyLimit):
+		return http.StatusConflict, wire.ErrorDetail{Code: "context_key_limit", Message: err.Error()}
+	case errors.Is(err, admin.ErrLastContextKey):
+		return http.StatusConflict, wire.ErrorDetail{Code: "context_key_last", Message: err.Error()}
+	case errors.Is(err, admin.ErrContextKeyNotFound):
+		return http.StatusNotFound, wire.ErrorDetail{Code: "context_key_not_found", Message: err.Error()}
+	case errors.Is(err, admin.ErrAPIKeyNotFound):
+		return http.StatusNotFound, wire.ErrorDetail{Code: "api_key_not_found", Message: err.Error()}
 	case errors.As(err, &efe):
 		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Message: efe.Error()}
 	case errors.As(err, &cfe):

@@ -107,7 +107,7 @@ var (
 	hdrDeny         = []string{"DENY"}
 	hdrAnyOrigin    = []string{"*"}
 	hdrExposed      = []string{"X-Request-Id, X-RateLimit-Limit, X-RateLimit-Used, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"}
-	hdrAllowMethods = []string{"GET, POST, DELETE, OPTIONS"}
+	hdrAllowMethods = []string{"GET, POST, PUT, DELETE, OPTIONS"}
 	hdrAllowHeaders = []string{"Authorization, Content-Type"}
 	hdrMaxAge       = []string{"600"}
 )

@@ -92,6 +92,7 @@ func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*t
 	cfg.LinkedIn.DisplayURL = li.URL + "/sales/widget/profile-matching"
 	cfg.LinkedIn.MediaOrigins = []string{li.URL}
 	cfg.ShutdownGrace = 5 * time.Second
+	cfg.OperatorKey = testOperatorKey
 	// Wide enough for the race detector on a busy 2-core machine: the
 	// burst tests check that concurrent look-ups share batch calls.
 	cfg.Associations.CoalesceWindow = 50 * time.Millisecond

@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/assoc"
 	"github.com/snapbridge/snapbridge/internal/compliance"
 	"github.com/snapbridge/snapbridge/internal/config"
@@ -142,7 +143,13 @@ func (s *Server) build() error {
 		s.SandboxURL = cfg.SandboxURL()
 		s.Sandbox = sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults})
 	}
-	if s.Tenants, err = Tenants(*cfg); err != nil {
+	// The configured (and sandbox) tenants are validated together, then
+	// only seed the database; the registry is filled from the database.
+	seeds, err := Tenants(*cfg)
+	if err != nil {
+		return err
+	}
+	if s.Tenants, err = tenant.NewRegistry(nil); err != nil {
 		return err
 	}
 
@@ -159,6 +166,20 @@ func (s *Server) build() error {
 	vault := tokens.NewVault(s.DB, ring, now)
 	members := tokens.NewMemberTokens(vault, li, now)
 	apps := tokens.NewAppTokens(li, now)
+	linkedinErrors := admin.NewErrorStats(now)
+	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow, Logger: s.logger},
+		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, now)
+	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
+		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now})
+	loadCtx, cancelLoad := context.WithTimeout(context.Background(), 30*time.Second)
+	seeded, err := adm.Load(loadCtx, tenantValues(seeds))
+	cancelLoad()
+	if err != nil {
+		return err
+	}
+	if len(seeded) > 0 {
+		s.logger.Info("stored tenants from the configuration", "tenants", seeded)
+	}
 	connector := tokens.NewConnector(vault, li, cfg.PublicURL+"/oauth/linkedin/callback", now)
 	s.exports = exports.New(exports.Config{
 		FirstPoll: cfg.Platform.ExportFirstPoll, MaxPoll: cfg.Platform.ExportMaxPoll,
@@ -168,7 +189,7 @@ func (s *Server) build() error {
 		SyncInterval: cfg.Platform.ComplianceSync, StatusInterval: cfg.Platform.ComplianceStatusCheck,
 		Now: cfg.Platform.Now, Logger: s.logger,
 	}, s.DB, li, members, s.Tenants)
-	contexts := session.NewContextVerifier(s.Tenants, s.DB, now)
+	contexts := admin.NewLiveContexts(s.Tenants, s.DB, now)
 	sessions := session.NewIssuer(sessionKey, 15*time.Minute, now)
 	api := httpapi.New(httpapi.Services{
 		Tenants:      s.Tenants,
@@ -177,9 +198,10 @@ func (s *Server) build() error {
 		Connector:    connector,
 		Connections:  vault,
 		SalesAccess:  sat.NewBroker(li, members, time.Minute, now),
-		Associations: assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow, Logger: s.logger}, li, apps, s.DB, now),
+		Associations: resolver,
 		DB:           s.DB,
 		Platform:     httpapi.Platform{Exports: s.exports, Compliance: s.compliance, Connect: connector},
+		Admin:        adm,
 		Logger:       s.logger,
 		PublicURL:    cfg.PublicURL,
 		DisplayURL:   cfg.LinkedIn.DisplayURL,
@@ -219,6 +241,16 @@ func Tenants(cfg config.Config) (*tenant.Registry, error) {
 		tenants = append(sandbox.DemoTenants(demoOptions(&cfg), cfg.SandboxURL()), tenants...)
 	}
 	return tenant.NewRegistry(tenants)
+}
+
+// tenantValues copies the registry's tenants for seeding.
+func tenantValues(r *tenant.Registry) []tenant.Tenant {
+	all := r.All()
+	out := make([]tenant.Tenant, 0, len(all))
+	for _, t := range all {
+		out = append(out, t.Clone())
+	}
+	return out
 }
 
 func demoOptions(cfg *config.Config) sandbox.DemoOptions {

@@ -149,6 +149,35 @@ var schema = []string{
 		archived INTEGER NOT NULL DEFAULT 0
 	)`,
 	`CREATE INDEX IF NOT EXISTS compliance_runs_viewer ON compliance_runs (tenant, viewer, at)`,
+	// Stored tenants, API keys and the audit log (tenants.go, apikeys.go, audit.go).
+	`CREATE TABLE IF NOT EXISTS tenants (
+		id TEXT PRIMARY KEY,
+		config BLOB NOT NULL,
+		key_id TEXT NOT NULL,
+		sealed BLOB NOT NULL,
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS api_keys (
+		id TEXT PRIMARY KEY,
+		tenant TEXT NOT NULL,
+		name TEXT NOT NULL,
+		secret_hash BLOB NOT NULL,
+		created_by TEXT NOT NULL,
+		created_at INTEGER NOT NULL,
+		last_used_at INTEGER NOT NULL DEFAULT 0,
+		revoked_at INTEGER NOT NULL DEFAULT 0
+	)`,
+	`CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant, created_at)`,
+	`CREATE TABLE IF NOT EXISTS audit_log (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		tenant TEXT NOT NULL,
+		actor TEXT NOT NULL,
+		action TEXT NOT NULL,
+		detail TEXT NOT NULL DEFAULT '',
+		at INTEGER NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, id)`,
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies

@@ -1,57 +1,177 @@
 package tenant
 
 import (
+	"errors"
 	"fmt"
 	"sort"
+	"sync"
+	"sync/atomic"
 )
 
+// ErrUnknown is returned by Registry.Update for a tenant id it does not hold.
+var ErrUnknown = errors.New("tenant: unknown tenant")
+
+// ErrExists is returned (inside a *FieldError naming "id") by
+// Registry.Create for an id that is already taken.
+var ErrExists = errors.New("tenant: id already taken")
+
 // Registry holds the validated tenants and finds them by id or by the
-// issuer of their host contexts. It is read-only after NewRegistry and
-// safe for concurrent use.
+// issuer of their host contexts. It is safe for concurrent use: readers
+// see an immutable snapshot, writers (Create, Update) are serialized and
+// publish a new snapshot (copy-on-write). A *Tenant handed out is never
+// changed afterwards; an update replaces it.
 type Registry struct {
+	mu   sync.Mutex // serializes writers
+	snap atomic.Pointer[index]
+}
+
+// index is one immutable snapshot of the registry.
+type index struct {
 	byID     map[string]*Tenant
 	byIssuer map[string]*Tenant
+	version  uint64
 }
 
 // NewRegistry applies defaults to, validates and indexes the tenants. It
 // refuses duplicate ids and issuers.
 func NewRegistry(tenants []Tenant) (*Registry, error) {
-	r := &Registry{byID: map[string]*Tenant{}, byIssuer: map[string]*Tenant{}}
+	r := &Registry{}
+	ix := &index{byID: map[string]*Tenant{}, byIssuer: map[string]*Tenant{}}
 	for i := range tenants {
-		t := tenants[i]
-		t.ApplyDefaults()
-		if err := t.Validate(); err != nil {
+		t, err := prepare(tenants[i])
+		if err != nil {
 			return nil, err
 		}
-		if _, dup := r.byID[t.ID]; dup {
-			return nil, &FieldError{Tenant: t.ID, Field: "id", Reason: "is used by another tenant"}
+		if _, dup := ix.byID[t.ID]; dup {
+			return nil, &FieldError{Tenant: t.ID, Field: "id", Reason: "is used by another tenant", Err: ErrExists}
 		}
-		if other, dup := r.byIssuer[t.Context.Issuer]; dup {
-			return nil, &FieldError{Tenant: t.ID, Field: "context.issuer",
-				Reason: fmt.Sprintf("%q is already the issuer of tenant %q", t.Context.Issuer, other.ID)}
+		if err := ix.checkIssuer(t); err != nil {
+			return nil, err
 		}
-		r.byID[t.ID] = &t
-		r.byIssuer[t.Context.Issuer] = &t
+		ix.byID[t.ID] = t
+		ix.byIssuer[t.Context.Issuer] = t
 	}
+	r.snap.Store(ix)
 	return r, nil
 }
 
+// prepare copies t, applies its defaults and validates it.
+func prepare(t Tenant) (*Tenant, error) {
+	c := t.Clone()
+	c.ApplyDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// checkIssuer refuses t when another tenant already uses its issuer.
+func (ix *index) checkIssuer(t *Tenant) error {
+	if other, dup := ix.byIssuer[t.Context.Issuer]; dup && other.ID != t.ID {
+		return &FieldError{Tenant: t.ID, Field: "context.issuer",
+			Reason: fmt.Sprintf("%q is already the issuer of tenant %q", t.Context.Issuer, other.ID)}
+	}
+	return nil
+}
+
+// Check applies defaults to a copy of t and validates it against the
+// registry as Create (create true) or Update would, without storing it.
+func (r *Registry) Check(t Tenant, create bool) (*Tenant, error) {
+	return r.check(r.snap.Load(), t, create)
+}
+
+func (r *Registry) check(ix *index, t Tenant, create bool) (*Tenant, error) {
+	c, err := prepare(t)
+	if err != nil {
+		return nil, err
+	}
+	_, exists := ix.byID[c.ID]
+	switch {
+	case create && exists:
+		return nil, &FieldError{Tenant: c.ID, Field: "id", Reason: "is used by another tenant", Err: ErrExists}
+	case !create && !exists:
+		return nil, fmt.Errorf("update tenant %q: %w", c.ID, ErrUnknown)
+	}
+	if err := ix.checkIssuer(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Create adds a new tenant after the same defaults and validation as
+// NewRegistry. persist, when not nil, is called with the final tenant
+// before it becomes visible; its error aborts the change. A taken id is
+// a *FieldError wrapping ErrExists.
+func (r *Registry) Create(t Tenant, persist func(*Tenant) error) (*Tenant, error) {
+	return r.put(t, true, persist)
+}
+
+// Update replaces an existing tenant (ErrUnknown otherwise), with the
+// same validation and persist hook as Create.
+func (r *Registry) Update(t Tenant, persist func(*Tenant) error) (*Tenant, error) {
+	return r.put(t, false, persist)
+}
+
+// Put stores t whether or not its id exists yet; start-up loading uses it.
+func (r *Registry) Put(t Tenant) (*Tenant, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, exists := r.snap.Load().byID[t.ID]
+	return r.putLocked(t, !exists, nil)
+}
+
+func (r *Registry) put(t Tenant, create bool, persist func(*Tenant) error) (*Tenant, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.putLocked(t, create, persist)
+}
+
+func (r *Registry) putLocked(t Tenant, create bool, persist func(*Tenant) error) (*Tenant, error) {
+	old := r.snap.Load()
+	c, err := r.check(old, t, create)
+	if err != nil {
+		return nil, err
+	}
+	if persist != nil {
+		if err := persist(c); err != nil {
+			return nil, err
+		}
+	}
+	ix := &index{byID: make(map[string]*Tenant, len(old.byID)+1), byIssuer: make(map[string]*Tenant, len(old.byIssuer)+1),
+		version: old.version + 1}
+	for id, v := range old.byID {
+		if id != c.ID {
+			ix.byID[id] = v
+			ix.byIssuer[v.Context.Issuer] = v
+		}
+	}
+	ix.byID[c.ID] = c
+	ix.byIssuer[c.Context.Issuer] = c
+	r.snap.Store(ix)
+	return c, nil
+}
+
+// Version counts the changes since NewRegistry, so caches derived from
+// the tenants (parsed context keys) know when to rebuild.
+func (r *Registry) Version() uint64 { return r.snap.Load().version }
+
 // Get returns the tenant with this id.
 func (r *Registry) Get(id string) (*Tenant, bool) {
-	t, ok := r.byID[id]
+	t, ok := r.snap.Load().byID[id]
 	return t, ok
 }
 
 // ByIssuer returns the tenant whose host contexts carry this `iss`.
 func (r *Registry) ByIssuer(iss string) (*Tenant, bool) {
-	t, ok := r.byIssuer[iss]
+	t, ok := r.snap.Load().byIssuer[iss]
 	return t, ok
 }
 
 // All returns every tenant ordered by id.
 func (r *Registry) All() []*Tenant {
-	out := make([]*Tenant, 0, len(r.byID))
-	for _, t := range r.byID {
+	ix := r.snap.Load()
+	out := make([]*Tenant, 0, len(ix.byID))
+	for _, t := range ix.byID {
 		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })

@@ -169,3 +169,16 @@ func (t *Tenant) ApplyDefaults() {
 		t.AccentColor = DefaultAccentColor
 	}
 }
+
+// Clone returns a deep copy of t: changing the copy's slices or pointers
+// never reaches t, so a registry snapshot stays immutable.
+func (t Tenant) Clone() Tenant {
+	c := t
+	c.AllowedOrigins = append([]string(nil), t.AllowedOrigins...)
+	c.Context.Keys = append([]ContextKey(nil), t.Context.Keys...)
+	if t.Display.InlineMode != nil {
+		v := *t.Display.InlineMode
+		c.Display.InlineMode = &v
+	}
+	return c
+}

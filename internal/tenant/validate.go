@@ -14,14 +14,22 @@ import (
 // FieldError says which field of which tenant is wrong, so an operator can
 // fix the configuration without guessing.
 type FieldError struct {
+	// Tenant is the tenant's id as given.
 	Tenant string
-	Field  string
+	// Field is the path of the wrong field, e.g. "context.keys[1].id".
+	Field string
+	// Reason says what is wrong, never repeating a secret.
 	Reason string
+	// Err is a sentinel behind the problem (ErrExists), or nil.
+	Err error
 }
 
 func (e *FieldError) Error() string {
 	return fmt.Sprintf("tenant %q: %s: %s", e.Tenant, e.Field, e.Reason)
 }
+
+// Unwrap returns the sentinel behind the problem, if any.
+func (e *FieldError) Unwrap() error { return e.Err }
 
 var (
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

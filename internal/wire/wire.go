@@ -90,6 +90,9 @@ type Error struct {
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Field names the offending field of a validation error
+	// (code invalid_field), e.g. "context.keys[1].secret".
+	Field string `json:"field,omitempty"`
 	// ConnectURL is set with code linkedin_not_connected.
 	ConnectURL string `json:"connectUrl,omitempty"`
 	// RequestID is set on server faults, to quote to support.

@@ -1,0 +1,107 @@
+// Package admin is tenant administration: tenants stored in the database
+// (secrets sealed with the key ring), context-key rotation, tenant API
+// keys and the operator key, the audit log, the "test connection" check
+// and the health summary. It knows nothing of HTTP; internal/httpapi
+// calls it for /api/v1/admin.
+package admin
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// Store is the storage the service needs; *store.DB satisfies it.
+type Store interface {
+	PutTenant(ctx context.Context, row store.TenantRow) error
+	InsertTenantIfAbsent(ctx context.Context, row store.TenantRow) (bool, error)
+	StoredTenants(ctx context.Context) ([]store.TenantRow, error)
+	ResealTenant(ctx context.Context, id string, oldSealed []byte, keyID string, sealed []byte) (bool, error)
+	CreateAPIKey(ctx context.Context, row store.APIKeyRow) error
+	APIKey(ctx context.Context, id string) (store.APIKeyRow, error)
+	APIKeys(ctx context.Context, tenant string) ([]store.APIKeyRow, error)
+	RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+	AddAudit(ctx context.Context, e store.AuditEntry) error
+	Audit(ctx context.Context, tenant string, limit int) ([]store.AuditEntry, error)
+	CountMemberTokens(ctx context.Context, tenant, status string) (int, error)
+	LookupsUsed(ctx context.Context, tenant, day string) (int, error)
+}
+
+// Sealer encrypts tenant secrets at rest; *keyring.KeyRing satisfies it.
+type Sealer interface {
+	Primary() string
+	Seal(plaintext, aad []byte) (keyID string, sealed []byte, err error)
+	Open(keyID string, sealed, aad []byte) ([]byte, error)
+}
+
+// AppTokens hands out client-credentials tokens; *tokens.AppTokens
+// satisfies it.
+type AppTokens interface {
+	Get(ctx context.Context, t *tenant.Tenant, scope string) (string, error)
+	Invalidate(tenantID, scope string)
+}
+
+// LinkedIn is the part of the LinkedIn client "test connection" calls;
+// *linkedin.Client satisfies it.
+type LinkedIn interface {
+	ProfileAssociation(ctx context.Context, appToken string, key linkedin.AssociationKey) (linkedin.ProfileAssociation, error)
+}
+
+// AssociationStats reports the association cache of a tenant;
+// *assoc.Resolver satisfies it.
+type AssociationStats interface {
+	Stats(tenantID string) (entries int, hits, misses uint64)
+}
+
+// Deps are the services the admin service is built from. Every field is
+// required unless it says otherwise.
+type Deps struct {
+	// Store keeps tenants, API keys and the audit log.
+	Store Store
+	// Ring seals tenant secrets (associated data: the tenant id).
+	Ring Sealer
+	// Tenants is the live registry every other service reads.
+	Tenants *tenant.Registry
+	// AppTokens and LinkedIn are used by TestConnection.
+	AppTokens AppTokens
+	LinkedIn  LinkedIn
+	// Associations feeds Health. Optional: nil reports an empty cache.
+	Associations AssociationStats
+	// Errors collects LinkedIn failures for Health. Optional: nil makes
+	// a private one.
+	Errors *ErrorStats
+	// Operator is the operator key. Default: none (no operator).
+	Operator OperatorKey
+	// Logger logs what admins cannot see. Default: slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Default: time.Now.
+	Now func() time.Time
+}
+
+// Service administers tenants. It is safe for concurrent use.
+type Service struct {
+	Deps
+	// mu serializes tenant changes, so read-modify-write sequences such as
+	// "add a context key if fewer than two" cannot interleave.
+	mu sync.Mutex
+}
+
+// New returns the service; call Load before serving.
+func New(d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Errors == nil {
+		d.Errors = NewErrorStats(d.Now)
+	}
+	return &Service{Deps: d}
+}

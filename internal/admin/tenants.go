@@ -1,0 +1,266 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// sealedSecrets is what a tenant row keeps encrypted: every secret the
+// JSON configuration leaves out (json:"-").
+type sealedSecrets struct {
+	ClientSecret   string            `json:"clientSecret"`
+	ContextSecrets map[string]string `json:"contextSecrets,omitempty"`
+}
+
+// Load seeds the database with the tenants of the configuration file (and
+// the sandbox) that it does not hold yet, then loads every stored tenant
+// into the registry: after the first start the database is the truth and
+// the file only adds tenants. It returns the ids it seeded.
+func (s *Service) Load(ctx context.Context, seeds []tenant.Tenant) ([]string, error) {
+	var seeded []string
+	for _, seed := range seeds {
+		t := seed.Clone()
+		t.ApplyDefaults()
+		if err := t.Validate(); err != nil {
+			return nil, fmt.Errorf("seed tenants: %w", err)
+		}
+		row, err := s.row(&t)
+		if err != nil {
+			return nil, fmt.Errorf("seed tenants: %w", err)
+		}
+		added, err := s.Store.InsertTenantIfAbsent(ctx, row)
+		if err != nil {
+			return nil, fmt.Errorf("seed tenants: %w", err)
+		}
+		if added {
+			seeded = append(seeded, t.ID)
+		}
+	}
+	rows, err := s.Store.StoredTenants(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load tenants: %w", err)
+	}
+	for _, row := range rows {
+		t, err := s.tenantOf(row)
+		if err != nil {
+			return nil, fmt.Errorf("load tenants: %w", err)
+		}
+		if _, err := s.Tenants.Put(t); err != nil {
+			return nil, fmt.Errorf("load stored tenant %s: %w", row.ID, err)
+		}
+	}
+	return seeded, nil
+}
+
+// RotateSecrets re-encrypts every stored tenant's secrets with the key
+// ring's primary key (snapbridge keys rotate), so old keys can be dropped.
+// It needs only Store and Ring, and returns how many tenants changed.
+func (s *Service) RotateSecrets(ctx context.Context) (int, error) {
+	rows, err := s.Store.StoredTenants(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("rotate tenant secrets: %w", err)
+	}
+	changed := 0
+	var failures []error
+	for _, row := range rows {
+		if row.KeyID == s.Ring.Primary() {
+			continue
+		}
+		plain, err := s.Ring.Open(row.KeyID, row.Sealed, []byte(row.ID))
+		if err != nil {
+			failures = append(failures, fmt.Errorf("tenant %s: %w", row.ID, err))
+			continue
+		}
+		keyID, sealed, err := s.Ring.Seal(plain, []byte(row.ID))
+		if err != nil {
+			failures = append(failures, fmt.Errorf("tenant %s: %w", row.ID, err))
+			continue
+		}
+		ok, err := s.Store.ResealTenant(ctx, row.ID, row.Sealed, keyID, sealed)
+		if err != nil {
+			failures = append(failures, err)
+			continue
+		}
+		if ok {
+			changed++
+		}
+	}
+	if err := errors.Join(failures...); err != nil {
+		return changed, fmt.Errorf("rotate tenant secrets: %w", err)
+	}
+	return changed, nil
+}
+
+// row turns a tenant into its database row, sealing its secrets with the
+// tenant id as associated data, so a row copied under another id does not
+// open.
+func (s *Service) row(t *tenant.Tenant) (store.TenantRow, error) {
+	cfg, err := json.Marshal(t) // secrets are json:"-"
+	if err != nil {
+		return store.TenantRow{}, fmt.Errorf("encode tenant %s: %w", t.ID, err)
+	}
+	sec := sealedSecrets{ClientSecret: t.LinkedIn.ClientSecret}
+	for _, k := range t.Context.Keys {
+		if k.Secret != "" {
+			if sec.ContextSecrets == nil {
+				sec.ContextSecrets = map[string]string{}
+			}
+			sec.ContextSecrets[k.ID] = k.Secret
+		}
+	}
+	plain, err := json.Marshal(sec)
+	if err != nil {
+		return store.TenantRow{}, fmt.Errorf("encode secrets of tenant %s: %w", t.ID, err)
+	}
+	keyID, sealed, err := s.Ring.Seal(plain, []byte(t.ID))
+	if err != nil {
+		return store.TenantRow{}, fmt.Errorf("seal secrets of tenant %s: %w", t.ID, err)
+	}
+	now := s.Now()
+	return store.TenantRow{ID: t.ID, Config: cfg, KeyID: keyID, Sealed: sealed, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// tenantOf reads a row back into a tenant with its secrets.
+func (s *Service) tenantOf(row store.TenantRow) (tenant.Tenant, error) {
+	var t tenant.Tenant
+	if err := json.Unmarshal(row.Config, &t); err != nil {
+		return tenant.Tenant{}, fmt.Errorf("decode tenant %s: %w", row.ID, err)
+	}
+	if t.ID != row.ID {
+		return tenant.Tenant{}, fmt.Errorf("decode tenant %s: the stored configuration names %q", row.ID, t.ID)
+	}
+	plain, err := s.Ring.Open(row.KeyID, row.Sealed, []byte(row.ID))
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("open secrets of tenant %s: %w", row.ID, err)
+	}
+	var sec sealedSecrets
+	if err := json.Unmarshal(plain, &sec); err != nil {
+		return tenant.Tenant{}, fmt.Errorf("decode secrets of tenant %s: %w", row.ID, err)
+	}
+	t.LinkedIn.ClientSecret = sec.ClientSecret
+	for i, k := range t.Context.Keys {
+		t.Context.Keys[i].Secret = sec.ContextSecrets[k.ID]
+	}
+	return t, nil
+}
+
+// persist returns the registry hook that writes a tenant before it
+// becomes visible.
+func (s *Service) persist(ctx context.Context) func(*tenant.Tenant) error {
+	return func(t *tenant.Tenant) error {
+		row, err := s.row(t)
+		if err != nil {
+			return err
+		}
+		return s.Store.PutTenant(ctx, row)
+	}
+}
+
+// checkKeyCount refuses more context keys than may be active at once.
+func checkKeyCount(t tenant.Tenant) error {
+	if n := len(t.Context.Keys); n > MaxContextKeys {
+		return &tenant.FieldError{Tenant: t.ID, Field: "context.keys",
+			Reason: fmt.Sprintf("has %d keys; at most %d may be active at once", n, MaxContextKeys)}
+	}
+	return nil
+}
+
+// Tenant returns the tenant with this id, or tenant.ErrUnknown.
+func (s *Service) Tenant(id string) (*tenant.Tenant, error) {
+	t, ok := s.Tenants.Get(id)
+	if !ok {
+		return nil, fmt.Errorf("tenant %q: %w", id, tenant.ErrUnknown)
+	}
+	return t, nil
+}
+
+// CreateTenant validates and stores a new tenant exactly as start-up
+// does, and audits it. A taken id wraps tenant.ErrExists; a bad field is a
+// *tenant.FieldError.
+func (s *Service) CreateTenant(ctx context.Context, actor string, spec TenantSpec) (*tenant.Tenant, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := spec.tenant(nil)
+	if err := checkKeyCount(t); err != nil {
+		return nil, err
+	}
+	created, err := s.Tenants.Create(t, s.persist(ctx))
+	if err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("created tenant %q (LinkedIn client id %s, %d context key(s))", created.Name, created.LinkedIn.ClientID, len(created.Context.Keys))
+	return created, s.Record(ctx, created.ID, actor, "tenant.create", detail)
+}
+
+// UpdateTenant replaces the editable fields of a tenant (see TenantSpec
+// for what is kept), stores it, forgets its cached app tokens (the
+// credentials may have changed) and audits what changed.
+func (s *Service) UpdateTenant(ctx context.Context, actor, id string, spec TenantSpec) (*tenant.Tenant, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	current, err := s.Tenant(id)
+	if err != nil {
+		return nil, err
+	}
+	if spec.ID != "" && spec.ID != id {
+		return nil, &tenant.FieldError{Tenant: id, Field: "id", Reason: "cannot be changed; leave it out or repeat the tenant's id"}
+	}
+	t := spec.tenant(current)
+	if err := checkKeyCount(t); err != nil {
+		return nil, err
+	}
+	updated, err := s.replace(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return updated, s.Record(ctx, id, actor, "tenant.update", "changed "+changes(current, updated))
+}
+
+// replace stores an updated tenant and drops its cached app tokens.
+func (s *Service) replace(ctx context.Context, t tenant.Tenant) (*tenant.Tenant, error) {
+	updated, err := s.Tenants.Update(t, s.persist(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if s.AppTokens != nil {
+		s.AppTokens.Invalidate(t.ID, "")
+	}
+	return updated, nil
+}
+
+// changes names the settings that differ between two versions of a
+// tenant, for the audit log; secrets are named, never shown.
+func changes(a, b *tenant.Tenant) string {
+	var out []string
+	add := func(name string, x, y any) {
+		if !reflect.DeepEqual(x, y) {
+			out = append(out, name)
+		}
+	}
+	add("name", a.Name, b.Name)
+	add("linkedin.clientId", a.LinkedIn.ClientID, b.LinkedIn.ClientID)
+	if a.LinkedIn.ClientSecret != b.LinkedIn.ClientSecret {
+		out = append(out, "linkedin.clientSecret (replaced)")
+	}
+	add("crm", a.CRM, b.CRM)
+	add("allowedOrigins", a.AllowedOrigins, b.AllowedOrigins)
+	add("context.issuer", a.Context.Issuer, b.Context.Issuer)
+	add("context.audience", a.Context.Audience, b.Context.Audience)
+	add("context.maxLifetime", a.Context.MaxLifetime, b.Context.MaxLifetime)
+	add("context.keys", a.Context.Keys, b.Context.Keys)
+	add("display", a.Display, b.Display)
+	add("cache", a.Cache, b.Cache)
+	add("dailyLookupBudget", a.DailyLookupBudget, b.DailyLookupBudget)
+	add("accentColor", a.AccentColor, b.AccentColor)
+	if len(out) == 0 {
+		return "nothing"
+	}
+	return strings.Join(out, ", ")
+}

@@ -1,0 +1,183 @@
+package admin
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// Duration is a time.Duration written in JSON as Go duration text ("5m",
+// "6h"); the admin API never shows nanosecond counts.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as text, "0s" when unset.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads "90s", "15m", "6h" and the like.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf(`a duration is written as text like "15m" or "6h"`)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf(`%q is not a duration like "15m" or "6h"`, s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// TenantSpec is the body of tenant create (POST) and update (PUT). On
+// update an empty clientSecret, an omitted context.keys, or a key whose
+// secret is empty keep the stored values; every other field is replaced
+// (zero values take their defaults). The *Set fields of a TenantView are
+// accepted and ignored, so a GET answer can be edited and sent back.
+type TenantSpec struct {
+	ID                string         `json:"id"`
+	Name              string         `json:"name"`
+	LinkedIn          LinkedInSpec   `json:"linkedin"`
+	CRM               tenant.CRM     `json:"crm"`
+	AllowedOrigins    []string       `json:"allowedOrigins"`
+	Context           ContextSpec    `json:"context"`
+	Display           tenant.Display `json:"display"`
+	Cache             CacheSpec      `json:"cache"`
+	DailyLookupBudget int            `json:"dailyLookupBudget"`
+	AccentColor       string         `json:"accentColor"`
+}
+
+// LinkedInSpec is the tenant's LinkedIn application as sent by an admin.
+type LinkedInSpec struct {
+	ClientID        string `json:"clientId"`
+	ClientSecret    string `json:"clientSecret,omitempty"`
+	ClientSecretSet bool   `json:"clientSecretSet,omitempty"`
+}
+
+// ContextSpec is the host-context policy as sent by an admin; Keys nil
+// on update keeps the current keys.
+type ContextSpec struct {
+	Issuer      string    `json:"issuer"`
+	Audience    string    `json:"audience"`
+	MaxLifetime Duration  `json:"maxLifetime"`
+	Keys        []KeySpec `json:"keys"`
+}
+
+// KeySpec is one context key as sent by an admin: Secret for HS256,
+// PublicKey (PEM) for RS256 and EdDSA.
+type KeySpec struct {
+	ID        string `json:"id"`
+	Alg       string `json:"alg"`
+	Secret    string `json:"secret,omitempty"`
+	PublicKey string `json:"publicKey,omitempty"`
+	SecretSet bool   `json:"secretSet,omitempty"`
+}
+
+// CacheSpec sets association cache lifetimes.
+type CacheSpec struct {
+	Matched Duration `json:"matched"`
+	NoMatch Duration `json:"noMatch"`
+}
+
+// key converts the spec to a tenant key.
+func (k KeySpec) key() tenant.ContextKey {
+	return tenant.ContextKey{ID: k.ID, Alg: k.Alg, Secret: k.Secret, PublicKey: k.PublicKey}
+}
+
+// tenant builds the tenant the spec describes. When current is not nil
+// (update), secrets the spec leaves empty are taken from it.
+func (s TenantSpec) tenant(current *tenant.Tenant) tenant.Tenant {
+	t := tenant.Tenant{
+		ID: s.ID, Name: s.Name,
+		LinkedIn:       tenant.LinkedInApp{ClientID: s.LinkedIn.ClientID, ClientSecret: s.LinkedIn.ClientSecret},
+		CRM:            s.CRM,
+		AllowedOrigins: append([]string(nil), s.AllowedOrigins...),
+		Context: tenant.ContextPolicy{Issuer: s.Context.Issuer, Audience: s.Context.Audience,
+			MaxLifetime: time.Duration(s.Context.MaxLifetime)},
+		Display:           s.Display,
+		Cache:             tenant.CachePolicy{Matched: time.Duration(s.Cache.Matched), NoMatch: time.Duration(s.Cache.NoMatch)},
+		DailyLookupBudget: s.DailyLookupBudget,
+		AccentColor:       s.AccentColor,
+	}
+	for _, k := range s.Context.Keys {
+		t.Context.Keys = append(t.Context.Keys, k.key())
+	}
+	if current == nil {
+		return t
+	}
+	t.ID = current.ID
+	if t.LinkedIn.ClientSecret == "" {
+		t.LinkedIn.ClientSecret = current.LinkedIn.ClientSecret
+	}
+	if s.Context.Keys == nil {
+		t.Context.Keys = append([]tenant.ContextKey(nil), current.Context.Keys...)
+	}
+	for i, k := range t.Context.Keys {
+		if k.Secret != "" || k.Alg != "HS256" {
+			continue
+		}
+		for _, old := range current.Context.Keys {
+			if old.ID == k.ID && old.Alg == "HS256" {
+				t.Context.Keys[i].Secret = old.Secret
+			}
+		}
+	}
+	return t
+}
+
+// TenantView is a tenant as the admin API shows it: every setting, and
+// for each secret only whether it is set.
+type TenantView struct {
+	ID                string         `json:"id"`
+	Name              string         `json:"name"`
+	LinkedIn          LinkedInView   `json:"linkedin"`
+	CRM               tenant.CRM     `json:"crm"`
+	AllowedOrigins    []string       `json:"allowedOrigins"`
+	Context           ContextView    `json:"context"`
+	Display           tenant.Display `json:"display"`
+	Cache             CacheSpec      `json:"cache"`
+	DailyLookupBudget int            `json:"dailyLookupBudget"`
+	AccentColor       string         `json:"accentColor"`
+}
+
+// LinkedInView shows the LinkedIn application without its secret.
+type LinkedInView struct {
+	ClientID        string `json:"clientId"`
+	ClientSecretSet bool   `json:"clientSecretSet"`
+}
+
+// ContextView shows the context policy; keys show no secret.
+type ContextView struct {
+	Issuer      string    `json:"issuer"`
+	Audience    string    `json:"audience"`
+	MaxLifetime Duration  `json:"maxLifetime"`
+	Keys        []KeyView `json:"keys"`
+}
+
+// KeyView is one context key without its secret.
+type KeyView struct {
+	ID        string `json:"id"`
+	Alg       string `json:"alg"`
+	PublicKey string `json:"publicKey,omitempty"`
+	SecretSet bool   `json:"secretSet"`
+}
+
+// ViewOf returns the admin API's view of t.
+func ViewOf(t *tenant.Tenant) TenantView {
+	v := TenantView{
+		ID: t.ID, Name: t.Name,
+		LinkedIn:       LinkedInView{ClientID: t.LinkedIn.ClientID, ClientSecretSet: t.LinkedIn.ClientSecret != ""},
+		CRM:            t.CRM,
+		AllowedOrigins: append([]string{}, t.AllowedOrigins...),
+		Context: ContextView{Issuer: t.Context.Issuer, Audience: t.Context.Audience,
+			MaxLifetime: Duration(t.Context.MaxLifetime), Keys: []KeyView{}},
+		Display:           t.Display,
+		Cache:             CacheSpec{Matched: Duration(t.Cache.Matched), NoMatch: Duration(t.Cache.NoMatch)},
+		DailyLookupBudget: t.DailyLookupBudget,
+		AccentColor:       t.AccentColor,
+	}
+	for _, k := range t.Context.Keys {
+		v.Context.Keys = append(v.Context.Keys, KeyView{ID: k.ID, Alg: k.Alg, PublicKey: k.PublicKey, SecretSet: k.Secret != ""})
+	}
+	return v
+}
