@@ -91,6 +91,29 @@ test('an admin connects LinkedIn, creates an activity export and watches it comp
   assert.equal(file.status(), 200, `the file link answered ${file.status()}: ${await page.locator('#range-msg').textContent()}`);
   assert.match(file.headers()['content-disposition'], /attachment; filename=".+\.csv"/);
 
+  // Health at a glance, a connection test, an API key made and revoked,
+  // and every admin action in the audit log.
+  await page.locator('#health-stats dt', { hasText: 'Connected sellers' }).waitFor();
+  assert.match(await page.locator('#health-stats').textContent(), /LinkedIn look-ups today\d+ of \d+/);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.locator('#test-steps li.ok', { hasText: 'The LinkedIn connection works.' }).waitFor({ timeout: 10000 });
+  await page.locator('#apikey-name').fill('nightly export job');
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  const secret = await page.locator('#apikey-secret').textContent();
+  assert.match(secret, /^sbk_/);
+  const withKey = await fetch(`${product.api}/api/v1/admin/tenants/demo/health`, { headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal(withKey.status, 200, 'the new API key does not work');
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: 'Revoke API key nightly export job' }).click();
+  await page.locator('#apikey-table .badge', { hasText: 'Revoked' }).waitFor();
+  const revoked = await fetch(`${product.api}/api/v1/admin/tenants/demo/health`, { headers: { Authorization: `Bearer ${secret}` } });
+  assert.equal(revoked.status, 401, 'a revoked API key still works');
+  for (const action of ['export.create', 'tenant.test_connection', 'api_key.create', 'api_key.revoke']) {
+    await page.locator('#audit-table td', { hasText: action }).first().waitFor({ timeout: 5000 });
+  }
+  assert.doesNotMatch(await page.locator('#audit-table').textContent(), new RegExp(secret.slice(-12)), 'the audit log shows the key');
+  await shot(page, 'console-5-health-keys-audit');
+
   // The one expected failure: contracts asked for before LinkedIn was connected.
   assert.deepEqual(errors.filter((e) => !/409 \(Conflict\) @ \S+\/contracts$/.test(e)), []);
   await context.close();

@@ -446,7 +446,111 @@
     $('archive-from').value = isoDay(new Date(today.getTime() - 27 * DAY));
   }
 
+  // ---- health, test connection, API keys, audit -----------------------------
+
+  async function refreshHealth() {
+    const msg = $('health-msg');
+    try {
+      const h = await call('GET', '/health');
+      const errs = h.linkedinErrors || {};
+      const a = h.associations || {};
+      const b = h.budget || {};
+      const rows = [
+        ['Connected sellers', String(h.connectedViewers ?? 0)],
+        ['LinkedIn look-ups today', `${b.used ?? 0} of ${b.limit ?? 0}`],
+        ['Cache hit rate', a.hits + a.misses > 0 ? `${Math.round((a.hitRate || 0) * 100)} % (${a.entries ?? 0} cached)` : 'no look-ups yet'],
+        ['CRM Sync', { enabled: 'Enabled', disabled: 'Not enabled — ask LinkedIn to enable CRM Sync', unknown: 'Not known yet' }[h.crmSync] || h.crmSync],
+        ['LinkedIn errors', `401: ${errs['401'] || 0} · 403: ${errs['403'] || 0} · 429: ${errs['429'] || 0} · 5xx: ${errs['5xx'] || 0}`],
+      ];
+      if (errs.last) rows.push(['Last LinkedIn error', `${fmtTime(errs.last.at)} — ${errs.last.kind}: ${errs.last.message}`]);
+      $('health-stats').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+      say(msg, '');
+    } catch (err) {
+      say(msg, err.message, 'error');
+    }
+  }
+
+  $('test-connection').addEventListener('click', async (e) => {
+    const button = e.currentTarget;
+    const list = $('test-steps');
+    button.disabled = true;
+    list.replaceChildren(el('li', { text: 'Testing…' }));
+    try {
+      const r = await call('POST', '/test-connection', {});
+      list.replaceChildren(...(r.steps || []).map((st) => el('li', { class: st.ok ? 'ok' : 'error' },
+        el('b', { text: `${st.ok ? '✓' : '✗'} ${st.name}` }), st.message ? ` — ${st.message}` : '')));
+      list.append(el('li', { class: r.ok ? 'ok' : 'error', text: r.ok ? 'The LinkedIn connection works.' : 'The LinkedIn connection does not work yet: see the failing step.' }));
+      refreshHealth();
+      refreshAudit();
+    } catch (err) {
+      list.replaceChildren(el('li', { class: 'error', text: err.message }));
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  async function refreshKeys() {
+    try {
+      const r = await call('GET', '/api-keys');
+      const keys = r.apiKeys || [];
+      $('apikey-empty').hidden = keys.length > 0;
+      $('apikey-table').querySelector('tbody').replaceChildren(...keys.map((k) => el('tr', {},
+        el('td', { text: k.name }), el('td', { text: fmtTime(k.createdAt) }), el('td', { text: fmtTime(k.lastUsedAt) }),
+        el('td', {}, el('span', { class: `badge ${k.active ? 'completed' : 'failed'}`, text: k.active ? 'Active' : 'Revoked' })),
+        el('td', {}, k.active ? el('button', { type: 'button', class: 'secondary small', 'aria-label': `Revoke API key ${k.name}`, text: 'Revoke', onclick: () => revokeKey(k) }) : ''))));
+    } catch (err) {
+      say($('apikey-msg'), err.message, 'error');
+    }
+  }
+
+  async function revokeKey(k) {
+    if (!window.confirm(`Revoke the API key "${k.name}"? Automation using it stops working at once.`)) return;
+    try {
+      await request('DELETE', `${cfg.api}/api-keys/${encodeURIComponent(k.id)}`);
+      say($('apikey-msg'), `Revoked "${k.name}".`, 'ok');
+    } catch (err) {
+      say($('apikey-msg'), err.message, 'error');
+    }
+    refreshKeys();
+    refreshAudit();
+  }
+
+  $('apikey-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = $('apikey-msg');
+    const name = $('apikey-name').value.trim();
+    if (!name) { say(msg, 'Give the key a name that says what uses it.', 'error'); $('apikey-name').focus(); return; }
+    try {
+      const k = await call('POST', '/api-keys', { name });
+      msg.replaceChildren('Copy this key now, it is not shown again: ', el('code', { id: 'apikey-secret', text: k.key }));
+      msg.classList.remove('error');
+      $('apikey-name').value = '';
+      refreshKeys();
+      refreshAudit();
+    } catch (err) {
+      say(msg, err.message, 'error');
+    }
+  });
+
+  async function refreshAudit() {
+    try {
+      const r = await call('GET', '/audit?limit=20');
+      const entries = r.entries || [];
+      $('audit-empty').hidden = entries.length > 0;
+      $('audit-table').querySelector('tbody').replaceChildren(...entries.map((x) => el('tr', {},
+        el('td', { text: fmtTime(x.at) }), el('td', { text: x.actor }), el('td', { text: x.action }),
+        el('td', { text: typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail || {}) }))));
+    } catch (err) {
+      $('audit-empty').hidden = false;
+      $('audit-empty').textContent = err.message;
+    }
+  }
+
   // ---- start ---------------------------------------------------------------
+
+  refreshHealth();
+  refreshKeys();
+  refreshAudit();
 
   initRange();
   initArchiveRange();

@@ -38,6 +38,36 @@ const pageTemplates = `
 <div id="session-banner" class="banner" role="alert" hidden>This console session has expired. Open the console again from your CRM to continue.</div>
 <main id="main" tabindex="-1">
 
+<section class="panel" id="health" aria-labelledby="health-h">
+<h2 id="health-h">Connection and health</h2>
+<p class="hint">How this tenant's LinkedIn integration is doing today, on this server.</p>
+<dl id="health-stats" class="stats" aria-live="polite"></dl>
+<p id="health-msg" class="msg" role="status"></p>
+<div class="row"><button type="button" id="test-connection" class="secondary">Test connection</button></div>
+<ol id="test-steps" class="steps" aria-live="polite"></ol>
+</section>
+
+<section class="panel" id="apikeys" aria-labelledby="apikeys-h">
+<h2 id="apikeys-h">API keys</h2>
+<p class="hint">For automation calling the admin API. A key is shown once, when it is created.</p>
+<form id="apikey-form" class="grid" novalidate>
+<div class="field"><label for="apikey-name">Name</label><input id="apikey-name" maxlength="100" required placeholder="e.g. nightly export job"></div>
+<div class="field actions"><button type="submit" id="apikey-create">Create API key</button></div>
+<p id="apikey-msg" class="msg wide" role="status"></p>
+</form>
+<div class="table-wrap"><table id="apikey-table">
+<thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody></tbody></table></div>
+<p id="apikey-empty" class="empty">No API keys yet.</p>
+</section>
+
+<section class="panel" id="audit" aria-labelledby="audit-h">
+<h2 id="audit-h">Audit log</h2>
+<p class="hint">Every administrative action on this tenant, newest first.</p>
+<div class="table-wrap"><table id="audit-table">
+<thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Detail</th></tr></thead><tbody></tbody></table></div>
+<p id="audit-empty" class="empty">Nothing recorded yet.</p>
+</section>
+
 <section class="panel" id="analytics" aria-labelledby="analytics-h">
 <h2 id="analytics-h">Analytics exports</h2>
 <p class="lede">Seat, activity and activity-outcome data of a Sales Navigator contract, at most 90 days per export. Exports run with your LinkedIn connection.</p>

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -94,6 +95,17 @@ func (a *API) answerContracts(c *gin.Context, t *tenant.Tenant, viewer string) {
 	c.JSON(http.StatusOK, gin.H{"contracts": out})
 }
 
+// recordAudit records an admin action; a failure to record is logged, not
+// turned into a failed request, because the action already happened.
+func (a *API) recordAudit(c *gin.Context, tenantID, actor, action, detail string) {
+	if a.Admin == nil {
+		return
+	}
+	if err := a.Admin.Record(c.Request.Context(), tenantID, actor, action, detail); err != nil {
+		a.Logger.ErrorContext(c.Request.Context(), "audit record failed", "tenant", tenantID, "action", action, "err", err.Error())
+	}
+}
+
 func (a *API) createAnalyticsExport(c *gin.Context) {
 	t, p, ok := a.adminTenant(c)
 	if !ok {
@@ -109,6 +121,7 @@ func (a *API) createAnalyticsExport(c *gin.Context) {
 		a.failLinkedIn(c, t, p.Viewer, linkedin.ScopeAnalytics, err)
 		return
 	}
+	a.recordAudit(c, t.ID, p.Actor, "export.create", fmt.Sprintf("analytics export %d: %s of %s", j.ID, req.Action, req.Contract))
 	c.Header("Location", a.exportPath(t.ID, j.ID))
 	c.JSON(http.StatusCreated, a.analyticsView(j))
 }
@@ -189,6 +202,7 @@ func (a *API) createValidationExport(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	a.recordAudit(c, t.ID, p.Actor, "validation_export.create", fmt.Sprintf("CRM data validation export %d", j.ID))
 	c.Header("Location", "/api/v1/admin/tenants/"+t.ID+"/validation-exports/"+strconv.FormatInt(j.ID, 10))
 	c.JSON(http.StatusCreated, validationView(j))
 }
