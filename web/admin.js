@@ -117,7 +117,11 @@
     if (e.origin !== location.origin || !e.data || typeof e.data !== 'object') return;
     if (e.data.type === 'snapbridge:connected') {
       $('connect').hidden = true;
-      loadContracts();
+      // The server keeps the new LinkedIn authorization only once this
+      // session sends back the code its popup posted here.
+      request('POST', '/api/v1/linkedin/connection', { code: String(e.data.code || '') })
+        .catch(() => null)
+        .then(() => loadContracts());
     } else if (e.data.type === 'snapbridge:connect-failed') {
       say($('contract-msg'), 'LinkedIn did not grant access. Try Connect LinkedIn again.', 'error');
     }

@@ -36,6 +36,7 @@ type Connector interface {
 	NewHandle(ctx context.Context, h tokens.Handle) (string, error)
 	Start(ctx context.Context, t *tenant.Tenant, handle string, scopes []string) (string, error)
 	Complete(ctx context.Context, lookup func(string) (*tenant.Tenant, bool), state, code, errCode string) (tokens.Handle, error)
+	Confirm(ctx context.Context, code, tenantID, viewer, sessionID string) error
 }
 
 // Connections forgets a viewer's LinkedIn authorization on request.
@@ -126,6 +127,7 @@ func New(s Services) *gin.Engine {
 	authed := v1.Group("", a.requireSession)
 	authed.GET("/associations", a.associations)
 	authed.POST("/sales-access-token", a.salesAccessToken)
+	authed.POST("/linkedin/connection", a.confirmConnection)
 	authed.DELETE("/linkedin/connection", a.disconnect)
 	admin := v1.Group("/admin", a.requireAdmin)
 	a.adminRoutes(admin)

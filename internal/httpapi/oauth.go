@@ -22,12 +22,12 @@ var connectScopes = []string{linkedin.ScopeDisplay}
 func (a *API) oauthStart(c *gin.Context) {
 	t, ok := a.Tenants.Get(c.Query("tenant"))
 	if !ok || c.Query("h") == "" {
-		a.connectPage(c, http.StatusBadRequest, false, "This connect link is incomplete. Close this window and press Connect again.")
+		a.connectPage(c, http.StatusBadRequest, false, "", "This connect link is incomplete. Close this window and press Connect again.")
 		return
 	}
 	authURL, err := a.Connector.Start(c.Request.Context(), t, c.Query("h"), connectScopes)
 	if errors.Is(err, tokens.ErrStateInvalid) {
-		a.connectPage(c, http.StatusBadRequest, false, "This connect link was already used or has expired. Close this window and press Connect again.")
+		a.connectPage(c, http.StatusBadRequest, false, "", "This connect link was already used or has expired. Close this window and press Connect again.")
 		return
 	}
 	if err != nil {
@@ -40,19 +40,19 @@ func (a *API) oauthStart(c *gin.Context) {
 
 // oauthCallback completes the consent and tells the widget in the opener.
 func (a *API) oauthCallback(c *gin.Context) {
-	_, err := a.Connector.Complete(c.Request.Context(), a.Tenants.Get, c.Query("state"), c.Query("code"), c.Query("error"))
+	h, err := a.Connector.Complete(c.Request.Context(), a.Tenants.Get, c.Query("state"), c.Query("code"), c.Query("error"))
 	switch {
 	case err == nil:
-		a.connectPage(c, http.StatusOK, true, "LinkedIn is connected. You can close this window.")
+		a.connectPage(c, http.StatusOK, true, h.Confirm, "LinkedIn is connected. You can close this window.")
 	case errors.Is(err, tokens.ErrDenied):
-		a.connectPage(c, http.StatusOK, false, "You did not allow access, so Sales Navigator cannot be shown. You can close this window.")
+		a.connectPage(c, http.StatusOK, false, "", "You did not allow access, so Sales Navigator cannot be shown. You can close this window.")
 	case errors.Is(err, tokens.ErrStateInvalid):
-		a.connectPage(c, http.StatusBadRequest, false, "This sign-in was already completed or has expired. Close this window and press Connect again.")
+		a.connectPage(c, http.StatusBadRequest, false, "", "This sign-in was already completed or has expired. Close this window and press Connect again.")
 	case linkedin.IsInvalidGrant(err):
-		a.connectPage(c, http.StatusBadRequest, false, "LinkedIn refused the sign-in. Close this window and press Connect again.")
+		a.connectPage(c, http.StatusBadRequest, false, "", "LinkedIn refused the sign-in. Close this window and press Connect again.")
 	default:
 		a.Logger.ErrorContext(c.Request.Context(), "connect failed", "requestId", c.GetString(ctxRequestID), "err", err.Error())
-		a.connectPage(c, http.StatusBadGateway, false, "LinkedIn could not be reached. Close this window and try again in a moment.")
+		a.connectPage(c, http.StatusBadGateway, false, "", "LinkedIn could not be reached. Close this window and try again in a moment.")
 	}
 }
 
@@ -75,11 +75,13 @@ main{background:#fff;border-radius:12px;padding:24px 28px;max-width:360px;box-sh
 
 // connectPage renders the popup's last page. It posts the outcome to its
 // opener (the widget, on our own origin) with an exact target origin.
-func (a *API) connectPage(c *gin.Context, status int, ok bool, message string) {
+func (a *API) connectPage(c *gin.Context, status int, ok bool, confirm, message string) {
 	nonceBytes := make([]byte, 16)
 	_, _ = rand.Read(nonceBytes)
 	nonce := base64.StdEncoding.EncodeToString(nonceBytes)
-	payload := map[string]string{"type": wire.MessageConnected}
+	// The confirmation code goes only to our own origin in the opener: the
+	// widget that asked sends it back with its session to finish.
+	payload := map[string]string{"type": wire.MessageConnected, "code": confirm}
 	if !ok {
 		payload = map[string]string{"type": wire.MessageConnectFailed, "message": message}
 	}
@@ -91,4 +93,32 @@ func (a *API) connectPage(c *gin.Context, status int, ok bool, message string) {
 	_ = connectTemplate.Execute(c.Writer, map[string]any{
 		"OK": ok, "Message": message, "Nonce": nonce, "Payload": payload, "Origin": a.PublicURL,
 	})
+}
+
+// confirmRequest is the body of POST /api/v1/linkedin/connection.
+type confirmRequest struct {
+	// Code is the confirmation the connect popup posted to the widget.
+	Code string `json:"code"`
+}
+
+// confirmConnection finishes a connect flow: the member token is stored
+// only for the widget session that started it and received the code.
+func (a *API) confirmConnection(c *gin.Context) {
+	s := sessionOf(c)
+	var req confirmRequest
+	if err := decodeJSON(c, &req); err != nil {
+		a.fail(c, err)
+		return
+	}
+	err := a.Connector.Confirm(c.Request.Context(), req.Code, s.Tenant, s.Viewer.ID, s.ID)
+	if errors.Is(err, tokens.ErrStateInvalid) {
+		a.fail(c, badRequest("connect_confirm_invalid", "this LinkedIn sign-in was not started here, was already used or has expired; press Connect again"))
+		return
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.SalesAccess.Forget(s.Tenant, s.Viewer.ID)
+	c.Status(http.StatusNoContent)
 }

@@ -29,6 +29,13 @@ func (a *API) widgetOrNotFound(c *gin.Context) {
 		h.Del("X-Frame-Options")
 		h.Set("Content-Security-Policy", a.widgetCSP(t))
 		h.Set("Cache-Control", "no-store")
+		if c.Request.Method == http.MethodHead {
+			// A link checker's HEAD must not spend the one-time context
+			// (rendering verifies it and opens a session).
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			c.Status(http.StatusOK)
+			return
+		}
 	}
 	// Gin presets 404 before NoRoute handlers and go-app never calls
 	// WriteHeader for the pages it renders.

@@ -44,7 +44,7 @@ func TestSellerArchivesComplianceEvents(t *testing.T) {
 	if e.Error.Code != "linkedin_not_connected" || !strings.Contains(e.Error.Message, linkedin.ScopeCompliance) {
 		t.Fatalf("opt-in before connecting: %+v", e.Error)
 	}
-	p.connectAsking(e.Error.ConnectURL, member, linkedin.ScopeDisplay, linkedin.ScopeCompliance)
+	p.connectAsking(e.Error.ConnectURL, member, s.Token, linkedin.ScopeDisplay, linkedin.ScopeCompliance)
 
 	var st complianceStatus
 	p.call("POST", "/api/v1/compliance/opt-in", s.Token, nil, http.StatusOK, &st)

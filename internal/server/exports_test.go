@@ -132,7 +132,7 @@ func (p *product) adminSession(tenantID, viewer string) string {
 
 // connectAsking walks the consent popup like product.connect, first
 // checking the consent asks for every scope in want.
-func (p *product) connectAsking(connectURL, member string, want ...string) {
+func (p *product) connectAsking(connectURL, member, token string, want ...string) {
 	p.t.Helper()
 	resp, _ := p.do("GET", connectURL, "", nil)
 	loc, err := url.Parse(resp.Header.Get("Location"))
@@ -156,9 +156,11 @@ func (p *product) connectAsking(connectURL, member string, want ...string) {
 	if presp.StatusCode != http.StatusFound {
 		p.t.Fatalf("consent: status %d", presp.StatusCode)
 	}
-	if resp, page := p.do("GET", presp.Header.Get("Location"), "", nil); resp.StatusCode != http.StatusOK {
+	resp, page := p.do("GET", presp.Header.Get("Location"), "", nil)
+	if resp.StatusCode != http.StatusOK {
 		p.t.Fatalf("callback: status %d: %s", resp.StatusCode, page)
 	}
+	p.confirmConnection(string(page), token)
 }
 
 // exportJSON is the part of an export answer the tests read.
@@ -213,7 +215,7 @@ func TestAdminExportsAnalytics(t *testing.T) {
 	if e.Error.Code != "linkedin_not_connected" || e.Error.ConnectURL == "" || !strings.Contains(e.Error.Message, linkedin.ScopeAnalytics) {
 		t.Fatalf("export before connecting: %+v", e.Error)
 	}
-	p.connectAsking(e.Error.ConnectURL, member, linkedin.ScopeDisplay, linkedin.ScopeAnalytics)
+	p.connectAsking(e.Error.ConnectURL, member, admin, linkedin.ScopeDisplay, linkedin.ScopeAnalytics)
 
 	var contracts struct {
 		Contracts []struct {
@@ -315,13 +317,13 @@ func TestSellerGrantsAnalyticsWhenFirstNeeded(t *testing.T) {
 	s := p.newSession("demo", "crm-user-21", rec)
 	var e wire.Error
 	p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &e)
-	p.connect(e.Error.ConnectURL, member)
+	p.connect(e.Error.ConnectURL, member, s.Token)
 
 	p.call("GET", "/api/v1/contracts", s.Token, nil, http.StatusConflict, &e)
 	if e.Error.Code != "linkedin_scope_required" || !strings.Contains(e.Error.Message, linkedin.ScopeAnalytics) || e.Error.ConnectURL == "" {
 		t.Fatalf("contracts without the scope: %+v", e.Error)
 	}
-	p.connectAsking(e.Error.ConnectURL, member, linkedin.ScopeDisplay, linkedin.ScopeAnalytics)
+	p.connectAsking(e.Error.ConnectURL, member, s.Token, linkedin.ScopeDisplay, linkedin.ScopeAnalytics)
 	var contracts struct {
 		Contracts []struct {
 			Contract           string `json:"contract"`
@@ -347,7 +349,7 @@ func TestExportPollingSurvivesRestart(t *testing.T) {
 	end := p.clock.Now().Add(-time.Hour)
 	body := exportBody(sandbox.ContractURN(sandbox.DemoEnterpriseContract), "activity", end.Add(-7*24*time.Hour), end)
 	p.call("POST", "/api/v1/admin/tenants/demo/exports", admin, body, http.StatusConflict, &e)
-	p.connectAsking(e.Error.ConnectURL, firstMember(p.li), linkedin.ScopeAnalytics)
+	p.connectAsking(e.Error.ConnectURL, firstMember(p.li), admin, linkedin.ScopeAnalytics)
 	p.li.ResetStats()
 	var j exportJSON
 	p.call("POST", "/api/v1/admin/tenants/demo/exports", admin, body, http.StatusCreated, &j)

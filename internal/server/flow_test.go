@@ -81,7 +81,7 @@ func TestSellerConnectsAndSeesPanel(t *testing.T) {
 	if notConnected.Error.Code != "linkedin_not_connected" || !strings.HasPrefix(notConnected.Error.ConnectURL, p.srv.URL+"/oauth/linkedin/start?") {
 		t.Fatalf("409 body = %+v", notConnected.Error)
 	}
-	page := p.connect(notConnected.Error.ConnectURL, firstMember(li))
+	page := p.connect(notConnected.Error.ConnectURL, firstMember(li), s.Token)
 	if !strings.Contains(page, wire.MessageConnected) || !strings.Contains(page, p.srv.URL) {
 		t.Fatalf("callback page does not post %s to %s", wire.MessageConnected, p.srv.URL)
 	}
@@ -149,7 +149,7 @@ func TestManySellersAtOnce(t *testing.T) {
 	s := p.newSession("demo", "crm-user-50", rec)
 	var nc wire.Error
 	p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &nc)
-	p.connect(nc.Error.ConnectURL, firstMember(li))
+	p.connect(nc.Error.ConnectURL, firstMember(li), s.Token)
 
 	li.ResetStats()
 	parallel(50, func(int) {

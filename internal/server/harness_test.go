@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -243,7 +244,7 @@ func (p *product) do(method, rawURL, token string, body any) (*http.Response, []
 
 // connect walks the LinkedIn consent popup as a seller would: open the
 // connect URL, approve as the given demo member, land on our callback.
-func (p *product) connect(connectURL, member string) string {
+func (p *product) connect(connectURL, member, token string) string {
 	p.t.Helper()
 	resp, _ := p.do("GET", connectURL, "", nil)
 	if resp.StatusCode != http.StatusFound {
@@ -279,7 +280,21 @@ func (p *product) connect(connectURL, member string) string {
 	if resp.StatusCode != http.StatusOK {
 		p.t.Fatalf("callback: status %d: %s", resp.StatusCode, final)
 	}
+	p.confirmConnection(string(final), token)
 	return string(final)
+}
+
+var confirmCode = regexp.MustCompile(`"code":"([^"]+)"`)
+
+// confirmConnection does what the widget does with the popup's message:
+// sends the confirmation code back with its own session.
+func (p *product) confirmConnection(callbackPage, token string) {
+	p.t.Helper()
+	m := confirmCode.FindStringSubmatch(callbackPage)
+	if m == nil {
+		p.t.Fatalf("the callback page carries no confirmation code: %s", callbackPage)
+	}
+	p.call("POST", "/api/v1/linkedin/connection", token, map[string]string{"code": m[1]}, http.StatusNoContent, nil)
 }
 
 // secretsLeaked returns where a LinkedIn token ("sandbox-…") was found in

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -159,4 +160,55 @@ func randomID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// TestForwardedConnectLinkConnectsNobody: a seller forwards their connect
+// link to a colleague who completes the consent in their own browser. The
+// colleague's LinkedIn must not end up behind the first seller's widget:
+// only the session that opened the popup can confirm the connection.
+func TestForwardedConnectLinkConnectsNobody(t *testing.T) {
+	p := startBoth(t, nil)
+	rec := p.demoRecords("demo", "matched")[0]
+	a := p.newSession("demo", "seller-a", rec)
+	b := p.newSession("demo", "seller-b", rec)
+	var nc wire.Error
+	p.call("POST", "/api/v1/sales-access-token", a.Token, nil, http.StatusConflict, &nc)
+
+	// The colleague opens the forwarded link: no opener, so the code
+	// only ever appears in the colleague's own browser.
+	resp, _ := p.do("GET", nc.Error.ConnectURL, "", nil)
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	form := loc.Query()
+	form.Set("member", firstMember(p.li))
+	form.Set("decision", "allow")
+	presp, err := p.http.PostForm(p.li.URL+"/oauth/v2/authorization", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	presp.Body.Close()
+	_, page := p.do("GET", presp.Header.Get("Location"), "", nil)
+	p.call("POST", "/api/v1/sales-access-token", a.Token, nil, http.StatusConflict, nil)
+
+	// Even with the code, another seller's session cannot confirm it.
+	code := confirmCode.FindStringSubmatch(string(page))[1]
+	var e wire.Error
+	p.call("POST", "/api/v1/linkedin/connection", b.Token, map[string]string{"code": code}, http.StatusBadRequest, &e)
+	if e.Error.Code != "connect_confirm_invalid" {
+		t.Errorf("code %q, want connect_confirm_invalid", e.Error.Code)
+	}
+	p.call("POST", "/api/v1/sales-access-token", b.Token, nil, http.StatusConflict, nil)
+	p.call("POST", "/api/v1/sales-access-token", a.Token, nil, http.StatusConflict, nil)
+}
+
+// TestHeadDoesNotSpendTheContext: a proxy or link checker sending HEAD for
+// a widget URL must not leave the seller with "this view has expired".
+func TestHeadDoesNotSpendTheContext(t *testing.T) {
+	p := startBoth(t, nil)
+	ctx := p.signedContext("demo", "u-head", p.demoRecords("demo", "matched")[0])
+	u := p.srv.URL + "/w/demo/card?ctx=" + url.QueryEscape(ctx)
+	resp, _ := p.do("HEAD", u, "", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors") {
+		t.Fatalf("HEAD: %d %v", resp.StatusCode, resp.Header)
+	}
+	p.call("POST", "/api/v1/sessions", "", wire.SessionRequest{Ctx: ctx}, http.StatusCreated, nil)
 }

@@ -23,8 +23,9 @@ const ConnectTTL = 10 * time.Minute
 
 // One-time value kinds in the store.
 const (
-	kindHandle = "handle"
-	kindState  = "state"
+	kindHandle  = "handle"
+	kindState   = "state"
+	kindPending = "pending"
 )
 
 // Handle names who is connecting: the widget session asks for a handle,
@@ -35,7 +36,14 @@ type Handle struct {
 	// ExpiresAt is when the handle lapses; zero or later than ConnectTTL
 	// from now means ConnectTTL from now.
 	ExpiresAt time.Time
+	// Confirm is set by Complete on success: the one-time code the widget
+	// that asked for the connection must send back (Confirm) before the
+	// token is stored. It reaches only the popup's opener.
+	Confirm string
 }
+
+// ConfirmTTL bounds how long a completed consent waits for its widget.
+const ConfirmTTL = 5 * time.Minute
 
 // Connector runs LinkedIn's authorization code flow with PKCE for a viewer,
 // from a one-time handle to a stored member token. It is safe for
@@ -177,10 +185,71 @@ func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (
 	if err != nil {
 		return h, fmt.Errorf("complete connect: exchange code: %w", err)
 	}
-	if err := c.vault.Save(ctx, h.Tenant, h.Viewer, tok); err != nil {
+	// The token is not stored for the viewer yet: whoever finished the
+	// consent may not be the seller who asked (a connect link can be
+	// forwarded). Only the widget session that opened the popup receives
+	// the confirmation code, by postMessage, and must send it back.
+	plain, err := json.Marshal(tok)
+	if err != nil {
 		return h, fmt.Errorf("complete connect: %w", err)
 	}
+	keyID, sealed, err := c.vault.ring.Seal(plain, pendingAAD(h.Tenant, h.Viewer, h.SessionID))
+	if err != nil {
+		return h, fmt.Errorf("complete connect: %w", err)
+	}
+	payload, _ := json.Marshal(sealedState{KeyID: keyID, Sealed: sealed})
+	confirm, err := randomID()
+	if err != nil {
+		return h, fmt.Errorf("complete connect: %w", err)
+	}
+	err = c.vault.db.PutOneTime(ctx, kindPending, confirm, store.OneTime{
+		Tenant: h.Tenant, Viewer: h.Viewer, SessionID: h.SessionID, Payload: payload, ExpiresAt: c.now().Add(ConfirmTTL),
+	})
+	if err != nil {
+		return h, fmt.Errorf("complete connect: %w", err)
+	}
+	h.Confirm = confirm
 	return h, nil
+}
+
+// Confirm stores the member token of a completed consent, when the widget
+// session confirming it is the one that started the flow. A wrong,
+// reused or expired code, or another session, is ErrStateInvalid.
+func (c *Connector) Confirm(ctx context.Context, code, tenantID, viewer, sessionID string) error {
+	if code == "" {
+		return fmt.Errorf("confirm connect: no code: %w", ErrStateInvalid)
+	}
+	v, err := c.vault.db.TakeOneTime(ctx, kindPending, code, c.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("confirm connect: %w", ErrStateInvalid)
+	}
+	if err != nil {
+		return fmt.Errorf("confirm connect: %w", err)
+	}
+	if v.Tenant != tenantID || v.Viewer != viewer || v.SessionID != sessionID {
+		return fmt.Errorf("confirm connect: another session started this connection: %w", ErrStateInvalid)
+	}
+	var s sealedState
+	if err := json.Unmarshal(v.Payload, &s); err != nil {
+		return fmt.Errorf("confirm connect: malformed payload")
+	}
+	plain, err := c.vault.ring.Open(s.KeyID, s.Sealed, pendingAAD(v.Tenant, v.Viewer, v.SessionID))
+	if err != nil {
+		return fmt.Errorf("confirm connect: %w", err)
+	}
+	var tok linkedin.Token
+	if err := json.Unmarshal(plain, &tok); err != nil {
+		return fmt.Errorf("confirm connect: sealed payload is not a token")
+	}
+	if err := c.vault.Save(ctx, v.Tenant, v.Viewer, tok); err != nil {
+		return fmt.Errorf("confirm connect: %w", err)
+	}
+	return nil
+}
+
+// pendingAAD binds a completed consent's sealed token to its flow.
+func pendingAAD(tenantID, viewer, session string) []byte {
+	return []byte("pending\x00" + tenantID + "\x00" + viewer + "\x00" + session)
 }
 
 func (c *Connector) sealState(aad []byte, p statePayload) ([]byte, error) {

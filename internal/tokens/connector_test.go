@@ -63,10 +63,32 @@ func TestConnectFlow(t *testing.T) {
 		{scenario: "state used twice is refused the second time", wantErr: ErrStateInvalid, wantConn: true, wantExchange: 1,
 			run: func(t *testing.T, s step) (Handle, error) {
 				state, code := s.e.li.consent(t, start(t, s))
-				if _, err := s.c.Complete(ctx, lookupTenants(acme), state, code, ""); err != nil {
+				h, err := s.c.Complete(ctx, lookupTenants(acme), state, code, "")
+				if err != nil {
 					t.Fatalf("first Complete: %v", err)
 				}
+				if err := s.c.Confirm(ctx, h.Confirm, "acme", "v1", "sess-1"); err != nil {
+					t.Fatalf("Confirm: %v", err)
+				}
 				return s.c.Complete(ctx, lookupTenants(acme), state, code, "")
+			}},
+		{scenario: "a consent nobody confirms stores nothing (a forwarded link)", wantErr: ErrStateInvalid, wantExchange: 1,
+			run: func(t *testing.T, s step) (Handle, error) {
+				state, code := s.e.li.consent(t, start(t, s))
+				h, err := s.c.Complete(ctx, lookupTenants(acme), state, code, "")
+				if err != nil || h.Confirm == "" {
+					t.Fatalf("Complete: %+v, %v", h, err)
+				}
+				return Handle{}, s.c.Confirm(ctx, h.Confirm, "acme", "v1", "another-session")
+			}},
+		{scenario: "a confirmation code works once", wantErr: ErrStateInvalid, wantConn: true, wantExchange: 1,
+			run: func(t *testing.T, s step) (Handle, error) {
+				state, code := s.e.li.consent(t, start(t, s))
+				h, _ := s.c.Complete(ctx, lookupTenants(acme), state, code, "")
+				if err := s.c.Confirm(ctx, h.Confirm, "acme", "v1", "sess-1"); err != nil {
+					t.Fatalf("Confirm: %v", err)
+				}
+				return Handle{}, s.c.Confirm(ctx, h.Confirm, "acme", "v1", "sess-1")
 			}},
 		{scenario: "handle used twice is refused the second time", wantErr: ErrHandleInvalid,
 			run: func(t *testing.T, s step) (Handle, error) {
@@ -147,6 +169,12 @@ func TestConnectFlow(t *testing.T) {
 				}
 				if h.Tenant != "acme" || h.Viewer != "v1" || h.SessionID != "sess-1" {
 					t.Fatalf("Complete returned %+v, want acme/v1/sess-1", h)
+				}
+				if _, loadErr := e.vault.Load(ctx, "acme", "v1"); loadErr == nil {
+					t.Fatal("the token was stored before the widget confirmed")
+				}
+				if err := c.Confirm(ctx, h.Confirm, "acme", "v1", "sess-1"); err != nil {
+					t.Fatalf("Confirm: %v", err)
 				}
 			case *linkedin.Error:
 				if _, ok := linkedin.AsError(err); !ok {

@@ -81,7 +81,7 @@ func TestBrowserFetchUnreachableServerIsUnavailable(t *testing.T) {
 // origin; any other page posting the same text is ignored.
 func TestBrowserConnectedMessageOnlyFromOwnOrigin(t *testing.T) {
 	got := make(chan string, 4)
-	release := listenMessages(func(origin, msgType string) {
+	release := listenMessages(func(origin, msgType, _ string) {
 		if isConnectedMessage(origin, ownOrigin(), msgType) {
 			got <- origin
 		}

@@ -78,8 +78,24 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, out
 	if res.Status < 200 || res.Status > 299 {
 		return decodeAPIError(res)
 	}
+	if out == nil {
+		return nil
+	}
 	if err := json.Unmarshal(res.Body, out); err != nil {
 		return fmt.Errorf("decode answer: %w", err)
+	}
+	return nil
+}
+
+// ConfirmConnection finishes connecting LinkedIn: it sends back the code
+// the consent popup posted to this widget, proving this session asked.
+func (c *Client) ConfirmConnection(ctx context.Context, code string) error {
+	body, err := json.Marshal(map[string]string{"code": code})
+	if err != nil {
+		return fmt.Errorf("confirm connection: %w", err)
+	}
+	if err := c.call(ctx, "POST", "/api/v1/linkedin/connection", body, nil); err != nil {
+		return fmt.Errorf("confirm connection: %w", err)
 	}
 	return nil
 }

@@ -57,10 +57,17 @@ type SalesNavPanel struct {
 // OnMount listens for the consent popup's message and loads the panel.
 func (p *SalesNavPanel) OnMount(ctx app.Context) {
 	own := ownOrigin()
-	p.release = listenMessages(func(origin, msgType string) {
-		if isConnectedMessage(origin, own, msgType) {
-			ctx.Dispatch(func(ctx app.Context) { p.load(ctx, true) })
+	p.release = listenMessages(func(origin, msgType, code string) {
+		if !isConnectedMessage(origin, own, msgType) {
+			return
 		}
+		client := p.Client
+		ctx.Async(func() {
+			// The server stores the LinkedIn token only when this session
+			// sends back the code; a failure shows up as "not connected".
+			_ = client.ConfirmConnection(context.Background(), code)
+			ctx.Dispatch(func(ctx app.Context) { p.load(ctx, true) })
+		})
 	})
 	p.load(ctx, false)
 }

@@ -37,18 +37,21 @@ func openPopup(u string) bool {
 	return w.Truthy()
 }
 
-// listenMessages calls handle with the origin and data.type of every
+// listenMessages calls handle with the origin, data.type and data.code of every
 // window message until release is called.
-func listenMessages(handle func(origin, msgType string)) (release func()) {
+func listenMessages(handle func(origin, msgType, code string)) (release func()) {
 	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		ev := args[0]
-		var msgType string
+		var msgType, code string
 		if data := ev.Get("data"); data.Type() == js.TypeObject {
 			if t := data.Get("type"); t.Type() == js.TypeString {
 				msgType = t.String()
 			}
+			if c := data.Get("code"); c.Type() == js.TypeString {
+				code = c.String()
+			}
 		}
-		handle(ev.Get("origin").String(), msgType)
+		handle(ev.Get("origin").String(), msgType, code)
 		return nil
 	})
 	js.Global().Call("addEventListener", "message", fn)

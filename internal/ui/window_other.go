@@ -11,6 +11,6 @@ func ownOrigin() string { return "" }
 
 func openPopup(string) bool { return false }
 
-func listenMessages(func(origin, msgType string)) (release func()) { return func() {} }
+func listenMessages(func(origin, msgType, code string)) (release func()) { return func() {} }
 
 func reportHeight(string) (stop func()) { return func() {} }
