@@ -84,6 +84,17 @@ func TestBadContextsAreRefused(t *testing.T) {
 		{"reused jti", replayed},
 		{"oversized", hs(claims(func(c jwt.MapClaims) { c["pad"] = strings.Repeat("x", 20000) }), secret)},
 		{"garbage", "not.a.jwt"},
+		{"critical header extension", func() string {
+			tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims(nil))
+			tok.Header["kid"] = demo.Context.Keys[0].ID
+			tok.Header["crit"] = []string{"exp"}
+			s, _ := tok.SignedString(secret)
+			return s
+		}()},
+		{"viewer id with a NUL byte", hs(claims(func(c jwt.MapClaims) { c["viewer"] = map[string]any{"id": "a\x00b"} }), secret)},
+		{"record id with a newline", hs(claims(func(c jwt.MapClaims) {
+			c["records"] = []map[string]any{{"id": "r\n1", "type": "contact"}}
+		}), secret)},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			var e wire.Error

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -50,6 +51,9 @@ func checkPayload(v *wire.Viewer, records []wire.Record, roles []string) error {
 	if err := checkLengths("viewer.id", v.ID, "viewer.name", v.Name, "viewer.email", v.Email); err != nil {
 		return err
 	}
+	if hasControl(v.ID) {
+		return fmt.Errorf("viewer.id contains control characters")
+	}
 	if len(records) == 0 {
 		return fmt.Errorf("records needs at least one record")
 	}
@@ -84,6 +88,9 @@ func checkRecord(r wire.Record) error {
 	if len(r.ID) > MaxIDLen {
 		return fmt.Errorf("id is longer than %d bytes", MaxIDLen)
 	}
+	if hasControl(r.ID) {
+		return fmt.Errorf("id contains control characters")
+	}
 	if !slices.Contains(recordTypes, r.Type) {
 		return fmt.Errorf("type must be one of %q", recordTypes)
 	}
@@ -100,4 +107,10 @@ func checkLengths(pairs ...string) error {
 		}
 	}
 	return nil
+}
+
+// hasControl reports ASCII control characters: ids end up in cache keys
+// joined with NUL, in logs and in the audit log.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }

@@ -200,6 +200,11 @@ func newKeyring(t *tenant.Tenant, now func() time.Time) *keyring {
 // keyFor picks the key named by `kid`, which must verify the token's alg;
 // without a kid, every key of the token's alg is tried.
 func (r *keyring) keyFor(tok *jwt.Token) (any, error) {
+	// RFC 7515 §4.1.11: extensions marked critical that we do not
+	// implement (we implement none) make the token unacceptable.
+	if _, ok := tok.Header["crit"]; ok {
+		return nil, fmt.Errorf("the token header marks extensions critical (crit); none are supported")
+	}
 	alg := tok.Method.Alg()
 	if raw, ok := tok.Header["kid"]; ok {
 		kid, ok := raw.(string)
