@@ -2,7 +2,7 @@
 // headless Chromium against the real binary and its LinkedIn stand-in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProduct } from './lib/product.mjs';
+import { startProduct, signContextHS256 } from './lib/product.mjs';
 import { launch, watchConsole, shot } from './lib/browser.mjs';
 
 let product, browser;
@@ -21,6 +21,13 @@ after(async () => {
 function consoleURL(...roles) {
   const ctx = product.signContext('demo', 'admin-1', record, { roles });
   return `${product.api}/admin/demo?ctx=${encodeURIComponent(ctx)}`;
+}
+
+// nosyncConsole is the admin console URL of the second demo tenant, whose
+// settings and keys the settings test changes (the demo tenant's key stays,
+// for the other tests); ctx defaults to one signed with the seeded key.
+function nosyncConsole(ctx = product.signContext('nosync', 'admin-1', record, { roles: ['admin'] })) {
+  return `${product.api}/admin/nosync?ctx=${encodeURIComponent(ctx)}`;
 }
 
 test('an admin connects LinkedIn, creates an activity export and watches it complete', { timeout: 60000 }, async () => {
@@ -128,4 +135,151 @@ test('a CRM user without the admin role gets a clear 403 page', async () => {
   assert.equal(await page.locator('[data-session]').count(), 0, 'a refused viewer got a session');
   await shot(page, 'console-4-forbidden');
   await page.close();
+});
+
+test('an admin edits the tenant settings and rotates its context key', { timeout: 90000 }, async () => {
+  // Each page in its own browser context, as a CRM admin reopening the
+  // console would; the referrer is the demo CRM, as after its link.
+  const open = async (url) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    const answer = await page.goto(url, { referer: `${product.demo}/t/nosync/contacts` });
+    return { context, page, errors, answer };
+  };
+  // unexpected drops the console errors a page is expected to log: the
+  // contracts asked for before this viewer connected LinkedIn, and the
+  // refusals the test provokes (allowed: patterns of their URLs' ends).
+  const unexpected = (errors, ...allowed) => errors.filter((e) => ![/409 \(Conflict\) @ \S+\/contracts$/, ...allowed].some((re) => re.test(e)));
+  const settings = (page) => page.getByRole('region', { name: 'Tenant settings' });
+  const keysOf = (page) => page.getByRole('region', { name: 'Context keys' });
+  const settingsOf = async (page) => {
+    await page.locator('#settings-form').waitFor();
+    return {
+      name: await settings(page).getByLabel('Name', { exact: true }).inputValue(),
+      budget: await settings(page).getByLabel('Daily look-up budget').inputValue(),
+      accent: await settings(page).getByLabel('Accent colour').inputValue(),
+    };
+  };
+
+  const first = await open(nosyncConsole());
+  assert.equal(first.answer.status(), 200);
+  let page = first.page;
+  const before = await settingsOf(page);
+  assert.match(before.name, /Demo CRM without CRM Sync/);
+  assert.equal(before.budget, '5000');
+  assert.match(await page.locator('#set-client-secret-hint').textContent(), /A secret is set/);
+  assert.equal(await settings(page).getByLabel('Max lifetime').inputValue(), '10m');
+
+  // Name and budget changed and saved: the answer is shown, and audited.
+  await settings(page).getByLabel('Name', { exact: true }).fill('Nosync Renamed');
+  await settings(page).getByLabel('Daily look-up budget').fill('1234');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.locator('#settings-msg.ok', { hasText: 'Saved' }).waitFor();
+  assert.equal(await page.locator('#tenant-name').textContent(), 'Nosync Renamed');
+  await page.locator('#audit-table td', { hasText: 'tenant.update' }).first().waitFor();
+  assert.match(await page.locator('#audit-table tbody tr').first().textContent(), /changed name, dailyLookupBudget/);
+  assert.deepEqual(unexpected(first.errors), []);
+  await first.context.close();
+
+  // A new console (a new context from the CRM) shows the saved values.
+  const second = await open(nosyncConsole());
+  page = second.page;
+  assert.deepEqual(await settingsOf(page), { name: 'Nosync Renamed', budget: '1234', accent: before.accent });
+
+  // A colour the server refuses: its message sits next to the field, the
+  // field is marked invalid and focused, nothing is saved.
+  const accent = settings(page).getByLabel('Accent colour');
+  await accent.fill('blue');
+  await settings(page).getByLabel('Name', { exact: true }).fill('Must not be saved');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.locator('#set-accent-err', { hasText: 'must look like #0a66c2' }).waitFor();
+  assert.equal(await accent.getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'set-accent');
+  assert.match(await page.locator('#settings-msg').textContent(), /Not saved/);
+  await shot(page, 'console-6-settings-field-error');
+
+  // Dropping the CRM's origin warns before anything is sent; declining
+  // sends nothing.
+  const origins = settings(page).getByLabel('Allowed origins (one per line)');
+  await accent.fill(before.accent);
+  await origins.fill('https://elsewhere.example');
+  await page.locator('#set-origins-warn', { hasText: product.demo }).waitFor();
+  let warned = '';
+  page.once('dialog', (d) => { warned = d.message(); d.dismiss(); });
+  let puts = 0;
+  page.on('request', (r) => { if (r.method() === 'PUT') puts++; });
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.locator('#settings-msg', { hasText: 'would be locked out' }).waitFor();
+  assert.match(warned, /is not among the allowed origins/);
+  assert.equal(puts, 0, 'the settings were sent although the admin declined');
+  await shot(page, 'console-7-settings-lockout-warning');
+  // The 400 and nothing else went wrong in the page.
+  assert.deepEqual(unexpected(second.errors, /400 \(Bad Request\) @ \S+\/tenants\/nosync$/), []);
+  await second.context.close();
+
+  const third = await open(nosyncConsole());
+  page = third.page;
+  assert.deepEqual(await settingsOf(page), { name: 'Nosync Renamed', budget: '1234', accent: before.accent }, 'a refused save changed the tenant');
+  const issuer = await settings(page).getByLabel('Issuer (iss)').inputValue();
+
+  // Rotation: one key, which cannot be removed; add k2 next to it.
+  const keys = page.locator('#ckey-table tbody tr');
+  await keys.first().waitFor();
+  assert.equal(await keys.count(), 1);
+  const oldKid = await keys.first().getAttribute('data-kid');
+  assert.equal(await page.getByRole('button', { name: `Remove context key ${oldKid}` }).isDisabled(), true);
+  assert.equal(await page.locator('#ckey-last').isVisible(), true);
+  assert.match(await keys.first().textContent(), /HS256Shared secret set/);
+  const secret = 'k2-secret-of-the-crm-0123456789abcdef';
+  await keysOf(page).getByLabel('Key id (kid)').fill('k2');
+  await keysOf(page).getByLabel('Algorithm').selectOption('EdDSA');
+  assert.equal(await keysOf(page).getByLabel('Public key (PEM)').isVisible(), true);
+  assert.equal(await keysOf(page).getByLabel('Shared secret').isVisible(), false);
+  await keysOf(page).getByLabel('Algorithm').selectOption('HS256');
+  await keysOf(page).getByLabel('Shared secret').fill(secret);
+  await page.getByRole('button', { name: 'Add key' }).click();
+  await page.locator('#ckey-table tbody tr[data-kid="k2"]').waitFor();
+  assert.equal(await keys.count(), 2);
+  assert.equal(await page.getByRole('button', { name: `Remove context key ${oldKid}` }).isEnabled(), true);
+  await page.locator('#audit-table td', { hasText: 'context_key.add' }).first().waitFor();
+
+  // A third key is refused by the server, which says why.
+  await keysOf(page).getByLabel('Key id (kid)').fill('k3');
+  await keysOf(page).getByLabel('Shared secret').fill(`${secret}-3`);
+  await page.getByRole('button', { name: 'Add key' }).click();
+  await page.locator('#ckey-msg.error', { hasText: 'already has 2 active context keys' }).waitFor();
+  assert.equal(await keys.count(), 2);
+  await shot(page, 'console-8-two-keys');
+
+  // The CRM switches to k2: its contexts open the console.
+  const signedK2 = () => signContextHS256({ issuer, kid: 'k2', secret, viewer: 'admin-1', records: [record], roles: ['admin'] });
+  const withK2 = await open(nosyncConsole(signedK2()));
+  assert.equal(withK2.answer.status(), 200, 'a context signed with the new key was refused');
+  await withK2.context.close();
+
+  // The old key goes; k2 is now the only one and cannot be removed.
+  page.once('dialog', (d) => d.accept());
+  await page.getByRole('button', { name: `Remove context key ${oldKid}` }).click();
+  await page.locator('#ckey-list-msg.ok', { hasText: `Removed "${oldKid}"` }).waitFor();
+  assert.equal(await page.locator('#ckey-msg').textContent(), '', 'the refusal of the third key is still shown');
+  assert.equal(await keys.count(), 1);
+  assert.equal(await page.getByRole('button', { name: 'Remove context key k2' }).isDisabled(), true);
+  assert.equal(await page.locator('#ckey-last').isVisible(), true);
+  await page.locator('#audit-table td', { hasText: 'context_key.remove' }).first().waitFor();
+  await shot(page, 'console-9-rotated');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, 'console-9-rotated-dark');
+  assert.deepEqual(unexpected(third.errors, /409 \(Conflict\) @ \S+\/context-keys$/), []);
+  await third.context.close();
+
+  // Contexts signed with the old key are refused now; k2 still works.
+  const refused = await open(nosyncConsole());
+  assert.equal(refused.answer.status(), 401);
+  assert.match(await refused.page.locator('main').textContent(), /sign-in was not accepted/);
+  assert.equal(await refused.page.locator('[data-session]').count(), 0);
+  await refused.context.close();
+  const again = await open(nosyncConsole(signedK2()));
+  assert.equal(again.answer.status(), 200);
+  await again.context.close();
 });

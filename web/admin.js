@@ -31,6 +31,7 @@
       this.status = status;
       this.code = (detail && detail.code) || '';
       this.connectUrl = (detail && detail.connectUrl) || '';
+      this.field = (detail && detail.field) || '';
     }
   }
 
@@ -550,9 +551,315 @@
     }
   }
 
+  // ---- tenant settings -------------------------------------------------------
+
+  // The CRM origin this console was opened from: the page framing it
+  // (ancestorOrigins, Chromium and Safari) or the page that linked here
+  // (document.referrer). '' when neither is known, e.g. a bookmarked link.
+  const crmOrigin = (() => {
+    const anc = location.ancestorOrigins;
+    if (anc && anc.length > 0 && anc[0] !== 'null') return anc[0];
+    try {
+      const o = new URL(document.referrer).origin;
+      if (o !== 'null' && o !== location.origin) return o;
+    } catch (e) { /* no or opaque referrer */ }
+    return '';
+  })();
+
+  let tenantView = null;
+  const settingsForm = $('settings-form');
+  // Go durations as the admin API reads them ("90s", "1h30m").
+  const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+
+  // fieldInput finds the input a server field path names:
+  // "allowedOrigins[1]" → the origins box, "display" → its first input,
+  // "crm.partner" → that input. null when no input shows it.
+  function fieldInput(form, path) {
+    const inputs = [...form.querySelectorAll('[data-field]')];
+    const bare = path.replace(/\[\d+\]/g, '');
+    return inputs.find((i) => i.dataset.field === path)
+      || inputs.find((i) => i.dataset.field === bare)
+      || inputs.find((i) => i.dataset.field.startsWith(`${bare}.`))
+      || null;
+  }
+
+  function clearFieldErrors(form) {
+    for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+    for (const p of form.querySelectorAll('.field-err')) p.textContent = '';
+  }
+
+  // showFieldError puts message next to input, marks it invalid and moves
+  // the focus there, so keyboard and screen reader users land on it.
+  function showFieldError(input, message) {
+    input.setAttribute('aria-invalid', 'true');
+    const p = $(`${input.id}-err`);
+    if (p) p.textContent = message.charAt(0).toUpperCase() + message.slice(1);
+    input.focus();
+  }
+
+  // serverReason drops the 'tenant "x": ' prefix of a field error: the
+  // page already says which tenant this is.
+  const serverReason = (message) => message.replace(/^tenant "[^"]*": /, '');
+
+  const lines = (text) => text.split('\n').map((s) => s.trim()).filter(Boolean);
+  const originOf = (s) => { try { return new URL(s).origin; } catch (e) { return s; } };
+
+  // lockoutWarning says what saving these origins would do to the CRM
+  // the console was opened from; '' when nothing.
+  function lockoutWarning() {
+    if (!crmOrigin) return '';
+    if (lines($('set-origins').value).some((o) => originOf(o) === crmOrigin)) return '';
+    return `${crmOrigin}, the CRM you opened this console from, is not among the allowed origins: after saving, its pages can no longer show the widget or frame this console.`;
+  }
+
+  function updateLockoutWarning() {
+    const w = lockoutWarning();
+    $('set-origins-warn').textContent = w;
+    $('set-origins-warn').hidden = !w;
+  }
+  $('set-origins').addEventListener('input', updateLockoutWarning);
+
+  function paintSwatch() {
+    const v = $('set-accent').value.trim();
+    $('set-accent-swatch').style.backgroundColor = /^#[0-9a-fA-F]{6}$/.test(v) ? v : 'transparent';
+  }
+  $('set-accent').addEventListener('input', paintSwatch);
+
+  // shortDuration writes Go's "6h0m0s" as "6h" and "15m0s" as "15m".
+  const shortDuration = (d) => (d || '').replace(/([hm])0m0s$|([hm])0s$/, '$1$2').replace(/^0s$/, '');
+
+  function renderSettings(v) {
+    tenantView = v;
+    const set = (id, value) => { $(id).value = value ?? ''; };
+    set('set-name', v.name);
+    set('set-accent', v.accentColor);
+    set('set-budget', v.dailyLookupBudget);
+    set('set-origins', (v.allowedOrigins || []).join('\n'));
+    set('set-crm-type', v.crm.type);
+    set('set-crm-instance', v.crm.instanceId);
+    set('set-crm-org', v.crm.orgId);
+    set('set-crm-partner', v.crm.partner);
+    set('set-crm-source', v.crm.sourceType);
+    set('set-client-id', v.linkedin.clientId);
+    set('set-client-secret', '');
+    $('set-client-secret-hint').textContent = v.linkedin.clientSecretSet
+      ? 'A secret is set. Leave empty to keep it.' : 'No secret is set yet.';
+    set('set-issuer', v.context.issuer);
+    set('set-audience', v.context.audience);
+    set('set-lifetime', shortDuration(v.context.maxLifetime));
+    set('set-cache-matched', shortDuration(v.cache.matched));
+    set('set-cache-nomatch', shortDuration(v.cache.noMatch));
+    set('set-modules', v.display.modules);
+    set('set-version', v.display.version);
+    set('set-width', v.display.width);
+    set('set-height', v.display.height);
+    $('set-inline').checked = v.display.inlineMode !== false;
+    $('tenant-name').textContent = v.name;
+    document.title = `Admin console · ${v.name} · snapbridge admin`;
+    paintSwatch();
+    updateLockoutWarning();
+    renderContextKeys(v.context.keys || []);
+  }
+
+  // settingsSpec reads the form into a TenantSpec for PUT, or throws
+  // {input, message} for what the server could not point at (durations
+  // and numbers are JSON types, not validated settings). context.keys is
+  // left out so the current keys stay.
+  function settingsSpec() {
+    const v = tenantView;
+    const text = (id) => $(id).value.trim();
+    const int = (id) => {
+      const s = text(id);
+      if (s === '') return 0;
+      if (!/^-?\d+$/.test(s)) throw { input: $(id), message: 'Enter a whole number.' };
+      return Number(s);
+    };
+    const dur = (id) => {
+      const s = text(id);
+      if (s === '') return '0s';
+      if (!DURATION.test(s)) throw { input: $(id), message: `“${s}” is not a duration like 15m, 6h or 1h30m.` };
+      return s;
+    };
+    // inlineMode stays unset (the default, on) unless the admin turns it off.
+    const inline = $('set-inline').checked;
+    const spec = {
+      name: text('set-name'),
+      accentColor: text('set-accent'),
+      dailyLookupBudget: int('set-budget'),
+      allowedOrigins: lines($('set-origins').value),
+      crm: { ...v.crm, type: text('set-crm-type'), instanceId: text('set-crm-instance'), orgId: text('set-crm-org'),
+        partner: text('set-crm-partner'), sourceType: text('set-crm-source') },
+      linkedin: { clientId: text('set-client-id') },
+      context: { issuer: text('set-issuer'), audience: text('set-audience'), maxLifetime: dur('set-lifetime') },
+      cache: { matched: dur('set-cache-matched'), noMatch: dur('set-cache-nomatch') },
+      display: { modules: text('set-modules'), version: text('set-version'), width: int('set-width'), height: int('set-height'),
+        inlineMode: inline && v.display.inlineMode == null ? null : inline },
+    };
+    const secret = $('set-client-secret').value;
+    if (secret) spec.linkedin.clientSecret = secret;
+    return spec;
+  }
+
+  async function loadSettings() {
+    try {
+      renderSettings(await call('GET', ''));
+      settingsForm.hidden = false;
+      $('settings-loading').hidden = true;
+    } catch (err) {
+      say($('settings-loading'), `Settings: ${err.message}`, 'error');
+      say($('ckey-list-msg'), `Context keys: ${err.message}`, 'error');
+    }
+  }
+
+  settingsForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = $('settings-msg');
+    clearFieldErrors(settingsForm);
+    say(msg, '');
+    let spec;
+    try {
+      spec = settingsSpec();
+    } catch (bad) {
+      if (!bad.input) throw bad;
+      showFieldError(bad.input, bad.message);
+      say(msg, 'Fix the marked field, then save again.', 'error');
+      return;
+    }
+    const warning = lockoutWarning();
+    if (warning && !window.confirm(`${warning}\n\nSave anyway?`)) {
+      say(msg, 'Not saved: the CRM you came from would be locked out.', 'error');
+      $('set-origins').focus();
+      return;
+    }
+    const button = $('settings-save');
+    button.disabled = true;
+    say(msg, 'Saving…');
+    try {
+      renderSettings(await call('PUT', '', spec));
+      say(msg, 'Saved', 'ok');
+    } catch (err) {
+      const input = err.code === 'invalid_field' && err.field ? fieldInput(settingsForm, err.field) : null;
+      if (input) {
+        showFieldError(input, serverReason(err.message).replace(`${err.field}: `, ''));
+        say(msg, 'Not saved: fix the marked field.', 'error');
+      } else {
+        say(msg, `Not saved: ${serverReason(err.message)}`, 'error');
+      }
+    } finally {
+      button.disabled = false;
+      refreshAudit();
+    }
+  });
+
+  // ---- context keys -----------------------------------------------------------
+
+  // keyDescription says what a key verifies with, never a secret: for
+  // public keys a SHA-256 fingerprint of the key (its first PEM line where
+  // WebCrypto is missing, outside secure contexts).
+  async function keyDescription(k) {
+    if (k.alg === 'HS256') return k.secretSet ? 'Shared secret set' : 'No secret set';
+    const b64 = (k.publicKey || '').replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    try {
+      const der = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      const sum = new Uint8Array(await crypto.subtle.digest('SHA-256', der));
+      return `SHA256:${btoa(String.fromCharCode(...sum)).replace(/=+$/, '')}`;
+    } catch (e) {
+      return lines(k.publicKey || '')[1] || 'Public key';
+    }
+  }
+
+  async function renderContextKeys(keys) {
+    const last = keys.length <= 1;
+    const rows = await Promise.all(keys.map(async (k) => el('tr', { 'data-kid': k.id },
+      el('th', { scope: 'row' }, el('code', { text: k.id })),
+      el('td', { text: k.alg }),
+      el('td', { class: 'fingerprint', text: await keyDescription(k) }),
+      el('td', {}, el('button', { type: 'button', class: 'secondary small', text: 'Remove',
+        'aria-label': `Remove context key ${k.id}`, disabled: last,
+        'aria-describedby': last ? 'ckey-last' : undefined,
+        title: last ? 'The only key cannot be removed; add its replacement first.' : undefined,
+        onclick: (e) => removeContextKey(k.id, e.currentTarget) })))));
+    $('ckey-table').tBodies[0].replaceChildren(...rows);
+    $('ckey-last').hidden = !last || keys.length === 0;
+  }
+
+  async function removeContextKey(kid, button) {
+    const msg = $('ckey-list-msg');
+    if (!window.confirm(`Remove the context key "${kid}"? Contexts your CRM signs with it are refused from now on.`)) return;
+    button.disabled = true;
+    try {
+      const v = await call('DELETE', `/context-keys/${encodeURIComponent(kid)}`);
+      tenantView.context.keys = v.context.keys;
+      await renderContextKeys(v.context.keys || []);
+      say(msg, `Removed "${kid}".`, 'ok');
+      say($('ckey-msg'), '');
+    } catch (err) {
+      say(msg, serverReason(err.message), 'error');
+      button.disabled = false;
+    }
+    refreshAudit();
+  }
+
+  function showKeyInput() {
+    const hs = $('ckey-alg').value === 'HS256';
+    $('ckey-secret-field').hidden = !hs;
+    $('ckey-pem-field').hidden = hs;
+  }
+  $('ckey-alg').addEventListener('change', showKeyInput);
+
+  // keyErrorInput maps a server error about the new key ("context.keys[1]:
+  // secret: …", "context.keys[1].id: …") to the add-key input it is about.
+  function keyErrorInput(err) {
+    if (err.code !== 'invalid_field' || !/^context\.keys\[\d+\]/.test(err.field || '')) return null;
+    if (err.field.endsWith('.id')) return $('ckey-id');
+    const reason = serverReason(err.message).replace(`${err.field}: `, '');
+    if (reason.startsWith('secret:')) return $('ckey-secret');
+    if (reason.startsWith('publicKey:')) return $('ckey-pem');
+    if (reason.startsWith('alg:')) return $('ckey-alg');
+    return null;
+  }
+
+  $('ckey-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = e.currentTarget;
+    const msg = $('ckey-msg');
+    clearFieldErrors(form);
+    say(msg, '');
+    const alg = $('ckey-alg').value;
+    const key = { id: $('ckey-id').value.trim(), alg };
+    if (!key.id) { showFieldError($('ckey-id'), 'Give the key the id (kid) your CRM puts in the token header.'); return; }
+    if (alg === 'HS256') {
+      key.secret = $('ckey-secret').value;
+      const n = new TextEncoder().encode(key.secret).length;
+      if (n < 32) { showFieldError($('ckey-secret'), `An HS256 secret needs at least 32 characters; this one has ${n}.`); return; }
+    } else {
+      key.publicKey = $('ckey-pem').value.trim();
+      if (!key.publicKey.startsWith('-----BEGIN ')) { showFieldError($('ckey-pem'), 'Paste the PEM public key, starting with -----BEGIN PUBLIC KEY-----.'); return; }
+    }
+    const button = $('ckey-add');
+    button.disabled = true;
+    try {
+      const v = await call('POST', '/context-keys', key);
+      tenantView.context.keys = v.context.keys;
+      await renderContextKeys(v.context.keys || []);
+      form.reset();
+      showKeyInput();
+      say($('ckey-list-msg'), '');
+      say(msg, `Added "${key.id}". Switch your CRM to sign with it, then remove the old key.`, 'ok');
+    } catch (err) {
+      const input = keyErrorInput(err);
+      if (input) showFieldError(input, serverReason(err.message).replace(`${err.field}: `, ''));
+      else say(msg, serverReason(err.message), 'error');
+    } finally {
+      button.disabled = false;
+      refreshAudit();
+    }
+  });
+
   // ---- start ---------------------------------------------------------------
 
   refreshHealth();
+  loadSettings();
   refreshKeys();
   refreshAudit();
 

@@ -1,6 +1,7 @@
 // Starts the real snapbridge binary in sandbox mode on free loopback ports
 // with a fresh data directory, as `make run` does, and stops it after.
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,4 +105,19 @@ async function waitReady(api, printed) {
 // wireRecord is a seed record as a CRM names it in a context token.
 export function wireRecord(r) {
   return { id: r.id, type: r.type, firstName: r.firstName, lastName: r.lastName, email: r.email, company: r.company, title: r.title };
+}
+
+// signContextHS256 signs a host context the way a CRM does, with any HS256
+// key the test chooses (kid and secret), e.g. one just added through the
+// admin console: signContext can only use the keys the server was seeded
+// with. roles defaults to none, lifetime to 5 minutes.
+export function signContextHS256({ issuer, audience = 'snapbridge', kid, secret, viewer, records, roles = [], lifetime = 300 }) {
+  const b64 = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: issuer, aud: [audience], iat: now, exp: now + lifetime, jti: crypto.randomUUID(),
+    viewer: { id: viewer }, records, ...(roles.length ? { roles } : {}),
+  };
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT', kid })}.${b64(claims)}`;
+  return `${unsigned}.${crypto.createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }

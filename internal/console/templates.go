@@ -32,7 +32,7 @@ const pageTemplates = `
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
 <span class="brand">snapbridge <b>admin</b></span>
-<span class="tenant">{{.Tenant.Name}} <code>{{.Tenant.ID}}</code></span>
+<span class="tenant"><span id="tenant-name">{{.Tenant.Name}}</span> <code>{{.Tenant.ID}}</code></span>
 <span class="who">Signed in as {{if .Viewer.Name}}{{.Viewer.Name}}{{else}}{{.Viewer.ID}}{{end}} · <span id="session-left">session ends {{.ExpiresAt.UTC.Format "15:04"}} UTC</span></span>
 </header>
 <div id="session-banner" class="banner" role="alert" hidden>This console session has expired. Open the console again from your CRM to continue.</div>
@@ -45,6 +45,67 @@ const pageTemplates = `
 <p id="health-msg" class="msg" role="status"></p>
 <div class="row"><button type="button" id="test-connection" class="secondary">Test connection</button></div>
 <ol id="test-steps" class="steps" aria-live="polite"></ol>
+</section>
+
+<section class="panel" id="settings" aria-labelledby="settings-h">
+<h2 id="settings-h">Tenant settings</h2>
+<p class="hint">How snapbridge works for this CRM. Changes apply at once to every seller; each save is written to the audit log.</p>
+<p id="settings-loading" class="msg" role="status">Loading the settings…</p>
+<form id="settings-form" class="settings" novalidate hidden>
+<fieldset class="group"><legend>General</legend>
+<div class="field"><label for="set-name">Name</label><input id="set-name" data-field="name" maxlength="200" aria-describedby="set-name-err"><p id="set-name-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-accent">Accent colour</label><div class="row tight"><input id="set-accent" data-field="accentColor" maxlength="7" placeholder="#0a66c2" spellcheck="false" aria-describedby="set-accent-hint set-accent-err"><span id="set-accent-swatch" class="swatch" aria-hidden="true"></span></div><p id="set-accent-hint" class="note">As #rrggbb, e.g. #0a66c2.</p><p id="set-accent-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-budget">Daily look-up budget</label><input id="set-budget" data-field="dailyLookupBudget" type="number" inputmode="numeric" step="1" aria-describedby="set-budget-hint set-budget-err"><p id="set-budget-hint" class="note">Unique LinkedIn look-ups per UTC day; empty or 0 = 5000.</p><p id="set-budget-err" class="msg error field-err"></p></div>
+</fieldset>
+<fieldset class="group"><legend>CRM</legend>
+<div class="field wide"><label for="set-origins">Allowed origins (one per line)</label><textarea id="set-origins" data-field="allowedOrigins" rows="3" spellcheck="false" placeholder="https://acme.crm.dynamics.com" aria-describedby="set-origins-hint set-origins-warn set-origins-err"></textarea><p id="set-origins-hint" class="note">The CRM pages that may show the widget and frame this console, as scheme://host[:port].</p><p id="set-origins-warn" class="banner warn" role="alert" hidden></p><p id="set-origins-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-crm-type">CRM type</label><input id="set-crm-type" data-field="crm.type" list="crm-types" spellcheck="false" aria-describedby="set-crm-type-err"><datalist id="crm-types"><option value="DYNAMICS"></option><option value="SFDC"></option></datalist><p id="set-crm-type-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-crm-instance">CRM instance id</label><input id="set-crm-instance" data-field="crm.instanceId" spellcheck="false" aria-describedby="set-crm-instance-err"><p id="set-crm-instance-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-crm-org">CRM org id</label><input id="set-crm-org" data-field="crm.orgId" spellcheck="false" aria-describedby="set-crm-org-hint set-crm-org-err"><p id="set-crm-org-hint" class="note">Empty = the instance id.</p><p id="set-crm-org-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-crm-partner">Partner</label><input id="set-crm-partner" data-field="crm.partner" spellcheck="false" aria-describedby="set-crm-partner-err"><p id="set-crm-partner-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-crm-source">CRM source type</label><input id="set-crm-source" data-field="crm.sourceType" spellcheck="false" aria-describedby="set-crm-source-err"><p id="set-crm-source-err" class="msg error field-err"></p></div>
+</fieldset>
+<fieldset class="group"><legend>LinkedIn application</legend>
+<div class="field"><label for="set-client-id">Client id</label><input id="set-client-id" data-field="linkedin.clientId" spellcheck="false" autocomplete="off" aria-describedby="set-client-id-err"><p id="set-client-id-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-client-secret">New client secret</label><input id="set-client-secret" data-field="linkedin.clientSecret" type="password" autocomplete="new-password" spellcheck="false" aria-describedby="set-client-secret-hint set-client-secret-err"><p id="set-client-secret-hint" class="note">Leave empty to keep the current secret.</p><p id="set-client-secret-err" class="msg error field-err"></p></div>
+</fieldset>
+<fieldset class="group"><legend>Host contexts</legend>
+<div class="field"><label for="set-issuer">Issuer (iss)</label><input id="set-issuer" data-field="context.issuer" spellcheck="false" aria-describedby="set-issuer-err"><p id="set-issuer-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-audience">Audience (aud)</label><input id="set-audience" data-field="context.audience" spellcheck="false" placeholder="snapbridge" aria-describedby="set-audience-err"><p id="set-audience-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-lifetime">Max lifetime</label><input id="set-lifetime" data-field="context.maxLifetime" spellcheck="false" placeholder="10m" aria-describedby="set-lifetime-hint set-lifetime-err"><p id="set-lifetime-hint" class="note">Like 5m; at most 10m.</p><p id="set-lifetime-err" class="msg error field-err"></p></div>
+</fieldset>
+<fieldset class="group"><legend>Association cache</legend>
+<div class="field"><label for="set-cache-matched">Keep matches for</label><input id="set-cache-matched" data-field="cache.matched" spellcheck="false" placeholder="6h" aria-describedby="set-cache-matched-err"><p id="set-cache-matched-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-cache-nomatch">Keep “no match” for</label><input id="set-cache-nomatch" data-field="cache.noMatch" spellcheck="false" placeholder="15m" aria-describedby="set-cache-nomatch-err"><p id="set-cache-nomatch-err" class="msg error field-err"></p></div>
+</fieldset>
+<fieldset class="group"><legend>Sales Navigator panel</legend>
+<div class="field"><label for="set-modules">Modules</label><input id="set-modules" data-field="display.modules" spellcheck="false" placeholder="TopCard2,RelatedLeads" aria-describedby="set-modules-err"><p id="set-modules-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-version">Version</label><input id="set-version" data-field="display.version" spellcheck="false" placeholder="2.1" aria-describedby="set-version-err"><p id="set-version-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-width">Width (px)</label><input id="set-width" data-field="display.width" type="number" inputmode="numeric" step="1" aria-describedby="set-width-err"><p id="set-width-err" class="msg error field-err"></p></div>
+<div class="field"><label for="set-height">Height (px)</label><input id="set-height" data-field="display.height" type="number" inputmode="numeric" step="1" aria-describedby="set-height-err"><p id="set-height-err" class="msg error field-err"></p></div>
+<div class="field"><label class="choice"><input type="checkbox" id="set-inline" data-field="display.inlineMode"> Inline mode</label></div>
+</fieldset>
+<div class="row form-end"><button type="submit" id="settings-save">Save settings</button><p id="settings-msg" class="msg" role="status" aria-live="polite"></p></div>
+</form>
+</section>
+
+<section class="panel" id="contextkeys" aria-labelledby="contextkeys-h">
+<h2 id="contextkeys-h">Context keys</h2>
+<p class="hint">The keys your CRM signs host contexts with; two may be active at once. To rotate: add the new key, switch the CRM to sign with it, then remove the old one.</p>
+<div class="table-wrap"><table id="ckey-table">
+<caption class="sr-only">Active context keys</caption>
+<thead><tr><th scope="col">Key id</th><th scope="col">Algorithm</th><th scope="col">Key</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead><tbody></tbody></table></div>
+<p id="ckey-last" class="note" hidden>The only key cannot be removed: the CRM could no longer open snapbridge. Add its replacement first.</p>
+<p id="ckey-list-msg" class="msg" role="status"></p>
+<form id="ckey-form" class="grid" novalidate>
+<h3 class="wide">Add a key</h3>
+<div class="field"><label for="ckey-id">Key id (kid)</label><input id="ckey-id" maxlength="100" spellcheck="false" placeholder="e.g. k2" aria-describedby="ckey-id-err"><p id="ckey-id-err" class="msg error field-err"></p></div>
+<div class="field"><label for="ckey-alg">Algorithm</label><select id="ckey-alg" aria-describedby="ckey-alg-err"><option value="HS256">HS256 (shared secret)</option><option value="RS256">RS256 (RSA public key)</option><option value="EdDSA">EdDSA (Ed25519 public key)</option></select><p id="ckey-alg-err" class="msg error field-err"></p></div>
+<div class="field wide" id="ckey-secret-field"><label for="ckey-secret">Shared secret</label><input id="ckey-secret" type="password" autocomplete="new-password" spellcheck="false" aria-describedby="ckey-secret-hint ckey-secret-err"><p id="ckey-secret-hint" class="note">The same secret your CRM signs with, at least 32 characters. It is stored encrypted and never shown again.</p><p id="ckey-secret-err" class="msg error field-err"></p></div>
+<div class="field wide" id="ckey-pem-field" hidden><label for="ckey-pem">Public key (PEM)</label><textarea id="ckey-pem" rows="5" spellcheck="false" placeholder="-----BEGIN PUBLIC KEY-----" aria-describedby="ckey-pem-hint ckey-pem-err"></textarea><p id="ckey-pem-hint" class="note">The public half of the key your CRM signs with; RSA keys need at least 2048 bits.</p><p id="ckey-pem-err" class="msg error field-err"></p></div>
+<div class="field actions"><button type="submit" id="ckey-add">Add key</button></div>
+<p id="ckey-msg" class="msg wide" role="status"></p>
+</form>
 </section>
 
 <section class="panel" id="apikeys" aria-labelledby="apikeys-h">
