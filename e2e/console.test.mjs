@@ -2,6 +2,7 @@
 // headless Chromium against the real binary and its LinkedIn stand-in.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { startProduct, signContextHS256 } from './lib/product.mjs';
 import { launch, watchConsole, shot } from './lib/browser.mjs';
 
@@ -9,6 +10,8 @@ let product, browser;
 const record = { id: 'c-001', type: 'contact' };
 
 before(async () => {
+  // Demo members write a message every 2 s while opted in to compliance.
+  process.env.SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE = '2s';
   product = await startProduct();
   browser = await launch();
 });
@@ -17,6 +20,13 @@ after(async () => {
   await browser?.close();
   await product?.stop();
 });
+
+// unexpected drops the console errors a page is expected to log: the
+// contracts and the compliance status asked for before this viewer gave
+// LinkedIn's consent for them (409 with a connect link), and the refusals a
+// test provokes (allowed: patterns of their URLs' ends).
+const unexpected = (errors, ...allowed) => errors.filter((e) =>
+  ![/409 \(Conflict\) @ \S+\/contracts$/, /409 \(Conflict\) @ \S+\/compliance\/status$/, ...allowed].some((re) => re.test(e)));
 
 function consoleURL(...roles) {
   const ctx = product.signContext('demo', 'admin-1', record, { roles });
@@ -121,8 +131,7 @@ test('an admin connects LinkedIn, creates an activity export and watches it comp
   assert.doesNotMatch(await page.locator('#audit-table').textContent(), new RegExp(secret.slice(-12)), 'the audit log shows the key');
   await shot(page, 'console-5-health-keys-audit');
 
-  // The one expected failure: contracts asked for before LinkedIn was connected.
-  assert.deepEqual(errors.filter((e) => !/409 \(Conflict\) @ \S+\/contracts$/.test(e)), []);
+  assert.deepEqual(unexpected(errors), []);
   await context.close();
 });
 
@@ -147,10 +156,6 @@ test('an admin edits the tenant settings and rotates its context key', { timeout
     const answer = await page.goto(url, { referer: `${product.demo}/t/nosync/contacts` });
     return { context, page, errors, answer };
   };
-  // unexpected drops the console errors a page is expected to log: the
-  // contracts asked for before this viewer connected LinkedIn, and the
-  // refusals the test provokes (allowed: patterns of their URLs' ends).
-  const unexpected = (errors, ...allowed) => errors.filter((e) => ![/409 \(Conflict\) @ \S+\/contracts$/, ...allowed].some((re) => re.test(e)));
   const settings = (page) => page.getByRole('region', { name: 'Tenant settings' });
   const keysOf = (page) => page.getByRole('region', { name: 'Context keys' });
   const settingsOf = async (page) => {
@@ -282,4 +287,66 @@ test('an admin edits the tenant settings and rotates its context key', { timeout
   const again = await open(nosyncConsole(signedK2()));
   assert.equal(again.answer.status(), 200);
   await again.context.close();
+});
+
+test('an admin opts in to compliance archiving, sees messages archived, and opts out', { timeout: 60000 }, async () => {
+  // A viewer of its own: the first test connected admin-1 for analytics.
+  const ctx = product.signContext('demo', 'admin-2', record, { roles: ['admin'] });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  await page.goto(`${product.api}/admin/demo?ctx=${encodeURIComponent(ctx)}`);
+  const compliance = page.getByRole('region', { name: 'Compliance archive' });
+  const status = page.locator('#my-compliance-status');
+  await page.waitForFunction(() => /not being archived/.test(document.querySelector('#my-compliance-status').textContent));
+
+  // Opting in asks LinkedIn for the compliance permission first, then
+  // opts in by itself once the popup has closed.
+  await compliance.getByRole('button', { name: 'Archive my messages' }).click();
+  const connect = page.locator('#my-connect');
+  await connect.waitFor();
+  assert.match(await status.textContent(), /r_compliance_sales_nav|archiv/i);
+  const [popup] = await Promise.all([context.waitForEvent('page'), connect.click()]);
+  await popup.waitForLoadState();
+  assert.match(decodeURIComponent(popup.url()), /scope=[^&]*r_compliance_sales_nav/, 'the consent does not ask for the compliance scope');
+  await Promise.all([popup.waitForEvent('close', { timeout: 15000 }), popup.locator('button.allow').click()]);
+  await page.waitForFunction(() => /are being archived since/.test(document.querySelector('#my-compliance-status').textContent), null, { timeout: 10000 });
+  assert.equal(await compliance.getByRole('button', { name: 'Stop archiving' }).isVisible(), true);
+  assert.equal(await connect.isHidden(), true);
+
+  // The viewers table lists the new opt-in; the stand-in's demo member
+  // writes a message every 2 s, and "Sync now" archives them.
+  const row = page.locator('#compliance-table tbody tr', { has: page.locator('th', { hasText: 'admin-2' }) });
+  await row.locator('.badge', { hasText: 'Opted in' }).waitFor({ timeout: 5000 });
+  let archived = 0;
+  for (let i = 0; i < 10 && archived === 0; i++) {
+    await page.waitForTimeout(1500);
+    await row.getByRole('button', { name: 'Sync the archive of admin-2 now' }).click();
+    await page.waitForFunction(() => /admin-2: (fetched|the sync failed)/.test(document.querySelector('#compliance-msg').textContent));
+    const msg = await page.locator('#compliance-msg').textContent();
+    assert.match(msg, /fetched \d+ events?, archived \d+ new/);
+    archived = Number(/archived (\d+) new/.exec(msg)[1]);
+  }
+  assert.ok(archived > 0, 'no message was archived');
+  await page.waitForFunction(() => /^[1-9]/.test(
+    [...document.querySelectorAll('#compliance-table tbody tr')].find((r) => r.querySelector('th').textContent === 'admin-2').querySelector('td.num').textContent));
+
+  // The archive downloads as JSON Lines, one archived message per line.
+  await page.locator('#archive-viewer').selectOption('admin-2');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download archive' }).click()]);
+  const lines = fs.readFileSync(await download.path(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.length >= archived, `the archive has ${lines.length} lines, ${archived} were archived`);
+  assert.equal(new Set(lines.map((l) => l.id)).size, lines.length, 'the archive repeats an event');
+  assert.ok(lines.every((l) => l.viewer === 'admin-2' && l.event));
+  await shot(page, 'console-10-compliance');
+
+  // Opting out stops capturing and keeps the archive.
+  page.once('dialog', (d) => d.accept());
+  await compliance.getByRole('button', { name: 'Stop archiving' }).click();
+  await page.waitForFunction(() => /not being archived/.test(document.querySelector('#my-compliance-status').textContent), null, { timeout: 10000 });
+  assert.match(await status.textContent(), /keeps [1-9]\d* events? archived so far/);
+  await row.locator('.badge', { hasText: 'Opted out' }).waitFor({ timeout: 5000 });
+  assert.equal(await compliance.getByRole('button', { name: 'Archive my messages' }).isVisible(), true);
+  assert.deepEqual(unexpected(errors, /409 \(Conflict\) @ \S+\/compliance\/opt-in$/), []);
+  await context.close();
 });

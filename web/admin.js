@@ -89,6 +89,7 @@
   const fmtDate = (s) => (s ? dateFmt.format(new Date(s)) : '—');
   const fmtTime = (s) => (s ? timeFmt.format(new Date(s)) : '—');
   const isoDay = (d) => d.toISOString().slice(0, 10);
+  const plural = (n, word) => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
   const dayStart = (v) => new Date(`${v}T00:00:00Z`);
 
   function badge(status) {
@@ -112,33 +113,44 @@
 
   // ---- LinkedIn connection -----------------------------------------------
 
-  let connectUrl = '';
+  // A feature that needs LinkedIn consent shows its own Connect button;
+  // once the popup reports success every waiting feature tries again.
+  const connectWaiters = new Map(); // button id -> { url, msgNode, retry }
   window.addEventListener('message', (e) => {
     // Only the server's own OAuth popup may tell us the connection changed.
     if (e.origin !== location.origin || !e.data || typeof e.data !== 'object') return;
     if (e.data.type === 'snapbridge:connected') {
-      $('connect').hidden = true;
       // The server keeps the new LinkedIn authorization only once this
       // session sends back the code its popup posted here.
+      const waiting = [...connectWaiters.entries()];
+      connectWaiters.clear();
+      for (const [id] of waiting) $(id).hidden = true;
       request('POST', '/api/v1/linkedin/connection', { code: String(e.data.code || '') })
         .catch(() => null)
-        .then(() => loadContracts());
+        .then(() => {
+          loadContracts();
+          for (const [, w] of waiting) if (w.retry) w.retry();
+        });
     } else if (e.data.type === 'snapbridge:connect-failed') {
-      say($('contract-msg'), 'LinkedIn did not grant access. Try Connect LinkedIn again.', 'error');
+      for (const [, w] of connectWaiters) say(w.msgNode, 'LinkedIn did not grant access. Try Connect LinkedIn again.', 'error');
     }
   });
-  $('connect').addEventListener('click', () => {
-    if (!connectUrl) return;
-    const w = window.open(connectUrl, 'snapbridge-connect', 'popup,width=520,height=680');
-    if (!w) say($('contract-msg'), 'Your browser blocked the LinkedIn window. Allow pop-ups for this site and try again.', 'error');
-  });
+  for (const id of ['connect', 'my-connect']) {
+    $(id).addEventListener('click', () => {
+      const w = connectWaiters.get(id);
+      if (!w || !w.url) return;
+      const popup = window.open(w.url, 'snapbridge-connect', 'popup,width=520,height=680');
+      if (!popup) say(w.msgNode, 'Your browser blocked the LinkedIn window. Allow pop-ups for this site and try again.', 'error');
+    });
+  }
 
-  // needsConnect shows a 409 asking for LinkedIn consent and its button.
-  function needsConnect(err, msgNode) {
+  // needsConnect shows a 409 asking for LinkedIn consent and the Connect
+  // button (id) next to msgNode; retry runs once the viewer has connected.
+  function needsConnect(err, msgNode, id = 'connect', retry = null) {
     if (err.code !== 'linkedin_scope_required' && err.code !== 'linkedin_not_connected') return false;
-    connectUrl = err.connectUrl;
     say(msgNode, err.message, 'error');
-    $('connect').hidden = !connectUrl;
+    if (err.connectUrl) connectWaiters.set(id, { url: err.connectUrl, msgNode, retry });
+    $(id).hidden = !err.connectUrl;
     return true;
   }
 
@@ -163,6 +175,7 @@
       const first = contracts.find((k) => k.hasReportingAccess);
       if (first) sel.value = first.contract;
       $('connect').hidden = true;
+      connectWaiters.delete('connect');
       if (contracts.length === 0) {
         sel.append(el('option', { value: '', text: 'No contracts' }));
         say(msg, 'Your LinkedIn account has no Sales Navigator contracts.', 'error');
@@ -350,6 +363,52 @@
 
   // ---- compliance ----------------------------------------------------------
 
+  // The console's own viewer opts in and out with their LinkedIn account
+  // (the viewer compliance API, not the admin one).
+  const complianceAPI = '/api/v1/compliance';
+
+  function renderMyCompliance(st) {
+    const since = st.regulatedAt ? ` since ${fmtTime(st.regulatedAt)}` : '';
+    // The count only while it cannot change: the table below follows syncs.
+    const n = st.archive ? st.archive.eventsArchived : 0;
+    const kept = n > 0 ? ` Your archive keeps ${plural(n, 'event')} archived so far.` : '';
+    say($('my-compliance-status'), st.optedIn
+      ? `Your Sales Navigator messages are being archived${since}.`
+      : `Your messages are not being archived.${kept}`, st.optedIn ? 'ok' : '');
+    $('my-optin').hidden = st.optedIn;
+    $('my-optout').hidden = !st.optedIn;
+    $('my-connect').hidden = true;
+    connectWaiters.delete('my-connect');
+  }
+
+  async function myCompliance(method, path, button) {
+    const msg = $('my-compliance-status');
+    if (button) button.disabled = true;
+    try {
+      const r = await request(method, complianceAPI + path);
+      const data = await r.json().catch(() => null);
+      if (!r.ok) throw new APIError(r.status, data && data.error);
+      renderMyCompliance(data);
+      if (method !== 'GET') refreshCompliance();
+    } catch (err) {
+      const retry = method === 'GET' ? null : () => myCompliance(method, path, button);
+      if (method === 'GET' && (err.code === 'linkedin_scope_required' || err.code === 'linkedin_not_connected')) {
+        // Never allowed archiving, so not opted in: consent is asked on opt-in.
+        renderMyCompliance({ optedIn: false });
+      } else if (!needsConnect(err, msg, 'my-connect', retry)) {
+        say(msg, err.message, 'error');
+      }
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  $('my-optin').addEventListener('click', (e) => myCompliance('POST', '/opt-in', e.currentTarget));
+  $('my-optout').addEventListener('click', (e) => {
+    if (!window.confirm('Stop archiving your Sales Navigator messages? Messages sent from now on are not captured; the archive so far is kept.')) return;
+    myCompliance('DELETE', '/opt-in', e.currentTarget);
+  });
+
   const gapReasons = (g) => `${g.reason} (since ${fmtTime(g.since)})`;
 
   async function refreshCompliance() {
@@ -396,7 +455,7 @@
     say(msg, `Syncing ${viewer}…`);
     try {
       const run = await call('POST', `/compliance/viewers/${encodeURIComponent(viewer)}/sync`);
-      if (run.ok) say(msg, `${viewer}: fetched ${run.fetched} events, archived ${run.archived} new.`, 'ok');
+      if (run.ok) say(msg, `${viewer}: fetched ${plural(run.fetched, 'event')}, archived ${run.archived} new.`, 'ok');
       else say(msg, `${viewer}: the sync failed: ${run.error || 'unknown error'}`, 'error');
       await refreshCompliance();
     } catch (err) {
@@ -869,4 +928,5 @@
   refreshAnalytics();
   refreshValidation();
   refreshCompliance();
+  myCompliance('GET', '/status');
 })();

@@ -89,6 +89,10 @@ type Sandbox struct {
 	Addr string `yaml:"addr"`
 	// Faults injects latency, 429s, 5xx and token expiry. Default: none.
 	Faults sandbox.Faults `yaml:"faults"`
+	// ComplianceCadence is how often each opted-in demo member sends a
+	// message the compliance events capture. Default: 1m, at least 1s
+	// (SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE).
+	ComplianceCadence time.Duration `yaml:"complianceCadence"`
 }
 
 // Demo configures the demo CRM (sandbox mode only).
@@ -189,6 +193,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("SNAPBRIDGE_ENCRYPTION_KEYS"); v != "" {
 		c.Secrets.EncryptionKeys = strings.Split(v, ",")
+	}
+	if v := getenv("SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < sandbox.MinComplianceCadence {
+			return fmt.Errorf("SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE: %q is not a duration of at least %s", v, sandbox.MinComplianceCadence)
+		}
+		c.Sandbox.ComplianceCadence = d
 	}
 	if v := getenv("SNAPBRIDGE_SANDBOX"); v != "" {
 		b, err := strconv.ParseBool(v)

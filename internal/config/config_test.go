@@ -14,11 +14,12 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestLoadLayers(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "snapbridge.yaml")
-	yaml := "addr: 127.0.0.1:9000\nlogLevel: debug\nsandbox:\n  enabled: true\n  faults:\n    latency: 250ms\n    rate429: 0.1\nassociations:\n  maxBatch: 10\n"
+	yaml := "addr: 127.0.0.1:9000\nlogLevel: debug\nsandbox:\n  enabled: true\n  complianceCadence: 5s\n  faults:\n    latency: 250ms\n    rate429: 0.1\nassociations:\n  maxBatch: 10\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load(file, env(map[string]string{"SNAPBRIDGE_ADDR": "127.0.0.1:9100", "SNAPBRIDGE_DATA_DIR": dir}))
+	cfg, err := Load(file, env(map[string]string{"SNAPBRIDGE_ADDR": "127.0.0.1:9100", "SNAPBRIDGE_DATA_DIR": dir,
+		"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "2s"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,8 @@ func TestLoadLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Addr != "127.0.0.1:9100" || cfg.LogLevel != "debug" || cfg.Associations.MaxBatch != 10 ||
-		cfg.Sandbox.Faults.Latency != 250*time.Millisecond || cfg.Sandbox.Faults.Rate429 != 0.1 {
+		cfg.Sandbox.Faults.Latency != 250*time.Millisecond || cfg.Sandbox.Faults.Rate429 != 0.1 ||
+		cfg.Sandbox.ComplianceCadence != 2*time.Second {
 		t.Errorf("layers not applied: %+v", cfg)
 	}
 	if cfg.PublicURL != "http://127.0.0.1:9100" || cfg.DB != dir+"/snapbridge.db" || !strings.HasPrefix(cfg.LinkedIn.APIBase, "http://127.0.0.1:8091") {
@@ -46,6 +48,8 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		{"public URL with a path", "publicUrl: https://x.example/app\nsandbox: {enabled: true}\n", nil, "publicUrl"},
 		{"batch too large", "associations: {maxBatch: 500}\nsandbox: {enabled: true}\n", nil, "maxBatch"},
 		{"sandbox flag not a boolean", "", map[string]string{"SNAPBRIDGE_SANDBOX": "maybe"}, "SNAPBRIDGE_SANDBOX"},
+		{"compliance cadence not a duration", "", map[string]string{"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "often"}, "SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE"},
+		{"compliance cadence under a second", "", map[string]string{"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "10ms"}, "at least 1s"},
 		{"short operator key", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_OPERATOR_KEY": "short"}, "operatorKey"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -189,6 +189,16 @@ const pageTemplates = `
 <section class="panel" id="compliance" aria-labelledby="compliance-h">
 <h2 id="compliance-h">Compliance archive</h2>
 <p class="lede">Sales Navigator messages of opted-in viewers, archived before they leave LinkedIn's 28-day window.</p>
+<div class="mine" aria-labelledby="my-compliance-h">
+<h3 id="my-compliance-h">Your own messages</h3>
+<p class="hint">Each person opts in for themselves, with their own LinkedIn account: LinkedIn asks them to allow archiving, and only messages sent after opting in are captured. Opting out stops capturing and keeps the archive.</p>
+<p id="my-compliance-status" class="msg" role="status">Checking your archiving status…</p>
+<div class="row">
+<button type="button" id="my-optin" hidden>Archive my messages</button>
+<button type="button" id="my-optout" class="secondary" hidden>Stop archiving</button>
+<button type="button" id="my-connect" class="secondary" hidden>Connect LinkedIn</button>
+</div>
+</div>
 <p id="gap-summary" class="banner warn" role="alert" hidden></p>
 <div class="table-wrap"><table id="compliance-table">
 <caption class="sr-only">Viewers and their archive</caption>

@@ -141,7 +141,8 @@ func (s *Server) build() error {
 	var handlers []http.Handler
 	if cfg.Sandbox.Enabled {
 		s.SandboxURL = cfg.SandboxURL()
-		s.Sandbox = sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults})
+		s.Sandbox = sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults,
+			ComplianceCadence: cfg.Sandbox.ComplianceCadence})
 	}
 	// The configured (and sandbox) tenants are validated together, then
 	// only seed the database; the registry is filled from the database.
