@@ -44,9 +44,13 @@ wasm:
 		brotli -q 11 -f -o $(WEB)/app.wasm.br $(WEB)/app.wasm; \
 	else rm $(WEB)/app.wasm.tmp; fi
 
-## run: start snapbridge with the LinkedIn stand-in, SQLite and the demo CRM
+## run: start snapbridge with the LinkedIn stand-in, SQLite and the demo CRM. The operator
+## page signs in with the key generated once into var/operator.key (0600; never printed).
+OPERATOR_KEY := var/operator.key
 run: build
-	$(BIN)/snapbridge serve --sandbox
+	@test -s $(OPERATOR_KEY) || { mkdir -p $(dir $(OPERATOR_KEY)) && (umask 077 && head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > $(OPERATOR_KEY)); }
+	@echo "  Operator page     $${SNAPBRIDGE_PUBLIC_URL:-http://$${SNAPBRIDGE_ADDR:-127.0.0.1:8080}}/operator  (operator key: see $(OPERATOR_KEY))"
+	SNAPBRIDGE_OPERATOR_KEY="$$(cat $(OPERATOR_KEY))" $(BIN)/snapbridge serve --sandbox
 
 ## vet: go vet for the server and, for the browser, the widget's packages
 vet:

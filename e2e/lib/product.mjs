@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const binary = path.join(root, 'var/bin/snapbridge');
 
-export async function startProduct() {
+// options.operatorKey, when given, is the server's operator key
+// (SNAPBRIDGE_OPERATOR_KEY, at least 32 characters).
+export async function startProduct(options = {}) {
   if (!fs.existsSync(binary)) throw new Error(`${binary} is missing: run make build first`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'snapbridge-e2e-'));
   const env = {
@@ -19,6 +21,7 @@ export async function startProduct() {
     SNAPBRIDGE_WASM_DIR: path.join(root, 'var/build/web'),
     SNAPBRIDGE_LOG_LEVEL: 'info',
   };
+  if (options.operatorKey !== undefined) env.SNAPBRIDGE_OPERATOR_KEY = options.operatorKey;
   const proc = spawn(binary, ['serve', '--sandbox', '--addr', '127.0.0.1:0', '--sandbox-addr', '127.0.0.1:0', '--demo-addr', '127.0.0.1:0'],
     { env, stdio: ['ignore', 'pipe', 'pipe'] });
   // A test run that dies half-way must not leave the server behind.

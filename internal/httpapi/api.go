@@ -86,6 +86,9 @@ type Services struct {
 	// Console serves the tenant admin console (/admin/<tenant>, its
 	// download links and /web/admin.js, /web/admin.css); nil leaves it out.
 	Console http.Handler
+	// Operator serves the operator page (/operator and /web/operator.js),
+	// where the operator key's holder creates tenants; nil leaves it out.
+	Operator http.Handler
 	// WidgetCSP builds the Content-Security-Policy of a tenant's widget page.
 	// Default: frame-ancestors from the tenant's allowed origins only.
 	WidgetCSP func(t *tenant.Tenant) string
@@ -140,6 +143,11 @@ func New(s Services) *gin.Engine {
 		r.Any("/admin/*path", console)
 		r.GET("/web/admin.js", console)
 		r.GET("/web/admin.css", console)
+	}
+	if s.Operator != nil {
+		operator := gin.WrapH(s.Operator)
+		r.GET("/operator", operator)
+		r.GET("/web/operator.js", operator)
 	}
 
 	r.NoMethod(func(c *gin.Context) {

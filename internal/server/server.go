@@ -210,7 +210,8 @@ func (s *Server) build() error {
 		Widget:       widget,
 		Console: console.New(console.Config{Tenants: s.Tenants, Contexts: contexts, Sessions: sessions,
 			Links: s.exports, Logger: s.logger}),
-		Now: now,
+		Operator: console.NewOperator(console.OperatorConfig{Enabled: cfg.OperatorKey != "", Logger: s.logger}),
+		Now:      now,
 	})
 	handlers = append(handlers, api)
 	if s.Sandbox != nil {
