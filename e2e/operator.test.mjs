@@ -68,7 +68,7 @@ test('the operator signs in, creates a tenant and its admin opens the console', 
   await page.getByRole('button', { name: 'Sign in' }).click();
   const keyErr = page.locator('#op-key-err');
   await page.waitForFunction(() => document.querySelector('#op-key-err').textContent !== '');
-  assert.match(await keyErr.textContent(), /refused this key \(401 session_invalid\)/);
+  assert.match(await keyErr.textContent(), /refused this key \(401 admin_credentials_invalid\)/);
   assert.equal(await key.getAttribute('aria-invalid'), 'true');
   assert.equal(await page.locator('#tenants').isHidden(), true);
   await shot(page, 'operator-1-wrong-key');

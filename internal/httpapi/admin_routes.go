@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -55,6 +56,9 @@ func (a *API) adminRoutes(g *gin.RouterGroup) {
 	tn.GET("/audit", a.audit)
 }
 
+var errAdminCredentials = &apiError{status: http.StatusUnauthorized, code: "admin_credentials_invalid",
+	message: "this is not a console session, API key or operator key that this server accepts"}
+
 var errAdminRequired = &apiError{status: http.StatusForbidden, code: "admin_required",
 	message: "this needs a CRM context that gives you the admin role for the tenant"}
 
@@ -85,6 +89,12 @@ func (a *API) requireAdmin(c *gin.Context) {
 	}
 	s, err := a.Sessions.Verify(raw)
 	if err != nil {
+		// An expired console session says so; anything else was never
+		// one of the three admin credentials.
+		var se *session.Error
+		if errors.As(err, &se) && se.Code == session.CodeSessionInvalid {
+			err = errAdminCredentials
+		}
 		a.fail(c, err)
 		return
 	}

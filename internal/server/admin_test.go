@@ -280,7 +280,7 @@ func TestAdminAuthorization(t *testing.T) {
 		{"a seller without the admin role", "GET", "/api/v1/admin/tenants/demo", seller, 403, "admin_required"},
 		{"the admin of another tenant", "GET", "/api/v1/admin/tenants/demo", nosyncAdmin, 403, "tenant_forbidden"},
 		{"the admin of another tenant revoking a key", "DELETE", "/api/v1/admin/tenants/demo/api-keys/" + key.ID, nosyncAdmin, 403, "tenant_forbidden"},
-		{"a wrong operator key", "GET", "/api/v1/admin/tenants", testOperatorKey + "x", 401, ""},
+		{"a wrong operator key", "GET", "/api/v1/admin/tenants", testOperatorKey + "x", 401, "admin_credentials_invalid"},
 		{"no credentials", "GET", "/api/v1/admin/tenants", "", 401, "session_required"},
 		{"the operator on any tenant", "GET", "/api/v1/admin/tenants/nosync/audit", testOperatorKey, 200, ""},
 		{"an unknown tenant", "GET", "/api/v1/admin/tenants/ghost", testOperatorKey, 404, "unknown_tenant"},
