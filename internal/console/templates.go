@@ -35,6 +35,7 @@ const pageTemplates = `
 <span class="tenant"><span id="tenant-name">{{.Tenant.Name}}</span> <code>{{.Tenant.ID}}</code></span>
 <span class="who">Signed in as {{if .Viewer.Name}}{{.Viewer.Name}}{{else}}{{.Viewer.ID}}{{end}} · <span id="session-left">session ends {{.ExpiresAt.UTC.Format "15:04"}} UTC</span></span>
 </header>
+<nav class="sections" aria-label="Console sections"><a href="#health">Health</a><a href="#settings">Settings</a><a href="#contextkeys">Context keys</a><a href="#apikeys">API keys</a><a href="#audit">Audit log</a><a href="#analytics">Analytics exports</a><a href="#validation">Validation exports</a><a href="#compliance">Compliance</a></nav>
 <div id="session-banner" class="banner" role="alert" hidden>This console session has expired. Open the console again from your CRM to continue.</div>
 <main id="main" tabindex="-1">
 
