@@ -1,15 +1,22 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/snapbridge/snapbridge/internal/admin"
+	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -20,10 +27,13 @@ func (r *repeated) String() string     { return strings.Join(*r, " ") }
 func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 // signContext prints a host context signed with the tenant's HS256 key:
-// the reference a CRM-side integrator compares their own tokens with.
+// the reference a CRM-side integrator compares their own tokens with. The
+// tenant is looked up as the server would: in its database first (tenants
+// created or changed through the admin API), then in the configuration.
 func signContext(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("context sign", flag.ContinueOnError)
 	tenantID := fs.String("tenant", "", "tenant id (required)")
+	kid := fs.String("kid", "", "id of the tenant's HS256 context key to sign with (default: its first HS256 key)")
 	viewer := fs.String("viewer", "", "CRM user id of the viewer (required)")
 	viewerName := fs.String("viewer-name", "", "viewer's display name")
 	viewerEmail := fs.String("viewer-email", "", "viewer's email")
@@ -44,13 +54,13 @@ func signContext(args []string, out io.Writer) error {
 	if err := cfg.EnsureSecrets(time.Now()); err != nil {
 		return err
 	}
-	reg, err := server.Tenants(cfg)
+	t, err := contextTenant(context.Background(), cfg, *tenantID)
 	if err != nil {
 		return err
 	}
-	t, ok := reg.Get(*tenantID)
-	if !ok {
-		return fmt.Errorf("tenant %q is not configured (is --sandbox or --config missing?)", *tenantID)
+	key, err := signingKey(t, *kid)
+	if err != nil {
+		return err
 	}
 	claims := session.ContextClaims{
 		Viewer:   wire.Viewer{ID: *viewer, Name: *viewerName, Email: *viewerEmail},
@@ -66,10 +76,85 @@ func signContext(args []string, out io.Writer) error {
 		}
 		claims.Records = append(claims.Records, r)
 	}
-	token, err := session.SignContext(t, claims, time.Now())
+	token, err := session.SignContextWith(t, key.ID, key.Alg, []byte(key.Secret), claims, time.Now())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out, token)
 	return nil
+}
+
+// contextTenant finds the tenant the server would verify the context
+// against: the stored one when the server's database holds it (after the
+// first start the database is the truth), otherwise the configured one, so
+// signing works before the server ever ran. It never creates the database
+// and changes nothing in it.
+func contextTenant(ctx context.Context, cfg config.Config, id string) (*tenant.Tenant, error) {
+	stored, err := storedTenant(ctx, cfg, id)
+	if err != nil || stored != nil {
+		return stored, err
+	}
+	reg, err := server.Tenants(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t, ok := reg.Get(id)
+	if !ok {
+		return nil, fmt.Errorf("tenant %q is not configured nor stored in %s (is --sandbox, --config or --db missing?)", id, cfg.DB)
+	}
+	return t, nil
+}
+
+// storedTenant reads tenant id from the server's database with its
+// secrets opened by the key ring; nil without error when the database does
+// not exist yet or does not hold it.
+func storedTenant(ctx context.Context, cfg config.Config, id string) (*tenant.Tenant, error) {
+	if _, err := os.Stat(cfg.DB); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("read stored tenants: %w", err)
+	}
+	ring, err := server.KeyRing(cfg.Secrets.EncryptionKeys)
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	reg, err := tenant.NewRegistry(nil)
+	if err != nil {
+		return nil, err
+	}
+	// No seeds: Load then only reads the stored tenants into reg.
+	if _, err := admin.New(admin.Deps{Store: db, Ring: ring, Tenants: reg}).Load(ctx, nil); err != nil {
+		return nil, fmt.Errorf("read stored tenants from %s: %w", cfg.DB, err)
+	}
+	t, _ := reg.Get(id)
+	return t, nil
+}
+
+// signingKey picks the tenant's HS256 key kid, or its first HS256 key when
+// kid is empty. Only HS256 keys can sign here: for RS256 and EdDSA the
+// private key stays with the CRM.
+func signingKey(t *tenant.Tenant, kid string) (tenant.ContextKey, error) {
+	var ids []string
+	for _, k := range t.Context.Keys {
+		ids = append(ids, k.ID)
+		if kid != "" && k.ID != kid {
+			continue
+		}
+		if k.Alg != "HS256" {
+			if kid == "" {
+				continue
+			}
+			return tenant.ContextKey{}, fmt.Errorf("tenant %s: context key %q is %s; context sign signs only with HS256 keys (the private key stays with the CRM)", t.ID, kid, k.Alg)
+		}
+		return k, nil
+	}
+	if kid != "" {
+		return tenant.ContextKey{}, fmt.Errorf("tenant %s has no context key %q (--kid); its keys are %s", t.ID, kid, strings.Join(ids, ", "))
+	}
+	return tenant.ContextKey{}, fmt.Errorf("tenant %s has no HS256 context key to sign with; its keys are %s", t.ID, strings.Join(ids, ", "))
 }

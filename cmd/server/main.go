@@ -1,7 +1,7 @@
 // Command snapbridge runs the snapbridge server and its operator tools:
 //
 //	snapbridge serve [flags]            run the server (--sandbox: with the LinkedIn stand-in and demo CRM)
-//	snapbridge context sign [flags]     print a signed host context for a configured tenant
+//	snapbridge context sign [flags]     print a signed host context for a stored or configured tenant
 //	snapbridge keys rotate [flags]      re-encrypt stored secrets with the newest key
 //	snapbridge keys generate            print a new encryption key for the key ring
 package main
@@ -23,7 +23,7 @@ func main() {
 
 const usage = `usage:
   snapbridge serve [--config FILE] [--sandbox] [--addr HOST:PORT] [--sandbox-addr HOST:PORT] [--demo-addr HOST:PORT] [--db FILE]
-  snapbridge context sign --tenant ID --viewer ID [--viewer-name NAME] [--viewer-email EMAIL] --record JSON [--record JSON ...] [--role admin] [--lifetime 5m] [--config FILE] [--sandbox]
+  snapbridge context sign --tenant ID [--kid KEY] --viewer ID [--viewer-name NAME] [--viewer-email EMAIL] --record JSON [--record JSON ...] [--role admin] [--lifetime 5m] [--config FILE] [--sandbox] [--db FILE]
   snapbridge keys rotate [--config FILE]
   snapbridge keys generate [--id ID]
   snapbridge version`

@@ -3,15 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
 
@@ -27,23 +31,11 @@ func TestContextSignPrintsAnAcceptedContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Defaults()
-	cfg.DataDir, cfg.Sandbox.Enabled = dir, true
-	if err := cfg.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.EnsureSecrets(time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	cfg, db := serverConfig(t, dir, func(c *config.Config) { c.Sandbox.Enabled = true })
 	reg, err := server.Tenants(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(cfg.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	v := session.NewContextVerifier(reg, db, time.Now)
 	hc, err := v.Verify(context.Background(), strings.TrimSpace(out.String()))
 	if err != nil {
@@ -54,6 +46,108 @@ func TestContextSignPrintsAnAcceptedContext(t *testing.T) {
 	}
 	if _, err := v.Verify(context.Background(), strings.TrimSpace(out.String())); err == nil {
 		t.Error("the same context was accepted twice")
+	}
+}
+
+// serverConfig is the configuration the server would run with in dir,
+// secrets created, and its database opened.
+func serverConfig(t *testing.T, dir string, tune func(*config.Config)) (config.Config, *store.DB) {
+	t.Helper()
+	cfg := config.Defaults()
+	cfg.DataDir = dir
+	if tune != nil {
+		tune(&cfg)
+	}
+	if err := cfg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.EnsureSecrets(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return cfg, db
+}
+
+// A tenant created through the admin API lives only in the database:
+// `context sign` must find it there, with the secrets the key ring seals,
+// and sign with the key the operator picks while two are active.
+func TestContextSignFindsStoredTenants(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SNAPBRIDGE_DATA_DIR", dir)
+	// No configured tenant: an operator creates them through the admin API.
+	const operatorKey = "operator-key-for-context-sign-tests-0123456789"
+	t.Setenv("SNAPBRIDGE_OPERATOR_KEY", operatorKey)
+	const oldSecret, newSecret = "the-crm-signed-with-this-secret-first", "the-crm-rotated-to-this-context-secret-42"
+	cfg, db := serverConfig(t, dir, func(c *config.Config) { c.OperatorKey = operatorKey })
+	ring, err := server.KeyRing(cfg.Secrets.EncryptionKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	reg, _ := tenant.NewRegistry(nil)
+	adm := admin.New(admin.Deps{Store: db, Ring: ring, Tenants: reg})
+	if _, err := adm.CreateTenant(ctx, "operator", admin.TenantSpec{
+		ID: "acme", Name: "Acme",
+		LinkedIn:       admin.LinkedInSpec{ClientID: "acme-client", ClientSecret: "acme-client-secret-0123456789"},
+		CRM:            tenant.CRM{Partner: "MS", InstanceID: "acme.crm.dynamics.com", SourceType: "DYNAMICS", Type: "DYNAMICS"},
+		AllowedOrigins: []string{"https://acme.crm.dynamics.com"},
+		Context: admin.ContextSpec{Issuer: "https://acme.crm.dynamics.com",
+			Keys: []admin.KeySpec{{ID: "k1", Alg: "HS256", Secret: oldSecret}}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.AddContextKey(ctx, "operator", "acme", admin.KeySpec{ID: "k2", Alg: "HS256", Secret: newSecret}); err != nil {
+		t.Fatal(err)
+	}
+	// The server's view: the tenants as it loads them from the database.
+	served, _ := tenant.NewRegistry(nil)
+	if _, err := admin.New(admin.Deps{Store: db, Ring: ring, Tenants: served}).Load(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	verifier := session.NewContextVerifier(served, db, time.Now)
+
+	for _, tc := range []struct {
+		scenario string
+		args     []string
+		wantKid  string
+		wantErr  string
+	}{
+		{scenario: "the first key by default", wantKid: "k1"},
+		{scenario: "the new key during a rotation", args: []string{"--kid", "k2"}, wantKid: "k2"},
+		{scenario: "a key the tenant does not have", args: []string{"--kid", "k3"}, wantErr: "k1, k2"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			var out bytes.Buffer
+			args := append([]string{"--tenant", "acme", "--viewer", "crm-user-9",
+				"--record", `{"id":"c-9","type":"contact"}`}, tc.args...)
+			err := signContext(args, &out)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || out.Len() != 0 {
+					t.Fatalf("err = %v, output %q; want an error naming %q", err, out.String(), tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("context sign for a stored tenant: %v", err)
+			}
+			raw := strings.TrimSpace(out.String())
+			hc, err := verifier.Verify(ctx, raw)
+			if err != nil {
+				t.Fatalf("the server refuses what context sign printed: %v", err)
+			}
+			if hc.Tenant.ID != "acme" || hc.Viewer.ID != "crm-user-9" {
+				t.Errorf("context = %+v", hc)
+			}
+			header, _ := base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[0])
+			var h struct{ Kid string }
+			if err := json.Unmarshal(header, &h); err != nil || h.Kid != tc.wantKid {
+				t.Errorf("signed with key %q (%v), want %q", h.Kid, err, tc.wantKid)
+			}
+		})
 	}
 }
 
