@@ -13,6 +13,9 @@ type flight struct {
 	done   chan struct{}
 	answer wire.Association
 	err    error
+	// spent says the answer is throttled because the tenant's daily
+	// budget could not cover this look-up, so LinkedIn was not asked.
+	spent bool
 }
 
 // claim sorts records the cache could not answer: one already being looked
@@ -48,15 +51,30 @@ func (r *Resolver) claim(tenantID string, ids []string, force bool, now time.Tim
 // finish completes the record's flight with answer or err. Callers cache
 // the answer first, so a request arriving after the flight leaves finds it.
 func (r *Resolver) finish(tenantID, id string, answer wire.Association, err error) {
-	k := cacheKey{tenantID, id}
-	r.mu.Lock()
-	f := r.inflight[k]
-	delete(r.inflight, k)
-	r.mu.Unlock()
-	if f != nil {
+	if f := r.land(tenantID, id); f != nil {
 		f.answer, f.err = answer, err
 		close(f.done)
 	}
+}
+
+// finishSpent completes the record's flight as throttled because the
+// daily budget is spent; waiters serve what the cache keeps instead.
+func (r *Resolver) finishSpent(tenantID, id string) {
+	if f := r.land(tenantID, id); f != nil {
+		f.answer, f.spent = wire.Association{RecordID: id, Status: wire.StatusThrottled}, true
+		close(f.done)
+	}
+}
+
+// land takes the record's flight out of inflight for its owner to
+// complete; nil when there is none.
+func (r *Resolver) land(tenantID, id string) *flight {
+	k := cacheKey{tenantID, id}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.inflight[k]
+	delete(r.inflight, k)
+	return f
 }
 
 // finishAll completes every listed flight with err.

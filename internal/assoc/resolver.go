@@ -42,9 +42,10 @@ type Budget interface {
 }
 
 // ErrBudgetExhausted is returned by Resolve, with the Result's RateLimit
-// filled, when records not in the cache need upstream look-ups and the
-// tenant's daily budget cannot cover all of them. LinkedIn is not called
-// for that request at all.
+// filled, when nothing asked for can be answered: every record needs an
+// upstream look-up the tenant's daily budget cannot cover and none has a
+// cached answer. When only some records are past the budget, Resolve
+// answers the others and marks those throttled instead.
 var ErrBudgetExhausted = errors.New("daily profile association lookup budget exhausted")
 
 // Defaults used by NewResolver for zero Config fields.
@@ -169,8 +170,10 @@ type Result struct {
 // fresh answer is there (unless force), otherwise from LinkedIn, counting
 // each record once per UTC day against t.DailyLookupBudget. Throttled and
 // failed look-ups answer throttled or unavailable, or the last known answer
-// marked stale when one is kept. It returns ErrBudgetExhausted when the
-// budget cannot cover the look-ups needed.
+// marked stale when one is kept. A record the spent budget cannot cover
+// answers the same way, throttled until the budget resets at midnight UTC
+// (RateLimit.Reset); only when that leaves no record answered does it
+// return ErrBudgetExhausted.
 func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []string, force bool) (Result, error) {
 	if err := checkTenant(t); err != nil {
 		return Result{}, err
@@ -208,8 +211,12 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 				return r.failed(ctx, t, ts, day, now, used, err)
 			}
 		}
-		if err := r.await(ctx, t.ID, waits, answers); err != nil {
+		spent, err := r.await(ctx, t.ID, waits, answers)
+		if err != nil {
 			return r.failed(ctx, t, ts, day, now, used, err)
+		}
+		if spent == len(ids) {
+			return r.failed(ctx, t, ts, day, now, used, ErrBudgetExhausted)
 		}
 	}
 
@@ -253,8 +260,10 @@ func (r *Resolver) state(tenantID string) *tenantState {
 
 // start begins the upstream look-ups of the records this request owns:
 // unless the tenant is backing off, it reserves them in the budget and
-// queues them for the batcher. It returns the budget used today (-1 when
-// it did not ask). Whatever happens, every owned flight is completed.
+// queues those the budget covers for the batcher; the others are answered
+// throttled at once (the ones it covers are already counted, so they are
+// still looked up). It returns the budget used today (-1 when it did not
+// ask). Whatever happens, every owned flight is completed.
 func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, owned []string) (int, error) {
 	if ts.backoff.active(r.now()) {
 		// Stop hammering: LinkedIn said to wait, so no call and no budget.
@@ -271,35 +280,47 @@ func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState,
 	}
 	ts.usage.observe(day, used)
 	if len(allowed) < len(owned) {
-		r.finishAll(t.ID, owned, ErrBudgetExhausted)
-		return used, ErrBudgetExhausted
+		covered := make(map[string]bool, len(allowed))
+		for _, id := range allowed {
+			covered[id] = true
+		}
+		for _, id := range owned {
+			if !covered[id] {
+				r.finishSpent(t.ID, id)
+			}
+		}
 	}
-	ts.batcher.add(t, owned)
+	if len(allowed) > 0 {
+		ts.batcher.add(t, allowed)
+	}
 	return used, nil
 }
 
-// await waits for the flights and puts their answers, or the stale answer
-// kept for a failed one, into answers.
-func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]*flight, answers map[string]wire.Association) error {
+// await waits for the flights and puts their answers, or the answer kept
+// for a failed one, into answers. It returns how many records are left
+// answered only "throttled" because the daily budget is spent.
+func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]*flight, answers map[string]wire.Association) (spent int, err error) {
 	for id, f := range waits {
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return fmt.Errorf("resolve associations: %w", ctx.Err())
+			return 0, fmt.Errorf("resolve associations: %w", ctx.Err())
 		}
 		if f.err != nil {
-			return f.err
+			return 0, f.err
 		}
 		a := f.answer
 		if a.Status == wire.StatusThrottled || a.Status == wire.StatusUnavailable {
 			now := r.now()
 			if e, ok := r.cache.get(cacheKey{tenantID, id}, now); ok {
 				a = e.served(now)
+			} else if f.spent {
+				spent++
 			}
 		}
 		answers[id] = cloneAnswer(a)
 	}
-	return nil
+	return spent, nil
 }
 
 // failed returns err with the rate limit still filled, as the API reports

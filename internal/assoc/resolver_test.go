@@ -421,26 +421,48 @@ func TestResolveServesStaleWhenLinkedInFails(t *testing.T) {
 	}
 }
 
+// A spent budget must not hide what is cached: a seller still sees every
+// record answered before, and only the records that need a new look-up are
+// marked throttled. Only a request nothing can answer is refused.
 func TestResolveBudget(t *testing.T) {
+	const (
+		matched   = wire.StatusMatched
+		throttled = wire.StatusThrottled
+	)
 	tests := []struct {
-		scenario  string
-		limit     int
-		before    []string // resolved first, must succeed
-		ids       []string
-		force     bool
-		wantErr   bool
-		wantCalls int // in total
-		wantUsed  int
+		scenario   string
+		limit      int
+		before     []string      // resolved first, must succeed
+		later      time.Duration // between before and the request
+		spend      []string      // resolved after later, must succeed
+		ids        []string
+		force      bool
+		wantErr    bool
+		wantStatus map[string]string // and, when cached, served from the cache
+		wantStale  []string
+		wantCalls  int // in total
+		wantUsed   int
 	}{
-		{"five new records over a budget of three", 3, nil,
-			[]string{"a", "b", "c", "d", "e"}, false, true, 0, 3},
-		{"records already counted today are free", 3, []string{"a", "b", "c"},
-			[]string{"c", "b", "a"}, true, false, 2, 3},
-		{"cached records need no budget", 3, []string{"a", "b", "c"},
-			[]string{"a", "b", "c"}, false, false, 1, 3},
-		{"one new record over a spent budget", 3, []string{"a", "b", "c"},
-			[]string{"a", "z"}, false, true, 1, 3},
-		{"within budget", 3, nil, []string{"a", "b"}, false, false, 1, 2},
+		{scenario: "five new records over a budget of three: the three counted are looked up, two wait",
+			limit: 3, ids: []string{"a", "b", "c", "d", "e"},
+			wantStatus: map[string]string{"a": matched, "b": matched, "c": matched, "d": throttled, "e": throttled},
+			wantCalls:  1, wantUsed: 3},
+		{scenario: "records already counted today are free", limit: 3, before: []string{"a", "b", "c"},
+			ids: []string{"c", "b", "a"}, force: true,
+			wantStatus: map[string]string{"a": matched, "b": matched, "c": matched}, wantCalls: 2, wantUsed: 3},
+		{scenario: "cached records need no budget", limit: 3, before: []string{"a", "b", "c"},
+			ids:        []string{"a", "b", "c"},
+			wantStatus: map[string]string{"a": matched, "b": matched, "c": matched}, wantCalls: 1, wantUsed: 3},
+		{scenario: "a cached and a new record over a spent budget: the cached one is served", limit: 3, before: []string{"a", "b", "c"},
+			ids:        []string{"a", "z"},
+			wantStatus: map[string]string{"a": matched, "z": throttled}, wantCalls: 1, wantUsed: 3},
+		{scenario: "yesterday's expired answer stands in while today's budget is spent", limit: 1, before: []string{"a"},
+			later: 20 * time.Hour, spend: []string{"b"}, ids: []string{"a", "z"},
+			wantStatus: map[string]string{"a": matched, "z": throttled}, wantStale: []string{"a"}, wantCalls: 2, wantUsed: 1},
+		{scenario: "only new records over a spent budget are refused", limit: 3, before: []string{"a", "b", "c"},
+			ids: []string{"y", "z"}, wantErr: true, wantCalls: 1, wantUsed: 3},
+		{scenario: "within budget", limit: 3, ids: []string{"a", "b"},
+			wantStatus: map[string]string{"a": matched, "b": matched}, wantCalls: 1, wantUsed: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
@@ -451,7 +473,12 @@ func TestResolveBudget(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			rg.clock.Advance(time.Minute)
+			rg.clock.Advance(time.Minute + tt.later)
+			if tt.spend != nil {
+				if _, err := rg.resolver.Resolve(context.Background(), tn, tt.spend, false); err != nil {
+					t.Fatal(err)
+				}
+			}
 			res, err := rg.resolver.Resolve(context.Background(), tn, tt.ids, tt.force)
 			if tt.wantErr != errors.Is(err, assoc.ErrBudgetExhausted) || (!tt.wantErr && err != nil) {
 				t.Fatalf("err = %v, want budget exhausted %v", err, tt.wantErr)
@@ -459,13 +486,71 @@ func TestResolveBudget(t *testing.T) {
 			if n := rg.li.total(); n != tt.wantCalls {
 				t.Fatalf("LinkedIn calls = %d, want %d", n, tt.wantCalls)
 			}
+			y, m, d := rg.clock.Now().Date()
 			want := assoc.RateLimit{Limit: tt.limit, Used: tt.wantUsed, Remaining: tt.limit - tt.wantUsed,
-				Reset: time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)}
+				Reset: time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)}
 			if res.RateLimit != want {
 				t.Fatalf("rate limit %+v, want %+v", res.RateLimit, want)
 			}
-			if !tt.wantErr && len(res.Associations) != len(tt.ids) {
+			if tt.wantErr {
+				return
+			}
+			if len(res.Associations) != len(tt.ids) {
 				t.Fatalf("answered %d records, want %d", len(res.Associations), len(tt.ids))
+			}
+			for i, a := range res.Associations {
+				if a.RecordID != tt.ids[i] || a.Status != tt.wantStatus[a.RecordID] {
+					t.Fatalf("answer %d = %s %s, want %s %s", i, a.RecordID, a.Status, tt.ids[i], tt.wantStatus[tt.ids[i]])
+				}
+				if a.Status == matched && a.Member != "urn:li:person:"+a.RecordID {
+					t.Fatalf("%s answered %+v, want its match", a.RecordID, a)
+				}
+				if stale := slices.Contains(tt.wantStale, a.RecordID); a.Stale != stale {
+					t.Fatalf("%s stale = %v, want %v", a.RecordID, a.Stale, stale)
+				}
+			}
+		})
+	}
+}
+
+// Requests waiting on a look-up the budget refused are answered throttled
+// like its owner, not refused.
+func TestResolveBudgetSpentWhileWaiting(t *testing.T) {
+	tests := []struct {
+		scenario string
+		ids      []string
+		wantErr  bool
+	}{
+		{"the waiter also has a cached record", []string{"a", "z"}, false},
+		{"the waiter asked only for the refused record", []string{"z"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{}, nil)
+			tn := acme(1)
+			resolveOne(t, rg, tn, "a", false)
+			var wg sync.WaitGroup
+			errs := make([]error, 8)
+			answers := make([][]wire.Association, 8)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					res, err := rg.resolver.Resolve(context.Background(), tn, tt.ids, false)
+					answers[i], errs[i] = res.Associations, err
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if errors.Is(err, assoc.ErrBudgetExhausted) != tt.wantErr || (!tt.wantErr && err != nil) {
+					t.Fatalf("request %d: err = %v, want budget exhausted %v", i, err, tt.wantErr)
+				}
+				if tt.wantErr {
+					continue
+				}
+				if got := answers[i]; len(got) != 2 || got[0].Status != wire.StatusMatched || got[1].Status != wire.StatusThrottled {
+					t.Fatalf("request %d answered %+v, want a matched and z throttled", i, got)
+				}
 			}
 		})
 	}
