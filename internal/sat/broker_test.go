@@ -3,13 +3,18 @@ package sat
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/tokens"
 )
 
 // fakeLinkedIn hands out SATs with a chosen lifetime and counts calls;
@@ -131,6 +136,167 @@ func TestBroker(t *testing.T) {
 			li := &fakeLinkedIn{lifetime: 30 * time.Minute, now: now}
 			m := &fakeMembers{token: "member"}
 			tc.run(t, &clock, li, m, NewBroker(li, m, time.Minute, now))
+		})
+	}
+}
+
+// connectedViewer stores a live member token for viewer v of demo in a real
+// vault and returns the vault and the member-token service over it.
+func connectedViewer(t *testing.T, now func() time.Time) (*tokens.Vault, *tokens.MemberTokens) {
+	t.Helper()
+	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	key, err := keyring.GenerateKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := keyring.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vault := tokens.NewVault(db, ring, now)
+	// No refresh token: a member token LinkedIn refuses cannot be renewed,
+	// so the refresh client is never called.
+	if err := vault.Save(context.Background(), "demo", "v", linkedin.Token{AccessToken: "member", ExpiresAt: now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	return vault, tokens.NewMemberTokens(vault, nil, now)
+}
+
+// A Sales Access Token must not outlive the viewer's LinkedIn
+// authorization: once the viewer disconnects or is revoked, the cached
+// token is no longer handed out, and a reconnected viewer gets a new one.
+func TestBrokerDropsTokensOfViewersNoLongerConnected(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		end      func(ctx context.Context, v *tokens.Vault) error
+	}{
+		{"revoked (another service met invalid_grant)", func(ctx context.Context, v *tokens.Vault) error { return v.MarkRevoked(ctx, "demo", "v") }},
+		{"disconnected", func(ctx context.Context, v *tokens.Vault) error { return v.Disconnect(ctx, "demo", "v") }},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			ctx := context.Background()
+			now := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+			vault, members := connectedViewer(t, now)
+			li := &fakeLinkedIn{lifetime: 30 * time.Minute, now: now}
+			b := NewBroker(li, members, time.Minute, now)
+			first, err := b.Token(ctx, demo, "v")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.end(ctx, vault); err != nil {
+				t.Fatal(err)
+			}
+			if tok, err := b.Token(ctx, demo, "v"); !errors.Is(err, tokens.ErrNotConnected) {
+				t.Fatalf("after the authorization ended: %q, %v; want ErrNotConnected", tok.Token, err)
+			}
+			if err := vault.Save(ctx, "demo", "v", linkedin.Token{AccessToken: "member2", ExpiresAt: now().Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			again, err := b.Token(ctx, demo, "v")
+			if err != nil || again.Token == first.Token || li.calls.Load() != 2 {
+				t.Fatalf("after reconnecting: %q, %v after %d calls; want a new token", again.Token, err, li.calls.Load())
+			}
+		})
+	}
+}
+
+// gatedLinkedIn answers only when released, so a test can act while a
+// fetch is under way.
+type gatedLinkedIn struct {
+	calls   atomic.Int32
+	started chan struct{}
+	release chan struct{}
+	now     func() time.Time
+}
+
+func (g *gatedLinkedIn) SalesAccessToken(ctx context.Context, member string) (linkedin.SalesAccessToken, error) {
+	n := g.calls.Add(1)
+	g.started <- struct{}{}
+	<-g.release
+	return linkedin.SalesAccessToken{Token: fmt.Sprintf("%s-sat-%d", member, n), ExpiresAt: g.now().Add(30 * time.Minute)}, nil
+}
+
+// A fetch that began before Forget (a disconnect) still answers its
+// caller, but its token must not come back into the cache: the next
+// request asks LinkedIn again.
+func TestBrokerForgetWinsOverAFetchUnderWay(t *testing.T) {
+	for _, tc := range []struct {
+		scenario  string
+		forget    bool
+		wantCalls int32
+	}{
+		{"forgotten while fetching", true, 2},
+		{"not forgotten", false, 1},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			now := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+			li := &gatedLinkedIn{started: make(chan struct{}, 2), release: make(chan struct{}), now: now}
+			b := NewBroker(li, &fakeMembers{token: "member"}, time.Minute, now)
+			done := make(chan error, 1)
+			go func() {
+				_, err := b.Token(context.Background(), demo, "v")
+				done <- err
+			}()
+			<-li.started
+			if tc.forget {
+				b.Forget("demo", "v")
+			}
+			close(li.release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Token(context.Background(), demo, "v"); err != nil {
+				t.Fatal(err)
+			}
+			if n := li.calls.Load(); n != tc.wantCalls {
+				t.Fatalf("%d upstream calls, want %d", n, tc.wantCalls)
+			}
+		})
+	}
+}
+
+// Viewers who never come back must not keep their expired tokens in
+// memory for ever.
+func TestBrokerEvictsExpiredTokens(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		viewers  int
+		later    time.Duration
+		wantLen  int
+	}{
+		{"a thousand viewers gone for an hour leave only the newcomers", 1000, time.Hour, 1001},
+		{"a thousand viewers still within their tokens' life are kept", 1000, time.Minute, 2001},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			clock := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+			var mu sync.Mutex
+			now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+			li := &fakeLinkedIn{lifetime: 30 * time.Minute, now: now}
+			b := NewBroker(li, &fakeMembers{token: "member"}, time.Minute, now)
+			for i := range tc.viewers {
+				if _, err := b.Token(context.Background(), demo, fmt.Sprint("viewer-", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mu.Lock()
+			clock = clock.Add(tc.later)
+			mu.Unlock()
+			// Enough newcomers that the cache doubles and is swept.
+			for i := range tc.viewers + 1 {
+				if _, err := b.Token(context.Background(), demo, fmt.Sprint("newcomer-", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b.mu.Lock()
+			n := len(b.cache)
+			b.mu.Unlock()
+			if n != tc.wantLen {
+				t.Fatalf("the cache holds %d tokens, want %d", n, tc.wantLen)
+			}
 		})
 	}
 }
