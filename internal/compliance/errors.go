@@ -6,17 +6,12 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/tokens"
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
-// FieldError says which parameter of a request is wrong and why.
-type FieldError struct {
-	// Field is the parameter name, e.g. "from".
-	Field string
-	// Message says what is wrong, in words an admin can act on.
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+// FieldError says which parameter of a compliance request is wrong and
+// why. It is wire.FieldError, so the API maps every request field error the same way.
+type FieldError = wire.FieldError
 
 // ErrNotOptedIn means the viewer has no compliance archive to act on.
 var ErrNotOptedIn = errors.New("the viewer has not opted in to compliance archiving")

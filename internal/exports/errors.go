@@ -6,17 +6,12 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/tokens"
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
-// FieldError says which field of an export request is wrong and why.
-type FieldError struct {
-	// Field is the JSON field name, e.g. "endAt".
-	Field string
-	// Message says what is wrong, in words an admin can act on.
-	Message string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Message }
+// FieldError says which field of an export request is wrong and why. It
+// is wire.FieldError, so the API maps every request field error the same way.
+type FieldError = wire.FieldError
 
 // ErrContractForbidden means the viewer has no seat with reporting access
 // on the contract asked for, so LinkedIn would refuse the export.

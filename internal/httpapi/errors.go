@@ -62,8 +62,7 @@ func (a *API) fail(c *gin.Context, err error) {
 func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 	var ae *apiError
 	var se *session.Error
-	var efe *exports.FieldError
-	var cfe *compliance.FieldError
+	var fe *wire.FieldError
 	var tfe *tenant.FieldError
 	switch {
 	case errors.As(err, &ae):
@@ -94,10 +93,8 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 		return http.StatusNotFound, wire.ErrorDetail{Code: "context_key_not_found", Message: err.Error()}
 	case errors.Is(err, admin.ErrAPIKeyNotFound):
 		return http.StatusNotFound, wire.ErrorDetail{Code: "api_key_not_found", Message: err.Error()}
-	case errors.As(err, &efe):
-		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Message: efe.Error()}
-	case errors.As(err, &cfe):
-		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Message: cfe.Error()}
+	case errors.As(err, &fe):
+		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Field: fe.Field, Message: fe.Error()}
 	case errors.Is(err, exports.ErrContractForbidden):
 		return http.StatusForbidden, wire.ErrorDetail{Code: "contract_forbidden",
 			Message: "you have no Sales Navigator seat with reporting access on this contract; pick one whose hasReportingAccess is true in GET /api/v1/contracts"}

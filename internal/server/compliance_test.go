@@ -118,7 +118,7 @@ func TestSellerArchivesComplianceEvents(t *testing.T) {
 	}
 	var bad wire.Error
 	p.call("GET", archive+"&from=2026-03-02&to=2026-03-01", admin, nil, http.StatusBadRequest, &bad)
-	if !strings.Contains(bad.Error.Message, "to") {
+	if bad.Error.Code != "invalid_field" || bad.Error.Field != "to" || !strings.Contains(bad.Error.Message, "to") {
 		t.Fatalf("a reversed range: %+v", bad.Error)
 	}
 

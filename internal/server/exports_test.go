@@ -245,6 +245,10 @@ func TestAdminExportsAnalytics(t *testing.T) {
 			if e.Error.Code != tc.code || !strings.Contains(e.Error.Message, tc.field) {
 				t.Fatalf("error %+v, want %s naming %q", e.Error, tc.code, tc.field)
 			}
+			// The console puts the message next to the input the field names.
+			if tc.code == "invalid_field" && e.Error.Field != tc.field {
+				t.Fatalf("error field %q, want %q", e.Error.Field, tc.field)
+			}
 		})
 	}
 	var e95 wire.Error
@@ -375,7 +379,7 @@ func TestValidationExportsChain(t *testing.T) {
 	path := "/api/v1/admin/tenants/demo/validation-exports"
 	var e wire.Error
 	p.call("POST", path, admin, map[string]any{"sinceLastExport": true}, http.StatusBadRequest, &e)
-	if !strings.Contains(e.Error.Message, "sinceLastExport") {
+	if e.Error.Code != "invalid_field" || e.Error.Field != "sinceLastExport" || !strings.Contains(e.Error.Message, "sinceLastExport") {
 		t.Fatalf("since-last before any export: %+v", e.Error)
 	}
 	type validationJSON struct {
