@@ -49,7 +49,7 @@ wasm:
 OPERATOR_KEY := var/operator.key
 run: build
 	@test -s $(OPERATOR_KEY) || { mkdir -p $(dir $(OPERATOR_KEY)) && (umask 077 && head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' > $(OPERATOR_KEY)); }
-	@echo "  Operator page     $${SNAPBRIDGE_PUBLIC_URL:-http://$${SNAPBRIDGE_ADDR:-127.0.0.1:8080}}/operator  (operator key: see $(OPERATOR_KEY))"
+	@echo "The operator page signs in with the key in $(OPERATOR_KEY)."
 	SNAPBRIDGE_OPERATOR_KEY="$$(cat $(OPERATOR_KEY))" $(BIN)/snapbridge serve --sandbox
 
 ## vet: go vet for the server and, for the browser, the widget's packages

@@ -61,7 +61,7 @@ func serve(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	printURLs(srv)
+	printURLs(srv, cfg.OperatorKey != "")
 	logger.Info("snapbridge started", "version", version, "url", srv.URL, "sandbox", srv.SandboxURL != "",
 		"tenants", len(srv.Tenants.All()))
 	err = srv.Serve(ctx)
@@ -69,12 +69,17 @@ func serve(args []string) error {
 	return err
 }
 
-func printURLs(s *server.Server) {
+// printURLs tells the person at the terminal where everything is; the
+// operator page only when an operator key can sign in to it.
+func printURLs(s *server.Server, operator bool) {
 	var b strings.Builder
 	if s.DemoURL != "" {
 		fmt.Fprintf(&b, "\n  Demo CRM          %s/\n", s.DemoURL)
 	}
 	fmt.Fprintf(&b, "  snapbridge        %s/  (health %s/healthz)\n", s.URL, s.URL)
+	if operator {
+		fmt.Fprintf(&b, "  Operator page     %s/operator\n", s.URL)
+	}
 	if s.SandboxURL != "" {
 		fmt.Fprintf(&b, "  LinkedIn stand-in %s/_sandbox/records?tenant=demo\n", s.SandboxURL)
 	}
