@@ -66,6 +66,7 @@ test('an admin connects LinkedIn, creates an activity export and watches it comp
   const contract = page.getByLabel('Contract');
   await page.waitForFunction(() => document.querySelector('#contract').value.startsWith('urn:li:salesContract:'), null, { timeout: 10000 });
   assert.match(await contract.locator('option:checked').textContent(), /Enterprise/);
+  assert.match(await page.locator('#contract-desc').textContent(), /Annual enterprise subscription/);
   assert.equal(await contract.locator('option[disabled]').count(), 1);
   assert.equal(await connect.isHidden(), true);
 
@@ -89,6 +90,7 @@ test('an admin connects LinkedIn, creates an activity export and watches it comp
   assert.equal(await page.locator('#range-msg').textContent(), '');
   assert.match(await row.locator('td').nth(1).textContent(), /Activity/);
   assert.match(await row.locator('td').nth(2).textContent(), /Enterprise/);
+  assert.equal(await row.locator('td').nth(3).textContent(), 'admin-1');
   assert.match(await row.getAttribute('data-status'), /waiting|running/);
   await shot(page, 'console-2-running');
 
@@ -263,6 +265,10 @@ test('an admin edits the tenant settings and rotates its context key', { timeout
   assert.equal(withK2.answer.status(), 200, 'a context signed with the new key was refused');
   await withK2.context.close();
 
+  // A CRM page rendered before the switch still carries an old-key context.
+  const oldKeyContext = product.signContext('nosync', 'admin-1', record, { roles: ['admin'] });
+  assert.equal(JSON.parse(Buffer.from(oldKeyContext.split('.')[0], 'base64url')).kid, oldKid);
+
   // The old key goes; k2 is now the only one and cannot be removed.
   page.once('dialog', (d) => d.accept());
   await page.getByRole('button', { name: `Remove context key ${oldKid}` }).click();
@@ -278,8 +284,9 @@ test('an admin edits the tenant settings and rotates its context key', { timeout
   assert.deepEqual(unexpected(third.errors, /409 \(Conflict\) @ \S+\/context-keys$/), []);
   await third.context.close();
 
-  // Contexts signed with the old key are refused now; k2 still works.
-  const refused = await open(nosyncConsole());
+  // Contexts signed with the old key are refused now; k2 still works,
+  // also from the reference signer, which reads the stored tenant.
+  const refused = await open(nosyncConsole(oldKeyContext));
   assert.equal(refused.answer.status(), 401);
   assert.match(await refused.page.locator('main').textContent(), /sign-in was not accepted/);
   assert.equal(await refused.page.locator('[data-session]').count(), 0);
@@ -287,6 +294,9 @@ test('an admin edits the tenant settings and rotates its context key', { timeout
   const again = await open(nosyncConsole(signedK2()));
   assert.equal(again.answer.status(), 200);
   await again.context.close();
+  const cli = await open(nosyncConsole());
+  assert.equal(cli.answer.status(), 200, 'snapbridge context sign did not sign with the remaining key');
+  await cli.context.close();
 });
 
 test('an admin opts in to compliance archiving, sees messages archived, and opts out', { timeout: 60000 }, async () => {

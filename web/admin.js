@@ -157,6 +157,19 @@
   // ---- analytics exports -------------------------------------------------
 
   const contractNames = new Map();
+  const contractDescriptions = new Map();
+
+  // contractLabel names a contract; another admin's contract that this
+  // viewer cannot list shows its number, with the URN on hover.
+  function contractLabel(urn) {
+    return contractNames.get(urn) || `Contract ${urn.replace(/^urn:li:salesContract:/, '')}`;
+  }
+
+  function describeContract() {
+    const urn = $('contract').value;
+    $('contract-desc').textContent = urn ? (contractDescriptions.get(urn) || '') : '';
+  }
+  $('contract').addEventListener('change', describeContract);
 
   async function loadContracts() {
     const sel = $('contract');
@@ -168,12 +181,14 @@
       let usable = 0;
       for (const k of contracts) {
         contractNames.set(k.contract, k.name);
+        if (k.description) contractDescriptions.set(k.contract, k.description);
         const label = k.hasReportingAccess ? k.name : `${k.name} (no reporting access)`;
         sel.append(el('option', { value: k.contract, disabled: !k.hasReportingAccess, text: label, title: k.description || undefined }));
         if (k.hasReportingAccess) usable++;
       }
       const first = contracts.find((k) => k.hasReportingAccess);
       if (first) sel.value = first.contract;
+      describeContract();
       $('connect').hidden = true;
       connectWaiters.delete('connect');
       if (contracts.length === 0) {
@@ -263,7 +278,8 @@
       return el('tr', { 'data-status': j.status, 'data-id': String(j.id) },
         el('td', { text: String(j.id) }),
         el('td', { text: actionNames[j.action] || j.action }),
-        el('td', { text: contractNames.get(j.contract) || j.contract }),
+        el('td', { text: contractLabel(j.contract), title: j.contract }),
+        el('td', { text: j.viewer }),
         el('td', { text: `${fmtDate(j.startAt)} – ${fmtDate(new Date(Date.parse(j.endAt) - 1))}` }),
         el('td', {}, badge(j.status)),
         el('td', { class: 'progress' }, bar, el('span', { class: 'note', text: j.message || '' })),

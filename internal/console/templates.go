@@ -136,8 +136,9 @@ const pageTemplates = `
 <form id="analytics-form" class="grid" novalidate>
 <div class="field wide">
 <label for="contract">Contract</label>
-<div class="row"><select id="contract" name="contract" required aria-describedby="contract-msg"><option value="">Loading contracts…</option></select>
+<div class="row"><select id="contract" name="contract" required aria-describedby="contract-desc contract-msg"><option value="">Loading contracts…</option></select>
 <button type="button" id="connect" class="secondary" hidden>Connect LinkedIn</button></div>
+<p id="contract-desc" class="hint"></p>
 <p id="contract-msg" class="msg" role="status"></p>
 </div>
 <div class="field">
@@ -161,7 +162,7 @@ const pageTemplates = `
 </form>
 <div class="table-wrap"><table id="analytics-table" aria-describedby="analytics-empty">
 <caption class="sr-only">Analytics export jobs, newest first</caption>
-<thead><tr><th scope="col">#</th><th scope="col">Data</th><th scope="col">Contract</th><th scope="col">Range</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Rows</th><th scope="col">File</th></tr></thead>
+<thead><tr><th scope="col">#</th><th scope="col">Data</th><th scope="col">Contract</th><th scope="col">Requested by</th><th scope="col">Range</th><th scope="col">Status</th><th scope="col">Progress</th><th scope="col">Rows</th><th scope="col">File</th></tr></thead>
 <tbody></tbody></table></div>
 <p id="analytics-empty" class="empty">No analytics exports yet.</p>
 </section>
