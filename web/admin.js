@@ -689,7 +689,8 @@
 
   function updateLockoutWarning() {
     const w = lockoutWarning();
-    $('set-origins-warn').textContent = w;
+    // Rewriting the same text would make screen readers announce it again.
+    if ($('set-origins-warn').textContent !== w) $('set-origins-warn').textContent = w;
     $('set-origins-warn').hidden = !w;
   }
   $('set-origins').addEventListener('input', updateLockoutWarning);

@@ -88,6 +88,11 @@
     key = '';
     showSignedIn(false);
     keyInput.value = '';
+    // Nothing secret stays in the page after signing out.
+    $('created-secret').value = '';
+    $('created').hidden = true;
+    $('tenant-form').reset();
+    $('t-key-alg').dispatchEvent(new Event('change'));
     if (message) {
       keyInput.setAttribute('aria-invalid', 'true');
       say($('op-key-err'), message, 'error');

@@ -191,7 +191,7 @@ const pageTemplates = `
 <section class="panel" id="compliance" aria-labelledby="compliance-h">
 <h2 id="compliance-h">Compliance archive</h2>
 <p class="lede">Sales Navigator messages of opted-in viewers, archived before they leave LinkedIn's 28-day window.</p>
-<div class="mine" aria-labelledby="my-compliance-h">
+<div class="mine" role="group" aria-labelledby="my-compliance-h">
 <h3 id="my-compliance-h">Your own messages</h3>
 <p class="hint">Each person opts in for themselves, with their own LinkedIn account: LinkedIn asks them to allow archiving, and only messages sent after opting in are captured. Opting out stops capturing and keeps the archive.</p>
 <p id="my-compliance-status" class="msg" role="status">Checking your archiving status…</p>

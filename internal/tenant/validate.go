@@ -73,8 +73,11 @@ func (t *Tenant) Validate() error {
 	if err := t.validateContext(bad); err != nil {
 		return err
 	}
-	if t.Display.Width < 100 || t.Display.Width > 2000 || t.Display.Height < 100 || t.Display.Height > 4000 {
-		return bad("display", "width must be 100-2000 and height 100-4000 pixels")
+	if t.Display.Width < 100 || t.Display.Width > 2000 {
+		return bad("display.width", "must be 100-2000 pixels")
+	}
+	if t.Display.Height < 100 || t.Display.Height > 4000 {
+		return bad("display.height", "must be 100-4000 pixels")
 	}
 	if t.Cache.Matched < 0 || t.Cache.NoMatch < 0 {
 		return bad("cache", "lifetimes cannot be negative")

@@ -66,7 +66,8 @@ func TestValidateNamesTenantAndField(t *testing.T) {
 		}, "context.keys[0]"},
 		{"garbage PEM", func(t2 *Tenant) { t2.Context.Keys[0] = ContextKey{ID: "r", Alg: "RS256", PublicKey: "nope"} }, "context.keys[0]"},
 		{"bad accent colour", func(t2 *Tenant) { t2.AccentColor = "blue" }, "accentColor"},
-		{"tiny iframe", func(t2 *Tenant) { t2.Display.Width = 10 }, "display"},
+		{"tiny iframe", func(t2 *Tenant) { t2.Display.Width = 10 }, "display.width"},
+		{"endless iframe", func(t2 *Tenant) { t2.Display.Height = 9000 }, "display.height"},
 		{"negative budget", func(t2 *Tenant) { t2.DailyLookupBudget = -1 }, "dailyLookupBudget"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
