@@ -23,6 +23,13 @@ func (b *backoff) active(now time.Time) bool {
 	return now.Before(b.until)
 }
 
+// activeUntil is active that also says until when.
+func (b *backoff) activeUntil(now time.Time) (time.Time, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.until, now.Before(b.until)
+}
+
 // trip backs off for d from now, never shortening a longer back-off.
 func (b *backoff) trip(now time.Time, d time.Duration) {
 	b.mu.Lock()

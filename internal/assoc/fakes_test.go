@@ -22,7 +22,8 @@ type countingLinkedIn struct {
 	// record answers one record; nil answers a match with a photo. A
 	// non-nil error must be a *linkedin.Error.
 	record func(key linkedin.AssociationKey) (linkedin.ProfileAssociation, error)
-	// gate, when set, holds every call until it is closed.
+	// gate, when set, holds every call until it is closed or the call's
+	// context ends, which fails it as a timeout would.
 	gate chan struct{}
 
 	mu          sync.Mutex
@@ -41,19 +42,24 @@ func match(recordID string) linkedin.ProfileAssociation {
 	}
 }
 
-func (f *countingLinkedIn) begin(n int) func() {
+func (f *countingLinkedIn) begin(ctx context.Context) (end func(), err error) {
 	f.mu.Lock()
 	f.inFlight++
 	f.maxInFlight = max(f.maxInFlight, f.inFlight)
 	f.mu.Unlock()
-	if f.gate != nil {
-		<-f.gate
-	}
-	return func() {
+	end = func() {
 		f.mu.Lock()
 		f.inFlight--
 		f.mu.Unlock()
 	}
+	if f.gate != nil {
+		select {
+		case <-f.gate:
+		case <-ctx.Done():
+			return end, &linkedin.Error{Err: ctx.Err()}
+		}
+	}
+	return end, nil
 }
 
 func (f *countingLinkedIn) answer(key linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
@@ -69,7 +75,11 @@ func (f *countingLinkedIn) ProfileAssociation(ctx context.Context, token string,
 	n := f.singles + len(f.batches)
 	f.keys = append(f.keys, key)
 	f.mu.Unlock()
-	defer f.begin(n)()
+	end, err := f.begin(ctx)
+	defer end()
+	if err != nil {
+		return linkedin.ProfileAssociation{}, err
+	}
 	if f.callErr != nil {
 		if err := f.callErr(n, token); err != nil {
 			return linkedin.ProfileAssociation{}, err
@@ -84,7 +94,11 @@ func (f *countingLinkedIn) ProfileAssociations(ctx context.Context, token string
 	n := f.singles + len(f.batches)
 	f.keys = append(f.keys, keys...)
 	f.mu.Unlock()
-	defer f.begin(n)()
+	end, err := f.begin(ctx)
+	defer end()
+	if err != nil {
+		return linkedin.BatchAssociations{}, err
+	}
 	if f.callErr != nil {
 		if err := f.callErr(n, token); err != nil {
 			return linkedin.BatchAssociations{}, err

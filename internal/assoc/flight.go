@@ -16,14 +16,27 @@ type flight struct {
 	// spent says the answer is throttled because the tenant's daily
 	// budget could not cover this look-up, so LinkedIn was not asked.
 	spent bool
+	// refusedUntil, when set, says LinkedIn was not asked (budget spent
+	// or backing off) and when it may be asked again.
+	refusedUntil time.Time
+	// forced says the look-up is a forced refresh, counted again.
+	forced bool
+	// deadline ends the look-up, on the real clock: past it the record
+	// answers unavailable.
+	deadline time.Time
 }
 
 // claim sorts records the cache could not answer: one already being looked
 // up is joined, one another request cached meanwhile is answered (unless
 // force), and the rest get a new flight this request owns and must start.
-// waits holds every flight the request must wait for, owned ones included.
-func (r *Resolver) claim(tenantID string, ids []string, force bool, now time.Time, answers map[string]wire.Association) (owned []string, waits map[string]*flight) {
+// With force, a record force-refreshed within Config.ForceInterval is
+// treated as unforced and, when its cached answer is fresh, answered from
+// the cache marked ForceRefused. owned and forced are the new flights, the
+// latter to be counted as forced refreshes; waits holds every flight the
+// request must wait for, owned ones included.
+func (r *Resolver) claim(tenantID string, ids []string, force bool, now time.Time, answers map[string]wire.Association) (owned, forced []string, waits map[string]*flight) {
 	waits = make(map[string]*flight, len(ids))
+	deadline := time.Now().Add(r.cfg.LookupTimeout)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, id := range ids {
@@ -32,20 +45,49 @@ func (r *Resolver) claim(tenantID string, ids []string, force bool, now time.Tim
 			waits[id] = f
 			continue
 		}
+		forceThis, refreshAfter := force, time.Time{}
+		if force {
+			refreshAfter, forceThis = r.forced.allow(k, now, r.cfg.ForceInterval)
+		}
 		// A flight that just landed cached its answer before leaving
 		// inflight; looking again under r.mu closes that gap.
-		if !force {
+		if !forceThis {
 			if e, ok := r.cache.get(k, now); ok && e.fresh(now) {
-				answers[id] = e.served(now)
+				a := e.served(now)
+				if force {
+					a.ForceRefused, a.RefreshAfter = true, &refreshAfter
+				}
+				answers[id] = a
 				continue
 			}
 		}
-		f := &flight{done: make(chan struct{})}
+		f := &flight{done: make(chan struct{}), forced: forceThis, deadline: deadline}
 		r.inflight[k] = f
 		waits[id] = f
-		owned = append(owned, id)
+		if forceThis {
+			forced = append(forced, id)
+		} else {
+			owned = append(owned, id)
+		}
 	}
-	return owned, waits
+	return owned, forced, waits
+}
+
+// deadline is the earliest deadline of the records' flights: a batch
+// serving several requests ends when the first of them must be answered.
+func (r *Resolver) deadline(tenantID string, ids []string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var d time.Time
+	for _, id := range ids {
+		if f := r.inflight[cacheKey{tenantID, id}]; f != nil && (d.IsZero() || f.deadline.Before(d)) {
+			d = f.deadline
+		}
+	}
+	if d.IsZero() {
+		d = time.Now().Add(r.cfg.LookupTimeout)
+	}
+	return d
 }
 
 // finish completes the record's flight with answer or err. Callers cache
@@ -57,11 +99,13 @@ func (r *Resolver) finish(tenantID, id string, answer wire.Association, err erro
 	}
 }
 
-// finishSpent completes the record's flight as throttled because the
-// daily budget is spent; waiters serve what the cache keeps instead.
-func (r *Resolver) finishSpent(tenantID, id string) {
+// finishRefused completes the record's flight as throttled without
+// asking LinkedIn, which may be asked again from until: spent says the
+// daily budget is spent, otherwise the tenant is backing off. Waiters
+// serve what the cache keeps instead.
+func (r *Resolver) finishRefused(tenantID, id string, until time.Time, spent bool) {
 	if f := r.land(tenantID, id); f != nil {
-		f.answer, f.spent = wire.Association{RecordID: id, Status: wire.StatusThrottled}, true
+		f.answer, f.spent, f.refusedUntil = wire.Association{RecordID: id, Status: wire.StatusThrottled}, spent, until
 		close(f.done)
 	}
 }
@@ -94,6 +138,10 @@ func cloneAnswer(a wire.Association) wire.Association {
 	if a.ExpiresAt != nil {
 		t := *a.ExpiresAt
 		a.ExpiresAt = &t
+	}
+	if a.RefreshAfter != nil {
+		t := *a.RefreshAfter
+		a.RefreshAfter = &t
 	}
 	return a
 }

@@ -19,13 +19,18 @@ type RateLimit struct {
 }
 
 func newRateLimit(limit, used int, now time.Time) RateLimit {
-	y, m, d := now.UTC().Date()
 	return RateLimit{
 		Limit:     limit,
 		Used:      used,
 		Remaining: max(limit-used, 0),
-		Reset:     time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC),
+		Reset:     resetAt(now),
 	}
+}
+
+// resetAt is the next midnight UTC after now, when budgets start again.
+func resetAt(now time.Time) time.Time {
+	y, m, d := now.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 }
 
 // usage remembers a tenant's budget used today, so answers served wholly

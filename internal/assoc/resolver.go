@@ -34,10 +34,11 @@ type AppTokens interface {
 	Invalidate(tenantID, scope string)
 }
 
-// Budget counts unique upstream look-ups per tenant and UTC day.
-// *store.DB satisfies it.
+// Budget counts upstream look-ups per tenant and UTC day: each record once
+// a day, and each forced refresh again. *store.DB satisfies it.
 type Budget interface {
 	ReserveLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int) (allowed []string, used int, err error)
+	ReserveForcedLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int) (allowed []string, used int, err error)
 	LookupsUsed(ctx context.Context, tenant, day string) (int, error)
 }
 
@@ -55,7 +56,8 @@ const (
 	DefaultMaxEntries      = 100000
 	DefaultThrottleBackoff = 60 * time.Second
 	DefaultCoalesceWindow  = 5 * time.Millisecond
-	DefaultCallTimeout     = 15 * time.Second
+	DefaultLookupTimeout   = 4 * time.Second
+	DefaultForceInterval   = time.Minute
 	// MaxConcurrentCalls bounds upstream calls in flight per tenant.
 	MaxConcurrentCalls = 4
 )
@@ -79,9 +81,17 @@ type Config struct {
 	// for a window, after at most four windows, or as soon as it is full.
 	// Default: 5ms.
 	CoalesceWindow time.Duration
-	// CallTimeout bounds one upstream call, which may serve many requests
-	// and so does not end when one of them is cancelled. Default: 15s.
-	CallTimeout time.Duration
+	// LookupTimeout bounds a look-up from the request that starts it to
+	// its answer: the wait for a batch and for a free upstream slot, the
+	// app token and LinkedIn's answer, retries included. Past it the record
+	// answers unavailable (or its kept answer, stale). One call may serve
+	// many requests and so does not end when one of them is cancelled.
+	// Default: 4s.
+	LookupTimeout time.Duration
+	// ForceInterval is the shortest time between two forced refreshes of
+	// one record of a tenant that reach LinkedIn; a forced refresh inside
+	// it answers from the cache, marked forceRefused. Default: 1m.
+	ForceInterval time.Duration
 	// Logger receives upstream failures (never tokens). Default: discard.
 	Logger *slog.Logger
 }
@@ -102,8 +112,11 @@ func (c Config) withDefaults() Config {
 	if c.CoalesceWindow <= 0 {
 		c.CoalesceWindow = DefaultCoalesceWindow
 	}
-	if c.CallTimeout <= 0 {
-		c.CallTimeout = DefaultCallTimeout
+	if c.LookupTimeout <= 0 {
+		c.LookupTimeout = DefaultLookupTimeout
+	}
+	if c.ForceInterval <= 0 {
+		c.ForceInterval = DefaultForceInterval
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -125,6 +138,7 @@ type Resolver struct {
 	mu       sync.Mutex
 	inflight map[cacheKey]*flight
 	tenants  map[string]*tenantState
+	forced   forcedRefreshes
 }
 
 // tenantState is what the resolver tracks per tenant besides the cache.
@@ -154,6 +168,7 @@ func NewResolver(cfg Config, li LinkedIn, apps AppTokens, budget Budget, now fun
 		cache:    newCache(cfg.MaxEntries, cfg.KeepStale),
 		inflight: map[cacheKey]*flight{},
 		tenants:  map[string]*tenantState{},
+		forced:   forcedRefreshes{at: map[cacheKey]time.Time{}},
 	}
 }
 
@@ -167,9 +182,12 @@ type Result struct {
 }
 
 // Resolve answers each of recordIDs for tenant t: from the cache when a
-// fresh answer is there (unless force), otherwise from LinkedIn, counting
-// each record once per UTC day against t.DailyLookupBudget. Throttled and
-// failed look-ups answer throttled or unavailable, or the last known answer
+// fresh answer is there, otherwise from LinkedIn, counting each record once
+// per UTC day against t.DailyLookupBudget. With force, each record is asked
+// again and counted again, at most once per Config.ForceInterval; a forced
+// refresh refused by that interval, the spent budget or LinkedIn's back-off
+// answers from the cache, marked ForceRefused. Throttled and failed
+// look-ups answer throttled or unavailable, or the last known answer
 // marked stale when one is kept. A record the spent budget cannot cover
 // answers the same way, throttled until the budget resets at midnight UTC
 // (RateLimit.Reset); only when that leaves no record answered does it
@@ -202,16 +220,16 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 
 	used := -1
 	if len(missing) > 0 {
-		owned, waits := r.claim(t.ID, missing, force, now, answers)
+		owned, forced, waits := r.claim(t.ID, missing, force, now, answers)
 		ts.hits.Add(uint64(len(missing) - len(waits)))
 		ts.misses.Add(uint64(len(waits)))
-		if len(owned) > 0 {
-			used, err = r.start(ctx, t, ts, day, owned)
+		if len(owned)+len(forced) > 0 {
+			used, err = r.start(ctx, t, ts, day, owned, forced)
 			if err != nil {
 				return r.failed(ctx, t, ts, day, now, used, err)
 			}
 		}
-		spent, err := r.await(ctx, t.ID, waits, answers)
+		spent, err := r.await(ctx, t.ID, waits, force, answers)
 		if err != nil {
 			return r.failed(ctx, t, ts, day, now, used, err)
 		}
@@ -258,35 +276,74 @@ func (r *Resolver) state(tenantID string) *tenantState {
 	return ts
 }
 
-// start begins the upstream look-ups of the records this request owns:
-// unless the tenant is backing off, it reserves them in the budget and
-// queues those the budget covers for the batcher; the others are answered
-// throttled at once (the ones it covers are already counted, so they are
-// still looked up). It returns the budget used today (-1 when it did not
-// ask). Whatever happens, every owned flight is completed.
-func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, owned []string) (int, error) {
-	if ts.backoff.active(r.now()) {
+// start begins the upstream look-ups of the records this request owns,
+// owned ones as usual and forced ones counted again: unless the tenant is
+// backing off, it reserves them in the budget and queues those the budget
+// covers for the batcher; the others are answered throttled at once (the
+// ones it covers are already counted, so they are still looked up). It
+// returns the budget used today (-1 when it did not ask). Whatever
+// happens, every owned flight is completed.
+func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, owned, forced []string) (int, error) {
+	if until, ok := ts.backoff.activeUntil(r.now()); ok {
 		// Stop hammering: LinkedIn said to wait, so no call and no budget.
+		r.forgetForced(t.ID, forced)
 		for _, id := range owned {
-			r.finish(t.ID, id, wire.Association{RecordID: id, Status: wire.StatusThrottled}, nil)
+			r.finishRefused(t.ID, id, until, false)
+		}
+		for _, id := range forced {
+			r.finishRefused(t.ID, id, until, false)
 		}
 		return -1, nil
 	}
-	allowed, used, err := r.budget.ReserveLookups(ctx, t.ID, day, owned, lookupBudget(t))
+	used := -1
+	if len(owned) > 0 {
+		n, err := r.reserve(ctx, t, ts, day, owned, false)
+		if err != nil {
+			r.forgetForced(t.ID, forced)
+			r.finishAll(t.ID, forced, err)
+			return -1, err
+		}
+		used = n
+	}
+	if len(forced) > 0 {
+		n, err := r.reserve(ctx, t, ts, day, forced, true)
+		if err != nil {
+			return -1, err
+		}
+		used = n
+	}
+	return used, nil
+}
+
+// reserve counts ids in the budget (as forced refreshes when forced),
+// queues those it covers and answers the others throttled.
+func (r *Resolver) reserve(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, ids []string, forced bool) (int, error) {
+	reserve := r.budget.ReserveLookups
+	if forced {
+		reserve = r.budget.ReserveForcedLookups
+	}
+	allowed, used, err := reserve(ctx, t.ID, day, ids, lookupBudget(t))
 	if err != nil {
 		err = fmt.Errorf("resolve associations for tenant %s: %w", t.ID, err)
-		r.finishAll(t.ID, owned, err)
+		if forced {
+			r.forgetForced(t.ID, ids)
+		}
+		r.finishAll(t.ID, ids, err)
 		return -1, err
 	}
 	ts.usage.observe(day, used)
-	if len(allowed) < len(owned) {
+	if len(allowed) < len(ids) {
 		covered := make(map[string]bool, len(allowed))
 		for _, id := range allowed {
 			covered[id] = true
 		}
-		for _, id := range owned {
+		reset := resetAt(r.now())
+		for _, id := range ids {
 			if !covered[id] {
-				r.finishSpent(t.ID, id)
+				if forced {
+					r.forgetForced(t.ID, []string{id})
+				}
+				r.finishRefused(t.ID, id, reset, true)
 			}
 		}
 	}
@@ -297,9 +354,11 @@ func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState,
 }
 
 // await waits for the flights and puts their answers, or the answer kept
-// for a failed one, into answers. It returns how many records are left
-// answered only "throttled" because the daily budget is spent.
-func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]*flight, answers map[string]wire.Association) (spent int, err error) {
+// for a failed one, into answers; for a forced request, a kept answer
+// standing in for a look-up that never reached LinkedIn says so. It
+// returns how many records are left answered only "throttled" because the
+// daily budget is spent.
+func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]*flight, force bool, answers map[string]wire.Association) (spent int, err error) {
 	for id, f := range waits {
 		select {
 		case <-f.done:
@@ -314,6 +373,9 @@ func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]
 			now := r.now()
 			if e, ok := r.cache.get(cacheKey{tenantID, id}, now); ok {
 				a = e.served(now)
+				if force && !f.refusedUntil.IsZero() {
+					a.ForceRefused, a.RefreshAfter = true, &f.refusedUntil
+				}
 			} else if f.spent {
 				spent++
 			}

@@ -440,16 +440,25 @@ func TestResolveBudget(t *testing.T) {
 		wantErr    bool
 		wantStatus map[string]string // and, when cached, served from the cache
 		wantStale  []string
-		wantCalls  int // in total
-		wantUsed   int
+		// wantRefused are served from the cache for a refused force,
+		// refreshable again when the budget resets.
+		wantRefused []string
+		wantCalls   int // in total
+		wantUsed    int
 	}{
 		{scenario: "five new records over a budget of three: the three counted are looked up, two wait",
 			limit: 3, ids: []string{"a", "b", "c", "d", "e"},
 			wantStatus: map[string]string{"a": matched, "b": matched, "c": matched, "d": throttled, "e": throttled},
 			wantCalls:  1, wantUsed: 3},
 		{scenario: "records already counted today are free", limit: 3, before: []string{"a", "b", "c"},
-			ids: []string{"c", "b", "a"}, force: true,
+			later: 6 * time.Hour, ids: []string{"c", "b", "a"},
 			wantStatus: map[string]string{"a": matched, "b": matched, "c": matched}, wantCalls: 2, wantUsed: 3},
+		{scenario: "a forced refresh of a record counted today counts again", limit: 3, before: []string{"a"},
+			ids: []string{"a"}, force: true,
+			wantStatus: map[string]string{"a": matched}, wantCalls: 2, wantUsed: 2},
+		{scenario: "a forced refresh over a spent budget answers from the cache, refused", limit: 3, before: []string{"a", "b", "c"},
+			ids: []string{"a", "b"}, force: true,
+			wantStatus: map[string]string{"a": matched, "b": matched}, wantRefused: []string{"a", "b"}, wantCalls: 1, wantUsed: 3},
 		{scenario: "cached records need no budget", limit: 3, before: []string{"a", "b", "c"},
 			ids:        []string{"a", "b", "c"},
 			wantStatus: map[string]string{"a": matched, "b": matched, "c": matched}, wantCalls: 1, wantUsed: 3},
@@ -507,6 +516,10 @@ func TestResolveBudget(t *testing.T) {
 				}
 				if stale := slices.Contains(tt.wantStale, a.RecordID); a.Stale != stale {
 					t.Fatalf("%s stale = %v, want %v", a.RecordID, a.Stale, stale)
+				}
+				refused := slices.Contains(tt.wantRefused, a.RecordID)
+				if a.ForceRefused != refused || refused && (!a.Cached || a.RefreshAfter == nil || !a.RefreshAfter.Equal(want.Reset)) {
+					t.Fatalf("%s answered %+v, want force refused %v until %v", a.RecordID, a, refused, want.Reset)
 				}
 			}
 		})
@@ -749,6 +762,42 @@ func TestResolveHonoursCancellation(t *testing.T) {
 			close(li.gate)
 			if got := <-waiter; got.Status != wire.StatusMatched || rg.li.total() != 1 {
 				t.Fatalf("waiter got %+v after %d calls, want one shared match", got, rg.li.total())
+			}
+		})
+	}
+}
+
+// A look-up ends by the look-up timeout however it is held up: calls
+// LinkedIn does not answer in time, and records queued behind them for a
+// free upstream slot, all answer unavailable, and the queued ones never
+// reach LinkedIn.
+func TestResolveAnswersUnavailableByTheLookupTimeout(t *testing.T) {
+	tests := []struct {
+		scenario string
+		records  int
+	}{
+		{"every upstream slot taken by a call LinkedIn does not answer", assoc.MaxConcurrentCalls + 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			li := &countingLinkedIn{gate: make(chan struct{})}
+			t.Cleanup(func() { close(li.gate) })
+			rg := newRig(t, assoc.Config{MaxBatch: 1, LookupTimeout: 200 * time.Millisecond}, li)
+			ids := make([]string, tt.records)
+			for i := range ids {
+				ids[i] = fmt.Sprintf("r%d", i)
+			}
+			res, err := rg.resolver.Resolve(context.Background(), acme(100), ids, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range res.Associations {
+				if a.Status != wire.StatusUnavailable {
+					t.Fatalf("%s answered %+v, want unavailable", a.RecordID, a)
+				}
+			}
+			if n := rg.li.total(); n != assoc.MaxConcurrentCalls {
+				t.Fatalf("LinkedIn calls = %d, want %d (one per slot)", n, assoc.MaxConcurrentCalls)
 			}
 		})
 	}

@@ -19,22 +19,32 @@ type outcome struct {
 
 // call asks LinkedIn about ids (one GET for one record, one batch call
 // otherwise), caches what it learns and completes the records' flights.
-// It runs in its own goroutine, at most MaxConcurrentCalls per tenant.
+// It runs in its own goroutine, at most MaxConcurrentCalls per tenant, and
+// ends by the records' deadline (Config.LookupTimeout), however long
+// LinkedIn takes and however many retries the client would make.
 func (r *Resolver) call(t *tenant.Tenant, ts *tenantState, ids []string) {
-	ts.slots <- struct{}{}
-	defer func() { <-ts.slots }()
+	deadline := r.deadline(t.ID, ids)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
 
+	late := outcome{status: wire.StatusUnavailable,
+		err: fmt.Errorf("no free upstream slot before the look-up deadline: %w", context.DeadlineExceeded)}
 	var outcomes map[string]outcome
-	if ts.backoff.active(r.now()) {
-		// A sibling batch was throttled while this one queued.
-		outcomes = make(map[string]outcome, len(ids))
-		for _, id := range ids {
-			outcomes[id] = outcome{status: wire.StatusThrottled}
+	select {
+	case ts.slots <- struct{}{}:
+		defer func() { <-ts.slots }()
+		switch {
+		case !time.Now().Before(deadline):
+			// The slot came free only because its holder ran out of time.
+			outcomes = uniform(ids, late)
+		case ts.backoff.active(r.now()):
+			// A sibling batch was throttled while this one queued.
+			outcomes = uniform(ids, outcome{status: wire.StatusThrottled})
+		default:
+			outcomes = r.ask(ctx, t, ids)
 		}
-	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.CallTimeout)
-		outcomes = r.ask(ctx, t, ids)
-		cancel()
+	case <-ctx.Done():
+		outcomes = uniform(ids, late)
 	}
 
 	// Back-off starts before any waiter learns of the 429, so its next
@@ -60,6 +70,15 @@ func (r *Resolver) call(t *tenant.Tenant, ts *tenantState, ids []string) {
 	for _, id := range ids {
 		r.finish(t.ID, id, r.settle(t, id, outcomes[id], now), nil)
 	}
+}
+
+// uniform gives every record the same outcome.
+func uniform(ids []string, o outcome) map[string]outcome {
+	out := make(map[string]outcome, len(ids))
+	for _, id := range ids {
+		out[id] = o
+	}
+	return out
 }
 
 // ask makes the upstream call, renewing the app token once on a 401.

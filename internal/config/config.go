@@ -124,6 +124,13 @@ type Associations struct {
 	// CoalesceWindow is how long a look-up waits for others to share its
 	// batch call. Default: 5ms.
 	CoalesceWindow time.Duration `yaml:"coalesceWindow"`
+	// LookupTimeout bounds a look-up the widget waits for, LinkedIn's
+	// retries included; past it the record answers unavailable. At most
+	// 1m. Default: 4s.
+	LookupTimeout time.Duration `yaml:"lookupTimeout"`
+	// Now is the resolver's clock (cache lifetimes, budget days, forced
+	// refresh intervals); tests move it. Default: time.Now.
+	Now func() time.Time `yaml:"-"`
 }
 
 // MinOperatorKeyLen is the shortest accepted operator key.
@@ -262,6 +269,9 @@ func (c *Config) Finish() error {
 	}
 	if c.Associations.CoalesceWindow < 0 || c.Associations.CoalesceWindow > time.Second {
 		return fmt.Errorf("associations.coalesceWindow: %s must be between 0 and 1s", c.Associations.CoalesceWindow)
+	}
+	if c.Associations.LookupTimeout < 0 || c.Associations.LookupTimeout > time.Minute {
+		return fmt.Errorf("associations.lookupTimeout: %s must be between 0 (the default, 4s) and 1m", c.Associations.LookupTimeout)
 	}
 	if c.Associations.MaxBatch < 1 || c.Associations.MaxBatch > 100 {
 		return fmt.Errorf("associations.maxBatch: %d must be between 1 and 100", c.Associations.MaxBatch)

@@ -14,7 +14,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func TestLoadLayers(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "snapbridge.yaml")
-	yaml := "addr: 127.0.0.1:9000\nlogLevel: debug\nsandbox:\n  enabled: true\n  complianceCadence: 5s\n  faults:\n    latency: 250ms\n    rate429: 0.1\nassociations:\n  maxBatch: 10\n"
+	yaml := "addr: 127.0.0.1:9000\nlogLevel: debug\nsandbox:\n  enabled: true\n  complianceCadence: 5s\n  faults:\n    latency: 250ms\n    rate429: 0.1\nassociations:\n  maxBatch: 10\n  lookupTimeout: 2500ms\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func TestLoadLayers(t *testing.T) {
 	if err := cfg.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Addr != "127.0.0.1:9100" || cfg.LogLevel != "debug" || cfg.Associations.MaxBatch != 10 ||
+	if cfg.Addr != "127.0.0.1:9100" || cfg.LogLevel != "debug" || cfg.Associations.MaxBatch != 10 || cfg.Associations.LookupTimeout != 2500*time.Millisecond ||
 		cfg.Sandbox.Faults.Latency != 250*time.Millisecond || cfg.Sandbox.Faults.Rate429 != 0.1 ||
 		cfg.Sandbox.ComplianceCadence != 2*time.Second {
 		t.Errorf("layers not applied: %+v", cfg)
@@ -46,6 +46,7 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		{"bad address", "addr: nowhere\nsandbox: {enabled: true}\n", nil, "addr"},
 		{"no tenants outside sandbox", "", nil, "tenants"},
 		{"public URL with a path", "publicUrl: https://x.example/app\nsandbox: {enabled: true}\n", nil, "publicUrl"},
+		{"look-up timeout over a minute", "associations: {lookupTimeout: 2m}\nsandbox: {enabled: true}\n", nil, "lookupTimeout"},
 		{"batch too large", "associations: {maxBatch: 500}\nsandbox: {enabled: true}\n", nil, "maxBatch"},
 		{"sandbox flag not a boolean", "", map[string]string{"SNAPBRIDGE_SANDBOX": "maybe"}, "SNAPBRIDGE_SANDBOX"},
 		{"compliance cadence not a duration", "", map[string]string{"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "often"}, "SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE"},

@@ -77,11 +77,14 @@ type product struct {
 	stop    func()
 	http    *http.Client
 	tune    func(*tenant.Tenant)
+	// configure adjusts the configuration, again on restart.
+	configure []func(*config.Config)
 }
 
 // startProduct starts snapbridge against the stand-in li with the demo
-// tenants; tune may adjust them (shorter cache lifetimes and the like).
-func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*tenant.Tenant)) *product {
+// tenants; tune may adjust them (shorter cache lifetimes and the like) and
+// configure the rest of the configuration.
+func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*tenant.Tenant), configure ...func(*config.Config)) *product {
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Addr = addr
@@ -103,6 +106,9 @@ func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*t
 		}
 		cfg.Tenants = append(cfg.Tenants, tn)
 	}
+	for _, c := range configure {
+		c(&cfg)
+	}
 	logs := &syncBuffer{}
 	// Tests log everything (the leak check reads it); benchmarks log as
 	// production does, to nowhere.
@@ -118,7 +124,7 @@ func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*t
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	p := &product{t: t, srv: srv, li: li, dataDir: dataDir, addr: strings.TrimPrefix(srv.URL, "http://"), logs: logs, tune: tune,
+	p := &product{t: t, srv: srv, li: li, dataDir: dataDir, addr: strings.TrimPrefix(srv.URL, "http://"), logs: logs, tune: tune, configure: configure,
 		http: &http.Client{Timeout: 20 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	var once sync.Once
 	p.stop = func() {
@@ -144,7 +150,7 @@ func (p *product) with(t *testing.T) *product {
 // database and secrets.
 func (p *product) restart() *product {
 	p.stop()
-	return startProduct(p.t, p.li, p.dataDir, p.addr, p.tune)
+	return startProduct(p.t, p.li, p.dataDir, p.addr, p.tune, p.configure...)
 }
 
 func (p *product) tenant(id string) *tenant.Tenant {

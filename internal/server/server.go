@@ -168,8 +168,9 @@ func (s *Server) build() error {
 	members := tokens.NewMemberTokens(vault, li, now)
 	apps := tokens.NewAppTokens(li, now)
 	linkedinErrors := admin.NewErrorStats(now)
-	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow, Logger: s.logger},
-		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, now)
+	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
+		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger},
+		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
 		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now})
 	loadCtx, cancelLoad := context.WithTimeout(context.Background(), 30*time.Second)

@@ -22,32 +22,55 @@ const DayLayout = "2006-01-02"
 // The first reservation of a tenant's day purges that tenant's older days,
 // so the table holds about one day per tenant.
 func (db *DB) ReserveLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int) (allowed []string, used int, err error) {
-	if err := checkBudgetKey(tenant, day); err != nil {
+	allowed, used, err = db.reserveLookups(ctx, tenant, day, recordIDs, limit, false)
+	if err != nil {
 		return nil, 0, fmt.Errorf("reserve lookups: %w", err)
 	}
+	return allowed, used, nil
+}
+
+// ReserveForcedLookups is ReserveLookups for forced refreshes: each id is a
+// new LinkedIn call, so it counts one more look-up while fewer than limit
+// are counted, even when the record was already counted that day. An id
+// counted for the first time also makes later unforced look-ups of it that
+// day free, as ReserveLookups would.
+func (db *DB) ReserveForcedLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int) (allowed []string, used int, err error) {
+	allowed, used, err = db.reserveLookups(ctx, tenant, day, recordIDs, limit, true)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reserve forced lookups: %w", err)
+	}
+	return allowed, used, nil
+}
+
+func (db *DB) reserveLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int, forced bool) (allowed []string, used int, err error) {
+	if err := checkBudgetKey(tenant, day); err != nil {
+		return nil, 0, err
+	}
 	if limit < 0 {
-		return nil, 0, fmt.Errorf("reserve lookups: limit %d is negative", limit)
+		return nil, 0, fmt.Errorf("limit %d is negative", limit)
 	}
 	for _, id := range recordIDs {
 		if id == "" {
-			return nil, 0, errors.New("reserve lookups: empty record id")
+			return nil, 0, errors.New("empty record id")
 		}
 	}
 
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("reserve lookups: begin: %w", err)
+		return nil, 0, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 
 	used, err = countLookups(ctx, tx, tenant, day)
 	if err != nil {
-		return nil, 0, fmt.Errorf("reserve lookups: %w", err)
+		return nil, 0, err
 	}
 	if used == 0 {
-		if _, err := tx.ExecContext(ctx,
-			`DELETE FROM lookup_budget WHERE tenant = ? AND day < ?`, tenant, day); err != nil {
-			return nil, 0, fmt.Errorf("reserve lookups: purge old days: %w", err)
+		for _, table := range []string{"lookup_budget", "lookup_budget_forced"} {
+			if _, err := tx.ExecContext(ctx,
+				`DELETE FROM `+table+` WHERE tenant = ? AND day < ?`, tenant, day); err != nil {
+				return nil, 0, fmt.Errorf("purge old days: %w", err)
+			}
 		}
 	}
 
@@ -61,29 +84,39 @@ func (db *DB) ReserveLookups(ctx context.Context, tenant, day string, recordIDs 
 		if err := tx.QueryRowContext(ctx,
 			`SELECT EXISTS (SELECT 1 FROM lookup_budget WHERE tenant = ? AND day = ? AND record_id = ?)`,
 			tenant, day, id).Scan(&counted); err != nil {
-			return nil, 0, fmt.Errorf("reserve lookups: check %q: %w", id, err)
+			return nil, 0, fmt.Errorf("check %q: %w", id, err)
 		}
-		if !counted {
-			if used >= limit {
-				continue
+		switch {
+		case counted && !forced:
+		case used >= limit:
+			continue
+		case counted:
+			if _, err := tx.ExecContext(ctx,
+				`INSERT INTO lookup_budget_forced (tenant, day, lookups) VALUES (?, ?, 1)
+				 ON CONFLICT (tenant, day) DO UPDATE SET lookups = lookups + 1`,
+				tenant, day); err != nil {
+				return nil, 0, fmt.Errorf("count forced %q: %w", id, err)
 			}
+			used++
+		default:
 			if _, err := tx.ExecContext(ctx,
 				`INSERT INTO lookup_budget (tenant, day, record_id) VALUES (?, ?, ?)`,
 				tenant, day, id); err != nil {
-				return nil, 0, fmt.Errorf("reserve lookups: count %q: %w", id, err)
+				return nil, 0, fmt.Errorf("count %q: %w", id, err)
 			}
 			used++
 		}
 		allowed = append(allowed, id)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, 0, fmt.Errorf("reserve lookups: commit: %w", err)
+		return nil, 0, fmt.Errorf("commit: %w", err)
 	}
 	return allowed, used, nil
 }
 
-// LookupsUsed returns how many unique upstream look-ups the tenant has
-// counted on day (UTC, DayLayout).
+// LookupsUsed returns how many upstream look-ups the tenant has counted on
+// day (UTC, DayLayout): each record once, plus every forced refresh of a
+// record already counted.
 func (db *DB) LookupsUsed(ctx context.Context, tenant, day string) (int, error) {
 	if err := checkBudgetKey(tenant, day); err != nil {
 		return 0, fmt.Errorf("lookups used: %w", err)
@@ -103,7 +136,9 @@ type budgetQueryer interface {
 func countLookups(ctx context.Context, q budgetQueryer, tenant, day string) (int, error) {
 	var n int
 	if err := q.QueryRowContext(ctx,
-		`SELECT COUNT(*) FROM lookup_budget WHERE tenant = ? AND day = ?`, tenant, day).Scan(&n); err != nil {
+		`SELECT (SELECT COUNT(*) FROM lookup_budget WHERE tenant = ? AND day = ?)
+		      + COALESCE((SELECT lookups FROM lookup_budget_forced WHERE tenant = ? AND day = ?), 0)`,
+		tenant, day, tenant, day).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count %s on %s: %w", tenant, day, err)
 	}
 	return n, nil

@@ -104,6 +104,87 @@ func TestReserveLookups(t *testing.T) {
 	}
 }
 
+// A forced refresh is a new LinkedIn call, so it costs one look-up even for
+// a record counted earlier that day, and never more than the budget.
+func TestForcedLookupsCountEveryCall(t *testing.T) {
+	const day = "2026-03-14"
+	type step struct {
+		forced      bool
+		ids         []string
+		limit       int
+		wantAllowed []string
+		wantUsed    int
+	}
+	tests := []struct {
+		scenario string
+		steps    []step
+	}{
+		{scenario: "a forced refresh of a record counted today counts again", steps: []step{
+			{false, []string{"a"}, 5, []string{"a"}, 1},
+			{true, []string{"a"}, 5, []string{"a"}, 2},
+			{true, []string{"a"}, 5, []string{"a"}, 3},
+		}},
+		{scenario: "a forced first look-up counts once and makes later unforced ones free", steps: []step{
+			{true, []string{"a", "b"}, 5, []string{"a", "b"}, 2},
+			{false, []string{"a", "b"}, 5, []string{"a", "b"}, 2},
+		}},
+		{scenario: "a forced refresh over a spent budget is refused", steps: []step{
+			{false, []string{"a", "b"}, 2, []string{"a", "b"}, 2},
+			{true, []string{"a"}, 2, nil, 2},
+			{false, []string{"a"}, 2, []string{"a"}, 2},
+		}},
+		{scenario: "forced refreshes stop at the limit within one call", steps: []step{
+			{false, []string{"a", "b", "c"}, 4, []string{"a", "b", "c"}, 3},
+			{true, []string{"c", "a", "b"}, 4, []string{"c"}, 4},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			db := openBudgetDB(t)
+			ctx := context.Background()
+			for i, st := range tt.steps {
+				reserve := db.ReserveLookups
+				if st.forced {
+					reserve = db.ReserveForcedLookups
+				}
+				allowed, used, err := reserve(ctx, "acme", day, st.ids, st.limit)
+				if err != nil {
+					t.Fatalf("step %d: %v", i, err)
+				}
+				if !slices.Equal(allowed, st.wantAllowed) || used != st.wantUsed {
+					t.Fatalf("step %d: allowed %v used %d, want %v used %d", i, allowed, used, st.wantAllowed, st.wantUsed)
+				}
+				if got, err := db.LookupsUsed(ctx, "acme", day); err != nil || got != st.wantUsed {
+					t.Fatalf("step %d: LookupsUsed = %d, %v; want %d", i, got, err, st.wantUsed)
+				}
+			}
+		})
+	}
+}
+
+// Forced look-ups of an older day are purged with it, so a new day starts
+// from zero.
+func TestForcedLookupsStartAfreshEachDay(t *testing.T) {
+	db := openBudgetDB(t)
+	ctx := context.Background()
+	for _, forced := range []bool{false, true, true} {
+		reserve := db.ReserveLookups
+		if forced {
+			reserve = db.ReserveForcedLookups
+		}
+		if _, _, err := reserve(ctx, "acme", "2026-03-14", []string{"a"}, 10); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allowed, used, err := db.ReserveForcedLookups(ctx, "acme", "2026-03-15", []string{"a"}, 10)
+	if err != nil || used != 1 || !slices.Equal(allowed, []string{"a"}) {
+		t.Fatalf("next day: allowed %v used %d (%v), want [a] used 1", allowed, used, err)
+	}
+	if got, err := db.LookupsUsed(ctx, "acme", "2026-03-14"); err != nil || got != 0 {
+		t.Fatalf("old day = %d, %v; want 0 after purge", got, err)
+	}
+}
+
 func TestReserveLookupsPurgesOldDays(t *testing.T) {
 	tests := []struct {
 		scenario string

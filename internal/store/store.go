@@ -60,6 +60,13 @@ var schema = []string{
 		record_id TEXT NOT NULL,
 		PRIMARY KEY (tenant, day, record_id)
 	)`,
+	// Forced look-ups of records lookup_budget already counted that day.
+	`CREATE TABLE IF NOT EXISTS lookup_budget_forced (
+		tenant TEXT NOT NULL,
+		day TEXT NOT NULL,
+		lookups INTEGER NOT NULL,
+		PRIMARY KEY (tenant, day)
+	)`,
 	// Export jobs (exportjobs.go).
 	`CREATE TABLE IF NOT EXISTS analytics_exports (
 		id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -46,6 +46,13 @@ func (a Association) appendJSON(b []byte) []byte {
 	if a.Stale {
 		b = append(b, `,"stale":true`...)
 	}
+	if a.ForceRefused {
+		b = append(b, `,"forceRefused":true`...)
+	}
+	if a.RefreshAfter != nil {
+		b = append(b, `,"refreshAfter":"`...)
+		b = append(a.RefreshAfter.AppendFormat(b, time.RFC3339Nano), '"')
+	}
 	return append(b, '}')
 }
 

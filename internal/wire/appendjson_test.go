@@ -22,6 +22,9 @@ func TestAssociationsAppendJSONMatchesEncodingJSON(t *testing.T) {
 		{"stale and several", Associations{Associations: []Association{
 			{RecordID: "a", Status: StatusNoMatch},
 			{RecordID: "b\"quoted\\", Status: StatusThrottled, Stale: true, Cached: true, CachedAt: &at}}}},
+		{"a refused forced refresh", Associations{Associations: []Association{{
+			RecordID: "c-002", Status: StatusNoMatch, Cached: true, CachedAt: &at, ExpiresAt: &later,
+			ForceRefused: true, RefreshAfter: &later}}}},
 		{"control and unicode", Associations{Associations: []Association{{
 			RecordID: "tab\there\nnl\r\x00\x1f ü 日本 \u2028\u2029 \xff bad", Status: StatusUnavailable}}}},
 	} {

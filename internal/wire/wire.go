@@ -74,6 +74,13 @@ type Association struct {
 	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
 	// Stale says LinkedIn could not be asked and this is an expired entry.
 	Stale bool `json:"stale,omitempty"`
+	// ForceRefused says a forceRefresh of this record was not sent to
+	// LinkedIn, because the record was force-refreshed less than a minute
+	// ago or the tenant's daily look-up budget is spent; the answer is the
+	// cached one. RefreshAfter says when a forced refresh will be accepted
+	// again (the next midnight UTC when the budget is spent).
+	ForceRefused bool       `json:"forceRefused,omitempty"`
+	RefreshAfter *time.Time `json:"refreshAfter,omitempty"`
 }
 
 // Associations is the answer to GET /api/v1/associations.
