@@ -161,7 +161,8 @@ func (v *Vault) Disconnect(ctx context.Context, tenantID, viewer string) error {
 // MarkRevoked records that LinkedIn refused the viewer's authorization for
 // good. The row is kept, with status "revoked", so admins can see who must
 // reconnect; Load then answers ErrNotConnected. A viewer without a row is
-// left as is.
+// left as is. It is unconditional: a refresh that read the token marks it
+// only if the row is unchanged since (see MemberTokens).
 func (v *Vault) MarkRevoked(ctx context.Context, tenantID, viewer string) error {
 	err := v.db.SetMemberTokenStatus(ctx, tenantID, viewer, store.StatusRevoked)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
