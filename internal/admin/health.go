@@ -11,6 +11,10 @@ import (
 type Health struct {
 	// ConnectedViewers counts viewers with a usable LinkedIn authorization.
 	ConnectedViewers int `json:"connectedViewers"`
+	// ReconnectRequiredViewers counts viewers whose authorization was
+	// sealed with an encryption key since removed from the key ring: they
+	// must connect LinkedIn again. Not part of ConnectedViewers.
+	ReconnectRequiredViewers int `json:"reconnectRequiredViewers"`
 	// Associations is this instance's association cache.
 	Associations AssociationHealth `json:"associations"`
 	// Budget is today's (UTC) lookup budget.
@@ -44,6 +48,9 @@ func (s *Service) Health(ctx context.Context, tenantID string) (Health, error) {
 	}
 	h := Health{LinkedInErrors: s.Errors.Counts(t.ID), CRMSync: s.Errors.CRMSync(t.ID)}
 	if h.ConnectedViewers, err = s.Store.CountMemberTokens(ctx, t.ID, store.StatusConnected); err != nil {
+		return Health{}, fmt.Errorf("health of %s: %w", t.ID, err)
+	}
+	if h.ReconnectRequiredViewers, err = s.Store.CountMemberTokens(ctx, t.ID, store.StatusReconnectRequired); err != nil {
 		return Health{}, fmt.Errorf("health of %s: %w", t.ID, err)
 	}
 	day := s.Now().UTC().Format(store.DayLayout)

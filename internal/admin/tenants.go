@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
@@ -137,8 +138,13 @@ func (s *Service) tenantOf(row store.TenantRow) (tenant.Tenant, error) {
 		return tenant.Tenant{}, fmt.Errorf("decode tenant %s: the stored configuration names %q", row.ID, t.ID)
 	}
 	plain, err := s.Ring.Open(row.KeyID, row.Sealed, []byte(row.ID))
+	if errors.Is(err, keyring.ErrUnknownKey) {
+		return tenant.Tenant{}, fmt.Errorf("tenant %q: its secrets are sealed with encryption key %q, which is not in the key ring: "+
+			"put that key back in secrets.encryptionKeys (SNAPBRIDGE_ENCRYPTION_KEYS), after the current key, "+
+			"and run `snapbridge keys rotate` before removing it: %w", row.ID, row.KeyID, err)
+	}
 	if err != nil {
-		return tenant.Tenant{}, fmt.Errorf("open secrets of tenant %s: %w", row.ID, err)
+		return tenant.Tenant{}, fmt.Errorf("open secrets of tenant %q (key %q): %w", row.ID, row.KeyID, err)
 	}
 	var sec sealedSecrets
 	if err := json.Unmarshal(plain, &sec); err != nil {

@@ -182,6 +182,9 @@ func (s *Server) build() error {
 	if len(seeded) > 0 {
 		s.logger.Info("stored tenants from the configuration", "tenants", seeded)
 	}
+	if err := checkMemberTokenKeys(vault, s.logger); err != nil {
+		return err
+	}
 	connector := tokens.NewConnector(vault, li, cfg.PublicURL+"/oauth/linkedin/callback", now)
 	s.exports = exports.New(exports.Config{
 		FirstPoll: cfg.Platform.ExportFirstPoll, MaxPoll: cfg.Platform.ExportMaxPoll,

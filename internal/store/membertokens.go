@@ -16,6 +16,12 @@ const (
 	// (invalid_grant, or a 401 with no refresh possible). The row is kept
 	// so admins can see who must reconnect.
 	StatusRevoked = "revoked"
+	// StatusReconnectRequired marks an authorization sealed with an
+	// encryption key that is no longer in the key ring: it cannot be
+	// opened, so the viewer must connect again. The row is kept so admins
+	// can count who must reconnect, and so that putting the key back
+	// restores it.
+	StatusReconnectRequired = "reconnect_required"
 )
 
 // MemberTokenRow is one viewer's sealed LinkedIn authorization. The store
@@ -32,7 +38,7 @@ type MemberTokenRow struct {
 	// RefreshExpiresAt is when the refresh token expires; zero when there
 	// is none or LinkedIn did not say.
 	RefreshExpiresAt time.Time
-	// Status is StatusConnected or StatusRevoked.
+	// Status is StatusConnected, StatusRevoked or StatusReconnectRequired.
 	Status string
 	// UpdatedAt is when the row was last written.
 	UpdatedAt time.Time
@@ -118,6 +124,87 @@ func (db *DB) ResealMemberToken(ctx context.Context, tenant, viewer string, oldS
 		return false, fmt.Errorf("reseal member token %s/%s: %w", tenant, viewer, err)
 	}
 	return n == 1, nil
+}
+
+// SwapMemberToken replaces the row prev was read from with next, but only
+// if the row still holds prev's sealed bytes and status: a row deleted
+// (disconnect), marked (revocation) or saved anew (reconnect, refresh)
+// since it was read is left alone. The sealed bytes identify one write,
+// since every seal draws a fresh random nonce. It reports whether the row
+// was replaced; false means the authorization changed meanwhile.
+func (db *DB) SwapMemberToken(ctx context.Context, prev, next MemberTokenRow) (bool, error) {
+	switch {
+	case prev.Tenant == "" || prev.Viewer == "" || len(prev.Sealed) == 0 || prev.Status == "":
+		return false, fmt.Errorf("swap member token: the row read (tenant, viewer, sealed token, status) is required")
+	case next.Tenant != prev.Tenant || next.Viewer != prev.Viewer:
+		return false, fmt.Errorf("swap member token %s/%s: the new row names %s/%s", prev.Tenant, prev.Viewer, next.Tenant, next.Viewer)
+	case next.KeyID == "" || len(next.Sealed) == 0 || next.Status == "":
+		return false, fmt.Errorf("swap member token %s/%s: key id, sealed token and status are required", prev.Tenant, prev.Viewer)
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE member_tokens SET key_id = ?, sealed = ?,
+			expires_at = ?, refresh_expires_at = ?, status = ?, updated_at = ?
+		WHERE tenant = ? AND viewer = ? AND sealed = ? AND status = ?`,
+		next.KeyID, next.Sealed, tokenTime(next.ExpiresAt), tokenTime(next.RefreshExpiresAt), next.Status, tokenTime(next.UpdatedAt),
+		prev.Tenant, prev.Viewer, prev.Sealed, prev.Status)
+	if err != nil {
+		return false, fmt.Errorf("swap member token %s/%s: %w", prev.Tenant, prev.Viewer, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("swap member token %s/%s: %w", prev.Tenant, prev.Viewer, err)
+	}
+	return n == 1, nil
+}
+
+// MemberTokenKeyCount is how many of a tenant's rows, in one status, are
+// sealed with one key.
+type MemberTokenKeyCount struct {
+	// Tenant, KeyID and Status say which rows are counted.
+	Tenant, KeyID, Status string
+	// Count is how many there are.
+	Count int
+}
+
+// MemberTokenKeyCounts counts every tenant's rows by sealing key and
+// status, ordered by tenant, key id and status; start-up checks them
+// against the key ring without reading any sealed token.
+func (db *DB) MemberTokenKeyCounts(ctx context.Context) ([]MemberTokenKeyCount, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT tenant, key_id, status, COUNT(*) FROM member_tokens
+		GROUP BY tenant, key_id, status ORDER BY tenant, key_id, status`)
+	if err != nil {
+		return nil, fmt.Errorf("count member tokens by key: %w", err)
+	}
+	defer rows.Close()
+	var out []MemberTokenKeyCount
+	for rows.Next() {
+		var c MemberTokenKeyCount
+		if err := rows.Scan(&c.Tenant, &c.KeyID, &c.Status, &c.Count); err != nil {
+			return nil, fmt.Errorf("count member tokens by key: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count member tokens by key: %w", err)
+	}
+	return out, nil
+}
+
+// SetMemberTokenStatusByKey moves every row sealed with keyID from status
+// from to status to, in one statement, and returns how many it moved. A
+// row saved meanwhile under another key or status is not touched.
+func (db *DB) SetMemberTokenStatusByKey(ctx context.Context, keyID, from, to string) (int, error) {
+	if keyID == "" || from == "" || to == "" {
+		return 0, fmt.Errorf("set member token status by key: key id and both statuses are required")
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE member_tokens SET status = ? WHERE key_id = ? AND status = ?`, to, keyID, from)
+	if err != nil {
+		return 0, fmt.Errorf("set member token status of key %s: %w", keyID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("set member token status of key %s: %w", keyID, err)
+	}
+	return int(n), nil
 }
 
 // DeleteMemberToken removes the row of this tenant and viewer. Deleting a

@@ -123,6 +123,65 @@ func TestMemberTokens(t *testing.T) {
 				return r
 			},
 		},
+		{
+			scenario: "swap of an unchanged row replaces every field",
+			run: func(t *testing.T, db *DB) MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", StatusConnected)
+				mustPut(t, db, read)
+				next := row("acme", "v1", "sealed-refreshed", StatusConnected)
+				next.KeyID, next.ExpiresAt, next.UpdatedAt = "k2", at.Add(90*24*time.Hour), at.Add(time.Minute)
+				mustSwap(t, db, read, next, true)
+				return next
+			},
+		},
+		{
+			scenario: "swap after a reconnect keeps the new authorization",
+			run: func(t *testing.T, db *DB) MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", StatusConnected)
+				mustPut(t, db, read)
+				reconnected := row("acme", "v1", "sealed-reconnected", StatusConnected)
+				mustPut(t, db, reconnected)
+				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", StatusConnected), false)
+				return reconnected
+			},
+		},
+		{
+			scenario: "swap after a revocation keeps the revocation",
+			run: func(t *testing.T, db *DB) MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", StatusConnected)
+				mustPut(t, db, read)
+				if err := db.SetMemberTokenStatus(ctx, "acme", "v1", StatusRevoked); err != nil {
+					t.Fatalf("SetMemberTokenStatus: %v", err)
+				}
+				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", StatusConnected), false)
+				read.Status = StatusRevoked
+				return read
+			},
+		},
+		{
+			scenario: "swap after a disconnect does not bring the row back",
+			run: func(t *testing.T, db *DB) MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", StatusConnected)
+				mustPut(t, db, read)
+				if err := db.DeleteMemberToken(ctx, "acme", "v1"); err != nil {
+					t.Fatalf("DeleteMemberToken: %v", err)
+				}
+				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", StatusConnected), false)
+				return MemberTokenRow{}
+			},
+			wantErr: ErrNotFound,
+		},
+		{
+			scenario: "swap onto another viewer is refused",
+			run: func(t *testing.T, db *DB) MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", StatusConnected)
+				mustPut(t, db, read)
+				if ok, err := db.SwapMemberToken(ctx, read, row("acme", "v2", "sealed-other", StatusConnected)); err == nil || ok {
+					t.Fatalf("SwapMemberToken onto another viewer = %v, %v; want an error", ok, err)
+				}
+				return read
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -218,6 +277,61 @@ func TestMemberTokensListAndCount(t *testing.T) {
 				t.Fatalf("CountMemberTokens(%q, %q) = %d, want %d", tc.tenant, tc.status, n, tc.want)
 			}
 		})
+	}
+}
+
+func mustSwap(t *testing.T, db *DB, prev, next MemberTokenRow, want bool) {
+	t.Helper()
+	ok, err := db.SwapMemberToken(context.Background(), prev, next)
+	if err != nil || ok != want {
+		t.Fatalf("SwapMemberToken = %v, %v; want %v, nil", ok, err, want)
+	}
+}
+
+func TestMemberTokenKeysCountAndMove(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTestDB(t)
+	for _, r := range []MemberTokenRow{
+		{Tenant: "globex", Viewer: "v9", KeyID: "old", Status: StatusConnected},
+		{Tenant: "acme", Viewer: "v1", KeyID: "old", Status: StatusConnected},
+		{Tenant: "acme", Viewer: "v2", KeyID: "old", Status: StatusRevoked},
+		{Tenant: "acme", Viewer: "v3", KeyID: "new", Status: StatusConnected},
+		{Tenant: "acme", Viewer: "v4", KeyID: "old", Status: StatusConnected},
+	} {
+		r.Sealed = []byte("s-" + r.Tenant + r.Viewer)
+		mustPut(t, db, r)
+	}
+	counts, err := db.MemberTokenKeyCounts(ctx)
+	if err != nil {
+		t.Fatalf("MemberTokenKeyCounts: %v", err)
+	}
+	want := []MemberTokenKeyCount{
+		{Tenant: "acme", KeyID: "new", Status: StatusConnected, Count: 1},
+		{Tenant: "acme", KeyID: "old", Status: StatusConnected, Count: 2},
+		{Tenant: "acme", KeyID: "old", Status: StatusRevoked, Count: 1},
+		{Tenant: "globex", KeyID: "old", Status: StatusConnected, Count: 1},
+	}
+	if len(counts) != len(want) {
+		t.Fatalf("MemberTokenKeyCounts = %+v, want %+v", counts, want)
+	}
+	for i := range want {
+		if counts[i] != want[i] {
+			t.Fatalf("MemberTokenKeyCounts = %+v, want %+v", counts, want)
+		}
+	}
+	n, err := db.SetMemberTokenStatusByKey(ctx, "old", StatusConnected, StatusReconnectRequired)
+	if err != nil || n != 3 {
+		t.Fatalf("SetMemberTokenStatusByKey = %d, %v; want 3 rows", n, err)
+	}
+	for _, tc := range []struct {
+		tenant, status string
+		want           int
+	}{
+		{"acme", StatusReconnectRequired, 2}, {"acme", StatusRevoked, 1}, {"acme", StatusConnected, 1}, {"globex", StatusReconnectRequired, 1},
+	} {
+		if n, _ := db.CountMemberTokens(ctx, tc.tenant, tc.status); n != tc.want {
+			t.Errorf("%s has %d %s rows, want %d", tc.tenant, n, tc.status, tc.want)
+		}
 	}
 }
 

@@ -46,7 +46,9 @@ func NewMemberTokens(v *Vault, li LinkedIn, now func() time.Time) *MemberTokens 
 // the token expired with no live refresh token. A transient refresh
 // failure (5xx, network) returns a wrapped error and leaves the stored
 // token untouched; while the old token has not yet expired it is returned
-// instead of the error.
+// instead of the error. A refresh never overwrites an authorization that
+// changed while LinkedIn answered: after a disconnect it returns
+// ErrNotConnected, after a reconnect the new authorization's token.
 func (m *MemberTokens) AccessToken(ctx context.Context, t *tenant.Tenant, viewer string) (string, error) {
 	if t == nil || viewer == "" {
 		return "", fmt.Errorf("member access token: tenant and viewer are required")
@@ -65,7 +67,8 @@ func (m *MemberTokens) AccessToken(ctx context.Context, t *tenant.Tenant, viewer
 // token: it refreshes when a live refresh token exists (nil: call
 // AccessToken again), and otherwise marks the authorization revoked and
 // returns ErrNotConnected. Transient refresh failures return a wrapped
-// error and change nothing.
+// error and change nothing. When the viewer reconnected meanwhile, the new
+// authorization is left as is and nil returned.
 func (m *MemberTokens) Rejected(ctx context.Context, t *tenant.Tenant, viewer string) error {
 	if t == nil || viewer == "" {
 		return fmt.Errorf("member token rejected: tenant and viewer are required")
@@ -93,50 +96,78 @@ func (m *MemberTokens) refresh(ctx context.Context, t *tenant.Tenant, viewer str
 	}
 }
 
+// refreshPasses bounds how often refreshNow starts over because the
+// authorization changed while LinkedIn answered.
+const refreshPasses = 3
+
+// refreshNow refreshes the viewer's token. Every write it makes is
+// conditional on the row it read: when the seller disconnects, is revoked
+// or reconnects while LinkedIn answers, the answer about the old
+// authorization is dropped and the outcome decided again on what is
+// stored now (not connected, or the new authorization's token).
 func (m *MemberTokens) refreshNow(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (string, error) {
+	for range refreshPasses {
+		tok, changed, err := m.refreshOnce(ctx, t, viewer, force)
+		if !changed {
+			return tok, err
+		}
+		// LinkedIn rejected the authorization that was replaced, not the
+		// one stored now.
+		force = false
+	}
+	return "", fmt.Errorf("refresh member token %s/%s: the authorization changed during %d refreshes in a row", t.ID, viewer, refreshPasses)
+}
+
+// refreshOnce is one pass of refreshNow; changed reports that the stored
+// authorization changed since it was read, so nothing was written.
+func (m *MemberTokens) refreshOnce(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (tok string, changed bool, err error) {
 	// Reload: a refresh that finished just before this one started has
 	// already stored a fresh token.
-	tok, err := m.vault.Load(ctx, t.ID, viewer)
+	cur, err := m.vault.load(ctx, t.ID, viewer)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	if !force && m.fresh(tok) {
-		return tok.AccessToken, nil
+	if !force && m.fresh(cur.Token) {
+		return cur.AccessToken, false, nil
 	}
 	now := m.now()
-	stillValid := !force && now.Before(tok.ExpiresAt)
-	if !refreshable(tok, now) {
+	stillValid := !force && now.Before(cur.ExpiresAt)
+	if !refreshable(cur.Token, now) {
 		switch {
 		case stillValid:
-			return tok.AccessToken, nil
+			return cur.AccessToken, false, nil
 		case force:
-			if err := m.vault.MarkRevoked(ctx, t.ID, viewer); err != nil {
-				return "", err
+			if ok, err := m.vault.revoke(ctx, cur); err != nil || !ok {
+				return "", err == nil, err
 			}
-			return "", fmt.Errorf("member token %s/%s rejected by linkedin and not refreshable: %w", t.ID, viewer, ErrNotConnected)
+			return "", false, fmt.Errorf("member token %s/%s rejected by linkedin and not refreshable: %w", t.ID, viewer, ErrNotConnected)
 		default:
-			return "", fmt.Errorf("member token %s/%s expired and not refreshable: %w", t.ID, viewer, ErrNotConnected)
+			return "", false, fmt.Errorf("member token %s/%s expired and not refreshable: %w", t.ID, viewer, ErrNotConnected)
 		}
 	}
-	next, err := m.li.Refresh(ctx, appOf(t), tok.RefreshToken)
+	next, err := m.li.Refresh(ctx, appOf(t), cur.RefreshToken)
 	switch {
 	case err != nil && linkedin.IsInvalidGrant(err):
-		if err := m.vault.MarkRevoked(ctx, t.ID, viewer); err != nil {
-			return "", err
+		if ok, rerr := m.vault.revoke(ctx, cur); rerr != nil || !ok {
+			return "", rerr == nil, rerr
 		}
-		return "", fmt.Errorf("refresh member token %s/%s: %w (%w)", t.ID, viewer, ErrNotConnected, err)
+		return "", false, fmt.Errorf("refresh member token %s/%s: %w (%w)", t.ID, viewer, ErrNotConnected, err)
 	case err != nil && stillValid:
-		return tok.AccessToken, nil
+		return cur.AccessToken, false, nil
 	case err != nil:
-		return "", fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, err)
+		return "", false, fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, err)
 	case next.AccessToken == "":
-		return "", fmt.Errorf("refresh member token %s/%s: linkedin returned no access token", t.ID, viewer)
+		return "", false, fmt.Errorf("refresh member token %s/%s: linkedin returned no access token", t.ID, viewer)
 	}
-	next = carryOver(tok, next)
-	if err := m.vault.Save(ctx, t.ID, viewer, next); err != nil {
-		return "", fmt.Errorf("store refreshed member token: %w", err)
+	next = carryOver(cur.Token, next)
+	ok, err := m.vault.replace(ctx, cur, next)
+	if err != nil {
+		return "", false, fmt.Errorf("store refreshed member token: %w", err)
 	}
-	return next.AccessToken, nil
+	if !ok {
+		return "", true, nil
+	}
+	return next.AccessToken, false, nil
 }
 
 func (m *MemberTokens) fresh(tok linkedin.Token) bool {

@@ -255,3 +255,134 @@ func assertStored(t *testing.T, e *testEnv, viewer, wantAccess, wantStatus strin
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A refresh waits on LinkedIn while the seller, or another instance,
+// changes the authorization. What changed must stand: a refresh never
+// reconnects a disconnected or revoked viewer nor overwrites a newer
+// authorization, and the caller gets what is true once it lands.
+func TestAuthorizationChangedDuringRefreshStands(t *testing.T) {
+	ctx := context.Background()
+	expired := linkedin.Token{AccessToken: "member-a-access", ExpiresAt: t0.Add(-time.Minute), RefreshToken: "member-a-refresh"}
+	memberB := linkedin.Token{AccessToken: "member-b-access", ExpiresAt: farFuture, RefreshToken: "member-b-refresh"}
+	invalidGrant := &linkedin.Error{Status: 400, Code: "invalid_grant", Message: "refresh token revoked"}
+	tests := []struct {
+		scenario string
+		// stored is what the refresh reads; rejected calls Rejected
+		// instead of AccessToken.
+		stored     linkedin.Token
+		rejected   bool
+		refreshErr error
+		// meanwhile runs while the refresh waits on LinkedIn.
+		meanwhile func(t *testing.T, e *testEnv)
+		want      string
+		wantErr   error
+		// wantStored and wantStatus are the row afterwards; "" means none.
+		wantStored, wantStatus string
+	}{
+		{scenario: "seller disconnects: stays disconnected", stored: expired,
+			meanwhile: func(t *testing.T, e *testEnv) { mustDisconnect(t, e) },
+			wantErr:   ErrNotConnected},
+		{scenario: "seller reconnects another member: the new member's token is kept and handed out", stored: expired,
+			meanwhile: func(t *testing.T, e *testEnv) { e.save(t, "acme", "v1", memberB) },
+			want:      "member-b-access", wantStored: "member-b-access", wantStatus: store.StatusConnected},
+		{scenario: "seller disconnects and reconnects: the new member's token is kept", stored: expired,
+			meanwhile: func(t *testing.T, e *testEnv) { mustDisconnect(t, e); e.save(t, "acme", "v1", memberB) },
+			want:      "member-b-access", wantStored: "member-b-access", wantStatus: store.StatusConnected},
+		{scenario: "another instance marked the viewer revoked: stays revoked", stored: expired,
+			meanwhile: func(t *testing.T, e *testEnv) {
+				if err := e.vault.MarkRevoked(ctx, "acme", "v1"); err != nil {
+					t.Fatalf("MarkRevoked: %v", err)
+				}
+			},
+			wantErr: ErrNotConnected, wantStored: "member-a-access", wantStatus: store.StatusRevoked},
+		{scenario: "invalid_grant for the old token does not revoke the new member", stored: expired, refreshErr: invalidGrant,
+			meanwhile: func(t *testing.T, e *testEnv) { e.save(t, "acme", "v1", memberB) },
+			want:      "member-b-access", wantStored: "member-b-access", wantStatus: store.StatusConnected},
+		{scenario: "invalid_grant after a disconnect leaves no revoked row", stored: expired, refreshErr: invalidGrant,
+			meanwhile: func(t *testing.T, e *testEnv) { mustDisconnect(t, e) },
+			wantErr:   ErrNotConnected},
+		{scenario: "rejected token, seller reconnects: the new member is neither refreshed nor revoked",
+			stored: linkedin.Token{AccessToken: "member-a-access", ExpiresAt: farFuture, RefreshToken: "member-a-refresh"}, rejected: true,
+			meanwhile:  func(t *testing.T, e *testEnv) { e.save(t, "acme", "v1", memberB) },
+			wantStored: "member-b-access", wantStatus: store.StatusConnected},
+		{scenario: "rejected token, seller disconnects: not connected", stored: expired, rejected: true,
+			meanwhile: func(t *testing.T, e *testEnv) { mustDisconnect(t, e) },
+			wantErr:   ErrNotConnected},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			e.li.refreshErr = tc.refreshErr
+			e.save(t, "acme", "v1", tc.stored)
+			m := NewMemberTokens(e.vault, e.li, e.clock.Now)
+			started, release := e.li.hold()
+			type result struct {
+				tok string
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				if tc.rejected {
+					done <- result{err: m.Rejected(ctx, acme, "v1")}
+					return
+				}
+				tok, err := m.AccessToken(ctx, acme, "v1")
+				done <- result{tok, err}
+			}()
+			<-started
+			tc.meanwhile(t, e)
+			release()
+			got := <-done
+			if tc.wantErr != nil {
+				if !errors.Is(got.err, tc.wantErr) {
+					t.Fatalf("error = %v, want %v", got.err, tc.wantErr)
+				}
+			} else if got.err != nil || got.tok != tc.want {
+				t.Fatalf("got %q, %v; want %q", got.tok, got.err, tc.want)
+			}
+			if tc.wantStored == "" {
+				if n := e.count(t, "acme", ""); n != 0 {
+					t.Fatalf("%d rows stored after the refresh, want none", n)
+				}
+				return
+			}
+			assertStored(t, e, "v1", tc.wantStored, tc.wantStatus)
+		})
+	}
+}
+
+// A key rotation that re-encrypts the token while it is refreshed changes
+// the row but not the authorization: the refresh starts over on the
+// re-encrypted row, and the token handed out is the one stored.
+func TestRefreshDuringKeyRotationIsStored(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	k1, k2 := mustKey(t, "k1"), mustKey(t, "k2")
+	serving := NewVault(e.db, newRing(t, k1, k2), e.clock.Now)
+	if err := serving.Save(ctx, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: t0.Add(-time.Minute), RefreshToken: "r"}); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	m := NewMemberTokens(serving, e.li, e.clock.Now)
+	started, release := e.li.hold()
+	done := make(chan string, 1)
+	go func() { tok, _ := m.AccessToken(ctx, acme, "v1"); done <- tok }()
+	<-started
+	if n, err := NewVault(e.db, newRing(t, k2, k1), e.clock.Now).Rotate(ctx); n != 1 || err != nil {
+		t.Fatalf("Rotate = %d, %v; want 1 row", n, err)
+	}
+	release()
+	tok := <-done
+	if !strings.HasPrefix(tok, "refreshed-") {
+		t.Fatalf("AccessToken = %q, want a refreshed token", tok)
+	}
+	if got, err := serving.Load(ctx, "acme", "v1"); err != nil || got.AccessToken != tok {
+		t.Fatalf("stored %q, %v; want the token handed out, %q", got.AccessToken, err, tok)
+	}
+}
+
+func mustDisconnect(t *testing.T, e *testEnv) {
+	t.Helper()
+	if err := e.vault.Disconnect(context.Background(), "acme", "v1"); err != nil {
+		t.Fatalf("Disconnect: %v", err)
+	}
+}

@@ -44,46 +44,112 @@ func NewVault(db *store.DB, ring *keyring.KeyRing, now func() time.Time) *Vault 
 // Save encrypts tok with the primary key and stores it as the viewer's
 // connected authorization, replacing any earlier one.
 func (v *Vault) Save(ctx context.Context, tenantID, viewer string, tok linkedin.Token) error {
+	row, err := v.seal(tenantID, viewer, tok)
+	if err != nil {
+		return err
+	}
+	return v.db.PutMemberToken(ctx, row)
+}
+
+// Load returns the viewer's stored token, expired or not. It returns
+// ErrNotConnected when there is none, it was revoked, or it was sealed
+// with a key no longer in the key ring (the row is then marked
+// reconnect_required: the viewer must connect again, unless the operator
+// puts the key back). A record that does not authenticate (tampered) is a
+// distinct error.
+func (v *Vault) Load(ctx context.Context, tenantID, viewer string) (linkedin.Token, error) {
+	s, err := v.load(ctx, tenantID, viewer)
+	return s.Token, err
+}
+
+// stored is a viewer's token with the row it was read from, so that a
+// write decided on what was read can be made conditional on the row not
+// having changed since (store.SwapMemberToken).
+type stored struct {
+	linkedin.Token
+	row store.MemberTokenRow
+}
+
+func (v *Vault) load(ctx context.Context, tenantID, viewer string) (stored, error) {
+	row, err := v.db.MemberToken(ctx, tenantID, viewer)
+	if errors.Is(err, store.ErrNotFound) {
+		return stored{}, fmt.Errorf("load member token %s/%s: %w", tenantID, viewer, ErrNotConnected)
+	}
+	if err != nil {
+		return stored{}, fmt.Errorf("load member token: %w", err)
+	}
+	if row.Status != store.StatusConnected {
+		return stored{}, fmt.Errorf("load member token %s/%s: status %s: %w", tenantID, viewer, row.Status, ErrNotConnected)
+	}
+	tok, err := v.open(row)
+	if errors.Is(err, keyring.ErrUnknownKey) {
+		return stored{}, v.keyMissing(ctx, row, err)
+	}
+	if err != nil {
+		return stored{}, err
+	}
+	return stored{Token: tok, row: row}, nil
+}
+
+// keyMissing marks a row whose sealing key has left the ring as needing a
+// reconnect, and returns the ErrNotConnected its viewer gets.
+func (v *Vault) keyMissing(ctx context.Context, row store.MemberTokenRow, cause error) error {
+	next := row
+	next.Status, next.UpdatedAt = store.StatusReconnectRequired, v.now()
+	if _, err := v.db.SwapMemberToken(ctx, row, next); err != nil {
+		return fmt.Errorf("load member token %s/%s: %w", row.Tenant, row.Viewer, err)
+	}
+	return fmt.Errorf("load member token %s/%s: reconnect required: %w (%w)", row.Tenant, row.Viewer, ErrNotConnected, cause)
+}
+
+// replace stores tok in place of the token was holds, and reports false,
+// storing nothing, when the row changed since it was read (disconnected,
+// revoked, reconnected, refreshed or re-encrypted meanwhile).
+func (v *Vault) replace(ctx context.Context, was stored, tok linkedin.Token) (bool, error) {
+	next, err := v.seal(was.row.Tenant, was.row.Viewer, tok)
+	if err != nil {
+		return false, err
+	}
+	return v.db.SwapMemberToken(ctx, was.row, next)
+}
+
+// revoke marks the authorization was holds revoked, and reports false,
+// changing nothing, when the row changed since it was read: LinkedIn's
+// refusal of an old token must not revoke a newer authorization.
+func (v *Vault) revoke(ctx context.Context, was stored) (bool, error) {
+	next := was.row
+	next.Status, next.UpdatedAt = store.StatusRevoked, v.now()
+	ok, err := v.db.SwapMemberToken(ctx, was.row, next)
+	if err != nil {
+		return false, fmt.Errorf("mark member token revoked: %w", err)
+	}
+	return ok, nil
+}
+
+// seal encrypts tok with the primary key into a connected row.
+func (v *Vault) seal(tenantID, viewer string, tok linkedin.Token) (store.MemberTokenRow, error) {
 	if tenantID == "" || viewer == "" {
-		return fmt.Errorf("save member token: tenant and viewer are required")
+		return store.MemberTokenRow{}, fmt.Errorf("save member token: tenant and viewer are required")
 	}
 	if tok.AccessToken == "" {
-		return fmt.Errorf("save member token %s/%s: access token is empty", tenantID, viewer)
+		return store.MemberTokenRow{}, fmt.Errorf("save member token %s/%s: access token is empty", tenantID, viewer)
 	}
 	plain, err := json.Marshal(sealedToken{
 		AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt,
 		RefreshToken: tok.RefreshToken, RefreshExpiresAt: tok.RefreshExpiresAt, Scope: tok.Scope,
 	})
 	if err != nil {
-		return fmt.Errorf("save member token %s/%s: %w", tenantID, viewer, err)
+		return store.MemberTokenRow{}, fmt.Errorf("save member token %s/%s: %w", tenantID, viewer, err)
 	}
 	keyID, sealed, err := v.ring.Seal(plain, memberAAD(tenantID, viewer))
 	if err != nil {
-		return fmt.Errorf("save member token %s/%s: %w", tenantID, viewer, err)
+		return store.MemberTokenRow{}, fmt.Errorf("save member token %s/%s: %w", tenantID, viewer, err)
 	}
-	return v.db.PutMemberToken(ctx, store.MemberTokenRow{
+	return store.MemberTokenRow{
 		Tenant: tenantID, Viewer: viewer, KeyID: keyID, Sealed: sealed,
 		ExpiresAt: tok.ExpiresAt, RefreshExpiresAt: tok.RefreshExpiresAt,
 		Status: store.StatusConnected, UpdatedAt: v.now(),
-	})
-}
-
-// Load returns the viewer's stored token, expired or not. It returns
-// ErrNotConnected when there is none or it was revoked; a record that does
-// not decrypt (tampered, or its key dropped from the ring) is a distinct
-// error, because the authorization may still be recoverable by the operator.
-func (v *Vault) Load(ctx context.Context, tenantID, viewer string) (linkedin.Token, error) {
-	row, err := v.db.MemberToken(ctx, tenantID, viewer)
-	if errors.Is(err, store.ErrNotFound) {
-		return linkedin.Token{}, fmt.Errorf("load member token %s/%s: %w", tenantID, viewer, ErrNotConnected)
-	}
-	if err != nil {
-		return linkedin.Token{}, fmt.Errorf("load member token: %w", err)
-	}
-	if row.Status != store.StatusConnected {
-		return linkedin.Token{}, fmt.Errorf("load member token %s/%s: status %s: %w", tenantID, viewer, row.Status, ErrNotConnected)
-	}
-	return v.open(row)
+	}, nil
 }
 
 // Disconnect deletes the viewer's authorization because the viewer asked.
@@ -95,7 +161,8 @@ func (v *Vault) Disconnect(ctx context.Context, tenantID, viewer string) error {
 // MarkRevoked records that LinkedIn refused the viewer's authorization for
 // good. The row is kept, with status "revoked", so admins can see who must
 // reconnect; Load then answers ErrNotConnected. A viewer without a row is
-// left as is.
+// left as is. It is unconditional: a refresh that read the token marks it
+// only if the row is unchanged since (see MemberTokens).
 func (v *Vault) MarkRevoked(ctx context.Context, tenantID, viewer string) error {
 	err := v.db.SetMemberTokenStatus(ctx, tenantID, viewer, store.StatusRevoked)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -106,8 +173,10 @@ func (v *Vault) MarkRevoked(ctx context.Context, tenantID, viewer string) error 
 
 // Rotate re-encrypts every record not sealed with the primary key, so the
 // older keys can then be dropped from the ring. It returns how many rows it
-// changed. Rows it cannot open are skipped and reported in the error; rows
-// written meanwhile by a save are left alone (already on the primary key).
+// changed. Rows it cannot open are skipped and reported in the error,
+// except those already marked reconnect_required because their key is
+// gone; rows written meanwhile by a save are left alone (already on the
+// primary key).
 func (v *Vault) Rotate(ctx context.Context) (int, error) {
 	rows, err := v.db.MemberTokens(ctx)
 	if err != nil {
@@ -118,6 +187,9 @@ func (v *Vault) Rotate(ctx context.Context) (int, error) {
 	for _, row := range rows {
 		if row.KeyID == v.ring.Primary() {
 			continue
+		}
+		if row.Status == store.StatusReconnectRequired && !v.ring.Has(row.KeyID) {
+			continue // lost with its key; CheckKeys reports it at start-up
 		}
 		aad := memberAAD(row.Tenant, row.Viewer)
 		plain, err := v.ring.Open(row.KeyID, row.Sealed, aad)

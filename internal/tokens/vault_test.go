@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -83,7 +84,7 @@ func TestVault(t *testing.T) {
 				t.Cleanup(func() { db.Close() })
 				return NewVault(db, e.ring, e.clock.Now)
 			}},
-		{scenario: "a ring without the sealing key cannot open", wantErr: keyring.ErrUnknownKey,
+		{scenario: "a ring without the sealing key asks the viewer to reconnect", wantErr: ErrNotConnected,
 			run: func(t *testing.T, e *testEnv) *Vault {
 				e.save(t, "acme", "v1", tok)
 				return NewVault(e.db, newRing(t, mustKey(t, "k2")), e.clock.Now)
@@ -218,6 +219,112 @@ func TestVaultRotateReportsUnopenableRows(t *testing.T) {
 	n, err := NewVault(e.db, newRing(t, primary, kept), e.clock.Now).Rotate(ctx)
 	if n != 1 || !errors.Is(err, keyring.ErrUnknownKey) {
 		t.Fatalf("Rotate = %d, %v; want 1 row changed and an unknown-key error", n, err)
+	}
+}
+
+// A token sealed with a key since removed from the ring is a reconnect
+// (ErrNotConnected, row marked reconnect_required), not an error, and
+// connecting again works.
+func TestRemovedKeyAsksViewerToReconnect(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	e.save(t, "acme", "v1", linkedin.Token{AccessToken: "sealed-with-k1", ExpiresAt: farFuture})
+	v := NewVault(e.db, newRing(t, mustKey(t, "k2")), e.clock.Now)
+	if _, err := v.Load(ctx, "acme", "v1"); !errors.Is(err, ErrNotConnected) || !errors.Is(err, keyring.ErrUnknownKey) {
+		t.Fatalf("Load error = %v, want ErrNotConnected caused by the unknown key", err)
+	}
+	if _, err := v.Load(ctx, "acme", "v1"); !errors.Is(err, ErrNotConnected) {
+		t.Fatalf("second Load error = %v, want ErrNotConnected", err)
+	}
+	if n := e.count(t, "acme", store.StatusReconnectRequired); n != 1 || e.count(t, "acme", store.StatusConnected) != 0 {
+		t.Fatalf("%d rows reconnect_required, want the row marked and not counted connected", n)
+	}
+	if err := v.Save(ctx, "acme", "v1", linkedin.Token{AccessToken: "reconnected", ExpiresAt: farFuture}); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if got, err := v.Load(ctx, "acme", "v1"); err != nil || got.AccessToken != "reconnected" {
+		t.Fatalf("Load after reconnecting = %q, %v", got.AccessToken, err)
+	}
+}
+
+func TestCheckKeys(t *testing.T) {
+	ctx := context.Background()
+	k1, k2 := mustKey(t, "k1"), mustKey(t, "k2")
+	tok := linkedin.Token{AccessToken: "a", ExpiresAt: farFuture}
+	// Every scenario starts with acme/v1, acme/v2 (revoked) and globex/v1
+	// sealed with k1, and acme/v3 sealed with k2.
+	seed := func(t *testing.T, e *testEnv) {
+		old, cur := NewVault(e.db, newRing(t, k1), e.clock.Now), NewVault(e.db, newRing(t, k2), e.clock.Now)
+		for _, s := range []struct {
+			v      *Vault
+			tenant string
+			viewer string
+		}{{old, "acme", "v1"}, {old, "acme", "v2"}, {old, "globex", "v1"}, {cur, "acme", "v3"}} {
+			if err := s.v.Save(ctx, s.tenant, s.viewer, tok); err != nil {
+				t.Fatalf("Save: %v", err)
+			}
+		}
+		if err := old.MarkRevoked(ctx, "acme", "v2"); err != nil {
+			t.Fatalf("MarkRevoked: %v", err)
+		}
+	}
+	tests := []struct {
+		scenario string
+		// before runs CheckKeys with these rings first, in order.
+		before       [][]keyring.Key
+		ring         []keyring.Key
+		wantMissing  []KeyMissing
+		wantRestored int
+		// wantAcme are acme's connected, revoked and reconnect_required counts.
+		wantAcme [3]int
+	}{
+		{scenario: "every key in the ring: nothing reported or changed", ring: []keyring.Key{k2, k1},
+			wantAcme: [3]int{2, 1, 0}},
+		{scenario: "removed key: its rows are reported per tenant and connected ones marked", ring: []keyring.Key{k2},
+			wantMissing: []KeyMissing{{Tenant: "acme", Count: 2, KeyIDs: []string{"k1"}}, {Tenant: "globex", Count: 1, KeyIDs: []string{"k1"}}},
+			wantAcme:    [3]int{1, 1, 1}},
+		{scenario: "key put back: marked rows are connected again", before: [][]keyring.Key{{k2}}, ring: []keyring.Key{k2, k1},
+			wantRestored: 2, wantAcme: [3]int{2, 1, 0}},
+		{scenario: "another key under the removed id: rows stay marked", before: [][]keyring.Key{{k2}}, ring: []keyring.Key{k2, mustKey(t, "k1")},
+			wantAcme: [3]int{1, 1, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			seed(t, e)
+			for _, keys := range tc.before {
+				if _, _, err := NewVault(e.db, newRing(t, keys...), e.clock.Now).CheckKeys(ctx); err != nil {
+					t.Fatalf("earlier CheckKeys: %v", err)
+				}
+			}
+			missing, restored, err := NewVault(e.db, newRing(t, tc.ring...), e.clock.Now).CheckKeys(ctx)
+			if err != nil {
+				t.Fatalf("CheckKeys: %v", err)
+			}
+			if fmt.Sprint(missing) != fmt.Sprint(tc.wantMissing) || restored != tc.wantRestored {
+				t.Fatalf("CheckKeys = %+v, %d restored; want %+v, %d", missing, restored, tc.wantMissing, tc.wantRestored)
+			}
+			got := [3]int{e.count(t, "acme", store.StatusConnected), e.count(t, "acme", store.StatusRevoked), e.count(t, "acme", store.StatusReconnectRequired)}
+			if got != tc.wantAcme {
+				t.Fatalf("acme has %v connected/revoked/reconnect_required rows, want %v", got, tc.wantAcme)
+			}
+		})
+	}
+}
+
+// Rows already marked reconnect_required because their key is gone do
+// not make every later rotation fail.
+func TestVaultRotateSkipsRowsAwaitingReconnect(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	lost, primary := mustKey(t, "lost"), mustKey(t, "primary")
+	_ = NewVault(e.db, newRing(t, lost), e.clock.Now).Save(ctx, "acme", "v1", linkedin.Token{AccessToken: "a", ExpiresAt: farFuture})
+	v := NewVault(e.db, newRing(t, primary), e.clock.Now)
+	if _, _, err := v.CheckKeys(ctx); err != nil {
+		t.Fatalf("CheckKeys: %v", err)
+	}
+	if n, err := v.Rotate(ctx); n != 0 || err != nil {
+		t.Fatalf("Rotate = %d, %v; want 0, nil", n, err)
 	}
 }
 
