@@ -122,7 +122,7 @@ func New(s Services) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(a.requestID, a.accessLog, a.recover, a.securityHeaders, a.cors)
+	r.Use(a.requestID, a.accessLog, a.recover, a.securityHeaders, a.cors, a.limitBody)
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
