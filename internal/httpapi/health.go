@@ -24,7 +24,7 @@ func (a *API) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	err := a.DB.Ready(ctx)
-	reason := notReadyReason(err)
+	reason := notReadyReason(ctx, err)
 	if a.ready.changed(reason) {
 		if err != nil {
 			a.Logger.WarnContext(c.Request.Context(), "not ready", "reason", reason, "err", err.Error())
@@ -41,7 +41,7 @@ func (a *API) readyz(c *gin.Context) {
 
 // notReadyReason says what is wrong with the database for the answer's
 // message ("" when nothing is). Paths stay in the log.
-func notReadyReason(err error) string {
+func notReadyReason(ctx context.Context, err error) string {
 	switch {
 	case err == nil:
 		return ""
@@ -49,7 +49,7 @@ func notReadyReason(err error) string {
 		return "the database file was replaced or deleted"
 	case errors.Is(err, store.ErrReadOnly):
 		return "the database is read-only"
-	case errors.Is(err, context.DeadlineExceeded):
+	case ctx.Err() != nil: // SQLite reports an interrupted statement, not the deadline
 		return "the database does not answer"
 	default:
 		return "the database cannot be written"
