@@ -55,9 +55,10 @@ type Associations interface {
 	Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []string, force bool) (assoc.Result, error)
 }
 
-// Pinger reports whether the database answers.
-type Pinger interface {
-	Ping(ctx context.Context) error
+// Readiness reports whether the database can serve: reachable, still the
+// file that was opened, and writable.
+type Readiness interface {
+	Ready(ctx context.Context) error
 }
 
 // Services is everything the HTTP layer calls, injected by cmd/server.
@@ -69,7 +70,7 @@ type Services struct {
 	Connections  Connections
 	SalesAccess  SalesAccess
 	Associations Associations
-	DB           Pinger
+	DB           Readiness
 	// Platform serves contracts, exports and compliance archiving; its nil
 	// services leave their routes out.
 	Platform Platform
@@ -99,7 +100,8 @@ type Services struct {
 // API holds the services behind the handlers.
 type API struct {
 	Services
-	ids *requestIDs
+	ids   *requestIDs
+	ready readinessLog
 }
 
 // New builds the Gin engine with every route and middleware. When a
@@ -120,7 +122,7 @@ func New(s Services) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(a.requestID, a.accessLog, a.recover, a.securityHeaders, a.cors)
+	r.Use(a.requestID, a.accessLog, a.recover, a.securityHeaders, a.cors, a.limitBody)
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)

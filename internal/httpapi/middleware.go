@@ -19,9 +19,32 @@ import (
 const (
 	ctxRequestID = "requestId"
 	ctxSession   = "session"
-	// maxBodyBytes bounds JSON bodies; a context token is at most 16 KiB.
+	// maxBodyBytes bounds every request body; a context token is at most 16 KiB.
 	maxBodyBytes = 64 << 10
 )
+
+// errBodyTooLarge answers a body over maxBodyBytes.
+var errBodyTooLarge = &apiError{status: http.StatusRequestEntityTooLarge, code: "body_too_large", message: "the body is larger than 64 KiB"}
+
+// limitBody bounds every request body to maxBodyBytes. A body announced
+// larger (Content-Length) is refused before anything reads it: Go's server
+// sends "100 Continue" only when a handler first reads the body, so a
+// client that waits for it gets 413 at once instead of a go-ahead for an
+// upload that would be refused (or a wait for the read timeout). The
+// connection closes after the answer since the unread body may still be on
+// its way. A body of unannounced length (chunked) is cut at the limit by
+// the reader, and decodeJSON answers 413.
+func (a *API) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > maxBodyBytes {
+		c.Header("Connection", "close")
+		a.fail(c, errBodyTooLarge)
+		return
+	}
+	if c.Request.Body != nil && c.Request.Body != http.NoBody {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
+	}
+	c.Next()
+}
 
 // requestIDs makes request ids: a random per-process prefix and a
 // counter, unique across instances without a random read per request.

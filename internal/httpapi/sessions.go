@@ -42,20 +42,23 @@ func (a *API) createSession(c *gin.Context) {
 	})
 }
 
-// decodeJSON reads one bounded JSON object, refusing unknown fields so a
-// typo in a field name is an error rather than silently ignored.
+// decodeJSON reads one JSON object, refusing unknown fields so a typo in
+// a field name is an error rather than silently ignored. The body is
+// bounded by limitBody.
 func decodeJSON(c *gin.Context, dst any) error {
 	if ct := c.ContentType(); ct != "application/json" {
 		return &apiError{status: http.StatusUnsupportedMediaType, code: "json_required",
 			message: "send the body as Content-Type: application/json"}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes))
+	dec := json.NewDecoder(c.Request.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			return &apiError{status: http.StatusRequestEntityTooLarge, code: "body_too_large", message: "the body is larger than 64 KiB"}
+			// The rest of the body is not read; do not wait for it.
+			c.Header("Connection", "close")
+			return errBodyTooLarge
 		case errors.Is(err, io.EOF):
 			return badRequest("body_required", "the body is empty; send a JSON object")
 		default:

@@ -5,7 +5,6 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -21,6 +20,11 @@ var ErrNotFound = errors.New("store: not found")
 // DB is the snapbridge database. It is safe for concurrent use.
 type DB struct {
 	sql *sql.DB
+	// path and file identify the database file opened, so Ready can tell
+	// when the path names another file (or none); file is nil when the
+	// path could not be looked at after opening.
+	path string
+	file os.FileInfo
 }
 
 // schema is applied at every Open; every statement is idempotent.
@@ -185,6 +189,12 @@ var schema = []string{
 		at INTEGER NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, id)`,
+	// The readiness heartbeat (readiness.go): one row, rewritten by each probe.
+	`CREATE TABLE IF NOT EXISTS readiness (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		probes INTEGER NOT NULL,
+		checked_at INTEGER NOT NULL
+	)`,
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies
@@ -213,11 +223,9 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("restrict database file: %w", err)
 	}
-	return &DB{sql: db}, nil
+	file, _ := os.Stat(path)
+	return &DB{sql: db, path: path, file: file}, nil
 }
-
-// Ping reports whether the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
 
 // Close closes the database.
 func (db *DB) Close() error { return db.sql.Close() }
