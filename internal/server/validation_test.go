@@ -7,13 +7,17 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/snapbridge/snapbridge/internal/admin"
+	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/sandbox"
+	"github.com/snapbridge/snapbridge/internal/server"
+	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -202,5 +206,36 @@ func TestStoredTenantWithOldKeyIDAndWildcardOriginCanBeRepaired(t *testing.T) {
 	p.call("DELETE", "/api/v1/admin/tenants/demo/context-keys/"+url.PathEscape("a/b"), testOperatorKey, nil, http.StatusNotFound, &e)
 	if e.Error.Code != "context_key_not_found" {
 		t.Errorf("removing it twice: %+v", e.Error)
+	}
+}
+
+// The configuration file gets the same checks as the admin API: a tenant
+// that lets any site frame the widget, or has a key id that could never be
+// deleted, stops the server at start with the field named.
+func TestConfiguredTenantsGetTheSameChecks(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		edit     func(tn *tenant.Tenant)
+		field    string
+	}{
+		{"any https site may frame", func(tn *tenant.Tenant) { tn.AllowedOrigins = []string{"https://*"} }, "allowedOrigins[0]"},
+		{"port 99999", func(tn *tenant.Tenant) { tn.AllowedOrigins = []string{"https://crm.acme.example:99999"} }, "allowedOrigins[0]"},
+		{"a key id with a slash", func(tn *tenant.Tenant) { tn.Context.Keys[0].ID = "a/b" }, "context.keys[0].id"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			cfg := config.Defaults()
+			tn := tenant.Tenant{ID: "acme", LinkedIn: tenant.LinkedInApp{ClientID: "c", ClientSecret: "s"},
+				CRM:            tenant.CRM{Partner: "MS", InstanceID: "acme", SourceType: "DYN", Type: "DYNAMICS"},
+				AllowedOrigins: []string{"https://crm.acme.example"},
+				Context: tenant.ContextPolicy{Issuer: "https://crm.acme.example",
+					Keys: []tenant.ContextKey{{ID: "k1", Alg: "HS256", Secret: newContextSecret}}}}
+			tc.edit(&tn)
+			cfg.Tenants = []tenant.Tenant{tn}
+			_, err := server.Tenants(cfg)
+			var fe *tenant.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Errorf("err = %v, want a field error on %s", err, tc.field)
+			}
+		})
 	}
 }
