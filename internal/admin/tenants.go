@@ -53,11 +53,29 @@ func (s *Service) Load(ctx context.Context, seeds []tenant.Tenant) ([]string, er
 		if err != nil {
 			return nil, fmt.Errorf("load tenants: %w", err)
 		}
-		if _, err := s.Tenants.Put(t); err != nil {
+		loaded, dropped, err := s.Tenants.Put(t)
+		if err != nil {
 			return nil, fmt.Errorf("load stored tenant %s: %w", row.ID, err)
 		}
+		s.warnLegacy(ctx, loaded, dropped)
 	}
 	return seeded, nil
+}
+
+// warnLegacy tells the operator what a stored tenant holds that this
+// version no longer accepts: allowed origins that are not served any more
+// and context key ids that can only be removed.
+func (s *Service) warnLegacy(ctx context.Context, t *tenant.Tenant, droppedOrigins []string) {
+	if len(droppedOrigins) > 0 {
+		s.Logger.WarnContext(ctx, "stored tenant has allowed origins that are not origins; they no longer frame the widget or the console: set the tenant's allowed origins again",
+			"tenant", t.ID, "dropped", droppedOrigins, "kept", t.AllowedOrigins)
+	}
+	for _, k := range t.Context.Keys {
+		if !tenant.ValidKeyID(k.ID) {
+			s.Logger.WarnContext(ctx, "stored tenant has a context key id that new keys may not use; it still verifies, rotate to a new key and remove it",
+				"tenant", t.ID, "kid", k.ID)
+		}
+	}
 }
 
 // RotateSecrets re-encrypts every stored tenant's secrets with the key

@@ -259,6 +259,15 @@ func (c *Config) Finish() error {
 		// loaded) through the admin API, so an empty list is fine.
 		return fmt.Errorf("tenants: none configured (use --sandbox for the demo tenants, or set operatorKey to create them through the admin API)")
 	}
+	if !c.Sandbox.Enabled {
+		for i, o := range c.LinkedIn.MediaOrigins {
+			canonical, err := tenant.ParseOrigin(o)
+			if err != nil {
+				return fmt.Errorf("linkedin.mediaOrigins[%d]: %w", i, err)
+			}
+			c.LinkedIn.MediaOrigins[i] = canonical
+		}
+	}
 	for field, v := range map[string]string{
 		"linkedin.apiBase": c.LinkedIn.APIBase, "linkedin.authUrl": c.LinkedIn.AuthURL,
 		"linkedin.tokenUrl": c.LinkedIn.TokenURL, "linkedin.displayUrl": c.LinkedIn.DisplayURL,

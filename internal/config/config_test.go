@@ -51,6 +51,7 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		{"sandbox flag not a boolean", "", map[string]string{"SNAPBRIDGE_SANDBOX": "maybe"}, "SNAPBRIDGE_SANDBOX"},
 		{"compliance cadence not a duration", "", map[string]string{"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "often"}, "SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE"},
 		{"compliance cadence under a second", "", map[string]string{"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "10ms"}, "at least 1s"},
+		{"a wildcard photo origin (CSP img-src)", "operatorKey: operator-key-for-config-tests-0123456789\nlinkedin: {mediaOrigins: ['https://*']}\n", nil, "linkedin.mediaOrigins[0]"},
 		{"short operator key", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_OPERATOR_KEY": "short"}, "operatorKey"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -114,10 +114,6 @@ func (c *Console) renderProblem(w http.ResponseWriter, t *tenant.Tenant, p probl
 // pageCSP is the console's Content-Security-Policy. Forms are submitted by
 // admin.js, never by the browser, so form-action is 'none'.
 func pageCSP(t *tenant.Tenant) string {
-	ancestors := "'none'"
-	if t != nil && len(t.AllowedOrigins) > 0 {
-		ancestors = strings.Join(t.AllowedOrigins, " ")
-	}
 	return strings.Join([]string{
 		"default-src 'none'",
 		"script-src 'self'",
@@ -126,7 +122,7 @@ func pageCSP(t *tenant.Tenant) string {
 		"connect-src 'self'",
 		"base-uri 'none'",
 		"form-action 'none'",
-		"frame-ancestors " + ancestors,
+		"frame-ancestors " + t.FrameAncestors(),
 	}, "; ")
 }
 

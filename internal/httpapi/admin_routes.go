@@ -47,7 +47,9 @@ func (a *API) adminRoutes(g *gin.RouterGroup) {
 	tn.GET("", a.getTenant)
 	tn.PUT("", a.updateTenant)
 	tn.POST("/context-keys", a.addContextKey)
-	tn.DELETE("/context-keys/:kid", a.removeContextKey)
+	// A catch-all, so a key id an older version let contain '/' can be
+	// removed with its '/' percent-encoded.
+	tn.DELETE("/context-keys/*kid", a.removeContextKey)
 	tn.POST("/api-keys", a.createAPIKey)
 	tn.GET("/api-keys", a.listAPIKeys)
 	tn.DELETE("/api-keys/:id", a.revokeAPIKey)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -98,7 +99,8 @@ func (a *API) removeContextKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	updated, err := a.Admin.RemoveContextKey(c.Request.Context(), p.Actor, t.ID, c.Param("kid"))
+	kid := strings.TrimPrefix(c.Param("kid"), "/")
+	updated, err := a.Admin.RemoveContextKey(c.Request.Context(), p.Actor, t.ID, kid)
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -59,7 +59,7 @@ func (a *API) widgetCSP(t *tenant.Tenant) string {
 	if a.WidgetCSP != nil {
 		return a.WidgetCSP(t)
 	}
-	return "frame-ancestors " + strings.Join(t.AllowedOrigins, " ")
+	return "frame-ancestors " + t.FrameAncestors()
 }
 
 // WidgetCSP returns the standard widget page policy: frame-ancestors from
@@ -81,7 +81,7 @@ func WidgetCSP(displayURL string, mediaOrigins []string) func(t *tenant.Tenant) 
 			"connect-src 'self'",
 			"base-uri 'none'",
 			"form-action 'none'",
-			"frame-ancestors " + strings.Join(t.AllowedOrigins, " "),
+			"frame-ancestors " + t.FrameAncestors(),
 		}, "; ")
 	}
 }

@@ -1,7 +1,9 @@
 package session
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -37,6 +39,30 @@ type contextClaims struct {
 	Viewer  *wire.Viewer  `json:"viewer,omitempty"`
 	Records []wire.Record `json:"records,omitempty"`
 	Roles   []string      `json:"roles,omitempty"`
+}
+
+// UnmarshalJSON refuses exp, iat and nbf written as JSON strings: RFC 7519
+// §2 makes them numbers, and jwt's NumericDate would quietly accept
+// "1700000000". The error names the claim (see keyring.explain).
+func (c *contextClaims) UnmarshalJSON(b []byte) error {
+	var dates struct {
+		Exp json.RawMessage `json:"exp"`
+		Iat json.RawMessage `json:"iat"`
+		Nbf json.RawMessage `json:"nbf"`
+	}
+	if err := json.Unmarshal(b, &dates); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		raw  json.RawMessage
+	}{{"exp", dates.Exp}, {"iat", dates.Iat}, {"nbf", dates.Nbf}} {
+		if len(d.raw) > 0 && d.raw[0] != '-' && (d.raw[0] < '0' || d.raw[0] > '9') && string(d.raw) != "null" {
+			return &json.UnmarshalTypeError{Value: "non-number", Type: reflect.TypeFor[float64](), Field: d.name}
+		}
+	}
+	type plain contextClaims // without this method
+	return json.Unmarshal(b, (*plain)(c))
 }
 
 // checkPayload checks the snapbridge-specific claims: who looks at which

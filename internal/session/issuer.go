@@ -75,6 +75,9 @@ func NewIssuer(key ed25519.PrivateKey, lifetime time.Duration, now func() time.T
 		jwt.WithIssuedAt(),
 		jwt.WithLeeway(sessionLeeway),
 		jwt.WithTimeFunc(now),
+		// Only the one canonical base64url spelling of a token is ours:
+		// no second token string for the same session.
+		jwt.WithStrictDecoding(),
 	)
 	return i
 }

@@ -38,7 +38,7 @@ func NewRegistry(tenants []Tenant) (*Registry, error) {
 	r := &Registry{}
 	ix := &index{byID: map[string]*Tenant{}, byIssuer: map[string]*Tenant{}}
 	for i := range tenants {
-		t, err := prepare(tenants[i])
+		t, err := prepare(tenants[i], leniency{})
 		if err != nil {
 			return nil, err
 		}
@@ -55,11 +55,11 @@ func NewRegistry(tenants []Tenant) (*Registry, error) {
 	return r, nil
 }
 
-// prepare copies t, applies its defaults and validates it.
-func prepare(t Tenant) (*Tenant, error) {
+// prepare copies t, applies its defaults and validates it with leniency l.
+func prepare(t Tenant, l leniency) (*Tenant, error) {
 	c := t.Clone()
 	c.ApplyDefaults()
-	if err := c.Validate(); err != nil {
+	if err := c.validate(l); err != nil {
 		return nil, err
 	}
 	return &c, nil
@@ -77,11 +77,28 @@ func (ix *index) checkIssuer(t *Tenant) error {
 // Check applies defaults to a copy of t and validates it against the
 // registry as Create (create true) or Update would, without storing it.
 func (r *Registry) Check(t Tenant, create bool) (*Tenant, error) {
-	return r.check(r.snap.Load(), t, create)
+	ix := r.snap.Load()
+	return r.check(ix, t, create, ix.kept(t, create))
 }
 
-func (r *Registry) check(ix *index, t Tenant, create bool) (*Tenant, error) {
-	c, err := prepare(t)
+// kept is the leniency an update of t gets: the key ids the stored tenant
+// already has stay acceptable, so a tenant with a key id an older version
+// allowed can still be edited, rotate to a new key and remove the old one.
+// New key ids must pass ValidKeyID.
+func (ix *index) kept(t Tenant, create bool) leniency {
+	current, ok := ix.byID[t.ID]
+	if create || !ok {
+		return leniency{}
+	}
+	l := leniency{keyIDs: map[string]bool{}}
+	for _, k := range current.Context.Keys {
+		l.keyIDs[k.ID] = true
+	}
+	return l
+}
+
+func (r *Registry) check(ix *index, t Tenant, create bool, l leniency) (*Tenant, error) {
+	c, err := prepare(t, l)
 	if err != nil {
 		return nil, err
 	}
@@ -112,23 +129,44 @@ func (r *Registry) Update(t Tenant, persist func(*Tenant) error) (*Tenant, error
 	return r.put(t, false, persist)
 }
 
-// Put stores t whether or not its id exists yet; start-up loading uses it.
-func (r *Registry) Put(t Tenant) (*Tenant, error) {
+// Put stores a tenant read back from the database at start-up, whether or
+// not its id exists yet. It tolerates what an older version stored and
+// this one refuses, so the server still starts and an admin can repair
+// the tenant: context key ids ValidKeyID refuses are kept (they still
+// verify contexts and can be removed), and allowed origins ParseOrigin
+// refuses are left out and returned in dropped. A tenant left without
+// origins can be framed by no page until an admin sets them.
+func (r *Registry) Put(t Tenant) (stored *Tenant, dropped []string, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	l := leniency{keyIDs: map[string]bool{}, noOrigins: true}
+	for _, k := range t.Context.Keys {
+		l.keyIDs[k.ID] = true
+	}
+	kept := make([]string, 0, len(t.AllowedOrigins))
+	for _, o := range t.AllowedOrigins {
+		if _, err := ParseOrigin(o); err != nil {
+			dropped = append(dropped, o)
+			continue
+		}
+		kept = append(kept, o)
+	}
+	t = t.Clone()
+	t.AllowedOrigins = kept
 	_, exists := r.snap.Load().byID[t.ID]
-	return r.putLocked(t, !exists, nil)
+	stored, err = r.putLocked(t, !exists, nil, l)
+	return stored, dropped, err
 }
 
 func (r *Registry) put(t Tenant, create bool, persist func(*Tenant) error) (*Tenant, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.putLocked(t, create, persist)
+	return r.putLocked(t, create, persist, r.snap.Load().kept(t, create))
 }
 
-func (r *Registry) putLocked(t Tenant, create bool, persist func(*Tenant) error) (*Tenant, error) {
+func (r *Registry) putLocked(t Tenant, create bool, persist func(*Tenant) error, l leniency) (*Tenant, error) {
 	old := r.snap.Load()
-	c, err := r.check(old, t, create)
+	c, err := r.check(old, t, create, l)
 	if err != nil {
 		return nil, err
 	}

@@ -149,7 +149,7 @@ func TestRegistryConcurrentPut(t *testing.T) {
 			defer wg.Done()
 			tn := validTenant()
 			tn.ID, tn.Context.Issuer = fmt.Sprintf("t%d", i), fmt.Sprintf("https://t%d.example", i)
-			if _, err := r.Put(tn); err != nil {
+			if _, _, err := r.Put(tn); err != nil {
 				t.Error(err)
 			}
 		}()

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 )
@@ -34,14 +33,33 @@ func (e *FieldError) Unwrap() error { return e.Err }
 var (
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	colourPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+	keyIDPattern  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 )
+
+// ValidKeyID reports whether id may name a context key: 1-64 letters,
+// digits, '.', '_' or '-', so it fits a URL path segment
+// (DELETE …/context-keys/<kid>), a log line and a JWT kid header as is.
+func ValidKeyID(id string) bool { return keyIDPattern.MatchString(id) }
 
 // MinHS256SecretLen is the shortest accepted HS256 context secret (RFC 7518 §3.2).
 const MinHS256SecretLen = 32
 
 // Validate checks a tenant after ApplyDefaults and returns the first problem
-// as a *FieldError.
-func (t *Tenant) Validate() error {
+// as a *FieldError. It rewrites every allowed origin in its canonical form
+// (see ParseOrigin), so what is stored and served is what was checked.
+func (t *Tenant) Validate() error { return t.validate(leniency{}) }
+
+// leniency lists what validate lets through for tenants an older version
+// stored, which must stay usable until an admin repairs them.
+type leniency struct {
+	// keyIDs are context key ids accepted although ValidKeyID refuses them.
+	keyIDs map[string]bool
+	// noOrigins accepts a tenant without allowed origins.
+	noOrigins bool
+}
+
+// validate is Validate with the leniency l.
+func (t *Tenant) validate(l leniency) error {
 	bad := func(field, reason string, args ...any) error {
 		return &FieldError{Tenant: t.ID, Field: field, Reason: fmt.Sprintf(reason, args...)}
 	}
@@ -62,15 +80,19 @@ func (t *Tenant) Validate() error {
 			return bad(field, "is required")
 		}
 	}
-	if len(t.AllowedOrigins) == 0 {
+	if len(t.AllowedOrigins) == 0 && !l.noOrigins {
 		return bad("allowedOrigins", "needs at least one origin")
 	}
+	origins := make([]string, len(t.AllowedOrigins))
 	for i, o := range t.AllowedOrigins {
-		if err := checkOrigin(o); err != nil {
+		canonical, err := ParseOrigin(o)
+		if err != nil {
 			return bad(fmt.Sprintf("allowedOrigins[%d]", i), "%v", err)
 		}
+		origins[i] = canonical
 	}
-	if err := t.validateContext(bad); err != nil {
+	t.AllowedOrigins = origins
+	if err := t.validateContext(bad, l.keyIDs); err != nil {
 		return err
 	}
 	if t.Display.Width < 100 || t.Display.Width > 2000 {
@@ -91,7 +113,7 @@ func (t *Tenant) Validate() error {
 	return nil
 }
 
-func (t *Tenant) validateContext(bad func(string, string, ...any) error) error {
+func (t *Tenant) validateContext(bad func(string, string, ...any) error, legacy map[string]bool) error {
 	c := t.Context
 	if strings.TrimSpace(c.Issuer) == "" {
 		return bad("context.issuer", "is required")
@@ -108,8 +130,11 @@ func (t *Tenant) validateContext(bad func(string, string, ...any) error) error {
 		if k.ID == "" {
 			return bad(field+".id", "is required")
 		}
+		if !ValidKeyID(k.ID) && !legacy[k.ID] {
+			return bad(field+".id", "%s must be 1-64 letters, digits, '.', '_' or '-'", clipQuote(k.ID))
+		}
 		if seen[k.ID] {
-			return bad(field+".id", "%q is used twice", k.ID)
+			return bad(field+".id", "%s is used twice", clipQuote(k.ID))
 		}
 		seen[k.ID] = true
 		if _, err := k.VerificationKey(); err != nil {
@@ -164,13 +189,4 @@ func (k ContextKey) VerificationKey() (any, error) {
 	default:
 		return nil, fmt.Errorf("alg: %q is not one of HS256, RS256, EdDSA", k.Alg)
 	}
-}
-
-func checkOrigin(o string) error {
-	u, err := url.Parse(o)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
-		u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return fmt.Errorf("%q is not an origin like https://crm.example.com", o)
-	}
-	return nil
 }
