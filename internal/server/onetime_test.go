@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,6 +95,63 @@ func TestStrangerCannotSpendTheConfirmationCode(t *testing.T) {
 	p.call("POST", "/api/v1/linkedin/connection", seller.Token, map[string]string{"code": code}, http.StatusNoContent, nil)
 	p.call("POST", "/api/v1/sales-access-token", seller.Token, nil, http.StatusOK, nil)
 	p.call("POST", "/api/v1/linkedin/connection", seller.Token, map[string]string{"code": code}, http.StatusBadRequest, nil)
+}
+
+// TestLinkedInErrorTextNeverReachesPopupOrLog: LinkedIn's error and
+// error_description parameters arrive in a URL anyone can write. The
+// popup shows a fixed message (naming only a code LinkedIn documents) and
+// the log records only that code.
+func TestLinkedInErrorTextNeverReachesPopupOrLog(t *testing.T) {
+	p := startBoth(t, nil)
+	rec := p.demoRecords("demo", "matched")[0]
+	hostile := "<script>alert('pwned')</script>\r\n{\"level\":\"ERROR\",\"msg\":\"pwned\"}\n" + strings.Repeat("pwned", 2<<10)
+	tests := []struct {
+		scenario, errCode, state string
+		status                   int
+		wantPage, wantLog        string
+	}{
+		{scenario: "the member cancels; the description is hostile", errCode: "user_cancelled_login", status: http.StatusOK,
+			wantPage: "You did not allow access", wantLog: `"linkedinError":"user_cancelled_login"`},
+		{scenario: "the member refuses; the description is hostile", errCode: "user_cancelled_authorize", status: http.StatusOK,
+			wantPage: "You did not allow access", wantLog: `"linkedinError":"user_cancelled_authorize"`},
+		{scenario: "LinkedIn's documented scope error is named", errCode: "unauthorized_scope_error", status: http.StatusOK,
+			wantPage: "LinkedIn did not complete the sign-in (unauthorized_scope_error).", wantLog: `"linkedinError":"unauthorized_scope_error"`},
+		{scenario: "a hostile error code", errCode: hostile, status: http.StatusOK,
+			wantPage: "LinkedIn did not complete the sign-in. Close", wantLog: `"linkedinError":"other"`},
+		{scenario: "a hostile error code with a made-up state", errCode: hostile, state: "made-up", status: http.StatusBadRequest,
+			wantPage: "This sign-in was already completed or has expired."},
+	}
+	for i, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			p := p.with(t)
+			state := tc.state
+			if state == "" {
+				s := p.newSession("demo", "seller-"+string(rune('a'+i)), rec)
+				var nc wire.Error
+				p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &nc)
+				resp, _ := p.do("GET", nc.Error.ConnectURL, "", nil)
+				loc, err := url.Parse(resp.Header.Get("Location"))
+				if err != nil || loc.Query().Get("state") == "" {
+					t.Fatalf("connect start redirects to %q, want LinkedIn's consent page with a state", resp.Header.Get("Location"))
+				}
+				state = loc.Query().Get("state")
+			}
+			q := url.Values{"state": {state}, "error": {tc.errCode}, "error_description": {hostile}}
+			resp, page := p.do("GET", p.srv.URL+"/oauth/linkedin/callback?"+q.Encode(), "", nil)
+			if resp.StatusCode != tc.status || !strings.Contains(string(page), tc.wantPage) {
+				t.Fatalf("callback: %d, want %d with %q: %s", resp.StatusCode, tc.status, tc.wantPage, firstBytes(page))
+			}
+			if strings.Contains(strings.ToLower(string(page)), "pwned") {
+				t.Fatalf("the popup page shows LinkedIn's text: %s", firstBytes(page))
+			}
+			if tc.wantLog != "" && !strings.Contains(p.logs.String(), tc.wantLog) {
+				t.Fatalf("the log lacks %s", tc.wantLog)
+			}
+		})
+	}
+	if logs := p.logs.String(); strings.Contains(strings.ToLower(logs), "pwned") {
+		t.Fatalf("LinkedIn's error text reached the log: %s", firstBytes([]byte(logs[max(0, strings.Index(strings.ToLower(logs), "pwned")-200):])))
+	}
 }
 
 // TestServerPurgesExpiredConnectLinksAndContextIDs: connect links, OAuth

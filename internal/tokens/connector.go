@@ -133,8 +133,8 @@ func (c *Connector) Start(ctx context.Context, t *tenant.Tenant, handle string, 
 
 // Complete handles LinkedIn's redirect to the callback: it consumes the
 // state (unknown, expired or reused: ErrStateInvalid), then, if LinkedIn
-// sent an error code (the member cancelled), returns ErrDenied with the
-// handle so the popup can tell the right widget. Otherwise it exchanges the
+// sent an error code (the member cancelled), returns a *DeniedError (an
+// ErrDenied) with the handle so the popup can tell the right widget. Otherwise it exchanges the
 // code with the PKCE verifier, saves the member token, and returns who
 // connected. lookup finds the tenant the state was issued for.
 func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (*tenant.Tenant, bool), state, code, errCode string) (Handle, error) {
@@ -150,7 +150,7 @@ func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (
 	}
 	h := Handle{Tenant: v.Tenant, Viewer: v.Viewer, SessionID: v.SessionID, ExpiresAt: v.ExpiresAt}
 	if errCode != "" {
-		return h, fmt.Errorf("complete connect: linkedin said %q: %w", printable(errCode), ErrDenied)
+		return h, fmt.Errorf("complete connect: %w", &DeniedError{Code: deniedCode(errCode)})
 	}
 	if code == "" {
 		return h, fmt.Errorf("complete connect: linkedin sent neither code nor error: %w", ErrDenied)
@@ -276,17 +276,4 @@ func randomID() (string, error) {
 		return "", fmt.Errorf("random id: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// printable trims an error code from a query string to something safe to
-// put in an error message and a log.
-func printable(s string) string {
-	const limit = 64
-	out := make([]byte, 0, min(len(s), limit))
-	for i := 0; i < len(s) && len(out) < limit; i++ {
-		if ch := s[i]; ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_' || ch == '-' || ch == '.' {
-			out = append(out, ch)
-		}
-	}
-	return string(out)
 }

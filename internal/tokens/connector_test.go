@@ -391,3 +391,42 @@ func TestScopedAndPlainHandlesOfOneSessionAreKeptApart(t *testing.T) {
 		}
 	}
 }
+
+func TestCompleteKeepsOnlyKnownLinkedInErrorCodes(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		scenario, errCode string
+		wantCode          string
+		wantCancelled     bool
+	}{
+		{scenario: "the member cancels the login", errCode: "user_cancelled_login", wantCode: "user_cancelled_login", wantCancelled: true},
+		{scenario: "the member refuses access", errCode: "user_cancelled_authorize", wantCode: "user_cancelled_authorize", wantCancelled: true},
+		{scenario: "the app lacks the scope", errCode: "unauthorized_scope_error", wantCode: "unauthorized_scope_error"},
+		{scenario: "markup and line breaks", errCode: "<script>alert(1)</script>\r\nlevel=ERROR", wantCode: DeniedOther},
+		{scenario: "a known code with a tail", errCode: "access_denied_hostile", wantCode: DeniedOther},
+		{scenario: "ten kilobytes", errCode: strings.Repeat("A", 10<<10), wantCode: DeniedOther},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			c := NewConnector(e.vault, e.li, callbackURL, e.clock.Now)
+			handle, _ := c.NewHandle(ctx, Handle{Tenant: "acme", Viewer: "v1", SessionID: "s1"})
+			authURL, err := c.Start(ctx, acme, handle, nil)
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			state, _ := e.li.consent(t, authURL)
+			_, err = c.Complete(ctx, lookupTenants(acme), state, "", tc.errCode)
+			var denied *DeniedError
+			if !errors.As(err, &denied) || !errors.Is(err, ErrDenied) {
+				t.Fatalf("Complete: %v, want a DeniedError", err)
+			}
+			if denied.Code != tc.wantCode || denied.Cancelled() != tc.wantCancelled {
+				t.Fatalf("DeniedError code %q cancelled %v, want %q and %v", denied.Code, denied.Cancelled(), tc.wantCode, tc.wantCancelled)
+			}
+			if tc.wantCode == DeniedOther && strings.Contains(err.Error(), tc.errCode[:8]) {
+				t.Fatalf("the error message carries LinkedIn's text: %q", err)
+			}
+		})
+	}
+}
