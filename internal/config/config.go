@@ -49,6 +49,8 @@ type Config struct {
 	Associations Associations `yaml:"associations"`
 	// Platform tunes export polling and compliance archiving.
 	Platform Platform `yaml:"platform"`
+	// Purge tunes the removal of expired connect links and context ids.
+	Purge Purge `yaml:"purge"`
 	// WasmDir holds the built widget (app.wasm and its .br/.gz).
 	// Default: <DataDir>/build/web (SNAPBRIDGE_WASM_DIR).
 	WasmDir string `yaml:"wasmDir"`
@@ -287,6 +289,9 @@ func (c *Config) Finish() error {
 	}
 	if c.OperatorKey != "" && len(c.OperatorKey) < MinOperatorKeyLen {
 		return fmt.Errorf("operatorKey: must be at least %d characters (e.g. openssl rand -base64 32)", MinOperatorKeyLen)
+	}
+	if c.Purge.Interval < 0 {
+		return fmt.Errorf("purge.interval: must not be negative")
 	}
 	if c.ShutdownGrace <= 0 {
 		return fmt.Errorf("shutdownGrace: must be positive")

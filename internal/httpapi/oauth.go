@@ -45,7 +45,7 @@ func (a *API) oauthCallback(c *gin.Context) {
 	case err == nil:
 		a.connectPage(c, http.StatusOK, true, h.Confirm, "LinkedIn is connected. You can close this window.")
 	case errors.Is(err, tokens.ErrDenied):
-		a.connectPage(c, http.StatusOK, false, "", "You did not allow access, so Sales Navigator cannot be shown. You can close this window.")
+		a.connectDenied(c, err)
 	case errors.Is(err, tokens.ErrStateInvalid):
 		a.connectPage(c, http.StatusBadRequest, false, "", "This sign-in was already completed or has expired. Close this window and press Connect again.")
 	case linkedin.IsInvalidGrant(err):
@@ -54,6 +54,29 @@ func (a *API) oauthCallback(c *gin.Context) {
 		a.Logger.ErrorContext(c.Request.Context(), "connect failed", "requestId", c.GetString(ctxRequestID), "err", err.Error())
 		a.connectPage(c, http.StatusBadGateway, false, "", "LinkedIn could not be reached. Close this window and try again in a moment.")
 	}
+}
+
+// connectDenied answers a consent LinkedIn sent back with an error. Only
+// the allow-listed code of tokens.DeniedError reaches the page and the
+// log; LinkedIn's error and error_description parameters are whatever the
+// author of the callback URL wrote.
+func (a *API) connectDenied(c *gin.Context, err error) {
+	var denied *tokens.DeniedError
+	if !errors.As(err, &denied) || denied.Cancelled() {
+		code := "none"
+		if denied != nil {
+			code = denied.Code
+		}
+		a.Logger.InfoContext(c.Request.Context(), "connect denied", "requestId", c.GetString(ctxRequestID), "linkedinError", code)
+		a.connectPage(c, http.StatusOK, false, "", "You did not allow access, so Sales Navigator cannot be shown. You can close this window.")
+		return
+	}
+	a.Logger.WarnContext(c.Request.Context(), "connect refused by linkedin", "requestId", c.GetString(ctxRequestID), "linkedinError", denied.Code)
+	msg := "LinkedIn did not complete the sign-in. Close this window and press Connect again; if this keeps happening, tell your administrator."
+	if denied.Code != tokens.DeniedOther {
+		msg = "LinkedIn did not complete the sign-in (" + denied.Code + "). Close this window and press Connect again; if this keeps happening, tell your administrator."
+	}
+	a.connectPage(c, http.StatusOK, false, "", msg)
 }
 
 var connectTemplate = template.Must(template.New("connect").Parse(`<!doctype html>

@@ -285,10 +285,14 @@ func (s *Server) Serve(ctx context.Context) error {
 			return nil
 		})
 	}
-	// The pollers resume from the database, so stopping them mid-job
-	// loses nothing.
+	// The pollers resume from the database, and the purger deletes in
+	// small chunks, so stopping them mid-job loses nothing.
 	g.Go(func() error { return s.exports.Run(gctx) })
 	g.Go(func() error { return s.compliance.Run(gctx) })
+	g.Go(func() error {
+		p := s.Config.Purge
+		return s.DB.RunPurger(gctx, store.Purger{Interval: p.Interval, Now: p.Now, AfterPass: p.AfterPass, Logger: s.logger})
+	})
 	g.Go(func() error {
 		<-gctx.Done()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownGrace)

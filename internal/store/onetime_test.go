@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -119,21 +120,6 @@ func TestOneTimeStorage(t *testing.T) {
 				}
 			}
 		}},
-		{scenario: "taking purges expired values of every kind", run: func(t *testing.T, db *DB, _ string) {
-			for _, id := range []string{"a", "b"} {
-				if err := db.PutOneTime(ctx, "handle", id, OneTime{ExpiresAt: now.Add(time.Minute)}); err != nil {
-					t.Fatalf("PutOneTime: %v", err)
-				}
-			}
-			_, _ = db.TakeOneTime(ctx, "state", "other", now.Add(2*time.Minute))
-			var n int
-			if err := db.sql.QueryRow(`SELECT COUNT(*) FROM oauth_states`).Scan(&n); err != nil {
-				t.Fatalf("count: %v", err)
-			}
-			if n != 0 {
-				t.Fatalf("%d expired values left after a take", n)
-			}
-		}},
 		{scenario: "the same id cannot be put twice", run: func(t *testing.T, db *DB, _ string) {
 			v := OneTime{ExpiresAt: now.Add(time.Minute)}
 			if err := db.PutOneTime(ctx, "state", "dup", v); err != nil {
@@ -155,4 +141,122 @@ func TestOneTimeStorage(t *testing.T) {
 			tc.run(t, db, path)
 		})
 	}
+}
+
+func TestTakeOneTimeOfLeavesOthersEmptyHanded(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	owner := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1"}
+	tests := []struct {
+		scenario string
+		taker    OneTime
+	}{
+		{scenario: "another viewer of the same tenant", taker: OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1"}},
+		{scenario: "the same viewer in another session", taker: OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2"}},
+		{scenario: "the same viewer id in another tenant", taker: OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			db, _ := openTestDB(t)
+			v := owner
+			v.Payload, v.ExpiresAt = []byte("sealed"), now.Add(time.Minute)
+			if err := db.PutOneTime(ctx, "pending", "code", v); err != nil {
+				t.Fatalf("PutOneTime: %v", err)
+			}
+			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", tc.taker, now); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("TakeOneTimeOf by %+v: %v, want ErrNotFound", tc.taker, err)
+			}
+			got, err := db.TakeOneTimeOf(ctx, "pending", "code", owner, now)
+			if err != nil || !bytes.Equal(got.Payload, v.Payload) {
+				t.Fatalf("the owner's TakeOneTimeOf after a stranger's = %+v, %v; want the value", got, err)
+			}
+			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", owner, now); !errors.Is(err, ErrNotFound) {
+				t.Fatalf("second TakeOneTimeOf by the owner: %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
+
+func TestPutOneTimeOnce(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	mine := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("first"), ExpiresAt: now.Add(10 * time.Minute)}
+	next := mine
+	next.Payload, next.ExpiresAt = []byte("second"), now.Add(11*time.Minute)
+	tests := []struct {
+		scenario   string
+		second     OneTime
+		liveAfter  time.Time
+		reuse      func(OneTime) bool
+		wantReused bool
+		wantRows   int
+	}{
+		{scenario: "a live value of the same session comes back", second: next, liveAfter: now, wantReused: true, wantRows: 1},
+		{scenario: "a value too close to its expiry is not reused", second: next, liveAfter: now.Add(10 * time.Minute), wantRows: 2},
+		{scenario: "a value the caller does not accept is not reused", second: next, liveAfter: now,
+			reuse: func(v OneTime) bool { return string(v.Payload) != "first" }, wantRows: 2},
+		{scenario: "another session gets its own value", liveAfter: now, wantRows: 2,
+			second: OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2", ExpiresAt: now.Add(time.Minute)}},
+		{scenario: "another viewer gets its own value", liveAfter: now, wantRows: 2,
+			second: OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
+		{scenario: "another tenant gets its own value", liveAfter: now, wantRows: 2,
+			second: OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			db, _ := openTestDB(t)
+			if _, reused, err := db.PutOneTimeOnce(ctx, "handle", "id-1", mine, now, tc.reuse); err != nil || reused {
+				t.Fatalf("first PutOneTimeOnce: reused %v, %v", reused, err)
+			}
+			got, reused, err := db.PutOneTimeOnce(ctx, "handle", "id-2", tc.second, tc.liveAfter, tc.reuse)
+			if err != nil || reused != tc.wantReused {
+				t.Fatalf("second PutOneTimeOnce: reused %v, %v; want reused %v", reused, err, tc.wantReused)
+			}
+			want := tc.second
+			if tc.wantReused {
+				want = mine
+			}
+			if !bytes.Equal(got.Payload, want.Payload) || !got.ExpiresAt.Equal(want.ExpiresAt) {
+				t.Fatalf("PutOneTimeOnce = %+v, want %+v", got, want)
+			}
+			if n := countRows(t, db, "oauth_states"); n != tc.wantRows {
+				t.Fatalf("%d values stored, want %d", n, tc.wantRows)
+			}
+			if _, err := db.TakeOneTime(ctx, "handle", "id-1", now); err != nil {
+				t.Fatalf("the first value cannot be taken any more: %v", err)
+			}
+		})
+	}
+}
+
+func TestPutOneTimeOnceConcurrentStoresOne(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTestDB(t)
+	now := time.Now()
+	v := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}
+	const callers = 20
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range callers {
+		wg.Go(func() {
+			<-start
+			if _, _, err := db.PutOneTimeOnce(ctx, "handle", fmt.Sprintf("id-%d", i), v, now, nil); err != nil {
+				t.Errorf("PutOneTimeOnce: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := countRows(t, db, "oauth_states"); n != 1 {
+		t.Fatalf("%d concurrent callers of one session stored %d values, want 1", callers, n)
+	}
+}
+
+func countRows(t *testing.T, db *DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.sql.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
 }

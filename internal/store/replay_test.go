@@ -21,10 +21,18 @@ func openReplayDB(t *testing.T, path string) *DB {
 
 func TestRememberJTI(t *testing.T) {
 	ctx := context.Background()
-	later := time.Now().Add(10 * time.Minute)
+	// Expiries are offsets from the moment of the call: a time taken when
+	// the table is built may have passed by the time a late row runs.
+	const later = 10 * time.Minute
 	type call struct {
 		tenant, jti string
-		exp         time.Time
+		in          time.Duration // 0: no expiry
+	}
+	expiry := func(c call) time.Time {
+		if c.in == 0 {
+			return time.Time{}
+		}
+		return time.Now().Add(c.in)
 	}
 	tests := []struct {
 		scenario  string
@@ -39,22 +47,22 @@ func TestRememberJTI(t *testing.T) {
 		{scenario: "the same id of another tenant is fresh",
 			before: []call{{"globex", "j1", later}}, call: call{"acme", "j1", later}, wantFresh: true},
 		{scenario: "an id whose expiry passed may be used again",
-			before: []call{{"acme", "j1", time.Now().Add(-time.Second)}}, call: call{"acme", "j1", later}, wantFresh: true},
+			before: []call{{"acme", "j1", -time.Second}}, call: call{"acme", "j1", later}, wantFresh: true},
 		{scenario: "an id remembered until a fraction of a second from now is still refused",
-			before: []call{{"acme", "j1", time.Now().Add(300 * time.Millisecond)}}, call: call{"acme", "j1", later}},
+			before: []call{{"acme", "j1", 300 * time.Millisecond}}, call: call{"acme", "j1", later}},
 		{scenario: "empty jti is an error", call: call{"acme", "", later}, wantErr: true},
 		{scenario: "empty tenant is an error", call: call{"", "j1", later}, wantErr: true},
-		{scenario: "zero expiry is an error", call: call{"acme", "j1", time.Time{}}, wantErr: true},
+		{scenario: "zero expiry is an error", call: call{"acme", "j1", 0}, wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
 			db := openReplayDB(t, filepath.Join(t.TempDir(), "replay.db"))
 			for _, c := range tc.before {
-				if _, err := db.RememberJTI(ctx, c.tenant, c.jti, c.exp); err != nil {
+				if _, err := db.RememberJTI(ctx, c.tenant, c.jti, expiry(c)); err != nil {
 					t.Fatalf("setup RememberJTI: %v", err)
 				}
 			}
-			fresh, err := db.RememberJTI(ctx, tc.call.tenant, tc.call.jti, tc.call.exp)
+			fresh, err := db.RememberJTI(ctx, tc.call.tenant, tc.call.jti, expiry(tc.call))
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("RememberJTI error = %v, want error: %v", err, tc.wantErr)
 			}

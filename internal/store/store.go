@@ -51,6 +51,7 @@ var schema = []string{
 		PRIMARY KEY (kind, id_hash)
 	)`,
 	`CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at)`,
+	`CREATE INDEX IF NOT EXISTS oauth_states_owner ON oauth_states (kind, tenant, viewer, session_id)`,
 	`CREATE TABLE IF NOT EXISTS used_jtis (
 		tenant TEXT NOT NULL,
 		jti TEXT NOT NULL,

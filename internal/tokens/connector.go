@@ -78,30 +78,12 @@ func NewConnector(v *Vault, li LinkedIn, callbackURL string, now func() time.Tim
 	return &Connector{vault: v, li: li, callbackURL: callbackURL, now: now}
 }
 
-// NewHandle stores h and returns a random, URL-safe, one-time id for it
-// (32 bytes of entropy), valid for at most ConnectTTL.
+// NewHandle returns a random, URL-safe, one-time id (32 bytes of entropy)
+// for h, valid for at most ConnectTTL. A session that asks again while its
+// handle has most of its life left gets the same id again, so repeated
+// asking does not fill the store and every URL handed out keeps working.
 func (c *Connector) NewHandle(ctx context.Context, h Handle) (string, error) {
-	if h.Tenant == "" || h.Viewer == "" || h.SessionID == "" {
-		return "", fmt.Errorf("new connect handle: tenant, viewer and session are required")
-	}
-	now := c.now()
-	if limit := now.Add(ConnectTTL); h.ExpiresAt.IsZero() || h.ExpiresAt.After(limit) {
-		h.ExpiresAt = limit
-	}
-	if !h.ExpiresAt.After(now) {
-		return "", fmt.Errorf("new connect handle: session already expired")
-	}
-	id, err := randomID()
-	if err != nil {
-		return "", fmt.Errorf("new connect handle: %w", err)
-	}
-	err = c.vault.db.PutOneTime(ctx, kindHandle, id, store.OneTime{
-		Tenant: h.Tenant, Viewer: h.Viewer, SessionID: h.SessionID, ExpiresAt: h.ExpiresAt,
-	})
-	if err != nil {
-		return "", fmt.Errorf("new connect handle: %w", err)
-	}
-	return id, nil
+	return c.issueHandle(ctx, h, nil, "new connect handle")
 }
 
 // Start consumes the handle, which must belong to tenant t, and returns
@@ -151,8 +133,8 @@ func (c *Connector) Start(ctx context.Context, t *tenant.Tenant, handle string, 
 
 // Complete handles LinkedIn's redirect to the callback: it consumes the
 // state (unknown, expired or reused: ErrStateInvalid), then, if LinkedIn
-// sent an error code (the member cancelled), returns ErrDenied with the
-// handle so the popup can tell the right widget. Otherwise it exchanges the
+// sent an error code (the member cancelled), returns a *DeniedError (an
+// ErrDenied) with the handle so the popup can tell the right widget. Otherwise it exchanges the
 // code with the PKCE verifier, saves the member token, and returns who
 // connected. lookup finds the tenant the state was issued for.
 func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (*tenant.Tenant, bool), state, code, errCode string) (Handle, error) {
@@ -168,7 +150,7 @@ func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (
 	}
 	h := Handle{Tenant: v.Tenant, Viewer: v.Viewer, SessionID: v.SessionID, ExpiresAt: v.ExpiresAt}
 	if errCode != "" {
-		return h, fmt.Errorf("complete connect: linkedin said %q: %w", printable(errCode), ErrDenied)
+		return h, fmt.Errorf("complete connect: %w", &DeniedError{Code: deniedCode(errCode)})
 	}
 	if code == "" {
 		return h, fmt.Errorf("complete connect: linkedin sent neither code nor error: %w", ErrDenied)
@@ -214,20 +196,21 @@ func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (
 
 // Confirm stores the member token of a completed consent, when the widget
 // session confirming it is the one that started the flow. A wrong,
-// reused or expired code, or another session, is ErrStateInvalid.
+// reused or expired code, or another session, is ErrStateInvalid; another
+// session's attempt leaves the code to the session that started the flow.
 func (c *Connector) Confirm(ctx context.Context, code, tenantID, viewer, sessionID string) error {
 	if code == "" {
 		return fmt.Errorf("confirm connect: no code: %w", ErrStateInvalid)
 	}
-	v, err := c.vault.db.TakeOneTime(ctx, kindPending, code, c.now())
+	// Only the session that started the flow may spend the code: anyone
+	// else who learns it must not be able to stop that session's connect.
+	v, err := c.vault.db.TakeOneTimeOf(ctx, kindPending, code,
+		store.OneTime{Tenant: tenantID, Viewer: viewer, SessionID: sessionID}, c.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("confirm connect: %w", ErrStateInvalid)
 	}
 	if err != nil {
 		return fmt.Errorf("confirm connect: %w", err)
-	}
-	if v.Tenant != tenantID || v.Viewer != viewer || v.SessionID != sessionID {
-		return fmt.Errorf("confirm connect: another session started this connection: %w", ErrStateInvalid)
 	}
 	var s sealedState
 	if err := json.Unmarshal(v.Payload, &s); err != nil {
@@ -293,17 +276,4 @@ func randomID() (string, error) {
 		return "", fmt.Errorf("random id: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-// printable trims an error code from a query string to something safe to
-// put in an error message and a log.
-func printable(s string) string {
-	const limit = 64
-	out := make([]byte, 0, min(len(s), limit))
-	for i := 0; i < len(s) && len(out) < limit; i++ {
-		if ch := s[i]; ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_' || ch == '-' || ch == '.' {
-			out = append(out, ch)
-		}
-	}
-	return string(out)
 }

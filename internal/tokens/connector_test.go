@@ -81,6 +81,20 @@ func TestConnectFlow(t *testing.T) {
 				}
 				return Handle{}, s.c.Confirm(ctx, h.Confirm, "acme", "v1", "another-session")
 			}},
+		{scenario: "another session's attempt leaves the code to the session that started", wantConn: true, wantExchange: 1,
+			run: func(t *testing.T, s step) (Handle, error) {
+				state, code := s.e.li.consent(t, start(t, s))
+				h, err := s.c.Complete(ctx, lookupTenants(acme), state, code, "")
+				if err != nil {
+					t.Fatalf("Complete: %v", err)
+				}
+				for _, who := range [][3]string{{"acme", "v2", "sess-1"}, {"acme", "v1", "sess-2"}, {"globex", "v1", "sess-1"}} {
+					if err := s.c.Confirm(ctx, h.Confirm, who[0], who[1], who[2]); !errors.Is(err, ErrStateInvalid) {
+						t.Fatalf("Confirm by %v: %v, want ErrStateInvalid", who, err)
+					}
+				}
+				return h, nil
+			}},
 		{scenario: "a confirmation code works once", wantErr: ErrStateInvalid, wantConn: true, wantExchange: 1,
 			run: func(t *testing.T, s step) (Handle, error) {
 				state, code := s.e.li.consent(t, start(t, s))
@@ -200,8 +214,8 @@ func TestStartBuildsAuthorizationURL(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	c := NewConnector(e.vault, e.li, callbackURL, e.clock.Now)
-	h1, _ := c.NewHandle(ctx, Handle{Tenant: "acme", Viewer: "v1", SessionID: "s"})
-	h2, _ := c.NewHandle(ctx, Handle{Tenant: "acme", Viewer: "v1", SessionID: "s"})
+	h1, _ := c.NewHandle(ctx, Handle{Tenant: "acme", Viewer: "v1", SessionID: "s1"})
+	h2, _ := c.NewHandle(ctx, Handle{Tenant: "acme", Viewer: "v1", SessionID: "s2"})
 	if len(h1) < 43 || h1 == h2 {
 		t.Fatalf("handles %q and %q: want distinct ids of 32 random bytes", h1, h2)
 	}
@@ -279,5 +293,140 @@ func TestHandleLivesNoLongerThanSession(t *testing.T) {
 	e.clock.advance(time.Minute)
 	if _, err := c.Start(ctx, acme, id, nil); !errors.Is(err, ErrStateInvalid) {
 		t.Fatalf("Start after the session ended: %v, want ErrStateInvalid", err)
+	}
+}
+
+func TestSessionAskingAgainGetsTheSameConnectLink(t *testing.T) {
+	ctx := context.Background()
+	who := Handle{Tenant: "acme", Viewer: "v1", SessionID: "s1"}
+	tests := []struct {
+		scenario string
+		// between runs after the first handle was made; it returns the
+		// handle the second NewHandle is made for.
+		between  func(t *testing.T, c *Connector, e *testEnv, first string) Handle
+		wantSame bool
+	}{
+		{scenario: "asking again at once gives the same handle", wantSame: true,
+			between: func(*testing.T, *Connector, *testEnv, string) Handle { return who }},
+		{scenario: "asking again with more than half the life left gives the same handle", wantSame: true,
+			between: func(_ *testing.T, _ *Connector, e *testEnv, _ string) Handle {
+				e.clock.advance(handleReuse - time.Second)
+				return who
+			}},
+		{scenario: "asking again with half the life left gives a new one",
+			between: func(_ *testing.T, _ *Connector, e *testEnv, _ string) Handle {
+				e.clock.advance(handleReuse)
+				return who
+			}},
+		{scenario: "a handle already used is not given again",
+			between: func(t *testing.T, c *Connector, _ *testEnv, first string) Handle {
+				if _, err := c.Start(ctx, acme, first, nil); err != nil {
+					t.Fatalf("Start: %v", err)
+				}
+				return who
+			}},
+		{scenario: "a session ending with its handle gets that handle again", wantSame: true,
+			between: func(_ *testing.T, _ *Connector, e *testEnv, _ string) Handle {
+				e.clock.advance(8 * time.Minute)
+				h := who
+				h.ExpiresAt = t0.Add(ConnectTTL)
+				return h
+			}},
+		{scenario: "another session of the same viewer gets its own",
+			between: func(*testing.T, *Connector, *testEnv, string) Handle {
+				return Handle{Tenant: "acme", Viewer: "v1", SessionID: "s2"}
+			}},
+		{scenario: "another viewer gets its own",
+			between: func(*testing.T, *Connector, *testEnv, string) Handle {
+				return Handle{Tenant: "acme", Viewer: "v2", SessionID: "s1"}
+			}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			c := NewConnector(e.vault, e.li, callbackURL, e.clock.Now)
+			first, err := c.NewHandle(ctx, who)
+			if err != nil {
+				t.Fatalf("NewHandle: %v", err)
+			}
+			second, err := c.NewHandle(ctx, tc.between(t, c, e, first))
+			if err != nil {
+				t.Fatalf("second NewHandle: %v", err)
+			}
+			if same := second == first; same != tc.wantSame {
+				t.Fatalf("second handle same as the first: %v, want %v", same, tc.wantSame)
+			}
+			// Whatever was handed out and not used yet still starts a consent.
+			if _, err := c.Start(ctx, acme, second, nil); err != nil {
+				t.Fatalf("Start with the second handle: %v", err)
+			}
+			if !tc.wantSame {
+				_, err := c.Start(ctx, acme, first, nil)
+				if used := errors.Is(err, ErrStateInvalid); err != nil && !used {
+					t.Fatalf("Start with the first handle: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestScopedAndPlainHandlesOfOneSessionAreKeptApart(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	c := NewConnector(e.vault, e.li, callbackURL, e.clock.Now)
+	who := Handle{Tenant: "acme", Viewer: "v1", SessionID: "s1"}
+	plain, _ := c.NewHandle(ctx, who)
+	scoped, _ := c.NewScopedHandle(ctx, who, []string{linkedin.ScopeAnalytics})
+	again, _ := c.NewScopedHandle(ctx, who, []string{linkedin.ScopeAnalytics})
+	if plain == "" || plain == scoped || scoped != again {
+		t.Fatalf("handles plain %q, scoped %q, scoped again %q: want the scoped one twice and a distinct plain one", plain, scoped, again)
+	}
+	for handle, want := range map[string]string{plain: linkedin.ScopeDisplay, scoped: linkedin.ScopeDisplay + " " + linkedin.ScopeAnalytics} {
+		raw, err := c.Start(ctx, acme, handle, nil)
+		if err != nil {
+			t.Fatalf("Start: %v", err)
+		}
+		if u, _ := url.Parse(raw); u.Query().Get("scope") != want {
+			t.Fatalf("consent asks for %q, want %q", u.Query().Get("scope"), want)
+		}
+	}
+}
+
+func TestCompleteKeepsOnlyKnownLinkedInErrorCodes(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		scenario, errCode string
+		wantCode          string
+		wantCancelled     bool
+	}{
+		{scenario: "the member cancels the login", errCode: "user_cancelled_login", wantCode: "user_cancelled_login", wantCancelled: true},
+		{scenario: "the member refuses access", errCode: "user_cancelled_authorize", wantCode: "user_cancelled_authorize", wantCancelled: true},
+		{scenario: "the app lacks the scope", errCode: "unauthorized_scope_error", wantCode: "unauthorized_scope_error"},
+		{scenario: "markup and line breaks", errCode: "<script>alert(1)</script>\r\nlevel=ERROR", wantCode: DeniedOther},
+		{scenario: "a known code with a tail", errCode: "access_denied_hostile", wantCode: DeniedOther},
+		{scenario: "ten kilobytes", errCode: strings.Repeat("A", 10<<10), wantCode: DeniedOther},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			c := NewConnector(e.vault, e.li, callbackURL, e.clock.Now)
+			handle, _ := c.NewHandle(ctx, Handle{Tenant: "acme", Viewer: "v1", SessionID: "s1"})
+			authURL, err := c.Start(ctx, acme, handle, nil)
+			if err != nil {
+				t.Fatalf("Start: %v", err)
+			}
+			state, _ := e.li.consent(t, authURL)
+			_, err = c.Complete(ctx, lookupTenants(acme), state, "", tc.errCode)
+			var denied *DeniedError
+			if !errors.As(err, &denied) || !errors.Is(err, ErrDenied) {
+				t.Fatalf("Complete: %v, want a DeniedError", err)
+			}
+			if denied.Code != tc.wantCode || denied.Cancelled() != tc.wantCancelled {
+				t.Fatalf("DeniedError code %q cancelled %v, want %q and %v", denied.Code, denied.Cancelled(), tc.wantCode, tc.wantCancelled)
+			}
+			if tc.wantCode == DeniedOther && strings.Contains(err.Error(), tc.errCode[:8]) {
+				t.Fatalf("the error message carries LinkedIn's text: %q", err)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ package tokens
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ErrNotConnected means the viewer has no usable LinkedIn authorization:
@@ -26,3 +27,45 @@ var ErrHandleInvalid = fmt.Errorf("%w: connect handle", ErrStateInvalid)
 // ErrDenied means the member did not grant access on LinkedIn's consent
 // page (or LinkedIn returned no code).
 var ErrDenied = errors.New("linkedin authorization denied")
+
+// DeniedError is the ErrDenied of a callback that carried LinkedIn's error
+// parameter; errors.Is(err, ErrDenied) holds for it.
+type DeniedError struct {
+	// Code is LinkedIn's error code when it is one LinkedIn or OAuth 2.0
+	// documents for the consent page (user_cancelled_login,
+	// user_cancelled_authorize, access_denied, unauthorized_scope_error,
+	// invalid_scope, server_error, …), else DeniedOther. LinkedIn's
+	// error_description is never kept: both parameters reach the callback
+	// from whoever wrote the URL.
+	Code string
+}
+
+func (e *DeniedError) Error() string { return "linkedin authorization denied: " + e.Code }
+
+// Is makes errors.Is(err, ErrDenied) true.
+func (e *DeniedError) Is(target error) bool { return target == ErrDenied }
+
+// Cancelled reports whether the member chose not to sign in or not to
+// allow access, rather than LinkedIn refusing the request.
+func (e *DeniedError) Cancelled() bool { return slices.Contains(deniedCodes[:3], e.Code) }
+
+// deniedCodes are the error codes of LinkedIn's consent page DeniedError
+// keeps: the member's own cancellations first (Cancelled), then LinkedIn's
+// scope error and the OAuth 2.0 ones (RFC 6749 section 4.1.2.1).
+var deniedCodes = []string{
+	"user_cancelled_login", "user_cancelled_authorize", "access_denied",
+	"unauthorized_scope_error", "invalid_scope", "invalid_request", "unauthorized_client",
+	"unsupported_response_type", "server_error", "temporarily_unavailable",
+}
+
+// DeniedOther is DeniedError's Code for any error code LinkedIn does not
+// document.
+const DeniedOther = "other"
+
+// deniedCode returns code when it is one of deniedCodes, else DeniedOther.
+func deniedCode(code string) string {
+	if slices.Contains(deniedCodes, code) {
+		return code
+	}
+	return DeniedOther
+}

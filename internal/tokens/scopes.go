@@ -2,13 +2,11 @@ package tokens
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
-	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -58,16 +56,11 @@ func SplitScopes(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' })
 }
 
-// handlePayload is what a scoped connect handle carries. Scopes are not
-// secret, so the payload is stored in clear.
-type handlePayload struct {
-	Scopes []string `json:"scopes"`
-}
-
 // NewScopedHandle is NewHandle for a connect that must also grant scopes:
 // the consent started from the handle asks for the scopes the viewer has
 // already granted plus these, so reconnecting for a new feature never
-// drops an earlier one.
+// drops an earlier one. Like NewHandle it gives the session's live handle
+// for the same scopes again rather than a new one.
 func (c *Connector) NewScopedHandle(ctx context.Context, h Handle, scopes []string) (string, error) {
 	if h.Tenant == "" || h.Viewer == "" || h.SessionID == "" {
 		return "", fmt.Errorf("new scoped connect handle: tenant, viewer and session are required")
@@ -78,41 +71,7 @@ func (c *Connector) NewScopedHandle(ctx context.Context, h Handle, scopes []stri
 	} else if !errors.Is(err, ErrNotConnected) {
 		return "", fmt.Errorf("new scoped connect handle: %w", err)
 	}
-	payload, err := json.Marshal(handlePayload{Scopes: want})
-	if err != nil {
-		return "", fmt.Errorf("new scoped connect handle: %w", err)
-	}
-	now := c.now()
-	if limit := now.Add(ConnectTTL); h.ExpiresAt.IsZero() || h.ExpiresAt.After(limit) {
-		h.ExpiresAt = limit
-	}
-	if !h.ExpiresAt.After(now) {
-		return "", fmt.Errorf("new scoped connect handle: session already expired")
-	}
-	id, err := randomID()
-	if err != nil {
-		return "", fmt.Errorf("new scoped connect handle: %w", err)
-	}
-	err = c.vault.db.PutOneTime(ctx, kindHandle, id, store.OneTime{
-		Tenant: h.Tenant, Viewer: h.Viewer, SessionID: h.SessionID, Payload: payload, ExpiresAt: h.ExpiresAt,
-	})
-	if err != nil {
-		return "", fmt.Errorf("new scoped connect handle: %w", err)
-	}
-	return id, nil
-}
-
-// handleScopes returns the scopes a connect handle carries; handles made
-// by NewHandle carry none.
-func handleScopes(payload []byte) []string {
-	if len(payload) == 0 {
-		return nil
-	}
-	var p handlePayload
-	if json.Unmarshal(payload, &p) != nil {
-		return nil
-	}
-	return p.Scopes
+	return c.issueHandle(ctx, h, want, "new scoped connect handle")
 }
 
 // unionScopes returns a followed by the scopes of b not in a.
