@@ -68,6 +68,10 @@ type Config struct {
 	// ShutdownGrace bounds how long in-flight requests may finish on
 	// SIGINT/SIGTERM. Default: 15s.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
+	// WriteTimeout bounds how long writing one answer may take. Streamed
+	// downloads (the compliance archive) are bounded per chunk instead, so
+	// a large archive is not cut off. Default: 60s.
+	WriteTimeout time.Duration `yaml:"writeTimeout"`
 }
 
 // LinkedIn holds LinkedIn's endpoints; the defaults are the real ones.
@@ -157,6 +161,7 @@ func Defaults() Config {
 		Associations:  Associations{MaxBatch: 20},
 		LogLevel:      "info",
 		ShutdownGrace: 15 * time.Second,
+		WriteTimeout:  60 * time.Second,
 	}
 }
 
@@ -286,6 +291,9 @@ func (c *Config) Finish() error {
 	}
 	if c.ShutdownGrace <= 0 {
 		return fmt.Errorf("shutdownGrace: must be positive")
+	}
+	if c.WriteTimeout <= 0 {
+		return fmt.Errorf("writeTimeout: must be positive")
 	}
 	return nil
 }
