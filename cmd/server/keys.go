@@ -9,6 +9,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tokens"
@@ -51,14 +52,28 @@ func rotateKeys(args []string, out io.Writer) error {
 	return nil
 }
 
-// generateKey prints a new key-ring entry to put first in
-// SNAPBRIDGE_ENCRYPTION_KEYS before running keys rotate.
+// generateKey prints a new key-ring entry for SNAPBRIDGE_ENCRYPTION_KEYS
+// (put first before running keys rotate), or with --session a new session
+// signing key for SNAPBRIDGE_SESSION_KEY. Outside --sandbox the server
+// needs both configured.
 func generateKey(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("keys generate", flag.ContinueOnError)
-	id := fs.String("id", "k"+time.Now().UTC().Format("20060102150405"), "key id")
+	id := fs.String("id", "k"+time.Now().UTC().Format("20060102150405"), "key id of the encryption key")
+	sessionKey := fs.Bool("session", false, "print a session signing key (SNAPBRIDGE_SESSION_KEY) instead of an encryption key")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, config.NewEncryptionKey(*id))
+	if fs.NArg() > 0 {
+		return fmt.Errorf("keys generate takes no arguments, got %q", fs.Args())
+	}
+	if *sessionKey {
+		fmt.Fprintln(out, config.NewSessionKey())
+		return nil
+	}
+	key := config.NewEncryptionKey(*id)
+	if _, err := keyring.ParseKey(key); err != nil {
+		return fmt.Errorf("--id: %w", err)
+	}
+	fmt.Fprintln(out, key)
 	return nil
 }

@@ -3,7 +3,7 @@
 //	snapbridge serve [flags]            run the server (--sandbox: with the LinkedIn stand-in and demo CRM)
 //	snapbridge context sign [flags]     print a signed host context for a stored or configured tenant
 //	snapbridge keys rotate [flags]      re-encrypt stored secrets with the newest key
-//	snapbridge keys generate            print a new encryption key for the key ring
+//	snapbridge keys generate            print a new encryption key for the key ring (--session: a session key)
 package main
 
 import (
@@ -25,7 +25,8 @@ const usage = `usage:
   snapbridge serve [--config FILE] [--sandbox] [--addr HOST:PORT] [--sandbox-addr HOST:PORT] [--demo-addr HOST:PORT] [--db FILE]
   snapbridge context sign --tenant ID [--kid KEY] --viewer ID [--viewer-name NAME] [--viewer-email EMAIL] --record JSON [--record JSON ...] [--role admin] [--lifetime 5m] [--config FILE] [--sandbox] [--db FILE]
   snapbridge keys rotate [--config FILE]
-  snapbridge keys generate [--id ID]
+  snapbridge keys generate [--id ID]   (an encryption key for SNAPBRIDGE_ENCRYPTION_KEYS)
+  snapbridge keys generate --session  (a session key for SNAPBRIDGE_SESSION_KEY)
   snapbridge version`
 
 func run(args []string) error {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,11 +51,14 @@ func TestContextSignPrintsAnAcceptedContext(t *testing.T) {
 	}
 }
 
-// serverConfig is the configuration the server would run with in dir,
-// secrets created, and its database opened.
+// serverConfig is the configuration the server would run with in dir
+// and this environment, secrets completed, and its database opened.
 func serverConfig(t *testing.T, dir string, tune func(*config.Config)) (config.Config, *store.DB) {
 	t.Helper()
-	cfg := config.Defaults()
+	cfg, err := config.Load("", os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg.DataDir = dir
 	if tune != nil {
 		tune(&cfg)
@@ -81,6 +86,8 @@ func TestContextSignFindsStoredTenants(t *testing.T) {
 	// No configured tenant: an operator creates them through the admin API.
 	const operatorKey = "operator-key-for-context-sign-tests-0123456789"
 	t.Setenv("SNAPBRIDGE_OPERATOR_KEY", operatorKey)
+	t.Setenv("SNAPBRIDGE_ENCRYPTION_KEYS", config.NewEncryptionKey("k1"))
+	t.Setenv("SNAPBRIDGE_SESSION_KEY", config.NewSessionKey())
 	const oldSecret, newSecret = "the-crm-signed-with-this-secret-first", "the-crm-rotated-to-this-context-secret-42"
 	cfg, db := serverConfig(t, dir, func(c *config.Config) { c.OperatorKey = operatorKey })
 	ring, err := server.KeyRing(cfg.Secrets.EncryptionKeys)
@@ -208,4 +215,63 @@ func TestKeysRotateReencryptsWithTheNewestKey(t *testing.T) {
 	if err != nil || tok.AccessToken != "member-token" {
 		t.Errorf("after rotation without the old key: %v, %v", tok.AccessToken, err)
 	}
+}
+
+// An operator making the keys a server outside --sandbox needs: `keys
+// generate` prints an encryption key, `keys generate --session` a session
+// key, and a server configured with them (from the environment or from
+// files) starts and keeps nothing secret in its data directory.
+func TestKeysGeneratePrintsTheKeysAServerNeeds(t *testing.T) {
+	var encryption, sessionKey bytes.Buffer
+	if err := generateKey([]string{"--id", "prod-1"}, &encryption); err != nil {
+		t.Fatal(err)
+	}
+	if err := generateKey([]string{"--session"}, &sessionKey); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(encryption.String(), "prod-1:") || strings.Count(encryption.String(), "\n") != 1 {
+		t.Errorf("keys generate printed %q, want one id:key line", encryption.String())
+	}
+	var bad bytes.Buffer
+	if err := generateKey([]string{"--id", "no spaces"}, &bad); err == nil || bad.Len() != 0 {
+		t.Errorf("keys generate with a bad id: err %v, output %q", err, bad.String())
+	}
+	files := t.TempDir()
+	for _, tc := range []struct {
+		scenario string
+		env      map[string]string
+	}{
+		{"in the environment", map[string]string{
+			"SNAPBRIDGE_ENCRYPTION_KEYS": strings.TrimSpace(encryption.String()),
+			"SNAPBRIDGE_SESSION_KEY":     strings.TrimSpace(sessionKey.String())}},
+		{"in files", map[string]string{
+			"SNAPBRIDGE_ENCRYPTION_KEYS_FILE": writeSecret(t, filepath.Join(files, "encryption"), encryption.String()),
+			"SNAPBRIDGE_SESSION_KEY_FILE":     writeSecret(t, filepath.Join(files, "session"), sessionKey.String())}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			dir := t.TempDir()
+			const operatorKey = "operator-key-for-keys-generate-tests-0123456789"
+			cfg, _ := serverConfig(t, dir, func(c *config.Config) { c.OperatorKey = operatorKey })
+			if _, err := server.KeyRing(cfg.Secrets.EncryptionKeys); err != nil {
+				t.Errorf("the printed encryption key: %v", err)
+			}
+			if _, err := cfg.SessionPrivateKey(); err != nil {
+				t.Errorf("the printed session key: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "secrets.json")); !os.IsNotExist(err) {
+				t.Errorf("keys were written into the data directory (%v)", err)
+			}
+		})
+	}
+}
+
+func writeSecret(t *testing.T, path, content string) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -29,8 +29,8 @@ type Config struct {
 	// URIs and postMessage origins derive from it. Default: http://<Addr>
 	// (SNAPBRIDGE_PUBLIC_URL).
 	PublicURL string `yaml:"publicUrl"`
-	// DataDir holds generated secrets and, by default, the database.
-	// Default: ./var (SNAPBRIDGE_DATA_DIR).
+	// DataDir holds, by default, the database, and in sandbox mode the
+	// generated secrets. Default: ./var (SNAPBRIDGE_DATA_DIR).
 	DataDir string `yaml:"dataDir"`
 	// DB is the SQLite database file. Default: <DataDir>/snapbridge.db
 	// (SNAPBRIDGE_DB, --db).
@@ -42,8 +42,10 @@ type Config struct {
 	Sandbox Sandbox `yaml:"sandbox"`
 	// Demo is the demo CRM served next to the stand-in.
 	Demo Demo `yaml:"demo"`
-	// Secrets are the server's own keys. Unset ones are generated once and
-	// kept in <DataDir>/secrets.json (mode 0600).
+	// Secrets are the server's own keys. Outside sandbox mode the
+	// encryption keys and the session key are required; in sandbox mode
+	// unset ones are generated once and kept in <DataDir>/secrets.json
+	// (mode 0600).
 	Secrets Secrets `yaml:"secrets"`
 	// Associations tunes the association resolver.
 	Associations Associations `yaml:"associations"`
@@ -68,6 +70,10 @@ type Config struct {
 	// ShutdownGrace bounds how long in-flight requests may finish on
 	// SIGINT/SIGTERM. Default: 15s.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
+	// WriteTimeout bounds how long writing one answer may take. Streamed
+	// downloads (the compliance archive) are bounded per chunk instead, so
+	// a large archive is not cut off. Default: 60s.
+	WriteTimeout time.Duration `yaml:"writeTimeout"`
 }
 
 // LinkedIn holds LinkedIn's endpoints; the defaults are the real ones.
@@ -110,9 +116,16 @@ type Secrets struct {
 	// "id:base64(32 bytes)"; the first encrypts, all decrypt
 	// (SNAPBRIDGE_ENCRYPTION_KEYS, comma-separated).
 	EncryptionKeys []string `yaml:"encryptionKeys"`
+	// EncryptionKeysFile is a file holding EncryptionKeys instead, one
+	// entry per line, such as a mounted Kubernetes secret; set one of the
+	// two. Default: none (SNAPBRIDGE_ENCRYPTION_KEYS_FILE).
+	EncryptionKeysFile string `yaml:"encryptionKeysFile"`
 	// SessionKey is the base64 Ed25519 seed signing widget sessions
 	// (SNAPBRIDGE_SESSION_KEY).
 	SessionKey string `yaml:"sessionKey"`
+	// SessionKeyFile is a file holding SessionKey instead; set one of the
+	// two. Default: none (SNAPBRIDGE_SESSION_KEY_FILE).
+	SessionKeyFile string `yaml:"sessionKeyFile"`
 	// DemoContextSecret signs the demo tenants' contexts (sandbox only).
 	DemoContextSecret string `yaml:"demoContextSecret"`
 	// DemoClientSecret is the demo LinkedIn apps' secret (sandbox only).
@@ -157,6 +170,7 @@ func Defaults() Config {
 		Associations:  Associations{MaxBatch: 20},
 		LogLevel:      "info",
 		ShutdownGrace: 15 * time.Second,
+		WriteTimeout:  60 * time.Second,
 	}
 }
 
@@ -202,6 +216,12 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	}
 	if v := getenv("SNAPBRIDGE_ENCRYPTION_KEYS"); v != "" {
 		c.Secrets.EncryptionKeys = strings.Split(v, ",")
+	}
+	if v := getenv("SNAPBRIDGE_ENCRYPTION_KEYS_FILE"); v != "" {
+		c.Secrets.EncryptionKeysFile = v
+	}
+	if v := getenv("SNAPBRIDGE_SESSION_KEY_FILE"); v != "" {
+		c.Secrets.SessionKeyFile = v
 	}
 	if v := getenv("SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -295,6 +315,9 @@ func (c *Config) Finish() error {
 	}
 	if c.ShutdownGrace <= 0 {
 		return fmt.Errorf("shutdownGrace: must be positive")
+	}
+	if c.WriteTimeout <= 0 {
+		return fmt.Errorf("writeTimeout: must be positive")
 	}
 	return nil
 }

@@ -53,6 +53,7 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		{"compliance cadence under a second", "", map[string]string{"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "10ms"}, "at least 1s"},
 		{"a wildcard photo origin (CSP img-src)", "operatorKey: operator-key-for-config-tests-0123456789\nlinkedin: {mediaOrigins: ['https://*']}\n", nil, "linkedin.mediaOrigins[0]"},
 		{"short operator key", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_OPERATOR_KEY": "short"}, "operatorKey"},
+		{"write timeout not positive", "writeTimeout: 0s\nsandbox: {enabled: true}\n", nil, "writeTimeout"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "c.yaml")

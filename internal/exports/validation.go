@@ -86,6 +86,23 @@ func (s *Service) Validation(ctx context.Context, tenantID string, id int64) (st
 	return j, err
 }
 
+// ValidationDownloadURL returns LinkedIn's link to file n (counted from
+// 1) of a completed validation export: ErrNotReady before completion, a
+// *FieldError naming "file" when the export has no such file.
+func (s *Service) ValidationDownloadURL(ctx context.Context, tenantID string, id int64, n int) (store.ValidationExport, string, error) {
+	j, err := s.Validation(ctx, tenantID, id)
+	if err != nil {
+		return j, "", err
+	}
+	if j.Status != store.JobCompleted || len(j.DownloadURLs) == 0 {
+		return j, "", fmt.Errorf("download validation export %d: status %s: %w", id, j.Status, ErrNotReady)
+	}
+	if n < 1 || n > len(j.DownloadURLs) {
+		return j, "", &FieldError{Field: "file", Message: fmt.Sprintf("must be a number from 1 to %d", len(j.DownloadURLs))}
+	}
+	return j, j.DownloadURLs[n-1], nil
+}
+
 // ValidationList returns the tenant's newest jobs first (at most 100).
 func (s *Service) ValidationList(ctx context.Context, tenantID string) ([]store.ValidationExport, error) {
 	return s.db.ValidationExports(ctx, tenantID, 100)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,7 +61,7 @@ func (a *API) complianceViewers(c *gin.Context) {
 
 // complianceSync runs the viewer's archive now and answers the run.
 func (a *API) complianceSync(c *gin.Context) {
-	t, _, ok := a.adminTenant(c)
+	t, p, ok := a.adminTenant(c)
 	if !ok {
 		return
 	}
@@ -69,6 +70,11 @@ func (a *API) complianceSync(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	outcome := fmt.Sprintf("fetched %d event(s), archived %d new", run.Fetched, run.Archived)
+	if !run.OK {
+		outcome = "failed"
+	}
+	a.recordAudit(c, t.ID, p.Actor, auditComplianceSync, fmt.Sprintf("compliance sync of viewer %s: %s", c.Param("viewer"), outcome))
 	c.JSON(http.StatusOK, runView(run))
 }
 
@@ -99,9 +105,10 @@ func (a *API) complianceRuns(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"runs": out})
 }
 
-// complianceArchive streams the archive as JSON Lines or CSV.
+// complianceArchive streams the archive as JSON Lines or CSV, for as long
+// as the client keeps reading (see streamWriter).
 func (a *API) complianceArchive(c *gin.Context) {
-	t, _, ok := a.adminTenant(c)
+	t, p, ok := a.adminTenant(c)
 	if !ok {
 		return
 	}
@@ -110,9 +117,14 @@ func (a *API) complianceArchive(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	name := "compliance-" + t.ID
+	name, whose := "compliance-"+t.ID, "every viewer"
 	if q.Viewer != "" {
 		name += "-" + strings.Map(safeFileRune, q.Viewer)
+		whose = "viewer " + q.Viewer
+	}
+	if !a.auditRead(c, t.ID, p.Actor, auditArchiveDownload,
+		fmt.Sprintf("compliance archive of %s, %s, as %s", whose, auditRange(q.From, q.To), q.Format)) {
+		return
 	}
 	name += "." + q.Format
 	h := c.Writer.Header()
@@ -120,7 +132,7 @@ func (a *API) complianceArchive(c *gin.Context) {
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
-	if err := a.Platform.Compliance.Export(c.Request.Context(), c.Writer, q); err != nil {
+	if err := a.Platform.Compliance.Export(c.Request.Context(), newStreamWriter(c.Writer), q); err != nil {
 		// The status is sent; all that is left is to cut the answer short
 		// so the client sees a broken transfer, not a short archive.
 		a.Logger.ErrorContext(c, "compliance archive export failed", "requestId", c.GetString(ctxRequestID), "err", err.Error())

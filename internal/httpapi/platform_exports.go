@@ -164,7 +164,7 @@ func (a *API) analyticsExport(c *gin.Context) {
 // downloadAnalyticsExport redirects to the file at LinkedIn, fetching a
 // fresh link when the stored one has expired.
 func (a *API) downloadAnalyticsExport(c *gin.Context) {
-	t, _, ok := a.adminTenant(c)
+	t, p, ok := a.adminTenant(c)
 	if !ok {
 		return
 	}
@@ -181,6 +181,40 @@ func (a *API) downloadAnalyticsExport(c *gin.Context) {
 	link, err := a.Platform.Exports.DownloadURL(c.Request.Context(), t, id)
 	if err != nil {
 		a.failLinkedIn(c, t, j.Viewer, linkedin.ScopeAnalytics, err)
+		return
+	}
+	if !a.auditRead(c, t.ID, p.Actor, auditExportDownload, exports.AnalyticsDownloadDetail(j)) {
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Redirect(http.StatusFound, link)
+}
+
+// downloadValidationExport redirects to file ?file=<n> (default 1) of a
+// completed CRM data validation export at LinkedIn.
+func (a *API) downloadValidationExport(c *gin.Context) {
+	t, p, ok := a.adminTenant(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	n := 1
+	if v := c.Query("file"); v != "" {
+		if n, err = strconv.Atoi(v); err != nil {
+			a.fail(c, &exports.FieldError{Field: "file", Message: "must be a number from 1"})
+			return
+		}
+	}
+	j, link, err := a.Platform.Exports.ValidationDownloadURL(c.Request.Context(), t.ID, id, n)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if !a.auditRead(c, t.ID, p.Actor, auditValidationDownload, exports.ValidationDownloadDetail(j, n)) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")

@@ -42,6 +42,7 @@ type Exports interface {
 	CreateValidation(ctx context.Context, t *tenant.Tenant, actor string, req exports.ValidationRequest) (store.ValidationExport, error)
 	Validation(ctx context.Context, tenantID string, id int64) (store.ValidationExport, error)
 	ValidationList(ctx context.Context, tenantID string) ([]store.ValidationExport, error)
+	ValidationDownloadURL(ctx context.Context, tenantID string, id int64, n int) (store.ValidationExport, string, error)
 	NextValidationStart(ctx context.Context, tenantID string) (at time.Time, ok bool, err error)
 }
 
@@ -80,6 +81,7 @@ func (a *API) platformRoutes(viewer, admin *gin.RouterGroup) {
 		tn.POST("/validation-exports", a.createValidationExport)
 		tn.GET("/validation-exports", a.listValidationExports)
 		tn.GET("/validation-exports/:id", a.validationExport)
+		tn.GET("/validation-exports/:id/download", a.downloadValidationExport)
 	}
 	if a.Platform.Compliance != nil {
 		viewer.POST("/compliance/opt-in", a.complianceOptIn)

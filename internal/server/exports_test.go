@@ -79,6 +79,7 @@ func startPlatformProduct(t *testing.T, li *linkedIn, dataDir, addr string, clk 
 	cfg.LinkedIn.DisplayURL = li.URL + "/sales/widget/profile-matching"
 	cfg.LinkedIn.MediaOrigins = []string{li.URL}
 	cfg.ShutdownGrace = 5 * time.Second
+	cfg.Secrets = testSecrets
 	cfg.Platform = config.Platform{ExportFirstPoll: 20 * time.Millisecond, ExportMaxPoll: 100 * time.Millisecond,
 		ComplianceSync: time.Hour, ComplianceStatusCheck: 6 * time.Hour, Now: clk.Now}
 	cfg.Tenants = sandbox.DemoTenants(li.opts, li.URL)

@@ -66,6 +66,13 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// testSecrets are the keys every test server runs with: outside sandbox
+// mode they must be configured, and a restarted server needs the same.
+var testSecrets = config.Secrets{
+	EncryptionKeys: []string{config.NewEncryptionKey("test")},
+	SessionKey:     config.NewSessionKey(),
+}
+
 // product is a running snapbridge server for one test.
 type product struct {
 	t       testing.TB
@@ -96,6 +103,7 @@ func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*t
 	cfg.LinkedIn.DisplayURL = li.URL + "/sales/widget/profile-matching"
 	cfg.LinkedIn.MediaOrigins = []string{li.URL}
 	cfg.ShutdownGrace = 5 * time.Second
+	cfg.Secrets = testSecrets
 	cfg.OperatorKey = testOperatorKey
 	// Wide enough for the race detector on a busy 2-core machine: the
 	// burst tests check that concurrent look-ups share batch calls.
