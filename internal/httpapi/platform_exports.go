@@ -184,7 +184,7 @@ func (a *API) downloadAnalyticsExport(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusFound, link)
+	redirect(c, link)
 }
 
 func (a *API) createValidationExport(c *gin.Context) {

@@ -209,6 +209,10 @@ func TestBadRequestsGetJSONErrors(t *testing.T) {
 		{"DELETE on a file", http.MethodDelete, "/web/widget.css", 405, "method_not_allowed"},
 		{"wasm not built yet", http.MethodGet, "/dev/web/app.wasm", 404, "wasm_not_built"},
 		{"unknown path", http.MethodGet, "/admin/secret", 404, "not_found"},
+		{"POST to an unknown path is a 404, not a 405", http.MethodPost, "/nope", 404, "not_found"},
+		{"no page under the version segment", http.MethodGet, "/dev/w/demo/card", 404, "not_found"},
+		{"no robots.txt fetched from the Host the client named", http.MethodGet, "/dev/robots.txt", 404, "not_found"},
+		{"unknown path under the version segment", http.MethodGet, "/dev/nope", 404, "not_found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
