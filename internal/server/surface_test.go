@@ -205,6 +205,18 @@ func TestSellerInTheCRMSeesAnErrorPage(t *testing.T) {
 			}
 		})
 	}
+	// A known tenant's widget with a broken context is the widget's own
+	// page, whose error card names the code to quote.
+	t.Run("widget with a broken context", func(t *testing.T) {
+		p := p.with(t)
+		resp, body := p.send("GET", "/w/demo/card?ctx=not.a.context", byPage)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Error code: "+session.CodeContextInvalid) {
+			t.Errorf("status %d, the card does not name the code:\n%.2000s", resp.StatusCode, body)
+		}
+		if got := frameAncestors(resp.Header.Get("Content-Security-Policy")); !slices.Equal(got, demoOrigins) {
+			t.Errorf("frame-ancestors %v, want %v", got, demoOrigins)
+		}
+	})
 }
 
 // oneTimeValues counts the stored connect handles and OAuth states.
