@@ -17,13 +17,13 @@ var assetTypes = map[string]string{
 // They are revalidated on every load: the URLs carry no build version.
 func (c *Console) serveAsset(w http.ResponseWriter, r *http.Request, name string) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		c.refuseMethod(w, "GET")
+		c.refuseMethod(w, r, "", "GET, HEAD")
 		return
 	}
 	body, err := fs.ReadFile(web.Files, name)
 	if err != nil {
 		c.cfg.Logger.Error("console asset missing from the build", "name", name, "err", err.Error())
-		http.NotFound(w, r)
+		c.refuse(w, r, nil, http.StatusInternalServerError, "internal", "", "the console's files are missing from this build")
 		return
 	}
 	h := w.Header()

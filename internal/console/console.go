@@ -89,7 +89,7 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(p, pagePrefix):
 		c.route(w, r, strings.TrimPrefix(p, pagePrefix))
 	default:
-		http.NotFound(w, r)
+		c.notFound(w, r, "")
 	}
 }
 
@@ -100,20 +100,33 @@ func (c *Console) route(w http.ResponseWriter, r *http.Request, rest string) {
 	case sub == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		c.servePage(w, r, tenantID)
 	case sub == "":
-		c.refuseMethod(w, "GET")
+		c.refuseMethod(w, r, tenantID, "GET, HEAD")
 	case strings.HasPrefix(sub, "exports/") && strings.HasSuffix(sub, "/link"):
 		if r.Method != http.MethodPost {
-			c.refuseMethod(w, "POST")
+			c.refuseMethod(w, r, tenantID, "POST")
 			return
 		}
 		id := strings.TrimSuffix(strings.TrimPrefix(sub, "exports/"), "/link")
 		c.serveLink(w, r, tenantID, id)
 	default:
-		http.NotFound(w, r)
+		c.notFound(w, r, tenantID)
 	}
 }
 
-func (c *Console) refuseMethod(w http.ResponseWriter, allow string) {
+// refuseMethod answers 405 for a console path, framed like the tenant's
+// console ("" for no tenant).
+func (c *Console) refuseMethod(w http.ResponseWriter, r *http.Request, tenantID, allow string) {
 	w.Header().Set("Allow", allow)
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	c.refuse(w, r, c.tenant(tenantID), http.StatusMethodNotAllowed, "method_not_allowed", "", "this method is not allowed on this path")
+}
+
+// notFound answers 404 for a console path, framed like the tenant's
+// console ("" for no tenant).
+func (c *Console) notFound(w http.ResponseWriter, r *http.Request, tenantID string) {
+	c.refuse(w, r, c.tenant(tenantID), http.StatusNotFound, "not_found", "", "no such page")
+}
+
+func (c *Console) tenant(id string) *tenant.Tenant {
+	t, _ := c.cfg.Tenants.Get(id)
+	return t
 }

@@ -106,7 +106,19 @@ func (f *fixture) session(t *testing.T, id string, roles ...string) string {
 }
 
 func (f *fixture) do(method, target, bearer string) *httptest.ResponseRecorder {
+	return f.send(httptest.NewRequest(method, target, nil), bearer)
+}
+
+// navigate loads target as a browser does a page.
+func (f *fixture) navigate(method, target string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, target, nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+	req.Header.Set("Sec-Fetch-Mode", "navigate")
+	req.Header.Set("Sec-Fetch-Dest", "iframe")
+	return f.send(req, "")
+}
+
+func (f *fixture) send(req *http.Request, bearer string) *httptest.ResponseRecorder {
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
@@ -118,7 +130,7 @@ func (f *fixture) do(method, target, bearer string) *httptest.ResponseRecorder {
 func TestAdminOpensConsole(t *testing.T) {
 	f := newFixture(t)
 	replayed := f.sign(t, "acme", session.RoleAdmin)
-	if rec := f.do(http.MethodGet, "/admin/acme?ctx="+url.QueryEscape(replayed), ""); rec.Code != http.StatusOK {
+	if rec := f.navigate(http.MethodGet, "/admin/acme?ctx="+url.QueryEscape(replayed)); rec.Code != http.StatusOK {
 		t.Fatalf("first use of the context: status %d", rec.Code)
 	}
 	tests := []struct {
@@ -141,7 +153,7 @@ func TestAdminOpensConsole(t *testing.T) {
 			status: http.StatusUnauthorized, want: []string{"sign-in was not accepted", "context_invalid"}},
 		{scenario: "a context used once is refused the second time",
 			target: func() string { return "/admin/acme?ctx=" + url.QueryEscape(replayed) },
-			status: http.StatusUnauthorized, want: []string{"This link has expired"}},
+			status: http.StatusUnauthorized, want: []string{"This link has expired", "context_replayed"}},
 		{scenario: "a forged context is refused",
 			target: func() string { return "/admin/acme?ctx=eyJhbGciOiJIUzI1NiJ9.e30.AAAA" },
 			status: http.StatusUnauthorized, want: []string{"sign-in was not accepted"}},
@@ -150,7 +162,7 @@ func TestAdminOpensConsole(t *testing.T) {
 			status: http.StatusBadRequest, want: []string{"Open the console from your CRM"}},
 		{scenario: "unknown tenant",
 			target: func() string { return "/admin/nosuch?ctx=x" },
-			status: http.StatusNotFound, want: []string{"No such tenant", "nosuch"}},
+			status: http.StatusNotFound, want: []string{"No such tenant", "unknown_tenant"}},
 		{scenario: "the page only answers GET",
 			target: func() string { return "/admin/acme" }, method: http.MethodPost,
 			status: http.StatusMethodNotAllowed},
@@ -161,7 +173,7 @@ func TestAdminOpensConsole(t *testing.T) {
 			if method == "" {
 				method = http.MethodGet
 			}
-			rec := f.do(method, tc.target(), "")
+			rec := f.navigate(method, tc.target())
 			if rec.Code != tc.status {
 				t.Fatalf("status %d, want %d; body:\n%s", rec.Code, tc.status, rec.Body)
 			}
@@ -178,12 +190,22 @@ func TestAdminOpensConsole(t *testing.T) {
 				t.Errorf("Cache-Control %q, want no-store", got)
 			}
 			csp := h.Get("Content-Security-Policy")
-			wantAncestors := "frame-ancestors https://crm.acme.example"
+			wantAncestors, wantScripts := "frame-ancestors https://crm.acme.example", "script-src 'self'"
 			if tc.status == http.StatusNotFound {
-				wantAncestors = "frame-ancestors 'none'"
+				// Fixed words only, so the unknown tenant's CRM may show them.
+				wantAncestors = "frame-ancestors *"
+				if strings.Contains(rec.Body.String(), "nosuch") {
+					t.Error("the page repeats the tenant id of the link")
+				}
 			}
-			if !strings.Contains(csp, wantAncestors) || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
-				t.Errorf("CSP %q: want %s, scripts from self only", csp, wantAncestors)
+			if tc.status != http.StatusOK {
+				wantScripts = "default-src 'none'" // the error page runs no script
+			}
+			if !strings.Contains(csp, wantAncestors) || !strings.Contains(csp, wantScripts) || strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("CSP %q: want %s and %s", csp, wantAncestors, wantScripts)
+			}
+			if ct := h.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q, want the HTML page", ct)
 			}
 			if strings.Contains(rec.Body.String(), "<script>") {
 				t.Error("page carries an inline script, which the CSP would block")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/exports"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 	"github.com/snapbridge/snapbridge/internal/wire"
@@ -22,7 +23,7 @@ import (
 func (c *Console) serveLink(w http.ResponseWriter, r *http.Request, tenantID, rawID string) {
 	w.Header().Set("Cache-Control", "no-store")
 	if c.cfg.Links == nil {
-		writeError(w, http.StatusNotFound, "not_found", "downloads are not available on this server")
+		writeError(w, r, http.StatusNotFound, "not_found", "downloads are not available on this server")
 		return
 	}
 	s, ok := c.adminSession(w, r, tenantID)
@@ -31,7 +32,7 @@ func (c *Console) serveLink(w http.ResponseWriter, r *http.Request, tenantID, ra
 	}
 	id, err := strconv.ParseInt(rawID, 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, http.StatusBadRequest, "invalid_id", "id must be a positive number")
+		writeError(w, r, http.StatusBadRequest, "invalid_id", "id must be a positive number")
 		return
 	}
 	t, _ := c.cfg.Tenants.Get(s.Tenant)
@@ -41,7 +42,7 @@ func (c *Console) serveLink(w http.ResponseWriter, r *http.Request, tenantID, ra
 		if status >= 500 {
 			c.cfg.Logger.ErrorContext(r.Context(), "export download link failed", "tenant", t.ID, "export", id, "err", err.Error())
 		}
-		writeError(w, status, code, msg)
+		writeError(w, r, status, code, msg)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -52,20 +53,20 @@ func (c *Console) serveLink(w http.ResponseWriter, r *http.Request, tenantID, ra
 func (c *Console) adminSession(w http.ResponseWriter, r *http.Request, tenantID string) (*session.Session, bool) {
 	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || raw == "" {
-		writeError(w, http.StatusUnauthorized, "session_required", "send the console session token as Authorization: Bearer <token>")
+		writeError(w, r, http.StatusUnauthorized, "session_required", "send the console session token as Authorization: Bearer <token>")
 		return nil, false
 	}
 	s, err := c.cfg.Sessions.Verify(raw)
 	if err != nil {
-		writeError(w, http.StatusUnauthorized, "session_invalid", "the console session has expired or is not valid; open the console again from your CRM")
+		writeError(w, r, http.StatusUnauthorized, "session_invalid", "the console session has expired or is not valid; open the console again from your CRM")
 		return nil, false
 	}
 	if !s.HasRole(session.RoleAdmin) {
-		writeError(w, http.StatusForbidden, "admin_required", "this needs a CRM context that gives you the admin role for the tenant")
+		writeError(w, r, http.StatusForbidden, "admin_required", "this needs a CRM context that gives you the admin role for the tenant")
 		return nil, false
 	}
 	if _, known := c.cfg.Tenants.Get(s.Tenant); !known || s.Tenant != tenantID {
-		writeError(w, http.StatusForbidden, "tenant_forbidden", "you may only manage your own tenant")
+		writeError(w, r, http.StatusForbidden, "tenant_forbidden", "you may only manage your own tenant")
 		return nil, false
 	}
 	return s, true
@@ -91,8 +92,6 @@ func linkError(err error) (int, string, string) {
 	}
 }
 
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(wire.Error{Error: wire.ErrorDetail{Code: code, Message: message}})
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	problem.Write(w, r, problem.Answer{Status: status, Detail: wire.ErrorDetail{Code: code, Message: message}})
 }

@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// pages are the console page and its error page. The session token reaches
-// admin.js through a data- attribute: the CSP allows no inline script.
+// pages are the console page (its errors are internal/problem's page). The
+// session token reaches admin.js through a data- attribute: the CSP allows
+// no inline script.
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 }).Parse(pageTemplates))
@@ -19,13 +20,6 @@ const pageTemplates = `
 <link rel="icon" href="/web/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/web/admin.css">
 {{end}}
-
-{{define "problem"}}{{template "head" .Title}}</head>
-<body class="problem"><main class="card" role="main">
-<p class="brand">snapbridge admin</p>
-<h1>{{.Title}}</h1>
-<p>{{.Message}}</p>
-</main></body></html>{{end}}
 
 {{define "page"}}{{template "head" (print "Admin console · " .Tenant.Name)}}<script src="/web/admin.js" defer></script></head>
 <body data-session="{{.Token}}" data-expires="{{rfc3339 .ExpiresAt}}" data-api="{{.API}}" data-links="{{.Links}}" data-tenant="{{.Tenant.ID}}">

@@ -104,10 +104,11 @@ type API struct {
 	ready readinessLog
 }
 
-// New builds the Gin engine with every route and middleware. When a
-// Widget handler is given, the API becomes the widget's prerender loader
-// (go-app keeps its routes, and so the loader, in one global table).
-func New(s Services) *gin.Engine {
+// New builds the HTTP handler: the Gin engine with every route and
+// middleware, answering HEAD wherever it answers GET. When a Widget
+// handler is given, the API becomes the widget's prerender loader (go-app
+// keeps its routes, and so the loader, in one global table).
+func New(s Services) http.Handler {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
@@ -121,8 +122,12 @@ func New(s Services) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Gin's redirect to the path without (or with) the trailing slash is
+	// written before any middleware: no security headers, no request id
+	// and Go's default body. Such paths are 404s like any other.
+	r.RedirectTrailingSlash = false
 	r.ContextWithFallback = true
-	r.Use(a.requestID, a.accessLog, a.recover, a.securityHeaders, a.cors, a.limitBody)
+	r.Use(a.restoreHead, a.requestID, a.accessLog, a.recover, a.securityHeaders, a.cors, a.limitBody)
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
@@ -156,5 +161,5 @@ func New(s Services) *gin.Engine {
 		a.fail(c, errMethodNotAllowed)
 	})
 	r.NoRoute(a.widgetOrNotFound)
-	return r
+	return headAsGet{engine: r}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/compliance"
 	"github.com/snapbridge/snapbridge/internal/exports"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/sat"
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/tenant"
@@ -40,8 +41,9 @@ var (
 	errUnknownTenant    = &apiError{http.StatusNotFound, "unknown_tenant", "no such tenant", ""}
 )
 
-// fail writes err as the JSON error answer. It is the one place where
-// service errors become HTTP statuses.
+// fail writes err as the error answer (JSON, or the error page for a
+// browser navigation). It is the one place where service errors become
+// HTTP statuses.
 func (a *API) fail(c *gin.Context, err error) {
 	if a.Admin != nil && isLinkedIn(err) {
 		if id := requestTenant(c); id != "" {
@@ -60,7 +62,8 @@ func (a *API) fail(c *gin.Context, err error) {
 	if status == http.StatusTooManyRequests && c.Writer.Header().Get("Retry-After") == "" {
 		c.Header("Retry-After", "60")
 	}
-	c.AbortWithStatusJSON(status, wire.Error{Error: detail})
+	problem.Write(c.Writer, c.Request, problem.Answer{Status: status, Detail: detail})
+	c.Abort()
 }
 
 func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {

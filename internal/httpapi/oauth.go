@@ -19,10 +19,16 @@ import (
 var connectScopes = []string{linkedin.ScopeDisplay}
 
 // oauthStart turns a one-time connect handle into LinkedIn's consent page.
+// HEAD leaves the handle untaken and stores no OAuth state: it answers the
+// headers of the popup's page.
 func (a *API) oauthStart(c *gin.Context) {
 	t, ok := a.Tenants.Get(c.Query("tenant"))
 	if !ok || c.Query("h") == "" {
 		a.connectPage(c, http.StatusBadRequest, false, "", "This connect link is incomplete. Close this window and press Connect again.")
+		return
+	}
+	if c.Request.Method == http.MethodHead {
+		a.connectPage(c, http.StatusOK, false, "", "")
 		return
 	}
 	authURL, err := a.Connector.Start(c.Request.Context(), t, c.Query("h"), connectScopes)
@@ -35,11 +41,16 @@ func (a *API) oauthStart(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusFound, authURL)
+	redirect(c, authURL)
 }
 
 // oauthCallback completes the consent and tells the widget in the opener.
+// HEAD leaves the OAuth state untaken and answers the page's headers.
 func (a *API) oauthCallback(c *gin.Context) {
+	if c.Request.Method == http.MethodHead {
+		a.connectPage(c, http.StatusOK, false, "", "")
+		return
+	}
 	h, err := a.Connector.Complete(c.Request.Context(), a.Tenants.Get, c.Query("state"), c.Query("code"), c.Query("error"))
 	switch {
 	case err == nil:
@@ -113,6 +124,10 @@ func (a *API) connectPage(c *gin.Context, status int, ok bool, confirm, message 
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)
+	if c.Request.Method == http.MethodHead {
+		c.Writer.WriteHeaderNow()
+		return
+	}
 	_ = connectTemplate.Execute(c.Writer, map[string]any{
 		"OK": ok, "Message": message, "Nonce": nonce, "Payload": payload, "Origin": a.PublicURL,
 	})

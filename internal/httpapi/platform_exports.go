@@ -218,7 +218,7 @@ func (a *API) downloadValidationExport(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusFound, link)
+	redirect(c, link)
 }
 
 func (a *API) createValidationExport(c *gin.Context) {

@@ -7,34 +7,47 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
 // widgetOrNotFound serves the widget pages and their assets; anything
-// else under /api or /oauth is a JSON 404.
+// else under /api or /oauth is a 404. Every answer under /w/<tenant>/ is
+// shown in the tenant's CRM iframe, so its error pages may be framed there.
 func (a *API) widgetOrNotFound(c *gin.Context) {
 	p := c.Request.URL.Path
-	if a.Widget == nil || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/oauth/") ||
-		(c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+	if a.Widget == nil || strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/oauth/") {
 		a.fail(c, errNotFound)
 		return
 	}
-	if tenantID, ok := widgetTenant(p); ok {
+	read := c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead
+	if tenantID, page, ok := widgetPath(p); ok {
 		t, found := a.Tenants.Get(tenantID)
 		if !found {
-			a.fail(c, errUnknownTenant)
-			return
+			// The CRM that frames an unknown tenant's widget is unknown
+			// too; the page is fixed text, so any site may show it (see
+			// problem.AnyFrame) and the seller reads what is wrong instead
+			// of a refused frame.
+			c.Request = problem.WithFrame(c.Request, problem.AnyFrame)
+			if page && read {
+				a.fail(c, errUnknownTenant)
+				return
+			}
+		} else {
+			c.Request = problem.WithFrame(c.Request, t.AllowedOrigins)
 		}
-		h := c.Writer.Header()
-		h.Del("X-Frame-Options")
-		h.Set("Content-Security-Policy", a.widgetCSP(t))
-		h.Set("Cache-Control", "no-store")
-		if c.Request.Method == http.MethodHead {
-			// A link checker's HEAD must not spend the one-time context
-			// (rendering verifies it and opens a session).
-			h.Set("Content-Type", "text/html; charset=utf-8")
-			c.Status(http.StatusOK)
-			return
+		if found && page && read {
+			h := c.Writer.Header()
+			h.Del("X-Frame-Options")
+			h.Set("Content-Security-Policy", a.widgetCSP(t))
+			h.Set("Cache-Control", "no-store")
+			if c.Request.Method == http.MethodHead {
+				// A link checker's HEAD must not spend the one-time context
+				// (rendering verifies it and opens a session).
+				h.Set("Content-Type", "text/html; charset=utf-8")
+				c.Status(http.StatusOK)
+				return
+			}
 		}
 	}
 	// Gin presets 404 before NoRoute handlers and go-app never calls
@@ -43,14 +56,15 @@ func (a *API) widgetOrNotFound(c *gin.Context) {
 	a.Widget.ServeHTTP(c.Writer, c.Request)
 }
 
-// widgetTenant returns the tenant of /w/<tenant>/card and /w/<tenant>/list.
-func widgetTenant(p string) (string, bool) {
+// widgetPath returns the tenant of a /w/<tenant>/… path and whether the
+// path is one of its pages, /w/<tenant>/card or /w/<tenant>/list.
+func widgetPath(p string) (tenantID string, page, ok bool) {
 	rest, ok := strings.CutPrefix(p, "/w/")
 	if !ok {
-		return "", false
+		return "", false, false
 	}
-	id, page, ok := strings.Cut(rest, "/")
-	return id, ok && (page == "card" || page == "list")
+	id, sub, _ := strings.Cut(rest, "/")
+	return id, sub == "card" || sub == "list", true
 }
 
 // widgetCSP lets exactly the tenant's CRM origins frame the widget, and

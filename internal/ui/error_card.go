@@ -25,10 +25,26 @@ func (e *ErrorCard) Render() app.UI {
 		app.P().Class("sb-card__name").Text(title),
 		app.P().Class("sb-error__message").Text(msg),
 		app.If(advice != "", func() app.UI { return app.P().Class("sb-error__advice").Text(advice) }),
-		app.If(e.Detail.RequestID != "", func() app.UI {
-			return app.P().Class("sb-error__ref").Text("Reference: " + e.Detail.RequestID)
+		app.If(e.Detail.Code != "" || e.Detail.RequestID != "", func() app.UI {
+			return app.P().Class("sb-error__ref").Text(errorRef(e.Detail))
 		}),
 	)
+}
+
+// errorRef is what the seller quotes to support: the error code and, for
+// faults on our side, the request id.
+func errorRef(d wire.ErrorDetail) string {
+	ref := ""
+	if d.Code != "" {
+		ref = "Error code: " + d.Code
+	}
+	if d.RequestID != "" {
+		if ref != "" {
+			ref += " · "
+		}
+		ref += "Reference: " + d.RequestID
+	}
+	return ref
 }
 
 // errorAdvice turns an error code into a heading and a next step.

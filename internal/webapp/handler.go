@@ -1,12 +1,12 @@
 package webapp
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/ui"
 	"github.com/snapbridge/snapbridge/internal/wire"
 	"github.com/snapbridge/snapbridge/web"
@@ -23,8 +23,9 @@ var goAppFiles = map[string]bool{
 // ui.SetLoader), go-app's scripts, /web/… files, app.wasm from
 // cfg.WasmDir, and /embed.js. Mount it at the origin root, for example as
 // Gin's NoRoute handler: it always writes its own status, so Gin's preset
-// 404 never leaks onto a page. Unknown paths get a JSON 404, methods other
-// than GET and HEAD a JSON 405.
+// 404 never leaks onto a page. Unknown paths get a 404, methods other than
+// GET and HEAD on its paths a 405, both written by internal/problem (JSON,
+// or the error page for a browser navigation).
 func Handler(cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
 	res := &assets{
@@ -74,22 +75,37 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "only GET and HEAD are served here")
-		return
-	}
 	p := r.URL.Path
+	var serve func(http.ResponseWriter, *http.Request)
 	switch {
 	case p == "/embed.js":
-		h.serveEmbedJS(w, r)
+		serve = h.serveEmbedJS
 	case ui.IsPage(p):
-		h.servePage(w, r)
-	case goAppFiles[p], strings.HasPrefix(p, "/web/"), strings.HasPrefix(p, "/"+h.version+"/"):
-		h.app.ServeHTTP(&statusWriter{ResponseWriter: w}, r)
+		serve = h.servePage
+	case h.isGoAppFile(p):
+		serve = func(w http.ResponseWriter, r *http.Request) { h.app.ServeHTTP(&statusWriter{ResponseWriter: w}, r) }
 	default:
-		writeError(w, http.StatusNotFound, "not_found", "no such page")
+		writeError(w, r, http.StatusNotFound, "not_found", "no such page")
+		return
 	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "only GET and HEAD are served here")
+		return
+	}
+	serve(w, r)
+}
+
+// isGoAppFile reports whether go-app serves p: its scripts and /web/
+// files, with or without the version segment. Anything else under the
+// version segment is refused here: go-app would prerender pages there
+// without the widget's checks, answer Go's plain-text 404, or fetch
+// /robots.txt and the like from the Host the client named.
+func (h *handler) isGoAppFile(p string) bool {
+	if rest, ok := strings.CutPrefix(p, "/"+h.version); ok && strings.HasPrefix(rest, "/") {
+		p = rest
+	}
+	return goAppFiles[p] || strings.HasPrefix(p, "/web/")
 }
 
 // servePage prerenders a widget page. Every page carries a fresh,
@@ -153,11 +169,8 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 // Unwrap gives http.ResponseController the underlying writer.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// writeError writes the API's JSON error body.
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Del("ETag")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(wire.Error{Error: wire.ErrorDetail{Code: code, Message: message}}) //nolint:errcheck // the client went away
+// writeError writes the error answer: the API's JSON body, or the error
+// page for a browser navigation.
+func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	problem.Write(w, r, problem.Answer{Status: status, Detail: wire.ErrorDetail{Code: code, Message: message}})
 }

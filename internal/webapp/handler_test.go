@@ -209,6 +209,10 @@ func TestBadRequestsGetJSONErrors(t *testing.T) {
 		{"DELETE on a file", http.MethodDelete, "/web/widget.css", 405, "method_not_allowed"},
 		{"wasm not built yet", http.MethodGet, "/dev/web/app.wasm", 404, "wasm_not_built"},
 		{"unknown path", http.MethodGet, "/admin/secret", 404, "not_found"},
+		{"POST to an unknown path is a 404, not a 405", http.MethodPost, "/nope", 404, "not_found"},
+		{"no page under the version segment", http.MethodGet, "/dev/w/demo/card", 404, "not_found"},
+		{"no robots.txt fetched from the Host the client named", http.MethodGet, "/dev/robots.txt", 404, "not_found"},
+		{"unknown path under the version segment", http.MethodGet, "/dev/nope", 404, "not_found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
@@ -235,5 +239,39 @@ func TestEmbedJSIsExported(t *testing.T) {
 		if !bytes.Contains(js, []byte(want)) {
 			t.Errorf("embed.js lacks %q", want)
 		}
+	}
+}
+
+// TestNoFileIsFetchedFromTheClientsHost: go-app serves /robots.txt and the
+// like by fetching them from the request's own Host and caching the answer
+// for everyone. Reached under the version segment, that let a client make
+// the server fetch from a host of its choosing and serve its answer, with
+// its content type, on our origin.
+func TestNoFileIsFetchedFromTheClientsHost(t *testing.T) {
+	hits := make(chan string, 10)
+	attacker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits <- r.URL.Path
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte("<script>alert(document.domain)</script>")) //nolint:errcheck // test server
+	}))
+	defer attacker.Close()
+	srv := serve(t, Config{WasmDir: t.TempDir()})
+	for _, path := range []string{"/dev/robots.txt", "/dev/sitemap.xml", "/dev/ads.txt"} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+		req.Host = strings.TrimPrefix(attacker.URL, "http://")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound || strings.Contains(string(body), "alert") {
+			t.Errorf("%s: status %d: %s", path, res.StatusCode, body)
+		}
+	}
+	select {
+	case p := <-hits:
+		t.Errorf("the server fetched %s from the Host the client named", p)
+	default:
 	}
 }
