@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/url"
 	"sync"
+
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
 // RefererParam is the query parameter through which webapp's handler hands
@@ -11,6 +13,28 @@ import (
 // OnPreRender the page URL but not the request. The handler always
 // overwrites it, and the prerender strips it before calling the Loader.
 const RefererParam = "snapbridge-referer"
+
+// PageParam is the query parameter through which webapp's handler names
+// one page request, so that it can send the page with the status of what
+// the Loader found: a refused context is a 401 page, not a 200, for
+// proxies, monitors and scripts, while the seller sees the same card.
+// Like RefererParam, the handler always overwrites it and the prerender
+// strips it.
+const PageParam = "snapbridge-page"
+
+// pageOutcomes holds the error the Loader reported for a page request
+// until the handler takes it, keyed by the PageParam value.
+var pageOutcomes sync.Map
+
+// TakePageOutcome returns the error the Loader reported while prerendering
+// the page request named id, or nil, and forgets it.
+func TakePageOutcome(id string) *wire.ErrorDetail {
+	v, ok := pageOutcomes.LoadAndDelete(id)
+	if !ok {
+		return nil
+	}
+	return v.(*wire.ErrorDetail)
+}
 
 // Loader builds the Boot of one widget page on the server: it verifies the
 // context named in page's query (ctx=…), creates the widget session and
@@ -56,12 +80,16 @@ func loadBoot(ctx context.Context, u *url.URL) Boot {
 	}
 	page := *u
 	q := page.Query()
-	referer := q.Get(RefererParam)
+	referer, pageID := q.Get(RefererParam), q.Get(PageParam)
 	q.Del(RefererParam)
+	q.Del(PageParam)
 	page.RawQuery = q.Encode()
 	b := load(ctx, tenant, mode, &page, referer)
 	if b.Tenant == "" {
 		b.Tenant = tenant
+	}
+	if pageID != "" && b.Error != nil {
+		pageOutcomes.Store(pageID, b.Error)
 	}
 	return b.normalized(mode)
 }

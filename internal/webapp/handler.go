@@ -1,6 +1,7 @@
 package webapp
 
 import (
+	"crypto/rand"
 	"net/http"
 	"strconv"
 	"strings"
@@ -118,12 +119,44 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 	r2.Header.Del("If-None-Match")
 	q := r2.URL.Query()
 	q.Set(ui.RefererParam, r.Referer())
+	pageID := rand.Text()
+	q.Set(ui.PageParam, pageID)
 	r2.URL.RawQuery = q.Encode()
-	h.app.ServeHTTP(&statusWriter{ResponseWriter: w, before: func(hd http.Header) {
-		hd.Del("ETag")
-		hd.Set("Cache-Control", "no-store")
-		hd.Set("Content-Type", "text/html; charset=utf-8")
-	}}, r2)
+	defer ui.TakePageOutcome(pageID) // whatever happened, forget it
+	h.app.ServeHTTP(&statusWriter{ResponseWriter: w,
+		before: func(hd http.Header) {
+			hd.Del("ETag")
+			hd.Set("Cache-Control", "no-store")
+			hd.Set("Content-Type", "text/html; charset=utf-8")
+		},
+		status: func(code int) (int, bool) {
+			e := ui.TakePageOutcome(pageID)
+			if e == nil || code != http.StatusOK {
+				return code, true
+			}
+			if !problem.IsNavigation(r) {
+				// A script or a monitor, not a seller: our JSON error.
+				problem.Write(w, r, problem.Answer{Status: pageStatus(e.Code), Detail: *e})
+				return 0, false
+			}
+			return pageStatus(e.Code), true
+		},
+	}, r2)
+}
+
+// pageStatus is the HTTP status of a widget page whose prerender ended
+// on the error card with this code.
+func pageStatus(code string) int {
+	switch {
+	case strings.HasPrefix(code, "context_"), strings.HasPrefix(code, "session_"):
+		return http.StatusUnauthorized
+	case code == "unknown_tenant", code == "not_found":
+		return http.StatusNotFound
+	case code == "internal", code == "not_configured":
+		return http.StatusInternalServerError
+	default:
+		return http.StatusBadRequest
+	}
 }
 
 func (h *handler) serveEmbedJS(w http.ResponseWriter, r *http.Request) {
@@ -144,8 +177,12 @@ func (h *handler) serveEmbedJS(w http.ResponseWriter, r *http.Request) {
 // they are sent.
 type statusWriter struct {
 	http.ResponseWriter
-	before      func(http.Header)
+	before func(http.Header)
+	// status, when set, may change the status go-app chose; false means it
+	// wrote the answer itself and go-app's body is dropped.
+	status      func(int) (int, bool)
 	wroteHeader bool
+	dropped     bool
 }
 
 func (s *statusWriter) WriteHeader(code int) {
@@ -153,6 +190,13 @@ func (s *statusWriter) WriteHeader(code int) {
 		return
 	}
 	s.wroteHeader = true
+	if s.status != nil {
+		var keep bool
+		if code, keep = s.status(code); !keep {
+			s.dropped = true
+			return
+		}
+	}
 	if s.before != nil && code != http.StatusNotModified {
 		s.before(s.ResponseWriter.Header())
 	}
@@ -162,6 +206,9 @@ func (s *statusWriter) WriteHeader(code int) {
 func (s *statusWriter) Write(b []byte) (int, error) {
 	if !s.wroteHeader {
 		s.WriteHeader(http.StatusOK)
+	}
+	if s.dropped {
+		return len(b), nil
 	}
 	return s.ResponseWriter.Write(b)
 }
