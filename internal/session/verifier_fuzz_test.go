@@ -44,7 +44,9 @@ type fuzzSigner struct {
 // context_replayed refusal; the store's guard has its own tests.
 type freshIDs struct{}
 
-func (freshIDs) RememberJTI(context.Context, string, string, time.Time) (bool, error) { return true, nil }
+func (freshIDs) RememberJTI(context.Context, string, string, time.Time) (bool, error) {
+	return true, nil
+}
 
 // FuzzVerifyContext hands the context verifier tokens built from fuzzed
 // header and payload JSON, signed by one of several keys (the test
