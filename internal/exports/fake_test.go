@@ -32,7 +32,6 @@ type fakeLinkedIn struct {
 
 	validationScript []string
 	validationStarts []time.Time
-	validationEnd    time.Time
 }
 
 type fakeJob struct {

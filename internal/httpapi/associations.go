@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/snapbridge/snapbridge/internal/assoc"
+	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -15,17 +16,10 @@ import (
 func (a *API) associations(c *gin.Context) {
 	s := sessionOf(c)
 	t, _ := a.Tenants.Get(s.Tenant)
-	ids, err := recordList(c.Query("records"), s.Records)
+	ids, force, err := associationsQuery(c.Query("records"), c.Query("forceRefresh"), s.Records)
 	if err != nil {
 		a.fail(c, err)
 		return
-	}
-	force := false
-	if v := c.Query("forceRefresh"); v != "" {
-		if force, err = strconv.ParseBool(v); err != nil {
-			a.fail(c, badRequest("bad_force_refresh", "forceRefresh must be true or false"))
-			return
-		}
 	}
 	res, err := a.Associations.Resolve(c.Request.Context(), t, ids, force)
 	setRateLimit(c, res.RateLimit)
@@ -37,10 +31,32 @@ func (a *API) associations(c *gin.Context) {
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
+// associationsQuery reads the query of GET /api/v1/associations: the
+// records list (see recordList) and forceRefresh, a boolean that defaults
+// to false.
+func associationsQuery(records, forceRefresh string, allowed []wire.Record) (ids []string, force bool, err error) {
+	if ids, err = recordList(records, allowed); err != nil {
+		return nil, false, err
+	}
+	if forceRefresh != "" {
+		if force, err = strconv.ParseBool(forceRefresh); err != nil {
+			return nil, false, badRequest("bad_force_refresh", "forceRefresh must be true or false")
+		}
+	}
+	return ids, force, nil
+}
+
+// errTooManyRecords refuses a list longer than a context may name.
+var errTooManyRecords = badRequest("too_many_records", "ask for at most "+strconv.Itoa(session.MaxRecords)+" records at once")
+
 // recordList parses records=id1,id2 (default: every record of the session)
-// and refuses ids the session's context did not name.
+// and refuses ids the session's context did not name, and more than
+// session.MaxRecords ids at once.
 func recordList(q string, allowed []wire.Record) ([]string, error) {
 	if q == "" {
+		if len(allowed) > session.MaxRecords {
+			return nil, errTooManyRecords
+		}
 		ids := make([]string, len(allowed))
 		for i, r := range allowed {
 			ids[i] = r.ID
@@ -48,8 +64,8 @@ func recordList(q string, allowed []wire.Record) ([]string, error) {
 		return ids, nil
 	}
 	parts := strings.Split(q, ",")
-	if len(parts) > len(allowed) && len(parts) > 50 {
-		return nil, badRequest("too_many_records", "ask for at most 50 records at once")
+	if len(parts) > session.MaxRecords {
+		return nil, errTooManyRecords
 	}
 	named := make(map[string]bool, len(allowed))
 	for _, r := range allowed {

@@ -1,7 +1,9 @@
 package linkedin
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -78,7 +80,7 @@ type validationRequest struct {
 // crmInstanceURN (see CRMInstanceURN), the CRM data validation records
 // since exportStartAt, with an application token (scope
 // r_sales_nav_validation). It returns LinkedIn's job id, sent in the
-// X-RestLi-Id header of the 201. An unknown instance is a 400 *Error.
+// X-RestLi-Id header of the 201 or, failing that, as jobId in its body. An unknown instance is a 400 *Error.
 // Never retried: a repeated POST would start a second job.
 func (c *Client) CreateValidationExport(ctx context.Context, appToken, crmInstanceURN string, exportStartAt time.Time) (int64, error) {
 	if err := needToken(appToken, "application token"); err != nil {
@@ -99,12 +101,55 @@ func (c *Client) CreateValidationExport(ctx context.Context, appToken, crmInstan
 	if err != nil {
 		return 0, fmt.Errorf("create validation export: %w", err)
 	}
-	raw := strings.TrimSpace(rep.header.Get("X-RestLi-Id"))
-	id, perr := strconv.ParseInt(raw, 10, 64)
-	if perr != nil || id <= 0 {
-		return 0, fmt.Errorf("create validation export: %w", malformed(rep.status, fmt.Sprintf("X-RestLi-Id %q is not a job id", raw)))
+	id, err := createdJobID(rep)
+	if err != nil {
+		return 0, fmt.Errorf("create validation export: %w", err)
 	}
 	return id, nil
+}
+
+// createdJobID is the job id of a 201: the X-RestLi-Id header, or else the
+// jobId of the body (the contract declares both). When both carry an id
+// they must agree; when neither carries a positive one the answer is
+// malformed.
+func createdJobID(rep reply) (int64, error) {
+	raw := strings.TrimSpace(rep.header.Get("X-RestLi-Id"))
+	header, herr := strconv.ParseInt(raw, 10, 64)
+	if herr != nil || header <= 0 {
+		header = 0
+	}
+	body, bodyWhy := bodyJobID(rep.body)
+	switch {
+	case header > 0 && body > 0 && header != body:
+		return 0, malformed(rep.status, fmt.Sprintf("X-RestLi-Id %d and the body's jobId %d differ", header, body))
+	case header > 0:
+		return header, nil
+	case body > 0:
+		return body, nil
+	}
+	return 0, malformed(rep.status, fmt.Sprintf("X-RestLi-Id %q is not a job id and %s", raw, bodyWhy))
+}
+
+// bodyJobID is the positive jobId of a create answer's JSON body, or 0 and
+// why there is none.
+func bodyJobID(b []byte) (int64, string) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return 0, "the body is empty"
+	}
+	var ans struct {
+		JobID json.RawMessage `json:"jobId"`
+	}
+	if err := json.Unmarshal(b, &ans); err != nil {
+		return 0, "the body is not JSON"
+	}
+	if len(ans.JobID) == 0 || string(ans.JobID) == "null" {
+		return 0, "the body has no jobId"
+	}
+	id, err := strconv.ParseInt(string(ans.JobID), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fmt.Sprintf("the body's jobId %q is not one", ans.JobID)
+	}
+	return id, ""
 }
 
 // ValidationExport asks LinkedIn how the validation export job id of

@@ -302,3 +302,97 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// LinkedIn and proxies may write escapes in lower case; %2c, %3a, %28 …
+// must mean what %2C, %3A, %28 mean, in values, names and lists alike.
+func TestLowercaseEscapesDecodeLikeUppercase(t *testing.T) {
+	const lowerhex = "0123456789abcdef"
+	for c := 0; c < 256; c++ {
+		lower := "%" + string(lowerhex[c>>4]) + string(lowerhex[c&15])
+		upper := "%" + string(upperhex[c>>4]) + string(upperhex[c&15])
+		got, err := Decode("a" + lower + "b")
+		if err != nil || got != "a"+string([]byte{byte(c)})+"b" {
+			t.Fatalf("Decode(%q) = %q, %v; want byte %#x between a and b", "a"+lower+"b", got, err, c)
+		}
+		if up, _ := Decode("a" + upper + "b"); up != got {
+			t.Fatalf("Decode(%q) = %q but Decode(%q) = %q", lower, got, upper, up)
+		}
+	}
+	tests := []struct {
+		scenario     string
+		lower, upper string
+	}{
+		{
+			scenario: "a CRM instance URN as a value",
+			lower:    "(crmInstanceId:urn%3ali%3acrminstance%3a%28dynamics%2ccontoso.crm.dynamics.com%29)",
+			upper:    "(crmInstanceId:urn%3Ali%3Acrminstance%3A%28dynamics%2Ccontoso.crm.dynamics.com%29)",
+		},
+		{
+			scenario: "quote, percent, slash and UTF-8 in a record id",
+			lower:    "(instanceId:x,partner:MS,recordId:o%27brien%25%2f%c3%a9)",
+			upper:    "(instanceId:x,partner:MS,recordId:o%27brien%25%2F%C3%A9)",
+		},
+		{
+			scenario: "an escaped field name",
+			lower:    "(a%2cb:1)",
+			upper:    "(a%2Cb:1)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			lo, err := ParseRecord(tt.lower)
+			if err != nil {
+				t.Fatalf("ParseRecord(%q): %v", tt.lower, err)
+			}
+			up, err := ParseRecord(tt.upper)
+			if err != nil || !sameFields(lo, up) || lo.String() != up.String() {
+				t.Fatalf("ParseRecord(%q) = %v but ParseRecord(%q) = %v, %v", tt.lower, lo, tt.upper, up, err)
+			}
+			los, err := ParseList("List(" + tt.lower + "," + tt.lower + ")")
+			if err != nil || len(los) != 2 || !sameFields(los[1], up) {
+				t.Fatalf("ParseList of %q = %v, %v; want twice %v", tt.lower, los, err, up)
+			}
+		})
+	}
+}
+
+// FuzzParseKey parses arbitrary keys: whatever ParseRecord or ParseList
+// accepts serializes back to a key that parses to the same fields, and
+// that serialization is canonical (serializing again changes nothing).
+func FuzzParseKey(f *testing.F) {
+	for _, seed := range []string{
+		"(instanceId:contoso.crm.dynamics.com,partner:MS,recordId:42)",
+		"(recordId:a%2cb%3A%28c%29,partner:MS)",
+		"List((instanceId:x,partner:MS,recordId:1),(instanceId:x,partner:MS,recordId:2))",
+		"()", "List()", "(a:)", "(a b:c d)", "(%C3%A9:%e9)", "(a:b,a:c)", "List((a:1),)",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		if rec, err := ParseRecord(key); err == nil {
+			enc := rec.String()
+			back, err := ParseRecord(enc)
+			if err != nil || !sameFields(back, rec) {
+				t.Fatalf("ParseRecord(%q) = %v; its String %q parses to %v, %v", key, rec, enc, back, err)
+			}
+			if again := back.String(); again != enc {
+				t.Fatalf("String is not canonical: %q, then %q", enc, again)
+			}
+		}
+		if recs, err := ParseList(key); err == nil {
+			enc := List(recs...)
+			back, err := ParseList(enc)
+			if err != nil || len(back) != len(recs) {
+				t.Fatalf("ParseList(%q) = %v; its List %q parses to %v, %v", key, recs, enc, back, err)
+			}
+			for i := range recs {
+				if !sameFields(back[i], recs[i]) {
+					t.Fatalf("ParseList(%q)[%d] = %v, after a round trip %v", key, i, recs[i], back[i])
+				}
+			}
+			if again := List(back...); again != enc {
+				t.Fatalf("List is not canonical: %q, then %q", enc, again)
+			}
+		}
+	})
+}

@@ -125,7 +125,8 @@ func parseCRMInstanceURN(urn string) (crmType, instanceID string, ok bool) {
 
 // serveValidationCreate is POST /v2/crmDataValidationExportJobs?crmInstanceId=…:
 // it starts an export of the record changes CRM Sync found from
-// exportStartAt until now, answering 201 with the id in X-RestLi-Id.
+// exportStartAt until now, answering 201 with the id in X-RestLi-Id and,
+// as the contract declares, the PROCESSING job as the body.
 func (s *Sandbox) serveValidationCreate(w http.ResponseWriter, r *http.Request) {
 	s.count("validationExport.create")
 	g, in, ok := s.validationCall(w, r, http.MethodPost)
@@ -161,7 +162,7 @@ func (s *Sandbox) serveValidationCreate(w http.ResponseWriter, r *http.Request) 
 	id := strconv.FormatInt(job.id, 10)
 	w.Header().Set("X-RestLi-Id", id)
 	w.Header().Set("Location", "/v2/crmDataValidationExportJobs/"+id)
-	w.WriteHeader(http.StatusCreated)
+	writeJSON(w, http.StatusCreated, validationJobView{JobID: job.id, ExportStartAt: start.UnixMilli(), Status: JobProcessing})
 }
 
 // serveValidationGet is GET /v2/crmDataValidationExportJobs/{id}?crmInstanceId=….

@@ -22,12 +22,17 @@ func validationPath(urn string) string {
 func (h *harness) createValidation(token string, start time.Time) int64 {
 	h.t.Helper()
 	a := h.call(http.MethodPost, validationPath(demoInstanceURN), token, `{"exportStartAt":`+ms(start)+`}`, nil)
-	if a.status != http.StatusCreated || len(a.body) != 0 {
-		h.t.Fatalf("create validation export: %d %q, want 201 and no body", a.status, a.body)
+	if a.status != http.StatusCreated {
+		h.t.Fatalf("create validation export: %d %q, want 201", a.status, a.body)
 	}
 	id, err := strconv.ParseInt(a.header.Get("X-RestLi-Id"), 10, 64)
 	if err != nil {
 		h.t.Fatalf("X-RestLi-Id %q: %v", a.header.Get("X-RestLi-Id"), err)
+	}
+	// The body is the job, with the same id, as the contract declares.
+	job := a.json(h.t)
+	if job["jobId"] != float64(id) || job["status"] != JobProcessing || job["exportStartAt"] != float64(start.UnixMilli()) {
+		h.t.Fatalf("create validation export body %s, want job %d PROCESSING from %d", a.body, id, start.UnixMilli())
 	}
 	return id
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // FieldError says which field of which tenant is wrong, so an operator can
@@ -66,6 +67,13 @@ func (t *Tenant) validate(l leniency) error {
 	if !idPattern.MatchString(t.ID) {
 		return bad("id", "must be 1-63 lower-case letters, digits or '-'")
 	}
+	// The database keeps a tenant as JSON, which replaces bytes that are
+	// not UTF-8: such a tenant would not be the same after a restart.
+	for _, f := range t.textFields() {
+		if !utf8.ValidString(f.value) {
+			return bad(f.name, "must be UTF-8 text")
+		}
+	}
 	if strings.TrimSpace(t.LinkedIn.ClientID) == "" {
 		return bad("linkedin.clientId", "is required")
 	}
@@ -111,6 +119,29 @@ func (t *Tenant) validate(l leniency) error {
 		return bad("accentColor", "must look like #0a66c2")
 	}
 	return nil
+}
+
+// textField is one string of a tenant, named as FieldError names it.
+type textField struct{ name, value string }
+
+// textFields lists every string a tenant holds, secrets included.
+func (t *Tenant) textFields() []textField {
+	fields := []textField{
+		{"name", t.Name}, {"linkedin.clientId", t.LinkedIn.ClientID}, {"linkedin.clientSecret", t.LinkedIn.ClientSecret},
+		{"crm.partner", t.CRM.Partner}, {"crm.instanceId", t.CRM.InstanceID}, {"crm.orgId", t.CRM.OrgID},
+		{"crm.sourceType", t.CRM.SourceType}, {"crm.type", t.CRM.Type},
+		{"context.issuer", t.Context.Issuer}, {"context.audience", t.Context.Audience},
+		{"display.modules", t.Display.Modules}, {"display.version", t.Display.Version}, {"accentColor", t.AccentColor},
+	}
+	for i, o := range t.AllowedOrigins {
+		fields = append(fields, textField{fmt.Sprintf("allowedOrigins[%d]", i), o})
+	}
+	for i, k := range t.Context.Keys {
+		field := fmt.Sprintf("context.keys[%d]", i)
+		fields = append(fields, textField{field + ".id", k.ID}, textField{field + ".alg", k.Alg},
+			textField{field + ".secret", k.Secret}, textField{field + ".publicKey", k.PublicKey})
+	}
+	return fields
 }
 
 func (t *Tenant) validateContext(bad func(string, string, ...any) error, legacy map[string]bool) error {

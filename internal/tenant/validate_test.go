@@ -77,6 +77,10 @@ func TestValidateNamesTenantAndField(t *testing.T) {
 		{"tiny iframe", func(t2 *Tenant) { t2.Display.Width = 10 }, "display.width"},
 		{"endless iframe", func(t2 *Tenant) { t2.Display.Height = 9000 }, "display.height"},
 		{"negative budget", func(t2 *Tenant) { t2.DailyLookupBudget = -1 }, "dailyLookupBudget"},
+		{"client secret that is not UTF-8 (the database would change it)", func(t2 *Tenant) { t2.LinkedIn.ClientSecret = "s3cret\xff" }, "linkedin.clientSecret"},
+		{"context secret that is not UTF-8", func(t2 *Tenant) { t2.Context.Keys[0].Secret = strings.Repeat("x", 32) + "\xc3" }, "context.keys[0].secret"},
+		{"name that is not UTF-8", func(t2 *Tenant) { t2.Name = "Acme \xe9" }, "name"},
+		{"name in any script", func(t2 *Tenant) { t2.Name = "Ünïcödé GmbH – 日本" }, ""},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			tn := validTenant()

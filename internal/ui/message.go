@@ -2,13 +2,6 @@ package ui
 
 import "github.com/snapbridge/snapbridge/internal/wire"
 
-// Popup geometry and name for the LinkedIn consent flow. A fixed name makes
-// a second click focus the same popup instead of opening another.
-const (
-	popupName     = "snapbridge-connect"
-	popupFeatures = "popup,width=520,height=640"
-)
-
 // isConnectedMessage reports whether a window message says the viewer
 // finished connecting LinkedIn. Only the widget's own origin (where the
 // consent popup ends) is believed: any other page could post the same

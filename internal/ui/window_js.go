@@ -30,6 +30,13 @@ func ownOrigin() string {
 	return js.Global().Get("location").Get("origin").String()
 }
 
+// Popup geometry and name for the LinkedIn consent flow. A fixed name makes
+// a second click focus the same popup instead of opening another.
+const (
+	popupName     = "snapbridge-connect"
+	popupFeatures = "popup,width=520,height=640"
+)
+
 // openPopup opens u in the connect popup and reports whether the browser
 // allowed it.
 func openPopup(u string) bool {

@@ -181,8 +181,8 @@ func qualityIsZero(params string) bool {
 }
 
 // readEmbedded returns an embedded file named in web's go:embed line.
-// go:embed fails the build when such a file is missing, so the panic can
-// only mean the two lists drifted apart; the tests catch that.
+// The go:embed directive fails the build when such a file is missing, so
+// the panic can only mean the two lists drifted apart; the tests catch that.
 func readEmbedded(files fs.FS, name string) []byte {
 	b, err := fs.ReadFile(files, name)
 	if err != nil {
