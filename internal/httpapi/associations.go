@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -16,7 +17,12 @@ import (
 func (a *API) associations(c *gin.Context) {
 	s := sessionOf(c)
 	t, _ := a.Tenants.Get(s.Tenant)
-	ids, force, err := associationsQuery(c.Query("records"), c.Query("forceRefresh"), s.Records)
+	q, err := strictQuery(c.Request.URL.RawQuery, "records", "forceRefresh")
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	ids, force, err := associationsQuery(q.Get("records"), q.Get("forceRefresh"), s.Records)
 	if err != nil {
 		a.fail(c, err)
 		return
@@ -29,6 +35,22 @@ func (a *API) associations(c *gin.Context) {
 	}
 	body := wire.Associations{Associations: res.Associations}.AppendJSON(make([]byte, 0, 256*len(res.Associations)+32))
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// strictQuery parses a raw query string, refusing what a lenient parser
+// would quietly guess at: broken percent-encoding, and any of names given
+// more than once (which one would count?).
+func strictQuery(raw string, names ...string) (url.Values, error) {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, badRequest("bad_query", "the query string is not valid URL encoding")
+	}
+	for _, n := range names {
+		if len(q[n]) > 1 {
+			return nil, badRequest("bad_query", n+" may be given only once")
+		}
+	}
+	return q, nil
 }
 
 // associationsQuery reads the query of GET /api/v1/associations: the

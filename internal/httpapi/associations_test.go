@@ -65,3 +65,28 @@ func ids(records []wire.Record) []string {
 	}
 	return out
 }
+
+func TestAssociationsQueryIsReadStrictly(t *testing.T) {
+	for _, tc := range []struct {
+		scenario, raw string
+		wantErr       bool
+	}{
+		{scenario: "no query", raw: ""},
+		{scenario: "records and forceRefresh once each", raw: "records=a,b&forceRefresh=true"},
+		{scenario: "another parameter is left alone", raw: "records=a&_=123"},
+		{scenario: "broken percent-encoding", raw: "records=%zz", wantErr: true},
+		{scenario: "forceRefresh twice", raw: "forceRefresh=true&forceRefresh=false", wantErr: true},
+		{scenario: "records twice", raw: "records=a&records=b", wantErr: true},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			_, err := strictQuery(tc.raw, "records", "forceRefresh")
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("strictQuery(%q) error %v, want error: %v", tc.raw, err, tc.wantErr)
+			}
+			var ae *apiError
+			if err != nil && (!errors.As(err, &ae) || ae.status != 400 || ae.code != "bad_query") {
+				t.Errorf("error %v, want 400 bad_query", err)
+			}
+		})
+	}
+}

@@ -165,6 +165,7 @@ func TestServerPurgesExpiredConnectLinksAndContextIDs(t *testing.T) {
 	cfg := config.Defaults()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
+	cfg.Secrets = testSecrets
 	cfg.OperatorKey = testOperatorKey
 	cfg.LinkedIn.APIBase = li.URL + "/v2"
 	cfg.LinkedIn.RestBase = li.URL + "/rest"

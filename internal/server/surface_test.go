@@ -206,15 +206,24 @@ func TestSellerInTheCRMSeesAnErrorPage(t *testing.T) {
 		})
 	}
 	// A known tenant's widget with a broken context is the widget's own
-	// page, whose error card names the code to quote.
+	// page, whose error card names the code to quote, sent as a 401.
 	t.Run("widget with a broken context", func(t *testing.T) {
 		p := p.with(t)
 		resp, body := p.send("GET", "/w/demo/card?ctx=not.a.context", byPage)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Error code: "+session.CodeContextInvalid) {
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), "Error code: "+session.CodeContextInvalid) {
 			t.Errorf("status %d, the card does not name the code:\n%.2000s", resp.StatusCode, body)
 		}
 		if got := frameAncestors(resp.Header.Get("Content-Security-Policy")); !slices.Equal(got, demoOrigins) {
 			t.Errorf("frame-ancestors %v, want %v", got, demoOrigins)
+		}
+	})
+	// A script fetching the same URL is no seller: it gets the JSON error.
+	t.Run("widget with a broken context, fetched by a script", func(t *testing.T) {
+		p := p.with(t)
+		resp, body := p.send("GET", "/w/demo/card?ctx=not.a.context", !byPage)
+		var e wire.Error
+		if resp.StatusCode != http.StatusUnauthorized || json.Unmarshal(body, &e) != nil || e.Error.Code != session.CodeContextInvalid {
+			t.Errorf("status %d %q, want 401 JSON context_invalid: %.500s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 		}
 	})
 }

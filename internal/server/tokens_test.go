@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -99,10 +97,12 @@ func TestSellerChangesConnectionDuringRefresh(t *testing.T) {
 			p := startProduct(t, li, t.TempDir(), addr, nil)
 			rec := p.demoRecords("demo", "matched")[0]
 			s := p.newSession("demo", "crm-user-31", rec)
-			// Two widgets of the seller each offer to connect.
+			// Two widgets of the seller (two CRM tabs, two sessions) each
+			// offer to connect.
+			s2 := p.newSession("demo", "crm-user-31", rec)
 			var first, second wire.Error
 			p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &first)
-			p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &second)
+			p.call("POST", "/api/v1/sales-access-token", s2.Token, nil, http.StatusConflict, &second)
 			members := li.Members()
 			p.connect(first.Error.ConnectURL, members[0].ID, s.Token)
 
@@ -123,7 +123,7 @@ func TestSellerChangesConnectionDuringRefresh(t *testing.T) {
 			<-entered
 			li.SetFaults(sandbox.Faults{})
 			if tc.reconnect {
-				p.connect(second.Error.ConnectURL, members[1].ID, s.Token)
+				p.connect(second.Error.ConnectURL, members[1].ID, s2.Token)
 			} else {
 				p.call("DELETE", "/api/v1/linkedin/connection", s.Token, nil, http.StatusNoContent, nil)
 			}
@@ -196,22 +196,10 @@ func signedInAs(p *product, sat wire.SalesAccessToken) string {
 	return strings.TrimSpace(who)
 }
 
-// setEncryptionKeys makes the next start of the server in dataDir use
-// exactly these key-ring entries, keeping its other generated secrets.
-func setEncryptionKeys(t *testing.T, dataDir string, keys ...string) {
-	t.Helper()
-	path := filepath.Join(dataDir, "secrets.json")
-	var s config.Secrets
-	if raw, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(raw, &s); err != nil {
-			t.Fatalf("read %s: %v", path, err)
-		}
-	}
-	s.EncryptionKeys = keys
-	raw, _ := json.Marshal(s)
-	if err := os.WriteFile(path, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+// encryptionKeys starts the server with exactly these key-ring entries
+// (and the tests' session key).
+func encryptionKeys(keys ...string) func(*config.Config) {
+	return func(c *config.Config) { c.Secrets.EncryptionKeys = keys }
 }
 
 // rotateTenantSecrets re-encrypts the stored tenants' secrets (not the
@@ -240,8 +228,7 @@ func TestRemovedEncryptionKeyAsksSellerToReconnect(t *testing.T) {
 	addr, dataDir := freeAddr(t), t.TempDir()
 	li := startLinkedIn(t, "http://"+addr+"/oauth/linkedin/callback")
 	k1, k2 := config.NewEncryptionKey("k1"), config.NewEncryptionKey("k2")
-	setEncryptionKeys(t, dataDir, k1)
-	p := startProduct(t, li, dataDir, addr, nil)
+	p := startProduct(t, li, dataDir, addr, nil, encryptionKeys(k1))
 	rec := p.demoRecords("demo", "matched")[0]
 	s := p.newSession("demo", "crm-user-41", rec)
 	var nc wire.Error
@@ -253,8 +240,7 @@ func TestRemovedEncryptionKeyAsksSellerToReconnect(t *testing.T) {
 	// The operator moved the tenants' secrets onto k2 but dropped k1
 	// before the member tokens were re-encrypted.
 	rotateTenantSecrets(t, p.srv.Config.DB, k2, k1)
-	setEncryptionKeys(t, dataDir, k2)
-	p = startProduct(t, li, dataDir, addr, nil)
+	p = startProduct(t, li, dataDir, addr, nil, encryptionKeys(k2))
 
 	if w := keyWarnings(t, p.logs.String()); len(w) != 1 || w[0].Tenant != "demo" || w[0].Count != 1 || !slices.Equal(w[0].KeyIDs, []string{"k1"}) {
 		t.Fatalf("start-up warnings = %+v; want one for tenant demo, count 1, key k1", w)
@@ -289,8 +275,7 @@ func TestRemovedKeyPutBackRestoresConnections(t *testing.T) {
 	addr, dataDir := freeAddr(t), t.TempDir()
 	li := startLinkedIn(t, "http://"+addr+"/oauth/linkedin/callback")
 	k1, k2 := config.NewEncryptionKey("k1"), config.NewEncryptionKey("k2")
-	setEncryptionKeys(t, dataDir, k1)
-	p := startProduct(t, li, dataDir, addr, nil)
+	p := startProduct(t, li, dataDir, addr, nil, encryptionKeys(k1))
 	rec := p.demoRecords("demo", "matched")[0]
 	s := p.newSession("demo", "crm-user-42", rec)
 	var nc wire.Error
@@ -298,12 +283,10 @@ func TestRemovedKeyPutBackRestoresConnections(t *testing.T) {
 	p.connect(nc.Error.ConnectURL, firstMember(li), s.Token)
 	p.stop()
 	rotateTenantSecrets(t, p.srv.Config.DB, k2, k1)
-	setEncryptionKeys(t, dataDir, k2)
-	p = startProduct(t, li, dataDir, addr, nil)
+	p = startProduct(t, li, dataDir, addr, nil, encryptionKeys(k2))
 	p.stop()
 
-	setEncryptionKeys(t, dataDir, k2, k1)
-	p = startProduct(t, li, dataDir, addr, nil)
+	p = startProduct(t, li, dataDir, addr, nil, encryptionKeys(k2, k1))
 	if w := keyWarnings(t, p.logs.String()); len(w) != 0 {
 		t.Fatalf("start-up warnings with every key back: %+v", w)
 	}
@@ -337,11 +320,10 @@ func keyWarnings(t *testing.T, logs string) []keyWarning {
 func TestTenantSecretsSealedWithRemovedKeyStopStartUp(t *testing.T) {
 	addr, dataDir := freeAddr(t), t.TempDir()
 	li := startLinkedIn(t, "http://"+addr+"/oauth/linkedin/callback")
-	setEncryptionKeys(t, dataDir, config.NewEncryptionKey("k1"))
-	startProduct(t, li, dataDir, addr, nil).stop()
+	startProduct(t, li, dataDir, addr, nil, encryptionKeys(config.NewEncryptionKey("k1"))).stop()
 
-	setEncryptionKeys(t, dataDir, config.NewEncryptionKey("k2"))
 	cfg := config.Defaults()
+	cfg.Secrets = config.Secrets{EncryptionKeys: []string{config.NewEncryptionKey("k2")}, SessionKey: testSecrets.SessionKey}
 	cfg.Addr, cfg.DataDir = "127.0.0.1:0", dataDir
 	cfg.LinkedIn.APIBase, cfg.LinkedIn.RestBase = li.URL+"/v2", li.URL+"/rest"
 	cfg.LinkedIn.AuthURL, cfg.LinkedIn.TokenURL = li.URL+"/oauth/v2/authorization", li.URL+"/oauth/v2/accessToken"
