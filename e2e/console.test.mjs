@@ -40,7 +40,7 @@ function nosyncConsole(ctx = product.signContext('nosync', 'admin-1', record, { 
   return `${product.api}/admin/nosync?ctx=${encodeURIComponent(ctx)}`;
 }
 
-test('an admin connects LinkedIn, creates an activity export and watches it complete', { timeout: 60000 }, async () => {
+test('an admin connects LinkedIn, creates an activity export and watches it complete', { timeout: 90000 }, async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = watchConsole(page);
@@ -110,6 +110,20 @@ test('an admin connects LinkedIn, creates an activity export and watches it comp
   assert.equal(file.status(), 200, `the file link answered ${file.status()}: ${await page.locator('#range-msg').textContent()}`);
   assert.match(file.headers()['content-disposition'], /attachment; filename=".+\.csv"/);
 
+  // A CRM data validation export: its "File 1" is our audited download,
+  // opened through the console like the analytics Download.
+  await page.getByLabel('Export start date').fill(day(new Date(today.getTime() - 3 * 86400000)));
+  await page.getByRole('button', { name: 'Create validation export' }).click();
+  await page.waitForSelector('#validation-table tbody tr[data-status="completed"]', { timeout: 30000 });
+  const vfile = page.locator('#validation-table tbody tr[data-status="completed"]').first().getByRole('link', { name: 'File 1' });
+  assert.match(await vfile.getAttribute('href'), /\/api\/v1\/admin\/tenants\/demo\/validation-exports\/\d+\/download\?file=1$/);
+  await vfile.focus();
+  const [vdownload] = await Promise.all([
+    context.waitForEvent('response', { predicate: (r) => r.url().startsWith(`${product.standin}/_sandbox/downloads/`), timeout: 10000 }),
+    page.keyboard.press('Enter'),
+  ]);
+  assert.equal(vdownload.status(), 200, `the file link answered ${vdownload.status()}: ${await page.locator('#validation-msg').textContent()}`);
+
   // Health at a glance, a connection test, an API key made and revoked,
   // and every admin action in the audit log.
   await page.locator('#health-stats dt', { hasText: 'Connected sellers' }).waitFor();
@@ -127,7 +141,7 @@ test('an admin connects LinkedIn, creates an activity export and watches it comp
   await page.locator('#apikey-table .badge', { hasText: 'Revoked' }).waitFor();
   const revoked = await fetch(`${product.api}/api/v1/admin/tenants/demo/health`, { headers: { Authorization: `Bearer ${secret}` } });
   assert.equal(revoked.status, 401, 'a revoked API key still works');
-  for (const action of ['export.create', 'tenant.test_connection', 'api_key.create', 'api_key.revoke']) {
+  for (const action of ['export.create', 'export.download', 'validation_export.download', 'tenant.test_connection', 'api_key.create', 'api_key.revoke']) {
     await page.locator('#audit-table td', { hasText: action }).first().waitFor({ timeout: 5000 });
   }
   assert.doesNotMatch(await page.locator('#audit-table').textContent(), new RegExp(secret.slice(-12)), 'the audit log shows the key');

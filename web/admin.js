@@ -11,6 +11,7 @@
     expires: Date.parse(body.dataset.expires),
     api: body.dataset.api,
     links: body.dataset.links,
+    validationLinks: body.dataset.validationLinks,
   };
   // The session now lives in memory; the attribute and the one-time context
   // in the address bar are not needed any more.
@@ -273,7 +274,7 @@
     const rows = jobs.map((j) => {
       const bar = el('progress', { max: '100', value: String(j.progress), 'aria-label': `Export ${j.id} progress` });
       const file = j.download
-        ? el('a', { href: j.download, class: 'download', onclick: (e) => { e.preventDefault(); openDownload(j.id, e.currentTarget); } }, 'Download')
+        ? el('a', { href: j.download, class: 'download', onclick: (e) => { e.preventDefault(); openDownload(`${cfg.links}${j.id}/link`, e.currentTarget, $('range-msg'), `Download of export ${j.id}`); } }, 'Download')
         : '—';
       return el('tr', { 'data-status': j.status, 'data-id': String(j.id) },
         el('td', { text: String(j.id) }),
@@ -290,18 +291,19 @@
     $('analytics-empty').hidden = jobs.length > 0;
   }
 
-  // openDownload asks the console for the file's (fresh) LinkedIn link and
-  // opens it: the API's download redirect needs the bearer token, which a
-  // plain link cannot carry.
-  async function openDownload(id, link) {
+  // openDownload asks the console (linkURL) for the file's (fresh) LinkedIn
+  // link, which the server writes to the audit log, and opens it: the API's
+  // download redirect needs the bearer token, which a plain link cannot
+  // carry. A failure is said in msg, prefixed with what.
+  async function openDownload(linkURL, link, msg, what) {
     link.setAttribute('aria-busy', 'true');
     try {
-      const r = await request('POST', `${cfg.links}${id}/link`);
+      const r = await request('POST', linkURL);
       const data = await r.json().catch(() => null);
       if (!r.ok) throw new APIError(r.status, data && data.error);
       window.open(data.url, '_blank', 'noopener');
     } catch (err) {
-      say($('range-msg'), `Download of export ${id}: ${err.message}`, 'error');
+      say(msg, `${what}: ${err.message}`, 'error');
     } finally {
       link.removeAttribute('aria-busy');
     }
@@ -330,7 +332,16 @@
     $('vsince-label').textContent = next ? `Since last export (${fmtTime(next)})` : 'Since last export (none yet)';
     if (!next && since.checked) document.querySelector('input[name=vstart][value=date]').checked = true;
     const rows = jobs.map((j) => {
-      const files = (j.downloadUrls || []).map((u, i) => el('a', { href: u, target: '_blank', rel: 'noopener noreferrer', text: `File ${i + 1}` }));
+      // downloadUrls are the API's audited download routes; the console asks
+      // its own link route for each file, like the analytics Download.
+      const files = (j.downloadUrls || []).map((u, i) => el('a', {
+        href: u,
+        text: `File ${i + 1}`,
+        onclick: (e) => {
+          e.preventDefault();
+          openDownload(`${cfg.validationLinks}${j.id}/link?file=${i + 1}`, e.currentTarget, $('validation-msg'), `File ${i + 1} of validation export ${j.id}`);
+        },
+      }));
       return el('tr', { 'data-status': j.status },
         el('td', { text: String(j.id) }),
         el('td', { text: j.linkedinJobId ? String(j.linkedinJobId) : '—' }),

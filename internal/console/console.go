@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -29,11 +30,22 @@ type Sessions interface {
 	Verify(token string) (*session.Session, error)
 }
 
-// ExportLinks gives the file link of a completed analytics export,
-// fetching a fresh one from LinkedIn when the stored one has expired;
-// *exports.Service satisfies it.
+// ExportLinks gives the file links of completed exports; *exports.Service
+// satisfies it.
 type ExportLinks interface {
+	// Analytics returns an analytics export job, to name it in the audit log.
+	Analytics(ctx context.Context, tenantID string, id int64) (store.AnalyticsExport, error)
+	// DownloadURL gives the file link of a completed analytics export,
+	// fetching a fresh one from LinkedIn when the stored one has expired.
 	DownloadURL(ctx context.Context, t *tenant.Tenant, id int64) (string, error)
+	// ValidationDownloadURL gives the link of file n (from 1) of a
+	// completed CRM data validation export, with its job.
+	ValidationDownloadURL(ctx context.Context, tenantID string, id int64, n int) (store.ValidationExport, string, error)
+}
+
+// Auditor writes the tenant's audit log; *admin.Service satisfies it.
+type Auditor interface {
+	Record(ctx context.Context, tenantID, actor, action, detail string) error
 }
 
 // Config is what the console needs, injected by cmd/server.
@@ -44,9 +56,13 @@ type Config struct {
 	Contexts ContextVerifier
 	// Sessions issues the console session. Required.
 	Sessions Sessions
-	// Links resolves analytics export downloads. Default: nil, which
-	// answers 404 to download link requests.
+	// Links resolves export downloads. Default: nil, which answers 404
+	// to download link requests.
 	Links ExportLinks
+	// Audit records every download link the console hands out, before
+	// it does; a link whose entry cannot be written is refused. Default:
+	// nil, which answers 404 to download link requests like a nil Links.
+	Audit Auditor
 	// APIPrefix is where the admin API lives. Default: "/api/v1/admin".
 	APIPrefix string
 	// Logger logs failures; never tokens. Default: slog.Default().
@@ -79,8 +95,9 @@ const (
 )
 
 // ServeHTTP routes the console's requests: GET /admin/<tenant> (the page),
-// POST /admin/<tenant>/exports/<id>/link (a download link as JSON) and the
-// two assets.
+// POST /admin/<tenant>/exports/<id>/link and
+// POST /admin/<tenant>/validation-exports/<id>/link?file=<n> (a download
+// link as JSON) and the two assets.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
@@ -108,6 +125,13 @@ func (c *Console) route(w http.ResponseWriter, r *http.Request, rest string) {
 		}
 		id := strings.TrimSuffix(strings.TrimPrefix(sub, "exports/"), "/link")
 		c.serveLink(w, r, tenantID, id)
+	case strings.HasPrefix(sub, "validation-exports/") && strings.HasSuffix(sub, "/link"):
+		if r.Method != http.MethodPost {
+			c.refuseMethod(w, r, tenantID, "POST")
+			return
+		}
+		id := strings.TrimSuffix(strings.TrimPrefix(sub, "validation-exports/"), "/link")
+		c.serveValidationLink(w, r, tenantID, id)
 	default:
 		c.notFound(w, r, tenantID)
 	}

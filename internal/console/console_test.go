@@ -10,12 +10,15 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/console"
 	"github.com/snapbridge/snapbridge/internal/exports"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
@@ -27,12 +30,24 @@ import (
 type fixture struct {
 	registry *tenant.Registry
 	issuer   *session.Issuer
+	db       *store.DB
 	handler  *console.Console
 }
 
-// links is a stand-in for the export service's download links: export 1
-// is completed, export 2 still running, anything else unknown.
+// links is a stand-in for the export service's download links: analytics
+// and validation export 1 are completed (the validation one with two
+// files), export 2 still running, anything else unknown.
 type links struct{}
+
+func (links) Analytics(_ context.Context, tenantID string, id int64) (store.AnalyticsExport, error) {
+	switch id {
+	case 1, 2:
+		return store.AnalyticsExport{ID: id, Tenant: tenantID, Viewer: "seller-7", Contract: "urn:li:contract:1", Action: linkedin.ExportSeatData,
+			StartAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), EndAt: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)}, nil
+	default:
+		return store.AnalyticsExport{}, fmt.Errorf("export %d: %w", id, exports.ErrNotFound)
+	}
+}
 
 func (links) DownloadURL(_ context.Context, t *tenant.Tenant, id int64) (string, error) {
 	switch id {
@@ -43,6 +58,20 @@ func (links) DownloadURL(_ context.Context, t *tenant.Tenant, id int64) (string,
 	default:
 		return "", fmt.Errorf("export %d: %w", id, exports.ErrNotFound)
 	}
+}
+
+func (links) ValidationDownloadURL(_ context.Context, tenantID string, id int64, n int) (store.ValidationExport, string, error) {
+	j := store.ValidationExport{ID: id, Tenant: tenantID, ExportStartAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+		DownloadURLs: []string{"https://files.example/" + tenantID + "/v1.csv", "https://files.example/" + tenantID + "/v2.csv"}}
+	switch {
+	case id == 2:
+		return j, "", fmt.Errorf("download validation export 2: %w", exports.ErrNotReady)
+	case id != 1:
+		return j, "", fmt.Errorf("validation export %d: %w", id, exports.ErrNotFound)
+	case n < 1 || n > len(j.DownloadURLs):
+		return j, "", &exports.FieldError{Field: "file", Message: "must be a number from 1 to 2"}
+	}
+	return j, j.DownloadURLs[n-1], nil
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -60,9 +89,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("generate key: %v", err)
 	}
-	f := &fixture{registry: reg, issuer: session.NewIssuer(key, 15*time.Minute, time.Now)}
+	f := &fixture{registry: reg, issuer: session.NewIssuer(key, 15*time.Minute, time.Now), db: db}
 	f.handler = console.New(console.Config{Tenants: reg, Contexts: session.NewContextVerifier(reg, db, time.Now),
-		Sessions: f.issuer, Links: links{}})
+		Sessions: f.issuer, Links: links{}, Audit: admin.New(admin.Deps{Store: db, Tenants: reg})})
 	return f
 }
 
@@ -143,7 +172,7 @@ func TestAdminOpensConsole(t *testing.T) {
 		{scenario: "admin of the tenant gets the console with a session",
 			target: func() string { return "/admin/acme?ctx=" + url.QueryEscape(f.sign(t, "acme", session.RoleAdmin)) },
 			status: http.StatusOK,
-			want: []string{`data-session="ey`, `data-api="/api/v1/admin/tenants/acme"`, `data-links="/admin/acme/exports/"`, `<script src="/web/admin.js" defer>`, "Acme Inc", "Analytics exports", "Compliance archive", "Signed in as Ada Admin",
+			want: []string{`data-session="ey`, `data-api="/api/v1/admin/tenants/acme"`, `data-links="/admin/acme/exports/"`, `data-validation-links="/admin/acme/validation-exports/"`, `<script src="/web/admin.js" defer>`, "Acme Inc", "Analytics exports", "Compliance archive", "Signed in as Ada Admin",
 				`id="settings-form"`, `<label for="set-client-secret">New client secret</label>`, "Context keys", "add the new key, switch the CRM to sign with it, then remove the old one"}},
 		{scenario: "viewer without the admin role is told why",
 			target: func() string { return "/admin/acme?ctx=" + url.QueryEscape(f.sign(t, "acme")) },
@@ -214,19 +243,26 @@ func TestAdminOpensConsole(t *testing.T) {
 	}
 }
 
+// TestConsoleDownloadLink: the console's Download and "File n" buttons get
+// the file's link, each written to the audit log as the console's viewer
+// with the same action and detail as the admin API's download routes.
 func TestConsoleDownloadLink(t *testing.T) {
 	f := newFixture(t)
 	admin := f.session(t, "acme", session.RoleAdmin)
+	const analyticsDetail = "analytics export 1 of viewer seller-7: seat of urn:li:contract:1, from 2026-01-01T00:00:00Z to 2026-02-01T00:00:00Z"
 	tests := []struct {
 		scenario string
 		path     string
 		bearer   string
 		status   int
 		code     string
+		field    string
 		url      string
+		// action and detail of the audit entry the link leaves; none without.
+		action, detail string
 	}{
 		{scenario: "completed export gives its file link", path: "/admin/acme/exports/1/link", bearer: admin,
-			status: http.StatusOK, url: "https://files.example/acme/1.csv"},
+			status: http.StatusOK, url: "https://files.example/acme/1.csv", action: "export.download", detail: analyticsDetail},
 		{scenario: "running export has nothing to download yet", path: "/admin/acme/exports/2/link", bearer: admin,
 			status: http.StatusConflict, code: "export_not_ready"},
 		{scenario: "unknown export", path: "/admin/acme/exports/9/link", bearer: admin,
@@ -241,9 +277,28 @@ func TestConsoleDownloadLink(t *testing.T) {
 			status: http.StatusForbidden, code: "admin_required"},
 		{scenario: "admin of another tenant", path: "/admin/acme/exports/1/link", bearer: f.session(t, "globex", session.RoleAdmin),
 			status: http.StatusForbidden, code: "tenant_forbidden"},
+		{scenario: "validation export file 2", path: "/admin/acme/validation-exports/1/link?file=2", bearer: admin,
+			status: http.StatusOK, url: "https://files.example/acme/v2.csv", action: "validation_export.download",
+			detail: "CRM data validation export 1, file 2 of 2, from 2026-03-01T00:00:00Z to now"},
+		{scenario: "validation export without a file number gives file 1", path: "/admin/acme/validation-exports/1/link", bearer: admin,
+			status: http.StatusOK, url: "https://files.example/acme/v1.csv", action: "validation_export.download",
+			detail: "CRM data validation export 1, file 1 of 2, from 2026-03-01T00:00:00Z to now"},
+		{scenario: "validation export file it does not have", path: "/admin/acme/validation-exports/1/link?file=3", bearer: admin,
+			status: http.StatusBadRequest, code: "invalid_field", field: "file"},
+		{scenario: "validation export file that is not a number", path: "/admin/acme/validation-exports/1/link?file=one", bearer: admin,
+			status: http.StatusBadRequest, code: "invalid_field", field: "file"},
+		{scenario: "validation export file given twice", path: "/admin/acme/validation-exports/1/link?file=1&file=2", bearer: admin,
+			status: http.StatusBadRequest, code: "invalid_field", field: "file"},
+		{scenario: "running validation export", path: "/admin/acme/validation-exports/2/link", bearer: admin,
+			status: http.StatusConflict, code: "export_not_ready"},
+		{scenario: "unknown validation export", path: "/admin/acme/validation-exports/9/link", bearer: admin,
+			status: http.StatusNotFound, code: "export_not_found"},
+		{scenario: "validation export of another tenant's admin", path: "/admin/acme/validation-exports/1/link", bearer: f.session(t, "globex", session.RoleAdmin),
+			status: http.StatusForbidden, code: "tenant_forbidden"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
+			before := f.audit(t)
 			rec := f.do(http.MethodPost, tc.path, tc.bearer)
 			if rec.Code != tc.status {
 				t.Fatalf("status %d, want %d; body %s", rec.Code, tc.status, rec.Body)
@@ -255,17 +310,65 @@ func TestConsoleDownloadLink(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 				t.Fatalf("answer is not JSON: %v: %s", err, rec.Body)
 			}
-			if body.URL != tc.url || body.Error.Code != tc.code {
-				t.Errorf("answer url %q code %q, want %q %q", body.URL, body.Error.Code, tc.url, tc.code)
+			if body.URL != tc.url || body.Error.Code != tc.code || body.Error.Field != tc.field {
+				t.Errorf("answer url %q code %q field %q, want %q %q %q", body.URL, body.Error.Code, body.Error.Field, tc.url, tc.code, tc.field)
 			}
 			if tc.code != "" && body.Error.Message == "" {
 				t.Error("error without a message")
 			}
+			if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", got)
+			}
+			added := f.audit(t)[len(before):]
+			switch {
+			case tc.action == "" && len(added) > 0:
+				t.Errorf("a refused link left audit entries %+v", added)
+			case tc.action != "" && len(added) != 1:
+				t.Fatalf("audit entries %+v, want one %s", added, tc.action)
+			case tc.action != "":
+				e := added[0]
+				if e.Tenant != "acme" || e.Actor != "viewer:admin-1" || e.Action != tc.action || e.Detail != tc.detail {
+					t.Errorf("audit entry %+v, want acme viewer:admin-1 %s %q", e, tc.action, tc.detail)
+				}
+			}
 		})
 	}
-	if rec := f.do(http.MethodGet, "/admin/acme/exports/1/link", admin); rec.Code != http.StatusMethodNotAllowed {
-		t.Errorf("GET of the link: status %d, want 405", rec.Code)
+	for _, path := range []string{"/admin/acme/exports/1/link", "/admin/acme/validation-exports/1/link"} {
+		if rec := f.do(http.MethodGet, path, admin); rec.Code != http.StatusMethodNotAllowed {
+			t.Errorf("GET of %s: status %d, want 405", path, rec.Code)
+		}
 	}
+}
+
+// TestConsoleRefusesDownloadLinkItCannotAudit: when the audit log cannot
+// be written the console gives no link, so no file leaves untraced.
+func TestConsoleRefusesDownloadLinkItCannotAudit(t *testing.T) {
+	f := newFixture(t)
+	admin := f.session(t, "acme", session.RoleAdmin)
+	f.db.Close()
+	for _, path := range []string{"/admin/acme/exports/1/link", "/admin/acme/validation-exports/1/link?file=1"} {
+		t.Run(path, func(t *testing.T) {
+			rec := f.do(http.MethodPost, path, admin)
+			if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "files.example") {
+				t.Fatalf("status %d body %s, want 500 without the link", rec.Code, rec.Body)
+			}
+			var body struct{ Error wire.ErrorDetail }
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error.Code != "internal" || !strings.Contains(body.Error.Message, "audit log") {
+				t.Errorf("answer %s (%v), want code internal naming the audit log", rec.Body, err)
+			}
+		})
+	}
+}
+
+// audit returns acme's audit log, oldest first.
+func (f *fixture) audit(t *testing.T) []store.AuditEntry {
+	t.Helper()
+	entries, err := f.db.Audit(context.Background(), "acme", 0)
+	if err != nil {
+		t.Fatalf("read audit log: %v", err)
+	}
+	slices.Reverse(entries)
+	return entries
 }
 
 func TestConsoleAssets(t *testing.T) {

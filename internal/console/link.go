@@ -11,6 +11,8 @@ import (
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -20,33 +22,110 @@ import (
 // route answers a redirect, which a script holding a bearer token cannot
 // follow across origins (LinkedIn's file host sends no CORS headers) and a
 // plain link cannot authenticate; so admin.js asks here and opens the URL.
+// The download is audited like the admin API's (export.download).
 func (c *Console) serveLink(w http.ResponseWriter, r *http.Request, tenantID, rawID string) {
-	w.Header().Set("Cache-Control", "no-store")
-	if c.cfg.Links == nil {
-		writeError(w, r, http.StatusNotFound, "not_found", "downloads are not available on this server")
+	s, t, id, ok := c.linkRequest(w, r, tenantID, rawID)
+	if !ok {
 		return
+	}
+	j, err := c.cfg.Links.Analytics(r.Context(), t.ID, id)
+	link := ""
+	if err == nil {
+		link, err = c.cfg.Links.DownloadURL(r.Context(), t, id)
+	}
+	if err != nil {
+		c.failLink(w, r, t, id, err)
+		return
+	}
+	c.answerLink(w, r, s, t, exports.AuditAnalyticsDownload, exports.AnalyticsDownloadDetail(j), link)
+}
+
+// serveValidationLink answers POST
+// /admin/<tenant>/validation-exports/<id>/link?file=<n> (default 1) with
+// {"url": …}, file n of a completed CRM data validation export at
+// LinkedIn, audited like the admin API's download
+// (validation_export.download).
+func (c *Console) serveValidationLink(w http.ResponseWriter, r *http.Request, tenantID, rawID string) {
+	s, t, id, ok := c.linkRequest(w, r, tenantID, rawID)
+	if !ok {
+		return
+	}
+	n, err := fileNumber(r)
+	var j store.ValidationExport
+	link := ""
+	if err == nil {
+		j, link, err = c.cfg.Links.ValidationDownloadURL(r.Context(), t.ID, id, n)
+	}
+	if err != nil {
+		c.failLink(w, r, t, id, err)
+		return
+	}
+	c.answerLink(w, r, s, t, exports.AuditValidationDownload, exports.ValidationDownloadDetail(j, n), link)
+}
+
+// linkRequest admits a download link request: downloads enabled, an admin
+// session of the tenant, a positive export id. Otherwise the answer is sent.
+func (c *Console) linkRequest(w http.ResponseWriter, r *http.Request, tenantID, rawID string) (*session.Session, *tenant.Tenant, int64, bool) {
+	w.Header().Set("Cache-Control", "no-store")
+	if c.cfg.Links == nil || c.cfg.Audit == nil {
+		writeError(w, r, http.StatusNotFound, "not_found", "downloads are not available on this server")
+		return nil, nil, 0, false
 	}
 	s, ok := c.adminSession(w, r, tenantID)
 	if !ok {
-		return
+		return nil, nil, 0, false
 	}
 	id, err := strconv.ParseInt(rawID, 10, 64)
 	if err != nil || id <= 0 {
 		writeError(w, r, http.StatusBadRequest, "invalid_id", "id must be a positive number")
-		return
+		return nil, nil, 0, false
 	}
 	t, _ := c.cfg.Tenants.Get(s.Tenant)
-	link, err := c.cfg.Links.DownloadURL(r.Context(), t, id)
+	return s, t, id, true
+}
+
+// fileNumber reads ?file=<n>, the file of a validation export (default 1).
+func fileNumber(r *http.Request) (int, error) {
+	vs := r.URL.Query()["file"]
+	switch {
+	case len(vs) == 0:
+		return 1, nil
+	case len(vs) > 1:
+		return 0, &exports.FieldError{Field: "file", Message: "give one file number"}
+	}
+	n, err := strconv.Atoi(vs[0])
 	if err != nil {
-		status, code, msg := linkError(err)
-		if status >= 500 {
-			c.cfg.Logger.ErrorContext(r.Context(), "export download link failed", "tenant", t.ID, "export", id, "err", err.Error())
-		}
-		writeError(w, r, status, code, msg)
+		return 0, &exports.FieldError{Field: "file", Message: "must be a number from 1"}
+	}
+	return n, nil
+}
+
+// answerLink writes the download to the audit log, as the console
+// session's viewer, and only then answers {"url": link}: a link whose
+// entry cannot be written is refused, so no file leaves untraced.
+func (c *Console) answerLink(w http.ResponseWriter, r *http.Request, s *session.Session, t *tenant.Tenant, action, detail, link string) {
+	if err := c.cfg.Audit.Record(r.Context(), t.ID, "viewer:"+s.Viewer.ID, action, detail); err != nil {
+		c.cfg.Logger.ErrorContext(r.Context(), "download not audited, link refused", "tenant", t.ID, "action", action, "err", err.Error())
+		writeError(w, r, http.StatusInternalServerError, "internal", "the download could not be written to the audit log, so it is not given out; try again")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{"url": link})
+}
+
+// failLink answers a download link that could not be given.
+func (c *Console) failLink(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, id int64, err error) {
+	var fe *exports.FieldError
+	if errors.As(err, &fe) {
+		problem.Write(w, r, problem.Answer{Status: http.StatusBadRequest,
+			Detail: wire.ErrorDetail{Code: "invalid_field", Field: fe.Field, Message: fe.Message}})
+		return
+	}
+	status, code, msg := linkError(err)
+	if status >= 500 {
+		c.cfg.Logger.ErrorContext(r.Context(), "export download link failed", "tenant", t.ID, "export", id, "err", err.Error())
+	}
+	writeError(w, r, status, code, msg)
 }
 
 // adminSession admits a console session of tenantID with the admin role.

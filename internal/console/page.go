@@ -19,8 +19,9 @@ type pageData struct {
 	Viewer    wire.Viewer
 	Token     string
 	ExpiresAt time.Time
-	// API is the tenant's admin API base; Links where download links come from.
-	API, Links string
+	// API is the tenant's admin API base; Links and ValidationLinks where
+	// the download links of analytics and validation exports come from.
+	API, Links, ValidationLinks string
 }
 
 // servePage verifies the context of GET /admin/<tenant>?ctx=…, issues the
@@ -69,8 +70,9 @@ func (c *Console) servePage(w http.ResponseWriter, r *http.Request, tenantID str
 	}
 	c.render(w, r, t, pageData{
 		Tenant: t, Viewer: s.Viewer, Token: token, ExpiresAt: s.ExpiresAt,
-		API:   c.cfg.APIPrefix + "/tenants/" + url.PathEscape(t.ID),
-		Links: pagePrefix + url.PathEscape(t.ID) + "/exports/",
+		API:             c.cfg.APIPrefix + "/tenants/" + url.PathEscape(t.ID),
+		Links:           pagePrefix + url.PathEscape(t.ID) + "/exports/",
+		ValidationLinks: pagePrefix + url.PathEscape(t.ID) + "/validation-exports/",
 	})
 }
 

@@ -22,7 +22,7 @@ const pageTemplates = `
 {{end}}
 
 {{define "page"}}{{template "head" (print "Admin console · " .Tenant.Name)}}<script src="/web/admin.js" defer></script></head>
-<body data-session="{{.Token}}" data-expires="{{rfc3339 .ExpiresAt}}" data-api="{{.API}}" data-links="{{.Links}}" data-tenant="{{.Tenant.ID}}">
+<body data-session="{{.Token}}" data-expires="{{rfc3339 .ExpiresAt}}" data-api="{{.API}}" data-links="{{.Links}}" data-validation-links="{{.ValidationLinks}}" data-tenant="{{.Tenant.ID}}">
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
 <span class="brand">snapbridge <b>admin</b></span>

@@ -7,6 +7,17 @@ import (
 	"github.com/snapbridge/snapbridge/internal/store"
 )
 
+// Audit actions of export downloads: every way an export's file is handed
+// out (the admin API's redirect, the console's link) records one of these
+// before the file's link leaves.
+const (
+	// AuditAnalyticsDownload is the download of an analytics export.
+	AuditAnalyticsDownload = "export.download"
+	// AuditValidationDownload is the download of one file of a CRM data
+	// validation export.
+	AuditValidationDownload = "validation_export.download"
+)
+
 // AnalyticsDownloadDetail is the audit-log detail of an analytics export
 // download: the job, the viewer whose authorization ran it, what and which
 // range. It never carries the link.

@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/snapbridge/snapbridge/internal/exports"
 )
 
 // Audit actions of the reads that hand out sellers' data: each names the
@@ -11,8 +13,8 @@ import (
 const (
 	auditArchiveDownload    = "compliance.archive_download"
 	auditComplianceSync     = "compliance.sync"
-	auditExportDownload     = "export.download"
-	auditValidationDownload = "validation_export.download"
+	auditExportDownload     = exports.AuditAnalyticsDownload
+	auditValidationDownload = exports.AuditValidationDownload
 )
 
 // auditRead records a read before its data leaves: if the audit log

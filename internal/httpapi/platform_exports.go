@@ -58,7 +58,12 @@ type validationJSON struct {
 	ExportStartAt     time.Time  `json:"exportStartAt"`
 	ExportEndAt       *time.Time `json:"exportEndAt,omitempty"`
 	NextExportStartAt *time.Time `json:"nextExportStartAt,omitempty"`
-	DownloadURLs      []string   `json:"downloadUrls,omitempty"`
+	// DownloadURLs are our absolute URLs of the completed export's files,
+	// …/validation-exports/<id>/download?file=<n> on the public URL: each
+	// is audited and redirects to the file at LinkedIn, whose own signed
+	// links never appear in an answer.
+	DownloadURLs []string `json:"downloadUrls,omitempty"`
+	// DownloadExpiresAt is when LinkedIn stops serving the files.
 	DownloadExpiresAt *time.Time `json:"downloadExpiresAt,omitempty"`
 	CreatedBy         string     `json:"createdBy"`
 	CreatedAt         time.Time  `json:"createdAt"`
@@ -237,8 +242,8 @@ func (a *API) createValidationExport(c *gin.Context) {
 		return
 	}
 	a.recordAudit(c, t.ID, p.Actor, "validation_export.create", fmt.Sprintf("CRM data validation export %d", j.ID))
-	c.Header("Location", "/api/v1/admin/tenants/"+t.ID+"/validation-exports/"+strconv.FormatInt(j.ID, 10))
-	c.JSON(http.StatusCreated, validationView(j))
+	c.Header("Location", a.validationPath(t.ID, j.ID))
+	c.JSON(http.StatusCreated, a.validationView(j))
 }
 
 func (a *API) listValidationExports(c *gin.Context) {
@@ -253,7 +258,7 @@ func (a *API) listValidationExports(c *gin.Context) {
 	}
 	out := make([]validationJSON, 0, len(js))
 	for _, j := range js {
-		out = append(out, validationView(j))
+		out = append(out, a.validationView(j))
 	}
 	next, known, err := a.Platform.Exports.NextValidationStart(c.Request.Context(), t.ID)
 	if err != nil {
@@ -282,7 +287,7 @@ func (a *API) validationExport(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, validationView(j))
+	c.JSON(http.StatusOK, a.validationView(j))
 }
 
 func (a *API) exportPath(tenantID string, id int64) string {
@@ -319,12 +324,22 @@ func progress(j store.AnalyticsExport) int {
 	}
 }
 
-func validationView(j store.ValidationExport) validationJSON {
+func (a *API) validationPath(tenantID string, id int64) string {
+	return "/api/v1/admin/tenants/" + tenantID + "/validation-exports/" + strconv.FormatInt(id, 10)
+}
+
+// validationView shows a validation export; its files are our audited
+// download URLs, never LinkedIn's links (see downloadValidationExport).
+func (a *API) validationView(j store.ValidationExport) validationJSON {
+	var files []string
+	for n := range j.DownloadURLs {
+		files = append(files, a.PublicURL+a.validationPath(j.Tenant, j.ID)+"/download?file="+strconv.Itoa(n+1))
+	}
 	return validationJSON{
 		ID: j.ID, LinkedInJobID: j.LinkedInID, CRMInstance: j.CRMInstance, Status: j.Status,
 		LinkedInStatus: j.LinkedInStatus, Message: j.Message, ExportStartAt: j.ExportStartAt,
 		ExportEndAt: optTime(j.ExportEndAt), NextExportStartAt: optTime(j.NextExportStartAt),
-		DownloadURLs: j.DownloadURLs, DownloadExpiresAt: optTime(j.URLExpiresAt),
+		DownloadURLs: files, DownloadExpiresAt: optTime(j.URLExpiresAt),
 		CreatedBy: j.Actor, CreatedAt: j.CreatedAt, FinishedAt: optTime(j.FinishedAt), UpdatedAt: j.UpdatedAt,
 	}
 }

@@ -213,7 +213,7 @@ func (s *Server) build() error {
 		WidgetCSP:    httpapi.WidgetCSP(cfg.LinkedIn.DisplayURL, cfg.LinkedIn.MediaOrigins),
 		Widget:       widget,
 		Console: console.New(console.Config{Tenants: s.Tenants, Contexts: contexts, Sessions: sessions,
-			Links: s.exports, Logger: s.logger}),
+			Links: s.exports, Audit: adm, Logger: s.logger}),
 		Operator: console.NewOperator(console.OperatorConfig{Enabled: cfg.OperatorKey != "", Logger: s.logger}),
 		Now:      now,
 	})
