@@ -13,6 +13,12 @@ WASMBROWSERTEST := github.com/agnivade/wasmbrowsertest@v0.11.0
 # staticcheck, pinned: the newest release that supports this Go.
 STATICCHECK_VERSION := 0.8.2
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION)
+GREMLINS_VERSION := 0.6.0
+GREMLINS := github.com/go-gremlins/gremlins/cmd/gremlins@v$(GREMLINS_VERSION)
+# Security-critical packages that mutation testing covers with their own
+# tests; httpapi is covered by the server tests that exercise it (MUTATE_SERVER_TESTS).
+MUTATE_PKGS := session restli keyring sat tenant tokens assoc
+MUTATE_SERVER_TESTS := TestHostileRequestsAreRefusedCleanly|TestBadContextsAreRefused|TestSessionsStayInTheirLane|TestHeadersProtectEveryAnswer|TestNoPathOrMethodAnswersGoDefaultText|TestHeadAnswersLikeGetAndChangesNothing|TestSellerInTheCRMSeesAnErrorPage|TestAssociationsQuery|TestSellerConnectsAndSeesPanel|TestOversizedBodyIsRefusedBeforeItIsSent|TestReadiness
 # Fuzz targets as package:Target. `make test` runs each for FUZZTIME_TEST,
 # `make fuzz` for FUZZTIME; what they find lands in the package's
 # testdata/fuzz/<Target>/ and is then replayed by every `go test`.
@@ -30,7 +36,7 @@ FUZZTIME_TEST ?= 5s
 # apt-get as root (CI, these machines) or through sudo elsewhere.
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: all build run test vet lint lint-deps gotest fuzz fuzztest wasmtest e2e deps browser-deps server wasm clean bench bench-widget
+.PHONY: all build run test vet lint lint-deps gotest fuzz fuzztest mutate mutate-deps wasmtest e2e deps browser-deps server wasm clean bench bench-widget
 
 all: build
 
@@ -111,6 +117,27 @@ fuzztest:
 ## fuzz: every fuzz target for FUZZTIME (60s) each
 fuzz:
 	$(call fuzz-run,$(FUZZTIME))
+
+## mutate-deps: gremlins at its pinned version, into var/bin (it reports its version as
+## "dev" when built with go install, hence the stamp file)
+mutate-deps:
+	@test -x $(BIN)/gremlins -a -f $(BIN)/.gremlins-$(GREMLINS_VERSION) || \
+		{ mkdir -p $(BIN) && GOBIN=$(BIN) $(GO) install $(GREMLINS) && touch $(BIN)/.gremlins-$(GREMLINS_VERSION); }
+
+## mutate: mutation testing (gremlins) of the security-critical packages; not part of
+## `make test` (it takes tens of minutes). Efficacy per package is in the README's Tests.
+## httpapi runs in integration mode, so its mutants are judged by the server tests that
+## exercise it (GOFLAGS narrows the whole-module run to MUTATE_SERVER_TESTS).
+mutate: mutate-deps
+	@mkdir -p var/mutate
+	@set -e; for p in $(MUTATE_PKGS); do \
+		echo "== internal/$$p"; \
+		(cd internal/$$p && $(BIN)/gremlins unleash --workers 2 --timeout-coefficient 10 \
+			--output $(CURDIR)/var/mutate/$$p.json . | tail -n 8); \
+	done
+	@echo "== internal/httpapi (with the server tests)"
+	@cd internal/httpapi && GOFLAGS='-run=$(MUTATE_SERVER_TESTS)' $(BIN)/gremlins unleash --integration \
+		--workers 1 --timeout-coefficient 10 --output $(CURDIR)/var/mutate/httpapi.json . | tail -n 8
 
 ## wasmtest: the widget's Go tests compiled to WebAssembly, run in headless Chromium
 wasmtest: browser-deps
