@@ -132,12 +132,13 @@ mutate: mutate-deps
 	@mkdir -p var/mutate
 	@set -e; for p in $(MUTATE_PKGS); do \
 		echo "== internal/$$p"; \
-		(cd internal/$$p && $(BIN)/gremlins unleash --workers 2 --timeout-coefficient 10 \
-			--output $(CURDIR)/var/mutate/$$p.json . | tail -n 8); \
+		$(BIN)/gremlins unleash --workers 2 --timeout-coefficient 10 \
+			--output var/mutate/$$p.json ./internal/$$p | tail -n 8; \
 	done
 	@echo "== internal/httpapi (with the server tests)"
-	@cd internal/httpapi && GOFLAGS='-run=$(MUTATE_SERVER_TESTS)' $(BIN)/gremlins unleash --integration \
-		--workers 1 --timeout-coefficient 10 --output $(CURDIR)/var/mutate/httpapi.json . | tail -n 8
+	@GOFLAGS='-run=$(MUTATE_SERVER_TESTS)' $(BIN)/gremlins unleash --integration \
+		--coverpkg ./internal/httpapi --workers 1 --timeout-coefficient 10 \
+		--output var/mutate/httpapi.json ./internal/httpapi | tail -n 8
 
 ## wasmtest: the widget's Go tests compiled to WebAssembly, run in headless Chromium
 wasmtest: browser-deps
