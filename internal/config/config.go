@@ -215,7 +215,13 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 	}
 	if v := getenv("SNAPBRIDGE_ENCRYPTION_KEYS"); v != "" {
-		c.Secrets.EncryptionKeys = strings.Split(v, ",")
+		c.Secrets.EncryptionKeys = nil
+		for _, e := range strings.Split(v, ",") {
+			// "k2:…, k1:…" is how people write lists; the space is not the key's.
+			if e = strings.TrimSpace(e); e != "" {
+				c.Secrets.EncryptionKeys = append(c.Secrets.EncryptionKeys, e)
+			}
+		}
 	}
 	if v := getenv("SNAPBRIDGE_ENCRYPTION_KEYS_FILE"); v != "" {
 		c.Secrets.EncryptionKeysFile = v

@@ -50,7 +50,7 @@ func (c *Console) serveValidationLink(w http.ResponseWriter, r *http.Request, te
 	if !ok {
 		return
 	}
-	n, err := fileNumber(r)
+	n, err := exports.FileNumber(r.URL.Query()["file"])
 	var j store.ValidationExport
 	link := ""
 	if err == nil {
@@ -68,7 +68,7 @@ func (c *Console) serveValidationLink(w http.ResponseWriter, r *http.Request, te
 func (c *Console) linkRequest(w http.ResponseWriter, r *http.Request, tenantID, rawID string) (*session.Session, *tenant.Tenant, int64, bool) {
 	w.Header().Set("Cache-Control", "no-store")
 	if c.cfg.Links == nil || c.cfg.Audit == nil {
-		writeError(w, r, http.StatusNotFound, "not_found", "downloads are not available on this server")
+		problem.Error(w, r, http.StatusNotFound, "not_found", "downloads are not available on this server")
 		return nil, nil, 0, false
 	}
 	s, ok := c.adminSession(w, r, tenantID)
@@ -77,27 +77,11 @@ func (c *Console) linkRequest(w http.ResponseWriter, r *http.Request, tenantID, 
 	}
 	id, err := strconv.ParseInt(rawID, 10, 64)
 	if err != nil || id <= 0 {
-		writeError(w, r, http.StatusBadRequest, "invalid_id", "id must be a positive number")
+		problem.Error(w, r, http.StatusBadRequest, "invalid_id", "id must be a positive number")
 		return nil, nil, 0, false
 	}
 	t, _ := c.cfg.Tenants.Get(s.Tenant)
 	return s, t, id, true
-}
-
-// fileNumber reads ?file=<n>, the file of a validation export (default 1).
-func fileNumber(r *http.Request) (int, error) {
-	vs := r.URL.Query()["file"]
-	switch {
-	case len(vs) == 0:
-		return 1, nil
-	case len(vs) > 1:
-		return 0, &exports.FieldError{Field: "file", Message: "give one file number"}
-	}
-	n, err := strconv.Atoi(vs[0])
-	if err != nil {
-		return 0, &exports.FieldError{Field: "file", Message: "must be a number from 1"}
-	}
-	return n, nil
 }
 
 // answerLink writes the download to the audit log, as the console
@@ -106,7 +90,7 @@ func fileNumber(r *http.Request) (int, error) {
 func (c *Console) answerLink(w http.ResponseWriter, r *http.Request, s *session.Session, t *tenant.Tenant, action, detail, link string) {
 	if err := c.cfg.Audit.Record(r.Context(), t.ID, "viewer:"+s.Viewer.ID, action, detail); err != nil {
 		c.cfg.Logger.ErrorContext(r.Context(), "download not audited, link refused", "tenant", t.ID, "action", action, "err", err.Error())
-		writeError(w, r, http.StatusInternalServerError, "internal", "the download could not be written to the audit log, so it is not given out; try again")
+		problem.Error(w, r, http.StatusInternalServerError, "internal", "the download could not be written to the audit log, so it is not given out; try again")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -125,27 +109,27 @@ func (c *Console) failLink(w http.ResponseWriter, r *http.Request, t *tenant.Ten
 	if status >= 500 {
 		c.cfg.Logger.ErrorContext(r.Context(), "export download link failed", "tenant", t.ID, "export", id, "err", err.Error())
 	}
-	writeError(w, r, status, code, msg)
+	problem.Error(w, r, status, code, msg)
 }
 
 // adminSession admits a console session of tenantID with the admin role.
 func (c *Console) adminSession(w http.ResponseWriter, r *http.Request, tenantID string) (*session.Session, bool) {
 	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || raw == "" {
-		writeError(w, r, http.StatusUnauthorized, "session_required", "send the console session token as Authorization: Bearer <token>")
+		problem.Error(w, r, http.StatusUnauthorized, "session_required", "send the console session token as Authorization: Bearer <token>")
 		return nil, false
 	}
 	s, err := c.cfg.Sessions.Verify(raw)
 	if err != nil {
-		writeError(w, r, http.StatusUnauthorized, "session_invalid", "the console session has expired or is not valid; open the console again from your CRM")
+		problem.Error(w, r, http.StatusUnauthorized, "session_invalid", "the console session has expired or is not valid; open the console again from your CRM")
 		return nil, false
 	}
 	if !s.HasRole(session.RoleAdmin) {
-		writeError(w, r, http.StatusForbidden, "admin_required", "this needs a CRM context that gives you the admin role for the tenant")
+		problem.Error(w, r, http.StatusForbidden, "admin_required", "this needs a CRM context that gives you the admin role for the tenant")
 		return nil, false
 	}
 	if _, known := c.cfg.Tenants.Get(s.Tenant); !known || s.Tenant != tenantID {
-		writeError(w, r, http.StatusForbidden, "tenant_forbidden", "you may only manage your own tenant")
+		problem.Error(w, r, http.StatusForbidden, "tenant_forbidden", "you may only manage your own tenant")
 		return nil, false
 	}
 	return s, true
@@ -169,8 +153,4 @@ func linkError(err error) (int, string, string) {
 		}
 		return http.StatusInternalServerError, "internal", "something went wrong on our side; try again"
 	}
-}
-
-func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	problem.Write(w, r, problem.Answer{Status: status, Detail: wire.ErrorDetail{Code: code, Message: message}})
 }

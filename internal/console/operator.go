@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/snapbridge/snapbridge/internal/problem"
-	"github.com/snapbridge/snapbridge/internal/wire"
 	"github.com/snapbridge/snapbridge/web"
 )
 
@@ -59,12 +58,12 @@ type operatorData struct {
 // ServeHTTP answers GET /operator (the page) and GET /web/operator.js.
 func (o *Operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path != operatorPath && r.URL.Path != operatorScriptPath {
-		o.refuse(w, r, http.StatusNotFound, "not_found", "no such page")
+		problem.Error(w, r, http.StatusNotFound, "not_found", "no such page")
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		o.refuse(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "this method is not allowed on this path")
+		problem.Error(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "this method is not allowed on this path")
 		return
 	}
 	if r.URL.Path == operatorPath {
@@ -74,11 +73,6 @@ func (o *Operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// refuse writes an error answer of the operator page, never framed.
-func (o *Operator) refuse(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	problem.Write(w, r, problem.Answer{Status: status, Detail: wire.ErrorDetail{Code: code, Message: message}})
-}
-
 // servePage renders the page. It is never framed (no CRM embeds it) and
 // never cached: it is where the operator types the key.
 func (o *Operator) servePage(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +80,7 @@ func (o *Operator) servePage(w http.ResponseWriter, r *http.Request) {
 	data := operatorData{Enabled: o.cfg.Enabled, API: o.cfg.APIPrefix}
 	if err := operatorPage.Execute(&b, data); err != nil {
 		o.cfg.Logger.ErrorContext(r.Context(), "operator page render", "err", err.Error())
-		o.refuse(w, r, http.StatusInternalServerError, "internal", "the operator page could not be rendered")
+		problem.Error(w, r, http.StatusInternalServerError, "internal", "the operator page could not be rendered")
 		return
 	}
 	h := w.Header()
@@ -106,7 +100,7 @@ func (o *Operator) serveScript(w http.ResponseWriter, r *http.Request) {
 	body, err := fs.ReadFile(web.Files, "operator.js")
 	if err != nil {
 		o.cfg.Logger.ErrorContext(r.Context(), "operator script missing from the build", "err", err.Error())
-		o.refuse(w, r, http.StatusInternalServerError, "internal", "the operator script is missing from this build")
+		problem.Error(w, r, http.StatusInternalServerError, "internal", "the operator script is missing from this build")
 		return
 	}
 	h := w.Header()

@@ -101,7 +101,7 @@ type Services struct {
 type API struct {
 	Services
 	ids   *requestIDs
-	ready readinessLog
+	ready readiness
 }
 
 // New builds the HTTP handler: the Gin engine with every route and

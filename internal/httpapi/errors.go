@@ -52,11 +52,7 @@ func (a *API) fail(c *gin.Context, err error) {
 	}
 	status, detail := a.classify(c, err)
 	if status >= 500 {
-		// An *apiError is an answer its handler chose, and logged if need
-		// be: readiness logs its changes, not every probe.
-		if !errors.As(err, new(*apiError)) {
-			a.Logger.ErrorContext(c.Request.Context(), "request failed", "requestId", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err.Error())
-		}
+		a.Logger.ErrorContext(c.Request.Context(), "request failed", "requestId", c.GetString(ctxRequestID), "path", c.FullPath(), "err", err.Error())
 		detail.RequestID = c.GetString(ctxRequestID)
 	}
 	if status == http.StatusTooManyRequests && c.Writer.Header().Get("Retry-After") == "" {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 )
@@ -10,7 +11,7 @@ import (
 // headKey marks a HEAD request routed as GET.
 type headKey struct{}
 
-// headAsGet routes HEAD like GET (RFC 9110 §9.3.2), so every GET route
+// headAsGet routes HEAD like GET (RFC 9110 §9.3.2) outside /api/, so every page
 // answers HEAD without registering it twice; restoreHead gives handlers
 // back the method HEAD once routing is done. Handlers whose GET changes
 // state (spends a one-time context, takes a connect handle, completes a
@@ -21,7 +22,11 @@ type headAsGet struct {
 }
 
 func (h headAsGet) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodHead {
+	// The API is for scripts, not link checkers: a HEAD there would still
+	// read and spend what the GET does (a download written to the audit
+	// log, a forced look-up, a streamed archive), so it is 405 like any
+	// method a route does not take.
+	if r.Method != http.MethodHead || strings.HasPrefix(r.URL.Path, "/api/") {
 		h.engine.ServeHTTP(w, r)
 		return
 	}

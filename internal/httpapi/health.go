@@ -9,7 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
 // healthz says the process is up.
@@ -21,11 +23,8 @@ func (a *API) healthz(c *gin.Context) {
 // database file still the one opened and writable. A change of answer
 // is logged once, not on every probe.
 func (a *API) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
-	err := a.DB.Ready(ctx)
-	reason := notReadyReason(ctx, err)
-	if a.ready.changed(reason) {
+	reason, changed, err := a.ready.probe(c.Request.Context(), a.Now(), a.DB.Ready)
+	if changed {
 		if err != nil {
 			a.Logger.WarnContext(c.Request.Context(), "not ready", "reason", reason, "err", err.Error())
 		} else {
@@ -33,7 +32,11 @@ func (a *API) readyz(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		a.fail(c, &apiError{status: http.StatusServiceUnavailable, code: "not_ready", message: reason})
+		// Written here, not through fail: a failing probe is logged once
+		// per change above, not once per probe.
+		problem.Write(c.Writer, c.Request, problem.Answer{Status: http.StatusServiceUnavailable,
+			Detail: wire.ErrorDetail{Code: "not_ready", Message: reason, RequestID: c.GetString(ctxRequestID)}})
+		c.Abort()
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready", "tenants": len(a.Tenants.All())})
@@ -56,20 +59,39 @@ func notReadyReason(ctx context.Context, err error) string {
 	}
 }
 
-// readinessLog remembers the last readiness reason ("" for ready) so
-// that only a change is logged; load balancers probe every few seconds.
-type readinessLog struct {
-	mu   sync.Mutex
-	last string
+// readinessEvery is how long a successful readiness check answers for.
+// Probes are unauthenticated and each check writes to the database, so a
+// flood of /readyz on a healthy server costs one write per interval. A
+// failed check is not reused: the next probe checks again, so recovery
+// shows at once.
+const readinessEvery = time.Second
+
+// readiness remembers the last check and the last logged reason ("" for
+// ready), so that probes share a recent successful check and only a
+// change of answer is logged.
+type readiness struct {
+	mu     sync.Mutex
+	okAt   time.Time // when the last check succeeded; zero after a failure
+	reason string
 }
 
-// changed records reason and reports whether it differs from the last.
-func (r *readinessLog) changed(reason string) bool {
+// probe answers from a successful check made less than readinessEvery
+// ago, or runs check (bounded by 2 s). changed reports an answer that
+// differs from the previous check's.
+func (r *readiness) probe(ctx context.Context, now time.Time, check func(context.Context) error) (reason string, changed bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if reason == r.last {
-		return false
+	if !r.okAt.IsZero() && now.Sub(r.okAt) >= 0 && now.Sub(r.okAt) < readinessEvery {
+		return "", false, nil
 	}
-	r.last = reason
-	return true
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	err = check(cctx)
+	reason = notReadyReason(cctx, err)
+	changed, r.reason = reason != r.reason, reason
+	r.okAt = time.Time{}
+	if err == nil {
+		r.okAt = now
+	}
+	return reason, changed, err
 }

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"time"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/snapbridge/snapbridge/internal/exports"
@@ -22,24 +20,14 @@ const (
 // It reports whether the caller may go on; otherwise the answer is sent.
 func (a *API) auditRead(c *gin.Context, tenantID, actor, action, detail string) bool {
 	if a.Admin == nil {
-		return true
+		// No audit log, no download: fail closed rather than hand out
+		// sellers' data untraced.
+		a.fail(c, errNotFound)
+		return false
 	}
 	if err := a.Admin.Record(c.Request.Context(), tenantID, actor, action, detail); err != nil {
 		a.fail(c, err)
 		return false
 	}
 	return true
-}
-
-// auditRange names a period in audit details: "from … to …", an open end
-// as "the start" or "now".
-func auditRange(from, to time.Time) string {
-	f, t := "the start", "now"
-	if !from.IsZero() {
-		f = from.UTC().Format(time.RFC3339)
-	}
-	if !to.IsZero() {
-		t = to.UTC().Format(time.RFC3339)
-	}
-	return "from " + f + " to " + t
 }

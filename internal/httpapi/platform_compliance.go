@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/snapbridge/snapbridge/internal/compliance"
+	"github.com/snapbridge/snapbridge/internal/exports"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
@@ -123,7 +124,7 @@ func (a *API) complianceArchive(c *gin.Context) {
 		whose = "viewer " + q.Viewer
 	}
 	if !a.auditRead(c, t.ID, p.Actor, auditArchiveDownload,
-		fmt.Sprintf("compliance archive of %s, %s, as %s", whose, auditRange(q.From, q.To), q.Format)) {
+		fmt.Sprintf("compliance archive of %s, %s, as %s", whose, exports.Period(q.From, q.To), q.Format)) {
 		return
 	}
 	name += "." + q.Format

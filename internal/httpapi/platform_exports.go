@@ -192,7 +192,7 @@ func (a *API) downloadAnalyticsExport(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusFound, link)
+	redirect(c, link)
 }
 
 // downloadValidationExport redirects to file ?file=<n> (default 1) of a
@@ -207,12 +207,10 @@ func (a *API) downloadValidationExport(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	n := 1
-	if v := c.Query("file"); v != "" {
-		if n, err = strconv.Atoi(v); err != nil {
-			a.fail(c, &exports.FieldError{Field: "file", Message: "must be a number from 1"})
-			return
-		}
+	n, err := exports.FileNumber(c.Request.URL.Query()["file"])
+	if err != nil {
+		a.fail(c, err)
+		return
 	}
 	j, link, err := a.Platform.Exports.ValidationDownloadURL(c.Request.Context(), t.ID, id, n)
 	if err != nil {

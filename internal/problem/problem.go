@@ -67,6 +67,12 @@ func IsNavigation(r *http.Request) bool {
 	}
 }
 
+// Error writes the error answer with this status, code and message: the
+// JSON body, or the error page for a browser navigation.
+func Error(w http.ResponseWriter, r *http.Request, status int, code, message string) {
+	Write(w, r, Answer{Status: status, Detail: wire.ErrorDetail{Code: code, Message: message}})
+}
+
 // Write writes a as the HTML page when r is a navigation outside /api/,
 // else as the JSON body. HEAD gets the headers only. The request id shown
 // on the page is the X-Request-Id already set on w.

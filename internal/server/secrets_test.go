@@ -51,6 +51,13 @@ func TestServerOutsideSandboxStartsOnlyWithConfiguredKeys(t *testing.T) {
 			},
 		},
 		{
+			scenario: "a key list written with spaces after the commas",
+			env: func(*testing.T) map[string]string {
+				return map[string]string{"SNAPBRIDGE_ENCRYPTION_KEYS": encryptionKey + ", " + config.NewEncryptionKey("k0") + " ",
+					"SNAPBRIDGE_SESSION_KEY": sessionKey}
+			},
+		},
+		{
 			scenario: "keys in mounted files",
 			env: func(t *testing.T) map[string]string {
 				return map[string]string{

@@ -365,3 +365,39 @@ func TestWidgetIsFramedByExactlyTheTenantsOrigins(t *testing.T) {
 		t.Errorf("the widget's error page: frame-ancestors %v, want %v", got, edit.AllowedOrigins)
 	}
 }
+
+// TestHeadOnTheAPIReadsNothing: the API is for scripts; a HEAD there would
+// still do what its GET does (write a download to the audit log, stream
+// an archive, spend look-ups), so it is refused like any method a route
+// does not take, and leaves no trace.
+func TestHeadOnTheAPIReadsNothing(t *testing.T) {
+	p := startBoth(t, nil)
+	s := p.newSession("demo", "head-seller", p.demoRecords("demo", "matched")[0])
+	auditCount := func() int {
+		var audit struct {
+			Entries []json.RawMessage `json:"entries"`
+		}
+		p.call("GET", "/api/v1/admin/tenants/demo/audit?limit=500", testOperatorKey, nil, http.StatusOK, &audit)
+		return len(audit.Entries)
+	}
+	before := auditCount()
+	p.li.ResetStats()
+	for _, tc := range []struct{ scenario, path, token string }{
+		{"compliance archive", "/api/v1/admin/tenants/demo/compliance/archive", testOperatorKey},
+		{"export download", "/api/v1/admin/tenants/demo/exports/1/download", testOperatorKey},
+		{"forced look-up", "/api/v1/associations?forceRefresh=true", s.Token},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			resp, _ := p.with(t).do("HEAD", p.srv.URL+tc.path, tc.token, nil)
+			if resp.StatusCode != http.StatusMethodNotAllowed {
+				t.Errorf("HEAD %s: status %d, want 405", tc.path, resp.StatusCode)
+			}
+		})
+	}
+	if after := auditCount(); after != before {
+		t.Errorf("HEAD requests wrote %d audit entries", after-before)
+	}
+	if n := p.li.Stats()["profileAssociations.batch"] + p.li.Stats()["profileAssociations.get"]; n != 0 {
+		t.Errorf("a HEAD look-up made %d LinkedIn calls", n)
+	}
+}

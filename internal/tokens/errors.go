@@ -47,16 +47,19 @@ func (e *DeniedError) Is(target error) bool { return target == ErrDenied }
 
 // Cancelled reports whether the member chose not to sign in or not to
 // allow access, rather than LinkedIn refusing the request.
-func (e *DeniedError) Cancelled() bool { return slices.Contains(deniedCodes[:3], e.Code) }
+func (e *DeniedError) Cancelled() bool { return slices.Contains(cancelCodes, e.Code) }
+
+// cancelCodes are the codes of a member who chose not to sign in or not
+// to allow access.
+var cancelCodes = []string{"user_cancelled_login", "user_cancelled_authorize", "access_denied"}
 
 // deniedCodes are the error codes of LinkedIn's consent page DeniedError
-// keeps: the member's own cancellations first (Cancelled), then LinkedIn's
-// scope error and the OAuth 2.0 ones (RFC 6749 section 4.1.2.1).
-var deniedCodes = []string{
-	"user_cancelled_login", "user_cancelled_authorize", "access_denied",
+// keeps: the member's own cancellations, then LinkedIn's scope error and
+// the OAuth 2.0 ones (RFC 6749 section 4.1.2.1).
+var deniedCodes = append(slices.Clone(cancelCodes),
 	"unauthorized_scope_error", "invalid_scope", "invalid_request", "unauthorized_client",
 	"unsupported_response_type", "server_error", "temporarily_unavailable",
-}
+)
 
 // DeniedOther is DeniedError's Code for any error code LinkedIn does not
 // document.

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/snapbridge/snapbridge/internal/problem"
 )
 
 // Cache policies of static files.
@@ -58,7 +60,7 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p = strings.TrimPrefix(p, "/"+a.version)
 	name, ok := strings.CutPrefix(p, "/web/")
 	if !ok || !fs.ValidPath(name) || name == "." {
-		writeError(w, r, http.StatusNotFound, "not_found", "no such file")
+		problem.Error(w, r, http.StatusNotFound, "not_found", "no such file")
 		return
 	}
 	if versioned && a.immutable {
@@ -72,7 +74,7 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := fs.ReadFile(a.files, name)
 	if err != nil {
-		writeError(w, r, http.StatusNotFound, "not_found", "no such file")
+		problem.Error(w, r, http.StatusNotFound, "not_found", "no such file")
 		return
 	}
 	ctype := mime.TypeByExtension(path.Ext(name))
@@ -118,7 +120,7 @@ func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := os.Open(filepath.Join(a.wasmDir, wasmName))
 	if err != nil {
-		writeError(w, r, http.StatusNotFound, "wasm_not_built", "the widget's WebAssembly binary has not been built")
+		problem.Error(w, r, http.StatusNotFound, "wasm_not_built", "the widget's WebAssembly binary has not been built")
 		return
 	}
 	defer f.Close()
@@ -128,7 +130,7 @@ func (a *assets) serveWasm(w http.ResponseWriter, r *http.Request) {
 func (a *assets) serveFile(w http.ResponseWriter, r *http.Request, f *os.File, enc string) {
 	st, err := f.Stat()
 	if err != nil {
-		writeError(w, r, http.StatusInternalServerError, "wasm_unreadable", "the widget's WebAssembly binary cannot be read")
+		problem.Error(w, r, http.StatusInternalServerError, "wasm_unreadable", "the widget's WebAssembly binary cannot be read")
 		return
 	}
 	w.Header().Set("Content-Type", wasmContentType)

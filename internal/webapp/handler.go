@@ -9,7 +9,6 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/ui"
-	"github.com/snapbridge/snapbridge/internal/wire"
 	"github.com/snapbridge/snapbridge/web"
 )
 
@@ -86,12 +85,12 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case h.isGoAppFile(p):
 		serve = func(w http.ResponseWriter, r *http.Request) { h.app.ServeHTTP(&statusWriter{ResponseWriter: w}, r) }
 	default:
-		writeError(w, r, http.StatusNotFound, "not_found", "no such page")
+		problem.Error(w, r, http.StatusNotFound, "not_found", "no such page")
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "only GET and HEAD are served here")
+		problem.Error(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "only GET and HEAD are served here")
 		return
 	}
 	serve(w, r)
@@ -215,9 +214,3 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-// writeError writes the error answer: the API's JSON body, or the error
-// page for a browser navigation.
-func writeError(w http.ResponseWriter, r *http.Request, status int, code, message string) {
-	problem.Write(w, r, problem.Answer{Status: status, Detail: wire.ErrorDetail{Code: code, Message: message}})
-}
