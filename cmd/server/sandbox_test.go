@@ -29,8 +29,9 @@ func TestMain(m *testing.M) {
 
 var standInURL = regexp.MustCompile(`LinkedIn stand-in (http://127\.0\.0\.1:\d+)`)
 
-// startCommand runs `snapbridge <args>` as a process in dir and returns it
-// with the stand-in URL it printed once it listens.
+// startSandboxCommand runs `snapbridge sandbox <args>` as a process with
+// data directory dir and returns it with the stand-in URL it printed once
+// it listens.
 func startSandboxCommand(t *testing.T, dir string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], append([]string{"sandbox"}, args...)...)
