@@ -1,6 +1,7 @@
 // Command snapbridge runs the snapbridge server and its operator tools:
 //
 //	snapbridge serve [flags]            run the server (--sandbox: with the LinkedIn stand-in and demo CRM)
+//	snapbridge sandbox [flags]          run the LinkedIn stand-in alone, for several servers to share
 //	snapbridge context sign [flags]     print a signed host context for a stored or configured tenant
 //	snapbridge keys rotate [flags]      re-encrypt stored secrets with the newest key
 //	snapbridge keys generate            print a new encryption key for the key ring (--session: a session key)
@@ -23,6 +24,7 @@ func main() {
 
 const usage = `usage:
   snapbridge serve [--config FILE] [--sandbox] [--addr HOST:PORT] [--sandbox-addr HOST:PORT] [--demo-addr HOST:PORT] [--db FILE]
+  snapbridge sandbox [--config FILE] [--addr HOST:PORT] [--state FILE] [--redirect-uri URL ...]
   snapbridge context sign --tenant ID [--kid KEY] --viewer ID [--viewer-name NAME] [--viewer-email EMAIL] --record JSON [--record JSON ...] [--role admin] [--lifetime 5m] [--config FILE] [--sandbox] [--db FILE]
   snapbridge keys rotate [--config FILE]
   snapbridge keys generate [--id ID]   (an encryption key for SNAPBRIDGE_ENCRYPTION_KEYS)
@@ -36,6 +38,8 @@ func run(args []string) error {
 	switch args[0] {
 	case "serve":
 		return serve(args[1:])
+	case "sandbox":
+		return runSandbox(args[1:], os.Stdout)
 	case "context":
 		if len(args) < 2 || args[1] != "sign" {
 			return fmt.Errorf("unknown context command\n%s", usage)

@@ -82,6 +82,10 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// OnTenantSaved is told of every tenant created or changed, after it is
+	// stored; the server sets it in sandbox mode to register the tenant's
+	// LinkedIn application with the stand-in. Optional: nil does nothing.
+	OnTenantSaved func(ctx context.Context, t *tenant.Tenant)
 }
 
 // Service administers tenants. It is safe for concurrent use.

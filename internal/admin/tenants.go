@@ -219,6 +219,7 @@ func (s *Service) CreateTenant(ctx context.Context, actor string, spec TenantSpe
 	if err != nil {
 		return nil, err
 	}
+	s.saved(ctx, created)
 	detail := fmt.Sprintf("created tenant %q (LinkedIn client id %s, %d context key(s))", created.Name, created.LinkedIn.ClientID, len(created.Context.Keys))
 	return created, s.Record(ctx, created.ID, actor, "tenant.create", detail)
 }
@@ -256,7 +257,15 @@ func (s *Service) replace(ctx context.Context, t tenant.Tenant) (*tenant.Tenant,
 	if s.AppTokens != nil {
 		s.AppTokens.Invalidate(t.ID, "")
 	}
+	s.saved(ctx, updated)
 	return updated, nil
+}
+
+// saved tells OnTenantSaved, if set, of a stored tenant.
+func (s *Service) saved(ctx context.Context, t *tenant.Tenant) {
+	if s.OnTenantSaved != nil {
+		s.OnTenantSaved(ctx, t)
+	}
 }
 
 // changes names the settings that differ between two versions of a

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -207,5 +208,33 @@ func TestRotateSecrets(t *testing.T) {
 				t.Errorf("after rotation the demo tenant loads %v with its secret: %v", err == nil, got != nil && got.LinkedIn.ClientSecret == clientSecret)
 			}
 		})
+	}
+}
+
+// In sandbox mode the server registers every stored tenant's LinkedIn app
+// with the stand-in through OnTenantSaved; a refused change is not told.
+func TestOnTenantSavedHearsEveryStoredChange(t *testing.T) {
+	f := newFixture(t)
+	var heard []string
+	f.svc.OnTenantSaved = func(_ context.Context, t *tenant.Tenant) {
+		heard = append(heard, t.ID+":"+t.Name+":"+t.LinkedIn.ClientSecret)
+	}
+	ctx := t.Context()
+	bad := spec("broken")
+	bad.AllowedOrigins = nil
+	if _, err := f.svc.CreateTenant(ctx, "operator", bad); err == nil {
+		t.Fatal("a tenant without allowed origins was created")
+	}
+	if _, err := f.svc.CreateTenant(ctx, "operator", spec("acme")); err != nil {
+		t.Fatal(err)
+	}
+	edit := spec("acme")
+	edit.Name = "Acme renamed"
+	if _, err := f.svc.UpdateTenant(ctx, "operator", "acme", edit); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"acme:Tenant acme:" + clientSecret, "acme:Acme renamed:" + clientSecret}
+	if strings.Join(heard, "|") != strings.Join(want, "|") {
+		t.Fatalf("heard %q, want %q", heard, want)
 	}
 }

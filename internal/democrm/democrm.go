@@ -29,23 +29,30 @@ const listSize = 12
 type CRM struct {
 	tenants   *tenant.Registry
 	widgetURL string
-	contacts  map[string][]sandbox.Record // tenant id → its seed records
+	apps      func() []sandbox.App // the stand-in's apps, whose instances carry the tenants' records
 	logger    *slog.Logger
 	now       func() time.Time
 }
 
-// New returns the demo CRM for the demo tenants of apps, embedding the
-// widget served at widgetURL.
-func New(tenants *tenant.Registry, apps []sandbox.App, widgetURL string, logger *slog.Logger) *CRM {
-	c := &CRM{tenants: tenants, widgetURL: widgetURL, contacts: map[string][]sandbox.Record{}, logger: logger, now: time.Now}
-	for _, a := range apps {
+// New returns the demo CRM for the tenants of the stand-in's apps (the
+// instances labelled with a tenant id), embedding the widget served at
+// widgetURL. apps is asked on every page, so tenants registered with the
+// stand-in later appear too.
+func New(tenants *tenant.Registry, apps func() []sandbox.App, widgetURL string, logger *slog.Logger) *CRM {
+	return &CRM{tenants: tenants, widgetURL: widgetURL, apps: apps, logger: logger, now: time.Now}
+}
+
+// contacts maps each tenant id to its seed records.
+func (c *CRM) contacts() map[string][]sandbox.Record {
+	out := map[string][]sandbox.Record{}
+	for _, a := range c.apps() {
 		for _, in := range a.Instances {
 			if in.Tenant != "" {
-				c.contacts[in.Tenant] = append(c.contacts[in.Tenant], in.Records...)
+				out[in.Tenant] = append(out[in.Tenant], in.Records...)
 			}
 		}
 	}
-	return c
+	return out
 }
 
 // ServeHTTP routes / (demo tenant list), /t/<tenant>/,
@@ -66,7 +73,7 @@ func (c *CRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	tenantID, page, _ := strings.Cut(rest, "/")
 	t, ok := c.tenants.Get(tenantID)
-	if !ok || c.contacts[tenantID] == nil {
+	if !ok || c.contacts()[tenantID] == nil {
 		http.NotFound(w, r)
 		return
 	}
@@ -83,7 +90,7 @@ func (c *CRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *CRM) list(w http.ResponseWriter, t *tenant.Tenant) {
-	all := c.contacts[t.ID]
+	all := c.contacts()[t.ID]
 	shown := all[:min(listSize, len(all))]
 	records := make([]wire.Record, len(shown))
 	for i, r := range shown {
@@ -102,9 +109,10 @@ func (c *CRM) list(w http.ResponseWriter, t *tenant.Tenant) {
 
 func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, id string) {
 	var rec *sandbox.Record
-	for i, x := range c.contacts[t.ID] {
+	all := c.contacts()[t.ID]
+	for i, x := range all {
 		if x.ID == id {
-			rec = &c.contacts[t.ID][i]
+			rec = &all[i]
 		}
 	}
 	if rec == nil {
@@ -126,7 +134,7 @@ func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, 
 // role. The context is signed when the link is followed, not when the page
 // was rendered: it is one-time and lives minutes.
 func (c *CRM) admin(w http.ResponseWriter, r *http.Request, t *tenant.Tenant) {
-	ctx, err := c.signAs(t, []wire.Record{toWire(c.contacts[t.ID][0])}, []string{session.RoleAdmin})
+	ctx, err := c.signAs(t, []wire.Record{toWire(c.contacts()[t.ID][0])}, []string{session.RoleAdmin})
 	if err != nil {
 		c.fail(w, err)
 		return
@@ -145,8 +153,9 @@ func (c *CRM) signAs(t *tenant.Tenant, records []wire.Record, roles []string) (s
 
 func (c *CRM) tenantIDs() []string {
 	var ids []string
+	contacts := c.contacts()
 	for _, t := range c.tenants.All() {
-		if c.contacts[t.ID] != nil {
+		if contacts[t.ID] != nil {
 			ids = append(ids, t.ID)
 		}
 	}

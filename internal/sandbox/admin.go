@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"sort"
 )
@@ -44,13 +45,14 @@ func (s *Sandbox) serveRecords(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, apiError{Status: http.StatusBadRequest, Message: "Name a tenant (?tenant=demo) or an instanceId"})
 		return
 	}
-	ids := make([]string, 0, len(s.apps))
-	for id := range s.apps {
+	apps := s.cat().apps
+	ids := make([]string, 0, len(apps))
+	for id := range apps {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		app := s.apps[id]
+		app := apps[id]
 		for i := range app.Instances {
 			in := &app.Instances[i]
 			if (tenantID != "" && in.Tenant != tenantID) || (instanceID != "" && in.InstanceID != instanceID) {
@@ -119,4 +121,91 @@ func (s *Sandbox) serveFaults(w http.ResponseWriter, r *http.Request) {
 	default:
 		allow(w, r, http.MethodGet, http.MethodPut)
 	}
+}
+
+// appRequest is the body of POST /_sandbox/apps.
+type appRequest struct {
+	Name         string   `json:"name"`
+	ClientID     string   `json:"clientId"`
+	ClientSecret string   `json:"clientSecret"`
+	RedirectURIs []string `json:"redirectUris"`
+	// Scopes default to every scope.
+	Scopes    []string          `json:"scopes"`
+	Instances []instanceRequest `json:"instances"`
+}
+
+type instanceRequest struct {
+	Tenant     string `json:"tenant"`
+	Partner    string `json:"partner"`
+	InstanceID string `json:"instanceId"`
+	// SyncEnabled defaults to true.
+	SyncEnabled *bool `json:"syncEnabled"`
+	// Records default to TenantRecords(instanceId).
+	Records []recordRequest `json:"records"`
+}
+
+type recordRequest struct {
+	ID        string `json:"id"`
+	Type      string `json:"type"`
+	FirstName string `json:"firstName"`
+	LastName  string `json:"lastName"`
+	Email     string `json:"email"`
+	Company   string `json:"company"`
+	Title     string `json:"title"`
+	Outcome   string `json:"outcome"`
+}
+
+// serveRegisterApp is POST /_sandbox/apps: register (or update, see
+// RegisterApp) a LinkedIn application, answering its CRM instances as
+// GET /_sandbox/records shows them. Only loopback clients may call it.
+func (s *Sandbox) serveRegisterApp(w http.ResponseWriter, r *http.Request) {
+	if !allow(w, r, http.MethodPost) {
+		return
+	}
+	if !fromLoopback(r) {
+		writeAPIError(w, apiError{Status: http.StatusForbidden, ServiceErrorCode: codeForbidden,
+			Message: "Apps can only be registered from this machine"})
+		return
+	}
+	var req appRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		writeAPIError(w, apiError{Status: http.StatusBadRequest, Message: "apps: " + err.Error()})
+		return
+	}
+	app := App{Name: req.Name, ClientID: req.ClientID, ClientSecret: req.ClientSecret,
+		RedirectURIs: req.RedirectURIs, Scopes: req.Scopes}
+	for _, in := range req.Instances {
+		inst := Instance{Tenant: in.Tenant, Partner: in.Partner, InstanceID: in.InstanceID,
+			SyncEnabled: in.SyncEnabled == nil || *in.SyncEnabled}
+		for _, rec := range in.Records {
+			inst.Records = append(inst.Records, Record{ID: rec.ID, Type: rec.Type, FirstName: rec.FirstName,
+				LastName: rec.LastName, Email: rec.Email, Company: rec.Company, Title: rec.Title, Outcome: rec.Outcome})
+		}
+		if in.Records == nil {
+			inst.Records = TenantRecords(in.InstanceID)
+		}
+		app.Instances = append(app.Instances, inst)
+	}
+	if err := s.RegisterApp(app); err != nil {
+		writeAPIError(w, apiError{Status: http.StatusBadRequest, Message: "apps: " + err.Error()})
+		return
+	}
+	registered := s.cat().apps[app.ClientID]
+	views := make([]instanceView, 0, len(registered.Instances))
+	for i := range registered.Instances {
+		views = append(views, viewInstance(registered, &registered.Instances[i]))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"clientId": registered.ClientID, "instances": views})
+}
+
+// fromLoopback reports whether the request came from this machine.
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -227,7 +227,7 @@ func (s *Sandbox) analyticsCSV(c *Contract, action string, start, end time.Time)
 	case ActionSeatData:
 		write("contract", "seatId", "member", "firstName", "lastName", "seatRole", "reportingAccess", "activatedAt", "lastActiveAt")
 		for i, st := range c.Seats {
-			p := s.members[st.MemberID]
+			p := s.cat().members[st.MemberID]
 			h := hash64("seat", ContractURN(c.ID), st.MemberID)
 			activated := start.Add(-time.Duration(30+h%300) * 24 * time.Hour)
 			lastActive := end.Add(-time.Duration(h%72) * time.Hour)
@@ -270,7 +270,7 @@ func (s *Sandbox) eachSeatDay(c *Contract, start, end time.Time, row func(day st
 	for d := start.UTC().Truncate(24 * time.Hour); d.Before(end); d = d.Add(24 * time.Hour) {
 		day := d.Format(time.DateOnly)
 		for _, st := range c.Seats {
-			p := s.members[st.MemberID]
+			p := s.cat().members[st.MemberID]
 			p.ID = st.MemberID
 			row(day, p, hash64("activity", ContractURN(c.ID), st.MemberID, day))
 			rows++

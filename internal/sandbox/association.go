@@ -110,7 +110,7 @@ func (s *Sandbox) associationCall(w http.ResponseWriter, r *http.Request) (*App,
 			Message: "This resource needs the header X-Restli-Protocol-Version: 2.0.0"})
 		return nil, false
 	}
-	app, known := s.apps[g.clientID]
+	app, known := s.cat().apps[g.clientID]
 	if !known {
 		writeAPIError(w, apiError{Status: http.StatusForbidden, ServiceErrorCode: codeForbidden,
 			Message: "The application is not registered"})

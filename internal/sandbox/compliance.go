@@ -351,7 +351,7 @@ func (s *Sandbox) event(memberID string, at int64, prospects []person, h uint64)
 // not a seller, in a stable order; a placeholder when there are none.
 func (s *Sandbox) prospects() []person {
 	var out []person
-	for id, p := range s.members {
+	for id, p := range s.cat().members {
 		if !slices.ContainsFunc(s.cfg.Members, func(m Member) bool { return m.ID == id }) {
 			out = append(out, p)
 		}

@@ -39,7 +39,7 @@ func (s *Sandbox) displayView(r *http.Request, q url.Values) (displayView, int) 
 	refuse := func(why string) (displayView, int) {
 		return displayView{Refusal: why}, http.StatusUnauthorized
 	}
-	app, known := s.apps[q.Get("apiKey")]
+	app, known := s.cat().apps[q.Get("apiKey")]
 	if !known {
 		return refuse("apiKey is not a registered application.")
 	}
@@ -56,11 +56,11 @@ func (s *Sandbox) displayView(r *http.Request, q url.Values) (displayView, int) 
 	case g.clientID != app.ClientID:
 		return refuse("the Sales Access Token was issued to another application.")
 	}
-	view := displayView{Viewer: s.members[g.memberID].Name}
+	view := displayView{Viewer: s.cat().members[g.memberID].Name}
 	base := s.baseURL(r)
 	if rec, in := findRecord(app, q.Get("crmOrgId"), q.Get("crmRecordId")); rec != nil {
 		if out := in.expected(rec); out == OutcomeMatched || out == OutcomeNoPhoto {
-			if p, ok := s.members[rec.MemberID]; ok {
+			if p, ok := s.cat().members[rec.MemberID]; ok {
 				pv := viewOf(p, base)
 				view.Member = &pv
 				return view, http.StatusOK

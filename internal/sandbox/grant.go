@@ -64,10 +64,15 @@ func put(m map[string]grant, prefix string, g grant, now time.Time) string {
 }
 
 // issue stores a grant as a token of the given kind.
+// Every token but an authorization code is saved to the state file.
 func (s *Sandbox) issue(kind func(*grantStore) map[string]grant, prefix string, g grant) string {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return put(kind(&s.grants), prefix, g, s.now())
+	token := put(kind(&s.grants), prefix, g, s.now())
+	s.mu.Unlock()
+	if prefix != prefixCode {
+		s.persist()
+	}
+	return token
 }
 
 // lookup returns the grant for a token of the given kind, live or not.

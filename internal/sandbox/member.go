@@ -31,41 +31,6 @@ type person struct {
 	Photo bool
 }
 
-// initMembers indexes the sellers and every matched record's member.
-func (s *Sandbox) initMembers() {
-	s.members = map[string]person{}
-	for _, m := range s.cfg.Members {
-		first, last, _ := strings.Cut(m.Name, " ")
-		s.members[m.ID] = person{Member: m, FirstName: first, LastName: last, Photo: true}
-	}
-	ids := make([]string, 0, len(s.apps))
-	for id := range s.apps {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids) // first record wins for a shared member, on every run
-	for _, id := range ids {
-		for _, in := range s.apps[id].Instances {
-			for _, rec := range in.Records {
-				if rec.Outcome != OutcomeMatched && rec.Outcome != OutcomeNoPhoto {
-					continue
-				}
-				if _, known := s.members[rec.MemberID]; known {
-					continue
-				}
-				s.members[rec.MemberID] = person{
-					Member: Member{
-						ID:       rec.MemberID,
-						Name:     strings.TrimSpace(rec.FirstName + " " + rec.LastName),
-						Headline: headline(rec.Title, rec.Company),
-					},
-					FirstName: rec.FirstName, LastName: rec.LastName,
-					Photo: rec.Outcome == OutcomeMatched,
-				}
-			}
-		}
-	}
-}
-
 func headline(title, company string) string {
 	switch {
 	case title != "" && company != "":
@@ -92,7 +57,7 @@ func (s *Sandbox) search(first, last string, limit int) []person {
 		score int
 	}
 	var hits []hit
-	for _, p := range s.members {
+	for _, p := range s.cat().members {
 		score := resemblance(first, strings.ToLower(p.FirstName)) + 2*resemblance(last, strings.ToLower(p.LastName))
 		if score > 0 {
 			hits = append(hits, hit{p, score})

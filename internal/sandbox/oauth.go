@@ -55,7 +55,7 @@ func (s *Sandbox) serveAuthorization(w http.ResponseWriter, r *http.Request) {
 // other mistakes go back to the app as OAuth errors. It reports false
 // once it has answered.
 func (s *Sandbox) authorizationRequest(w http.ResponseWriter, r *http.Request, q url.Values) (authRequest, bool) {
-	app, known := s.apps[q.Get("client_id")]
+	app, known := s.cat().apps[q.Get("client_id")]
 	if !known {
 		renderErrorPage(w, http.StatusBadRequest, "The client_id is not a registered LinkedIn application.")
 		return authRequest{}, false

@@ -24,7 +24,7 @@ func (s *Sandbox) servePhoto(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/media/"), ".png")
-	p, known := s.members[id]
+	p, known := s.cat().members[id]
 	if !known || !p.Photo {
 		writeAPIError(w, apiError{Status: http.StatusNotFound, Message: "No public photo for this member"})
 		return

@@ -14,7 +14,7 @@ func (s *Sandbox) serveProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := strings.TrimPrefix(r.URL.Path, "/sales/people/")
-	p, known := s.members[id]
+	p, known := s.cat().members[id]
 	if !known {
 		renderHTML(w, http.StatusNotFound, errorPage, map[string]any{"Message": "This profile is not available."})
 		return

@@ -13,9 +13,11 @@
 package sandbox
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,14 +67,21 @@ type Config struct {
 	ComplianceCadence time.Duration
 	// Now tells the time; tests shift it to expire tokens. Default: time.Now.
 	Now func() time.Time
+	// StateFile keeps the tokens the stand-in issued and the apps
+	// registered at run time (JSON, mode 0600), so a restarted stand-in
+	// still honours them. Only Open reads and writes it; New keeps
+	// everything in memory. Default: none.
+	StateFile string
+	// Logger reports state files that cannot be written; it never sees a
+	// token. Default: slog.Default().
+	Logger *slog.Logger
 }
 
 // Sandbox is the LinkedIn stand-in. It is an http.Handler and safe for
 // concurrent use.
 type Sandbox struct {
 	cfg     Config
-	apps    map[string]*App
-	members map[string]person // every member: sellers and matched people
+	catalog atomic.Pointer[catalog]
 
 	mu     sync.Mutex
 	faults Faults
@@ -81,6 +90,12 @@ type Sandbox struct {
 	photos map[string][]byte
 	// platform holds export jobs, compliance opt-ins and download links.
 	platform platformState
+	// registered are the apps RegisterApp changed, as merged, for the
+	// state file.
+	registered map[string]App
+	// stateFile is set by Open; saveMu makes its writers take turns.
+	stateFile string
+	saveMu    sync.Mutex
 }
 
 // New returns a Sandbox for cfg, filling in the defaults documented on
@@ -118,19 +133,17 @@ func New(cfg Config) *Sandbox {
 		grants: newGrantStore(),
 		photos: map[string][]byte{},
 
+		registered: map[string]App{},
+
 		platform: newPlatformState(),
 	}
-	s.initApps()
-	s.initMembers()
-	return s
-}
-
-func (s *Sandbox) initApps() {
-	s.apps = map[string]*App{}
-	for _, a := range s.cfg.Apps {
+	apps := map[string]*App{}
+	for _, a := range cfg.Apps {
 		a := a.clone()
-		s.apps[a.ClientID] = &a
+		apps[a.ClientID] = &a
 	}
+	s.catalog.Store(newCatalog(cfg.Members, apps))
+	return s
 }
 
 // ServeHTTP routes a request to the endpoint LinkedIn serves at its path.
@@ -178,6 +191,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveStats(w, r)
 	case path == "/_sandbox/stats/reset":
 		s.serveStatsReset(w, r)
+	case path == "/_sandbox/apps":
+		s.serveRegisterApp(w, r)
 	case path == "/_sandbox/faults":
 		s.serveFaults(w, r)
 	default:

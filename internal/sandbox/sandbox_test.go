@@ -72,7 +72,10 @@ func newHarnessWith(t *testing.T, configure func(*Config)) *harness {
 	if configure != nil {
 		configure(&cfg)
 	}
-	sb := New(cfg)
+	sb, err := Open(cfg)
+	if err != nil {
+		t.Fatalf("open sandbox: %v", err)
+	}
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	return &harness{t: t, sb: sb, srv: srv, clock: clk, client: &http.Client{

@@ -67,7 +67,7 @@ func (s *Sandbox) authenticateClient(w http.ResponseWriter, r *http.Request) (*A
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "A required parameter \"client_id\" is missing")
 		return nil, false
 	}
-	app, known := s.apps[id]
+	app, known := s.cat().apps[id]
 	if !known || subtle.ConstantTimeCompare([]byte(secret), []byte(app.ClientSecret)) != 1 {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_client", "Client authentication failed")
 		return nil, false

@@ -90,7 +90,7 @@ func (s *Sandbox) validationCall(w http.ResponseWriter, r *http.Request, method 
 		return grant{}, nil, false
 	}
 	var in *Instance
-	if app, known := s.apps[g.clientID]; known {
+	if app, known := s.cat().apps[g.clientID]; known {
 		for i := range app.Instances {
 			if app.Instances[i].InstanceID == instanceID && CRMType(app.Instances[i].Partner) == crmType {
 				in = &app.Instances[i]

@@ -141,8 +141,11 @@ func (s *Server) build() error {
 	var handlers []http.Handler
 	if cfg.Sandbox.Enabled {
 		s.SandboxURL = cfg.SandboxURL()
-		s.Sandbox = sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults,
-			ComplianceCadence: cfg.Sandbox.ComplianceCadence})
+		s.Sandbox, err = sandbox.Open(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults,
+			ComplianceCadence: cfg.Sandbox.ComplianceCadence, StateFile: SandboxStateFile(cfg.DataDir), Logger: s.logger})
+		if err != nil {
+			return err
+		}
 	}
 	// The configured (and sandbox) tenants are validated together, then
 	// only seed the database; the registry is filled from the database.
@@ -172,7 +175,8 @@ func (s *Server) build() error {
 		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger},
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
-		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now})
+		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now,
+		OnTenantSaved: s.registerWithSandbox})
 	loadCtx, cancelLoad := context.WithTimeout(context.Background(), 30*time.Second)
 	seeded, err := adm.Load(loadCtx, tenantValues(seeds))
 	cancelLoad()
@@ -181,6 +185,9 @@ func (s *Server) build() error {
 	}
 	if len(seeded) > 0 {
 		s.logger.Info("stored tenants from the configuration", "tenants", seeded)
+	}
+	for _, t := range s.Tenants.All() {
+		s.registerWithSandbox(context.Background(), t)
 	}
 	if err := checkMemberTokenKeys(vault, s.logger); err != nil {
 		return err
@@ -222,7 +229,7 @@ func (s *Server) build() error {
 		handlers = append(handlers, s.Sandbox)
 		if cfg.Demo.Addr != "" {
 			s.DemoURL = cfg.DemoURL()
-			handlers = append(handlers, democrm.New(s.Tenants, sandbox.DemoApps(demoOptions(cfg)), cfg.PublicURL, s.logger))
+			handlers = append(handlers, democrm.New(s.Tenants, s.Sandbox.Apps, cfg.PublicURL, s.logger))
 		}
 	}
 	for _, h := range handlers {
@@ -259,13 +266,37 @@ func tenantValues(r *tenant.Registry) []tenant.Tenant {
 	return out
 }
 
+// SandboxStateFile is where the embedded stand-in keeps the tokens it
+// issued and the apps registered with it: <dataDir>/sandbox/grants.json,
+// a directory of its own, apart from snapbridge's database.
+func SandboxStateFile(dataDir string) string {
+	return filepath.Join(dataDir, "sandbox", "grants.json")
+}
+
+// registerWithSandbox registers a tenant's LinkedIn application, with a
+// CRM instance of generated records, in the embedded stand-in, so a tenant
+// an operator creates can be tried offline. Outside sandbox mode it does
+// nothing.
+func (s *Server) registerWithSandbox(ctx context.Context, t *tenant.Tenant) {
+	if s.Sandbox == nil {
+		return
+	}
+	if err := s.Sandbox.RegisterApp(sandbox.AppForTenant(t, s.Config.PublicURL+"/oauth/linkedin/callback")); err != nil {
+		s.logger.WarnContext(ctx, "the LinkedIn stand-in refused the tenant's application; its sellers cannot connect in this sandbox",
+			"tenant", t.ID, "error", err)
+	}
+}
+
 func demoOptions(cfg *config.Config) sandbox.DemoOptions {
-	return sandbox.DemoOptions{
+	o := sandbox.DemoOptions{
 		ClientSecret:  cfg.Secrets.DemoClientSecret,
 		ContextSecret: cfg.Secrets.DemoContextSecret,
-		CRMOrigin:     cfg.DemoURL(),
 		RedirectURI:   cfg.PublicURL + "/oauth/linkedin/callback",
 	}
+	if cfg.Demo.Addr != "" { // --demo-addr="": no demo CRM, the default origin stands in
+		o.CRMOrigin = cfg.DemoURL()
+	}
+	return o
 }
 
 // Handler is the API server's HTTP handler (for benchmarks and tests
