@@ -67,6 +67,7 @@ func TestSealOpen(t *testing.T) {
 		{scenario: "empty record", sealWith: old, openWith: old, alter: func([]byte) []byte { return nil }, openAAD: aad, wantErr: ErrOpen},
 		{scenario: "record moved to another viewer", sealWith: old, openWith: old, alter: same, openAAD: []byte("acme\x00viewer-2"), wantErr: ErrOpen},
 		{scenario: "record opened without associated data", sealWith: old, openWith: old, alter: same, openAAD: nil, wantErr: ErrOpen},
+		{scenario: "record one byte shorter than nonce and tag", sealWith: old, openWith: old, alter: func(b []byte) []byte { return b[:NonceSize+15] }, openAAD: aad, wantErr: ErrOpen},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -103,6 +104,23 @@ func TestSealOpen(t *testing.T) {
 	}
 }
 
+// An empty secret seals to a record of just nonce and tag, the shortest
+// record Open must accept.
+func TestEmptyPlaintextRoundTrips(t *testing.T) {
+	r := mustRing(t, mustKey(t, "k1"))
+	keyID, sealed, err := r.Seal(nil, []byte("aad"))
+	if err != nil {
+		t.Fatalf("Seal: %v", err)
+	}
+	if len(sealed) != NonceSize+16 {
+		t.Fatalf("sealed empty plaintext is %d bytes, want nonce and tag (%d)", len(sealed), NonceSize+16)
+	}
+	got, err := r.Open(keyID, sealed, []byte("aad"))
+	if err != nil || len(got) != 0 {
+		t.Fatalf("Open = %q, %v; want an empty plaintext", got, err)
+	}
+}
+
 func TestSealUsesFreshNonce(t *testing.T) {
 	r := mustRing(t, mustKey(t, "k1"))
 	_, a, _ := r.Seal([]byte("same"), nil)
@@ -127,6 +145,7 @@ func TestNew(t *testing.T) {
 		{scenario: "16-byte secret", keys: []Key{{ID: "short", Secret: make([]byte, 16)}}, wantErr: "16 bytes, want 32"},
 		{scenario: "empty id", keys: []Key{{ID: "", Secret: k1.Secret}}, wantErr: "key id is empty"},
 		{scenario: "id with a colon", keys: []Key{{ID: "a:b", Secret: k1.Secret}}, wantErr: "only letters"},
+		{scenario: "the error names which key of the list is bad", keys: []Key{k1, {ID: "", Secret: k2.Secret}}, wantErr: "key 2: key id is empty"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -142,6 +161,46 @@ func TestNew(t *testing.T) {
 			}
 			if r.Primary() != tc.wantPrimary {
 				t.Fatalf("Primary = %q, want %q", r.Primary(), tc.wantPrimary)
+			}
+		})
+	}
+}
+
+// Key ids are 1–64 characters of [A-Za-z0-9._-]; the ids at the edges of
+// each range are accepted, their neighbours refused.
+func TestKeyIDs(t *testing.T) {
+	tests := []struct {
+		scenario string
+		id       string
+		wantErr  string
+	}{
+		{scenario: "ends of the letter and digit ranges", id: "azAZ09"},
+		{scenario: "dot, underscore and dash", id: "2026.01_k-1"},
+		{scenario: "64 characters", id: strings.Repeat("k", 64)},
+		{scenario: "65 characters", id: strings.Repeat("k", 65), wantErr: "65 characters, at most 64"},
+		{scenario: "backquote, just before a", id: "k`", wantErr: "only letters"},
+		{scenario: "brace, just after z", id: "k{", wantErr: "only letters"},
+		{scenario: "at sign, just before A", id: "k@", wantErr: "only letters"},
+		{scenario: "bracket, just after Z", id: "k[", wantErr: "only letters"},
+		{scenario: "slash, just before 0", id: "k/", wantErr: "only letters"},
+		{scenario: "colon, just after 9", id: "k:", wantErr: "only letters"},
+		{scenario: "space", id: "k 1", wantErr: "only letters"},
+		{scenario: "non-ASCII letter", id: "kü", wantErr: "only letters"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			k, err := GenerateKey(tc.id)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("GenerateKey(%q) error = %v, want one containing %q", tc.id, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("GenerateKey(%q): %v", tc.id, err)
+			}
+			if _, err := New(k); err != nil {
+				t.Fatalf("New with key %q: %v", tc.id, err)
 			}
 		})
 	}

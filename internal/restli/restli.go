@@ -10,7 +10,8 @@ package restli
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -37,7 +38,7 @@ func (r Record) Get(name string) (string, bool) {
 // String serializes the record as (a:1,b:2) with encoded names and values.
 func (r Record) String() string {
 	fields := append(Record(nil), r...)
-	sort.SliceStable(fields, func(i, j int) bool { return fields[i].Name < fields[j].Name })
+	slices.SortStableFunc(fields, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
 	var b strings.Builder
 	b.WriteByte('(')
 	for i, f := range fields {
@@ -115,28 +116,18 @@ func Decode(s string) (string, error) {
 			b = append(b, s[i])
 			continue
 		}
-		if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) {
+		if i+2 >= len(s) {
 			return "", fmt.Errorf("%w: bad escape at %d", ErrSyntax, i)
 		}
-		b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+		// Base 16 without base prefix, sign or underscores: exactly two hex digits.
+		c, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", fmt.Errorf("%w: bad escape at %d", ErrSyntax, i)
+		}
+		b = append(b, byte(c))
 		i += 2
 	}
 	return string(b), nil
-}
-
-func ishex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }
 
 // ParseRecord decodes one (name:value,…) key. Names must be unique.

@@ -25,6 +25,8 @@ func TestEncode(t *testing.T) {
 		{scenario: "slash and query marks are encoded", in: "a/b?c#d&e=f", want: "a%2Fb%3Fc%23d%26e%3Df"},
 		{scenario: "empty value", in: "", want: ""},
 		{scenario: "dynamics org host", in: "contoso.crm.dynamics.com", want: "contoso.crm.dynamics.com"},
+		{scenario: "letters and digits at the ends of their ranges stay literal", in: "azAZ09", want: "azAZ09"},
+		{scenario: "neighbours of the letter and digit ranges are encoded", in: "`{@[/:", want: "%60%7B%40%5B%2F%3A"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
@@ -56,6 +58,15 @@ func TestDecode(t *testing.T) {
 		{scenario: "percent with one digit at the end", in: "ab%4", wantErr: true},
 		{scenario: "percent with non-hex digits", in: "%zz", wantErr: true},
 		{scenario: "percent with one hex then non-hex", in: "%4g", wantErr: true},
+		{scenario: "hex digits at the ends of their ranges", in: "%09%0a%0f%0A%0F%a0%f0%A0%F0", want: "\x09\x0a\x0f\x0a\x0f\xa0\xf0\xa0\xf0"},
+		{scenario: "slash, just before 0, is not a hex digit", in: "%/0", wantErr: true},
+		{scenario: "colon, just after 9, is not a hex digit", in: "%:0", wantErr: true},
+		{scenario: "backquote, just before a, is not a hex digit", in: "%`0", wantErr: true},
+		{scenario: "g is not a hex digit", in: "%0g", wantErr: true},
+		{scenario: "at sign, just before A, is not a hex digit", in: "%@0", wantErr: true},
+		{scenario: "G is not a hex digit", in: "%0G", wantErr: true},
+		{scenario: "a sign is not a hex digit", in: "%+1", wantErr: true},
+		{scenario: "an underscore is not a hex digit", in: "%1_", wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {

@@ -40,13 +40,13 @@ var ErrExpiredOnArrival = errors.New("sat: LinkedIn returned an already expired 
 // replaced on the viewer's next visit rather than swept.
 const sweepFloor = 64
 
-// entry is one viewer's cached token, or a fetch under way (pending).
+// entry is one viewer's cached token, or a fetch under way (pending). A
+// fetch tells by the entry's identity whether the entry it started is
+// still the one in the cache when it lands: Forget and sweeps drop
+// entries, and a later fetch starts a new one.
 type entry struct {
 	tok     linkedin.SalesAccessToken
 	pending bool
-	// gen tells a fetch whether the entry it started is still the one in
-	// the cache when it lands: Forget and sweeps replace or drop entries.
-	gen uint64
 }
 
 // Broker hands out Sales Access Tokens. It is safe for concurrent use.
@@ -58,8 +58,7 @@ type Broker struct {
 
 	flight    singleflight.Group
 	mu        sync.Mutex
-	cache     map[string]entry
-	nextGen   uint64
+	cache     map[string]*entry
 	nextSweep int
 }
 
@@ -73,7 +72,7 @@ func NewBroker(li LinkedIn, members MemberTokens, renewBefore time.Duration, now
 		now = time.Now
 	}
 	return &Broker{li: li, members: members, renewBefore: renewBefore, now: now,
-		cache: map[string]entry{}, nextSweep: sweepFloor}
+		cache: map[string]*entry{}, nextSweep: sweepFloor}
 }
 
 // Token returns a Sales Access Token for the viewer, valid for at least
@@ -101,9 +100,9 @@ func (b *Broker) Token(ctx context.Context, t *tenant.Tenant, viewer string) (li
 		if tok, ok := b.cached(key); ok {
 			return tok, nil
 		}
-		gen := b.begin(key)
+		e := b.begin(key)
 		tok, err := b.fetch(context.WithoutCancel(ctx), t, viewer)
-		b.land(key, gen, tok, err)
+		b.land(key, e, tok, err)
 		return tok, err
 	})
 	if errors.Is(err, tokens.ErrNotConnected) {
@@ -147,30 +146,29 @@ func (b *Broker) usable(tok linkedin.SalesAccessToken) bool {
 	return b.now().Add(b.renewBefore).Before(tok.ExpiresAt)
 }
 
-// begin marks a fetch for key under way and returns its generation.
-func (b *Broker) begin(key string) uint64 {
+// begin marks a fetch for key under way and returns its entry.
+func (b *Broker) begin(key string) *entry {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.nextGen++
-	b.cache[key] = entry{pending: true, gen: b.nextGen}
+	e := &entry{pending: true}
+	b.cache[key] = e
 	b.sweep()
-	return b.nextGen
+	return e
 }
 
 // land caches a fetched token, unless the fetch failed or its entry was
 // forgotten or swept meanwhile: then the token only serves its callers.
-func (b *Broker) land(key string, gen uint64, tok linkedin.SalesAccessToken, err error) {
+func (b *Broker) land(key string, e *entry, tok linkedin.SalesAccessToken, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	e, ok := b.cache[key]
-	if !ok || e.gen != gen {
+	if b.cache[key] != e {
 		return
 	}
 	if err != nil {
 		delete(b.cache, key)
 		return
 	}
-	b.cache[key] = entry{tok: tok, gen: gen}
+	e.tok, e.pending = tok, false
 }
 
 // sweep drops the tokens no longer usable, so viewers who never come back
@@ -191,13 +189,13 @@ func (b *Broker) sweep() {
 // fetch asks LinkedIn, retrying once with a refreshed member token when
 // LinkedIn says the stored one is no longer valid.
 func (b *Broker) fetch(ctx context.Context, t *tenant.Tenant, viewer string) (linkedin.SalesAccessToken, error) {
-	for attempt := 0; ; attempt++ {
+	for retried := false; ; retried = true {
 		member, err := b.members.AccessToken(ctx, t, viewer)
 		if err != nil {
 			return linkedin.SalesAccessToken{}, err
 		}
 		tok, err := b.li.SalesAccessToken(ctx, member)
-		if linkedin.IsUnauthorized(err) && attempt == 0 {
+		if linkedin.IsUnauthorized(err) && !retried {
 			if rerr := b.members.Rejected(ctx, t, viewer); rerr != nil {
 				return linkedin.SalesAccessToken{}, rerr
 			}

@@ -23,16 +23,16 @@ type fakeLinkedIn struct {
 	calls    atomic.Int32
 	lifetime time.Duration
 	now      func() time.Time
-	failWith error
+	failWith []error // answered in turn before any token
 	delay    time.Duration
 }
 
 func (f *fakeLinkedIn) SalesAccessToken(ctx context.Context, member string) (linkedin.SalesAccessToken, error) {
 	n := f.calls.Add(1)
 	time.Sleep(f.delay)
-	if f.failWith != nil {
-		err := f.failWith
-		f.failWith = nil
+	if len(f.failWith) > 0 {
+		err := f.failWith[0]
+		f.failWith = f.failWith[1:]
 		return linkedin.SalesAccessToken{}, err
 	}
 	return linkedin.SalesAccessToken{Token: member + "-sat-" + string(rune('0'+n)), ExpiresAt: f.now().Add(f.lifetime)}, nil
@@ -91,10 +91,18 @@ func TestBroker(t *testing.T) {
 			}
 		}},
 		{"a refused member token is refreshed once and the call retried", func(t *testing.T, _ *time.Time, li *fakeLinkedIn, m *fakeMembers, b *Broker) {
-			li.failWith = &linkedin.Error{Status: 401, Message: "expired"}
+			li.failWith = []error{&linkedin.Error{Status: 401, Message: "expired"}}
 			tok, err := b.Token(context.Background(), demo, "v")
 			if err != nil || m.rejected.Load() != 1 || tok.Token != "refreshed-sat-2" {
 				t.Errorf("got %v, %v; rejected %d", tok, err, m.rejected.Load())
+			}
+		}},
+		{"a member token refused again after the refresh is not retried a third time", func(t *testing.T, _ *time.Time, li *fakeLinkedIn, m *fakeMembers, b *Broker) {
+			refused := &linkedin.Error{Status: 401, Message: "expired"}
+			li.failWith = []error{refused, refused, refused}
+			_, err := b.Token(context.Background(), demo, "v")
+			if !linkedin.IsUnauthorized(err) || li.calls.Load() != 2 || m.rejected.Load() != 1 {
+				t.Errorf("err = %v after %d calls, %d refreshes; want LinkedIn's refusal after 2 calls and 1 refresh", err, li.calls.Load(), m.rejected.Load())
 			}
 		}},
 		{"not connected passes through untouched", func(t *testing.T, _ *time.Time, li *fakeLinkedIn, m *fakeMembers, b *Broker) {
@@ -136,6 +144,41 @@ func TestBroker(t *testing.T) {
 			li := &fakeLinkedIn{lifetime: 30 * time.Minute, now: now}
 			m := &fakeMembers{token: "member"}
 			tc.run(t, &clock, li, m, NewBroker(li, m, time.Minute, now))
+		})
+	}
+}
+
+// A token is handed out again until the renewal margin before its expiry;
+// inside the margin a new one is fetched. Zero means the 60s default.
+func TestBrokerRenewsTheMarginAheadOfExpiry(t *testing.T) {
+	for _, tc := range []struct {
+		scenario    string
+		margin      time.Duration
+		age         time.Duration // of a 30-minute token at the second request
+		wantRenewed bool
+	}{
+		{"default margin: reused 61s before expiry", 0, 28*time.Minute + 59*time.Second, false},
+		{"default margin: renewed 59s before expiry", 0, 29*time.Minute + time.Second, true},
+		{"five-minute margin: reused 301s before expiry", 5 * time.Minute, 24*time.Minute + 59*time.Second, false},
+		{"five-minute margin: renewed 299s before expiry", 5 * time.Minute, 25*time.Minute + time.Second, true},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			clock := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+			now := func() time.Time { return clock }
+			li := &fakeLinkedIn{lifetime: 30 * time.Minute, now: now}
+			b := NewBroker(li, &fakeMembers{token: "member"}, tc.margin, now)
+			first, err := b.Token(context.Background(), demo, "v")
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock = clock.Add(tc.age)
+			second, err := b.Token(context.Background(), demo, "v")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if renewed := second.Token != first.Token; renewed != tc.wantRenewed {
+				t.Fatalf("renewed = %v (%q then %q), want %v", renewed, first.Token, second.Token, tc.wantRenewed)
+			}
 		})
 	}
 }

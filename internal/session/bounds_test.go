@@ -54,6 +54,13 @@ func signSized(t *testing.T, f *fixture, size int) string {
 		}
 		return s
 	}
+	return sized(t, size, signPadded)
+}
+
+// sized finds the token of exactly size bytes that signPadded makes with
+// some padding in an unknown header (0–3 bytes) and in an unknown claim.
+func sized(t *testing.T, size int, signPadded func(header, pad int) string) string {
+	t.Helper()
 	for header := 0; header < 4; header++ {
 		// Every 3 bytes of padding add 4 characters.
 		start := max(0, (size-len(signPadded(header, 0)))*3/4-8)
@@ -128,6 +135,14 @@ func TestHostContextLimitsHoldAtTheirEdges(t *testing.T) {
 		{"jti of 129 bytes", acme(func(c jwt.MapClaims) { c["jti"] = strings.Repeat("j", session.MaxIDLen+1) }), session.CodeContextInvalid, "jti is longer than 128"},
 		{"context of exactly 16 KiB", func(t *testing.T) string { return signSized(t, f, session.MaxContextBytes) }, "", ""},
 		{"context one byte over 16 KiB", func(t *testing.T) string { return signSized(t, f, session.MaxContextBytes+1) }, session.CodeContextTooLarge, "at most 16384"},
+		{"nbf of 0: valid since 1970", acme(func(c jwt.MapClaims) { c["nbf"] = 0 }), "", ""},
+		{"nbf of null: no nbf", acme(func(c jwt.MapClaims) { c["nbf"] = nil }), "", ""},
+		{"viewer.id with a space", acme(func(c jwt.MapClaims) { c["viewer"] = map[string]any{"id": "CORP user 7"} }), "", ""},
+		{"viewer.id with a unit separator (0x1f)", acme(func(c jwt.MapClaims) { c["viewer"] = map[string]any{"id": "crm\x1fuser"} }),
+			session.CodeContextInvalid, "viewer.id contains control characters"},
+		{"record id with a space", acme(func(c jwt.MapClaims) { c["records"] = []any{map[string]any{"id": "lead 1", "type": "lead"}} }), "", ""},
+		{"record id with DEL (0x7f)", acme(func(c jwt.MapClaims) { c["records"] = []any{map[string]any{"id": "lead\x7f1", "type": "lead"}} }),
+			session.CodeContextInvalid, "records[0]: id contains control characters"},
 		{"viewer.id of 256 bytes", acme(func(c jwt.MapClaims) { c["viewer"] = map[string]any{"id": strings.Repeat("v", session.MaxFieldLen)} }), "", ""},
 		{"viewer.id of 257 bytes", acme(func(c jwt.MapClaims) { c["viewer"] = map[string]any{"id": strings.Repeat("v", session.MaxFieldLen+1)} }),
 			session.CodeContextInvalid, "viewer.id is longer than 256"},
@@ -196,6 +211,8 @@ func TestSessionTokenOnlyInTheFormWeIssued(t *testing.T) {
 		{"our key, exactly the 15-minute maximum", ours(func(c jwt.MapClaims) { c["exp"] = start.Add(session.MaxSessionLifetime).Unix() }), true},
 		{"our key, one second over the maximum", ours(func(c jwt.MapClaims) { c["exp"] = start.Add(session.MaxSessionLifetime + time.Second).Unix() }), false},
 		{"the issued token with its signature spelled another way", respell(t, issued), false},
+		{"our key, a token of exactly MaxSessionBytes", sessionSized(t, key, start, session.MaxSessionBytes), true},
+		{"our key, a token one byte over MaxSessionBytes", sessionSized(t, key, start, session.MaxSessionBytes+1), false},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			_, err := iss.Verify(tc.token)
@@ -211,6 +228,25 @@ func TestSessionTokenOnlyInTheFormWeIssued(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sessionSized signs our session claims, padded with an unknown claim and
+// header, so the token is exactly size bytes long.
+func sessionSized(t *testing.T, key any, start time.Time, size int) string {
+	t.Helper()
+	return sized(t, size, func(header, pad int) string {
+		c := sessionClaims(start, time.Minute)
+		c["pad"] = strings.Repeat("p", pad)
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+		if header > 0 {
+			tok.Header["x"] = strings.Repeat("x", header)
+		}
+		s, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }
 
 // respell sets the unused low bits of the signature's last base64url

@@ -57,7 +57,8 @@ func (c *contextClaims) UnmarshalJSON(b []byte) error {
 		name string
 		raw  json.RawMessage
 	}{{"exp", dates.Exp}, {"iat", dates.Iat}, {"nbf", dates.Nbf}} {
-		if len(d.raw) > 0 && d.raw[0] != '-' && (d.raw[0] < '0' || d.raw[0] > '9') && string(d.raw) != "null" {
+		// A float64 takes a JSON number or null, and nothing else.
+		if d.raw != nil && json.Unmarshal(d.raw, new(float64)) != nil {
 			return &json.UnmarshalTypeError{Value: "non-number", Type: reflect.TypeFor[float64](), Field: d.name}
 		}
 	}
@@ -127,7 +128,7 @@ func checkRecord(r wire.Record) error {
 // checkLengths takes name, value pairs and reports the first value longer
 // than MaxFieldLen.
 func checkLengths(pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
+	for i := 0; i < len(pairs); i += 2 {
 		if len(pairs[i+1]) > MaxFieldLen {
 			return fmt.Errorf("%s is longer than %d bytes", pairs[i], MaxFieldLen)
 		}

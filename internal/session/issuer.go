@@ -56,9 +56,10 @@ type Issuer struct {
 // MaxSessionLifetime. now is the clock; nil means time.Now. A key of the
 // wrong size makes Issue and Verify fail rather than panic.
 func NewIssuer(key ed25519.PrivateKey, lifetime time.Duration, now func() time.Time) *Issuer {
-	if lifetime <= 0 || lifetime > MaxSessionLifetime {
+	if lifetime <= 0 {
 		lifetime = MaxSessionLifetime
 	}
+	lifetime = min(lifetime, MaxSessionLifetime)
 	if now == nil {
 		now = time.Now
 	}

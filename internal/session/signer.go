@@ -154,8 +154,8 @@ func checkSigningKey(t *tenant.Tenant, keyID, alg string, private any) (jwt.Sign
 // maxLifetime is the tenant's context.maxLifetime, defaulted as the
 // registry would.
 func maxLifetime(t *tenant.Tenant) time.Duration {
-	if t.Context.MaxLifetime <= 0 || t.Context.MaxLifetime > tenant.DefaultMaxLifetime {
+	if t.Context.MaxLifetime <= 0 {
 		return tenant.DefaultMaxLifetime
 	}
-	return t.Context.MaxLifetime
+	return min(t.Context.MaxLifetime, tenant.DefaultMaxLifetime)
 }

@@ -140,3 +140,55 @@ func TestSignContextUsesAFreshJTI(t *testing.T) {
 		seen[hc.ID] = true
 	}
 }
+
+// A signed context lives up to its tenant's context.maxLifetime — 10
+// minutes when unset, and never more — and carries the tenant's audience,
+// "snapbridge" when unset. Tenants here are built by hand, as a CRM
+// integrator's own program may, without the registry's defaults.
+func TestSignContextFollowsTheTenantsPolicy(t *testing.T) {
+	now := time.Now().Truncate(time.Second)
+	policy := func(maxLifetime time.Duration, audience string) *tenant.Tenant {
+		tn := testTenant("plain", "https://crm.plain.example", tenant.ContextKey{ID: "hs-1", Alg: "HS256", Secret: acmeSecret1})
+		tn.Context.MaxLifetime, tn.Context.Audience = maxLifetime, audience
+		return &tn
+	}
+	for _, tc := range []struct {
+		scenario string
+		tenant   *tenant.Tenant
+		lifetime time.Duration
+		wantErr  string // empty: signed
+		wantAud  string
+	}{
+		{"unset maximum: 10 minutes, exactly", policy(0, ""), 10 * time.Minute, "", tenant.DefaultAudience},
+		{"unset maximum: 10 minutes and a second", policy(0, ""), 10*time.Minute + time.Second, "at most 10m0s", ""},
+		{"own 2-minute maximum, exactly", policy(2*time.Minute, ""), 2 * time.Minute, "", tenant.DefaultAudience},
+		{"own 2-minute maximum and a second", policy(2*time.Minute, ""), 2*time.Minute + time.Second, "at most 2m0s", ""},
+		{"a maximum above 10 minutes is held to 10", policy(20*time.Minute, ""), 10*time.Minute + time.Second, "at most 10m0s", ""},
+		{"a negative lifetime", policy(0, ""), -time.Minute, "must be positive", ""},
+		{"the tenant's own audience", policy(0, "plain-widget"), time.Minute, "", "plain-widget"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			raw, err := session.SignContext(tc.tenant, session.ContextClaims{
+				Viewer: viewer(), Records: []wire.Record{{ID: "lead-1", Type: "lead"}}, Lifetime: tc.lifetime}, now)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("SignContext error = %v, want one saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("SignContext: %v", err)
+			}
+			var c jwt.RegisteredClaims
+			if _, _, err := jwt.NewParser().ParseUnverified(raw, &c); err != nil {
+				t.Fatalf("ParseUnverified: %v", err)
+			}
+			if life := c.ExpiresAt.Sub(c.IssuedAt.Time); life != tc.lifetime {
+				t.Fatalf("context lives %s, want %s", life, tc.lifetime)
+			}
+			if len(c.Audience) != 1 || c.Audience[0] != tc.wantAud {
+				t.Fatalf("aud = %q, want %q", c.Audience, tc.wantAud)
+			}
+		})
+	}
+}

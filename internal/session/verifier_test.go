@@ -481,3 +481,33 @@ func BenchmarkVerifyContextHS256(b *testing.B) {
 		}
 	}
 }
+
+// Values a hostile token names (its issuer, its kid) are quoted in the
+// refusal cut to 64 characters, so a token cannot flood messages and logs.
+func TestRefusalsCutHostileValues(t *testing.T) {
+	f := newFixture(t)
+	long := strings.Repeat("i", 64)
+	for _, tc := range []struct {
+		scenario string
+		iss, kid string
+		wantIn   string
+		notIn    string
+	}{
+		{scenario: "an unknown issuer of 64 characters is quoted whole", iss: long, kid: "hs-1", wantIn: `"` + long + `"`},
+		{scenario: "an unknown issuer of 65 characters is cut at 64", iss: long + "j", kid: "hs-1", wantIn: `"` + long + `…"`, notIn: long + "j"},
+		{scenario: "an unknown kid of 65 characters is cut at 64", iss: acmeIssuer, kid: long + "k", wantIn: `"` + long + `…"`, notIn: long + "k"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			c := f.claims()
+			c["iss"] = tc.iss
+			_, err := f.verifier.Verify(context.Background(), sign(t, jwt.SigningMethodHS256, []byte(acmeSecret1), tc.kid, c))
+			var e *session.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("Verify error = %v, want a refusal", err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.wantIn) || tc.notIn != "" && strings.Contains(msg, tc.notIn) {
+				t.Fatalf("refusal %q, want it to quote %s", msg, tc.wantIn)
+			}
+		})
+	}
+}
