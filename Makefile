@@ -33,6 +33,11 @@ FUZZ_TARGETS := \
 	./internal/wire:FuzzAppendString
 FUZZTIME ?= 60s
 FUZZTIME_TEST ?= 5s
+# helm, pinned, for `make helm-check`; built with go install it assumes
+# Kubernetes 1.20, so charts are rendered for HELM_KUBE_VERSION instead.
+HELM_VERSION := 3.22.0
+HELM := helm.sh/helm/v3/cmd/helm@v$(HELM_VERSION)
+HELM_KUBE_VERSION := 1.31.0
 # apt-get as root (CI, these machines) or through sudo elsewhere.
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
@@ -48,6 +53,27 @@ deps:
 ## lint-deps: staticcheck at its pinned version, into var/bin
 lint-deps:
 	@$(BIN)/staticcheck -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))' || { mkdir -p $(BIN) && GOBIN=$(BIN) $(GO) install $(STATICCHECK); }
+
+## helm-deps: helm at its pinned version, into var/bin (checked through its build info:
+## a go-installed helm reports only its minor version)
+helm-deps:
+	@$(GO) version -m $(BIN)/helm 2>/dev/null | grep -qE '^[[:space:]]+mod[[:space:]]+helm\.sh/helm/v3[[:space:]]+v$(HELM_VERSION)([[:space:]]|$$)' || \
+		{ mkdir -p $(BIN) && GOBIN=$(BIN) $(GO) install $(HELM); }
+
+## helm-check: helm lint and helm template of deploy/helm/snapbridge with the default and the
+## production values; the rendered manifests run read-only and non-root, are probed, and hold no secret
+helm-check: helm-deps
+	deploy/check-chart.sh $(BIN)/helm $(HELM_KUBE_VERSION)
+
+## image-check: builds the container image's binaries with deploy/build.sh as the Dockerfile does
+## (Docker is not needed) and checks the server is static, starts and serves the widget
+image-check: deps
+	@for t in file curl python3; do command -v $$t >/dev/null || { $(APT) update -qq && $(APT) install -y -qq file curl python3 >/dev/null; break; }; done
+	deploy/check-image.sh $(VERSION)
+
+# The chart and the image build are checked with the linters.
+lint: helm-check image-check
+.PHONY: helm-deps helm-check image-check
 
 ## browser-deps: Debian Chromium, playwright-core and wasmbrowsertest (never a downloaded browser)
 browser-deps:
