@@ -226,6 +226,20 @@ func (e *testEnv) save(t *testing.T, tenantID, viewer string, tok linkedin.Token
 	}
 }
 
+// mustRevoke marks the viewer's stored authorization revoked the way a
+// refresh that met invalid_grant does: conditionally on the row read.
+func mustRevoke(t *testing.T, v *Vault, tenantID, viewer string) {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := v.load(ctx, tenantID, viewer)
+	if err != nil {
+		t.Fatalf("load %s/%s: %v", tenantID, viewer, err)
+	}
+	if ok, err := v.revoke(ctx, cur); err != nil || !ok {
+		t.Fatalf("revoke %s/%s = %v, %v; want true, nil", tenantID, viewer, ok, err)
+	}
+}
+
 func (e *testEnv) count(t *testing.T, tenantID, status string) int {
 	t.Helper()
 	n, err := e.db.CountMemberTokens(context.Background(), tenantID, status)

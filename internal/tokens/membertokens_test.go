@@ -289,12 +289,8 @@ func TestAuthorizationChangedDuringRefreshStands(t *testing.T) {
 			meanwhile: func(t *testing.T, e *testEnv) { mustDisconnect(t, e); e.save(t, "acme", "v1", memberB) },
 			want:      "member-b-access", wantStored: "member-b-access", wantStatus: store.StatusConnected},
 		{scenario: "another instance marked the viewer revoked: stays revoked", stored: expired,
-			meanwhile: func(t *testing.T, e *testEnv) {
-				if err := e.vault.MarkRevoked(ctx, "acme", "v1"); err != nil {
-					t.Fatalf("MarkRevoked: %v", err)
-				}
-			},
-			wantErr: ErrNotConnected, wantStored: "member-a-access", wantStatus: store.StatusRevoked},
+			meanwhile: func(t *testing.T, e *testEnv) { mustRevoke(t, e.vault, "acme", "v1") },
+			wantErr:   ErrNotConnected, wantStored: "member-a-access", wantStatus: store.StatusRevoked},
 		{scenario: "invalid_grant for the old token does not revoke the new member", stored: expired, refreshErr: invalidGrant,
 			meanwhile: func(t *testing.T, e *testEnv) { e.save(t, "acme", "v1", memberB) },
 			want:      "member-b-access", wantStored: "member-b-access", wantStatus: store.StatusConnected},

@@ -46,9 +46,7 @@ func TestVault(t *testing.T) {
 		{scenario: "revoked viewer is not connected but the row stays for admins", wantErr: ErrNotConnected,
 			run: func(t *testing.T, e *testEnv) *Vault {
 				e.save(t, "acme", "v1", tok)
-				if err := e.vault.MarkRevoked(ctx, "acme", "v1"); err != nil {
-					t.Fatalf("MarkRevoked: %v", err)
-				}
+				mustRevoke(t, e.vault, "acme", "v1")
 				if n := e.count(t, "acme", store.StatusRevoked); n != 1 {
 					t.Fatalf("%d revoked rows, want 1", n)
 				}
@@ -57,7 +55,7 @@ func TestVault(t *testing.T) {
 		{scenario: "reconnecting after revocation works again", wantToken: true,
 			run: func(t *testing.T, e *testEnv) *Vault {
 				e.save(t, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: farFuture})
-				_ = e.vault.MarkRevoked(ctx, "acme", "v1")
+				mustRevoke(t, e.vault, "acme", "v1")
 				e.save(t, "acme", "v1", tok)
 				return nil
 			}},
@@ -180,7 +178,7 @@ func TestVaultRotate(t *testing.T) {
 				}
 			}
 			if tc.revoke != "" {
-				_ = before.MarkRevoked(ctx, "acme", tc.revoke)
+				mustRevoke(t, before, "acme", tc.revoke)
 			}
 			during := NewVault(e.db, newRing(t, newKey, oldKey), e.clock.Now)
 			n, err := during.Rotate(ctx)
@@ -264,9 +262,7 @@ func TestCheckKeys(t *testing.T) {
 				t.Fatalf("Save: %v", err)
 			}
 		}
-		if err := old.MarkRevoked(ctx, "acme", "v2"); err != nil {
-			t.Fatalf("MarkRevoked: %v", err)
-		}
+		mustRevoke(t, old, "acme", "v2")
 	}
 	tests := []struct {
 		scenario string
