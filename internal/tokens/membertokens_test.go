@@ -3,6 +3,7 @@ package tokens
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -343,6 +344,60 @@ func TestAuthorizationChangedDuringRefreshStands(t *testing.T) {
 				return
 			}
 			assertStored(t, e, "v1", tc.wantStored, tc.wantStatus)
+		})
+	}
+}
+
+// A refresh starts over at most three times when the seller's
+// authorization keeps changing while LinkedIn answers; LinkedIn refusing
+// the authorization the last pass read still means "reconnect".
+func TestRefreshStartsOverAtMostThreeTimes(t *testing.T) {
+	ctx := context.Background()
+	invalidGrant := &linkedin.Error{Status: 400, Code: "invalid_grant", Message: "refresh token revoked"}
+	tests := []struct {
+		scenario string
+		// refusedAt is the refresh call LinkedIn answers invalid_grant;
+		// before it, every call sees the seller reconnect meanwhile.
+		refusedAt  int
+		wantErr    error
+		wantStatus string
+	}{
+		{scenario: "seller reconnects twice, LinkedIn refuses the third authorization: not connected",
+			refusedAt: 3, wantErr: ErrNotConnected, wantStatus: store.StatusRevoked},
+		{scenario: "seller reconnects on every pass: gives up after three, leaving the latest authorization",
+			refusedAt: 0, wantStatus: store.StatusConnected},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			reconnected := func(n int) linkedin.Token {
+				return linkedin.Token{AccessToken: fmt.Sprintf("member-%d-access", n), ExpiresAt: t0.Add(-time.Minute), RefreshToken: "r"}
+			}
+			e.save(t, "acme", "v1", reconnected(0))
+			e.li.onRefresh = func(n int) error {
+				if n == tc.refusedAt {
+					return invalidGrant
+				}
+				if err := e.vault.Save(ctx, "acme", "v1", reconnected(n)); err != nil {
+					t.Errorf("reconnect: %v", err)
+				}
+				return nil
+			}
+			_, err := NewMemberTokens(e.vault, e.li, e.clock.Now).AccessToken(ctx, acme, "v1")
+			switch {
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+				t.Fatalf("error = %v, want %v", err, tc.wantErr)
+			case tc.wantErr == nil && (err == nil || errors.Is(err, ErrNotConnected)):
+				t.Fatalf("error = %v, want a transient error (the seller is still connected)", err)
+			}
+			if n, _, _ := e.li.calls(); n != 3 {
+				t.Fatalf("%d refresh calls, want 3", n)
+			}
+			last := 2
+			if tc.refusedAt == 0 {
+				last = 3
+			}
+			assertStored(t, e, "v1", fmt.Sprintf("member-%d-access", last), tc.wantStatus)
 		})
 	}
 }

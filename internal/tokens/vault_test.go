@@ -308,6 +308,40 @@ func TestCheckKeys(t *testing.T) {
 	}
 }
 
+// Putting a key back restores its viewers even when they are the only
+// ones stored, all waiting to reconnect.
+func TestCheckKeysRestoresWhenEveryViewerAwaitsTheKey(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	k1, k2 := mustKey(t, "k1"), mustKey(t, "k2")
+	if err := NewVault(e.db, newRing(t, k1), e.clock.Now).Save(ctx, "acme", "v1", linkedin.Token{AccessToken: "a", ExpiresAt: farFuture}); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if _, _, err := NewVault(e.db, newRing(t, k2), e.clock.Now).CheckKeys(ctx); err != nil {
+		t.Fatalf("CheckKeys without k1: %v", err)
+	}
+	back := NewVault(e.db, newRing(t, k2, k1), e.clock.Now)
+	if missing, restored, err := back.CheckKeys(ctx); err != nil || len(missing) != 0 || restored != 1 {
+		t.Fatalf("CheckKeys with k1 back = %v, %d restored, %v; want nothing missing, 1 restored", missing, restored, err)
+	}
+	if got, err := back.Load(ctx, "acme", "v1"); err != nil || got.AccessToken != "a" {
+		t.Fatalf("Load = %q, %v; want the stored token", got.AccessToken, err)
+	}
+}
+
+// A vault built without a clock (nil: the wall clock) saves and loads.
+func TestVaultWithoutAClockSavesAndLoads(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	v := NewVault(e.db, e.ring, nil)
+	if err := v.Save(ctx, "acme", "v1", linkedin.Token{AccessToken: "a", ExpiresAt: farFuture}); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if got, err := v.Load(ctx, "acme", "v1"); err != nil || got.AccessToken != "a" {
+		t.Fatalf("Load = %q, %v; want the saved token", got.AccessToken, err)
+	}
+}
+
 // Rows already marked reconnect_required because their key is gone do
 // not make every later rotation fail.
 func TestVaultRotateSkipsRowsAwaitingReconnect(t *testing.T) {
