@@ -12,7 +12,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
@@ -187,7 +187,7 @@ func TestBrokerRenewsTheMarginAheadOfExpiry(t *testing.T) {
 // vault and returns the vault and the member-token service over it.
 func connectedViewer(t *testing.T, now func() time.Time) (*tokens.Vault, *tokens.MemberTokens) {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -193,7 +193,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.
 // testEnv is a real SQLite store, a real key ring and a fake LinkedIn.
 type testEnv struct {
 	path  string
-	db    *store.DB
+	db    *sqlite.DB
 	ring  *keyring.KeyRing
 	clock *clock
 	li    *fakeLinkedIn
@@ -203,7 +203,7 @@ type testEnv struct {
 func newEnv(t *testing.T) *testEnv {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "snapbridge.db")
-	db, err := store.Open(path)
+	db, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -17,7 +17,7 @@ import (
 // copied onto another tenant or viewer does not decrypt. It is safe for
 // concurrent use.
 type Vault struct {
-	db   *store.DB
+	db   Store
 	ring *keyring.KeyRing
 	now  func() time.Time
 }
@@ -32,9 +32,17 @@ type sealedToken struct {
 	Scope            string    `json:"scope,omitempty"`
 }
 
+// Store is the storage the vault and the connector need: member tokens
+// and one-time values (connect handles, OAuth states, confirmation codes).
+// Every store.Store satisfies it.
+type Store interface {
+	store.MemberTokens
+	store.OneTimeValues
+}
+
 // NewVault returns a vault over db sealing with ring. now is the clock;
 // nil means time.Now.
-func NewVault(db *store.DB, ring *keyring.KeyRing, now func() time.Time) *Vault {
+func NewVault(db Store, ring *keyring.KeyRing, now func() time.Time) *Vault {
 	if now == nil {
 		now = time.Now
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 )
 
 func TestVault(t *testing.T) {
@@ -75,7 +76,7 @@ func TestVault(t *testing.T) {
 			run: func(t *testing.T, e *testEnv) *Vault {
 				e.save(t, "acme", "v1", tok)
 				e.db.Close()
-				db, err := store.Open(e.path)
+				db, err := sqlite.Open(e.path)
 				if err != nil {
 					t.Fatalf("reopen: %v", err)
 				}

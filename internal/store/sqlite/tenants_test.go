@@ -1,8 +1,9 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"errors"
+	"github.com/snapbridge/snapbridge/internal/store"
 	"testing"
 	"time"
 )
@@ -12,8 +13,8 @@ import (
 func TestTenantsSeedAndReplace(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	row := func(cfg string, at time.Time) TenantRow {
-		return TenantRow{ID: "acme", Config: []byte(cfg), KeyID: "k1", Sealed: []byte("sealed-" + cfg), CreatedAt: at, UpdatedAt: at}
+	row := func(cfg string, at time.Time) store.TenantRow {
+		return store.TenantRow{ID: "acme", Config: []byte(cfg), KeyID: "k1", Sealed: []byte("sealed-" + cfg), CreatedAt: at, UpdatedAt: at}
 	}
 	for _, tc := range []struct {
 		scenario    string
@@ -45,7 +46,7 @@ func TestTenantsSeedAndReplace(t *testing.T) {
 			return db.PutTenant(ctx, row("v2", t0.Add(time.Hour)))
 		}, "v2", t0},
 		{"a row without sealed secrets is refused", func(db *DB) error {
-			if err := db.PutTenant(ctx, TenantRow{ID: "acme", Config: []byte("{}"), KeyID: "k1"}); err == nil {
+			if err := db.PutTenant(ctx, store.TenantRow{ID: "acme", Config: []byte("{}"), KeyID: "k1"}); err == nil {
 				return errors.New("row without secrets accepted")
 			}
 			return db.PutTenant(ctx, row("v1", t0))
@@ -70,7 +71,7 @@ func TestTenantsSeedAndReplace(t *testing.T) {
 		})
 	}
 	db, _ := openTestDB(t)
-	if _, err := db.StoredTenant(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown tenant: err = %v, want ErrNotFound", err)
+	if _, err := db.StoredTenant(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown tenant: err = %v, want store.ErrNotFound", err)
 	}
 }

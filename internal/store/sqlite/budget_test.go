@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -8,12 +8,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 )
 
-func openBudgetDB(t *testing.T) *store.DB {
+func openBudgetDB(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

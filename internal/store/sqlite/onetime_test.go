@@ -1,10 +1,11 @@
-package store
+package sqlite
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/snapbridge/snapbridge/internal/store"
 	"os"
 	"sync"
 	"testing"
@@ -14,7 +15,7 @@ import (
 func TestTakeOneTime(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	v := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("sealed"), ExpiresAt: now.Add(10 * time.Minute)}
+	v := store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("sealed"), ExpiresAt: now.Add(10 * time.Minute)}
 	tests := []struct {
 		scenario string
 		put      func(t *testing.T, db *DB)
@@ -28,12 +29,12 @@ func TestTakeOneTime(t *testing.T) {
 				if _, err := db.TakeOneTime(ctx, "state", "abc", now); err != nil {
 					t.Fatalf("first take: %v", err)
 				}
-			}, wantErr: ErrNotFound},
-		{scenario: "expired value is refused", kind: "state", id: "abc", at: now.Add(10 * time.Minute), wantErr: ErrNotFound},
+			}, wantErr: store.ErrNotFound},
+		{scenario: "expired value is refused", kind: "state", id: "abc", at: now.Add(10 * time.Minute), wantErr: store.ErrNotFound},
 		{scenario: "one millisecond before expiry still works", kind: "state", id: "abc", at: now.Add(10*time.Minute - time.Millisecond)},
-		{scenario: "same id under another kind is another value", kind: "handle", id: "abc", at: now, wantErr: ErrNotFound},
-		{scenario: "unknown id", kind: "state", id: "abd", at: now, wantErr: ErrNotFound},
-		{scenario: "empty id", kind: "state", id: "", at: now, wantErr: ErrNotFound},
+		{scenario: "same id under another kind is another value", kind: "handle", id: "abc", at: now, wantErr: store.ErrNotFound},
+		{scenario: "unknown id", kind: "state", id: "abd", at: now, wantErr: store.ErrNotFound},
+		{scenario: "empty id", kind: "state", id: "", at: now, wantErr: store.ErrNotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -66,7 +67,7 @@ func TestTakeOneTimeConcurrent(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTestDB(t)
 	now := time.Now()
-	if err := db.PutOneTime(ctx, "handle", "h1", OneTime{Tenant: "acme", Viewer: "v1", ExpiresAt: now.Add(time.Minute)}); err != nil {
+	if err := db.PutOneTime(ctx, "handle", "h1", store.OneTime{Tenant: "acme", Viewer: "v1", ExpiresAt: now.Add(time.Minute)}); err != nil {
 		t.Fatalf("PutOneTime: %v", err)
 	}
 	const takers = 20
@@ -83,7 +84,7 @@ func TestTakeOneTimeConcurrent(t *testing.T) {
 			switch {
 			case err == nil:
 				won++
-			case errors.Is(err, ErrNotFound):
+			case errors.Is(err, store.ErrNotFound):
 				notFound++
 			default:
 				t.Errorf("TakeOneTime: %v", err)
@@ -106,7 +107,7 @@ func TestOneTimeStorage(t *testing.T) {
 	}{
 		{scenario: "the id itself never reaches the database file", run: func(t *testing.T, db *DB, path string) {
 			id := "id-that-must-stay-secret-0123456789"
-			if err := db.PutOneTime(ctx, "state", id, OneTime{Tenant: "acme", ExpiresAt: now.Add(time.Minute)}); err != nil {
+			if err := db.PutOneTime(ctx, "state", id, store.OneTime{Tenant: "acme", ExpiresAt: now.Add(time.Minute)}); err != nil {
 				t.Fatalf("PutOneTime: %v", err)
 			}
 			db.Close()
@@ -121,7 +122,7 @@ func TestOneTimeStorage(t *testing.T) {
 			}
 		}},
 		{scenario: "the same id cannot be put twice", run: func(t *testing.T, db *DB, _ string) {
-			v := OneTime{ExpiresAt: now.Add(time.Minute)}
+			v := store.OneTime{ExpiresAt: now.Add(time.Minute)}
 			if err := db.PutOneTime(ctx, "state", "dup", v); err != nil {
 				t.Fatalf("PutOneTime: %v", err)
 			}
@@ -130,7 +131,7 @@ func TestOneTimeStorage(t *testing.T) {
 			}
 		}},
 		{scenario: "a value without expiry is refused", run: func(t *testing.T, db *DB, _ string) {
-			if err := db.PutOneTime(ctx, "state", "x", OneTime{Tenant: "acme"}); err == nil {
+			if err := db.PutOneTime(ctx, "state", "x", store.OneTime{Tenant: "acme"}); err == nil {
 				t.Fatalf("PutOneTime accepted a value that never expires")
 			}
 		}},
@@ -146,14 +147,14 @@ func TestOneTimeStorage(t *testing.T) {
 func TestTakeOneTimeOfLeavesOthersEmptyHanded(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	owner := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1"}
+	owner := store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1"}
 	tests := []struct {
 		scenario string
-		taker    OneTime
+		taker    store.OneTime
 	}{
-		{scenario: "another viewer of the same tenant", taker: OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1"}},
-		{scenario: "the same viewer in another session", taker: OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2"}},
-		{scenario: "the same viewer id in another tenant", taker: OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1"}},
+		{scenario: "another viewer of the same tenant", taker: store.OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1"}},
+		{scenario: "the same viewer in another session", taker: store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2"}},
+		{scenario: "the same viewer id in another tenant", taker: store.OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -163,15 +164,15 @@ func TestTakeOneTimeOfLeavesOthersEmptyHanded(t *testing.T) {
 			if err := db.PutOneTime(ctx, "pending", "code", v); err != nil {
 				t.Fatalf("PutOneTime: %v", err)
 			}
-			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", tc.taker, now); !errors.Is(err, ErrNotFound) {
-				t.Fatalf("TakeOneTimeOf by %+v: %v, want ErrNotFound", tc.taker, err)
+			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", tc.taker, now); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("TakeOneTimeOf by %+v: %v, want store.ErrNotFound", tc.taker, err)
 			}
 			got, err := db.TakeOneTimeOf(ctx, "pending", "code", owner, now)
 			if err != nil || !bytes.Equal(got.Payload, v.Payload) {
 				t.Fatalf("the owner's TakeOneTimeOf after a stranger's = %+v, %v; want the value", got, err)
 			}
-			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", owner, now); !errors.Is(err, ErrNotFound) {
-				t.Fatalf("second TakeOneTimeOf by the owner: %v, want ErrNotFound", err)
+			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", owner, now); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("second TakeOneTimeOf by the owner: %v, want store.ErrNotFound", err)
 			}
 		})
 	}
@@ -180,27 +181,27 @@ func TestTakeOneTimeOfLeavesOthersEmptyHanded(t *testing.T) {
 func TestPutOneTimeOnce(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	mine := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("first"), ExpiresAt: now.Add(10 * time.Minute)}
+	mine := store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("first"), ExpiresAt: now.Add(10 * time.Minute)}
 	next := mine
 	next.Payload, next.ExpiresAt = []byte("second"), now.Add(11*time.Minute)
 	tests := []struct {
 		scenario   string
-		second     OneTime
+		second     store.OneTime
 		liveAfter  time.Time
-		reuse      func(OneTime) bool
+		reuse      func(store.OneTime) bool
 		wantReused bool
 		wantRows   int
 	}{
 		{scenario: "a live value of the same session comes back", second: next, liveAfter: now, wantReused: true, wantRows: 1},
 		{scenario: "a value too close to its expiry is not reused", second: next, liveAfter: now.Add(10 * time.Minute), wantRows: 2},
 		{scenario: "a value the caller does not accept is not reused", second: next, liveAfter: now,
-			reuse: func(v OneTime) bool { return string(v.Payload) != "first" }, wantRows: 2},
+			reuse: func(v store.OneTime) bool { return string(v.Payload) != "first" }, wantRows: 2},
 		{scenario: "another session gets its own value", liveAfter: now, wantRows: 2,
-			second: OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2", ExpiresAt: now.Add(time.Minute)}},
+			second: store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2", ExpiresAt: now.Add(time.Minute)}},
 		{scenario: "another viewer gets its own value", liveAfter: now, wantRows: 2,
-			second: OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
+			second: store.OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
 		{scenario: "another tenant gets its own value", liveAfter: now, wantRows: 2,
-			second: OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
+			second: store.OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -233,7 +234,7 @@ func TestPutOneTimeOnceConcurrentStoresOne(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openTestDB(t)
 	now := time.Now()
-	v := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}
+	v := store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}
 	const callers = 20
 	var wg sync.WaitGroup
 	start := make(chan struct{})

@@ -1,8 +1,9 @@
-package store
+package sqlite
 
 import (
 	"context"
 	"errors"
+	"github.com/snapbridge/snapbridge/internal/store"
 	"testing"
 	"time"
 )
@@ -12,7 +13,7 @@ import (
 func TestAPIKeys(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	key := APIKeyRow{ID: "ab12", Tenant: "acme", Name: "zapier", SecretHash: []byte("hash"), CreatedBy: "operator", CreatedAt: t0}
+	key := store.APIKeyRow{ID: "ab12", Tenant: "acme", Name: "zapier", SecretHash: []byte("hash"), CreatedBy: "operator", CreatedAt: t0}
 	for _, tc := range []struct {
 		scenario    string
 		act         func(db *DB) error
@@ -22,8 +23,8 @@ func TestAPIKeys(t *testing.T) {
 	}{
 		{"a new key is active and unused", func(*DB) error { return nil }, nil, false, time.Time{}},
 		{"revoking marks it revoked", func(db *DB) error { return db.RevokeAPIKey(ctx, "acme", "ab12", t0.Add(time.Hour)) }, nil, true, time.Time{}},
-		{"another tenant cannot revoke it", func(db *DB) error { return db.RevokeAPIKey(ctx, "other", "ab12", t0) }, ErrNotFound, false, time.Time{}},
-		{"an unknown id is not found", func(db *DB) error { return db.RevokeAPIKey(ctx, "acme", "zz", t0) }, ErrNotFound, false, time.Time{}},
+		{"another tenant cannot revoke it", func(db *DB) error { return db.RevokeAPIKey(ctx, "other", "ab12", t0) }, store.ErrNotFound, false, time.Time{}},
+		{"an unknown id is not found", func(db *DB) error { return db.RevokeAPIKey(ctx, "acme", "zz", t0) }, store.ErrNotFound, false, time.Time{}},
 		{"use is recorded", func(db *DB) error { return db.TouchAPIKey(ctx, "ab12", t0.Add(time.Minute)) }, nil, false, t0.Add(time.Minute)},
 		{"the same id twice is refused", func(db *DB) error { return db.CreateAPIKey(ctx, key) }, nil, false, time.Time{}},
 	} {

@@ -1,4 +1,4 @@
-package store_test
+package sqlite_test
 
 import (
 	"context"
@@ -8,11 +8,12 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 )
 
 func TestComplianceArchiveWalksEveryEventOnce(t *testing.T) {
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
