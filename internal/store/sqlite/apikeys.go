@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 const apiKeyColumns = `id, tenant, name, secret_hash, created_by, created_at, last_used_at, revoked_at`

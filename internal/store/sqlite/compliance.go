@@ -3,8 +3,9 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 const complianceViewerColumns = `tenant, viewer, member, developer_application, status, opted_in_at, regulated_at,

@@ -6,8 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 const analyticsColumns = `id, tenant, viewer, actor, contract, action, start_at, end_at, status, linkedin_status,

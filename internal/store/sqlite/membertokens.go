@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 const memberTokenColumns = `tenant, viewer, key_id, sealed, expires_at, refresh_expires_at, status, updated_at`

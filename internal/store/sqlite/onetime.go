@@ -7,8 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // PutOneTime stores v under kind and id. Only the SHA-256 of id is

@@ -3,8 +3,9 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // purgeChunk is how many rows one purge statement deletes at most: the

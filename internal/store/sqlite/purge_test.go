@@ -2,11 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 func TestPurgeExpiredRemovesOnlyExpiredRows(t *testing.T) {
@@ -62,30 +62,5 @@ func TestPurgeExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	}
 	if again, err := db.PurgeExpired(ctx, now); err != nil || again != (store.Purged{}) {
 		t.Fatalf("second pass = %+v, %v; want nothing left to purge", again, err)
-	}
-}
-
-func TestRunPurgerPurgesAtStartAndStopsWithItsContext(t *testing.T) {
-	db, _ := openTestDB(t)
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	if err := db.PutOneTime(context.Background(), "handle", "old", store.OneTime{ExpiresAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	passes := make(chan store.Purged, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- store.RunPurger(ctx, db, store.Purger{Interval: time.Hour, Now: func() time.Time { return now },
-			AfterPass: func(p store.Purged) { passes <- p }})
-	}()
-	if p := <-passes; p.OneTime != 1 {
-		t.Fatalf("the first pass removed %+v, want the one expired value", p)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("RunPurger returned %v after its context ended, want nil", err)
-	}
-	if _, err := db.PurgeExpired(context.Background(), now); errors.Is(err, context.Canceled) {
-		t.Fatalf("the database is unusable after the purger stopped: %v", err)
 	}
 }

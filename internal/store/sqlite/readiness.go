@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"io/fs"
 	"os"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // Ready reports whether the database can serve: the file at the path

@@ -4,11 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // TestReadyNoticesADatabaseThatCannotTakeWrites covers what an operator

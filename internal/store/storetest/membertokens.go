@@ -1,27 +1,16 @@
-package sqlite
+package storetest
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/snapbridge/snapbridge/internal/store"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
-func openTestDB(t *testing.T) (*DB, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "data", "snapbridge.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, path
-}
-
-func TestMemberTokens(t *testing.T) {
+func testMemberTokens(t *testing.T, open Opener) {
 	ctx := context.Background()
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	row := func(tenant, viewer, sealed, status string) store.MemberTokenRow {
@@ -32,12 +21,12 @@ func TestMemberTokens(t *testing.T) {
 		scenario string
 		// run acts on an empty database and returns the row expected under
 		// acme/v1 (Tenant empty: no row expected).
-		run     func(t *testing.T, db *DB) store.MemberTokenRow
+		run     func(t *testing.T, db store.Store) store.MemberTokenRow
 		wantErr error
 	}{
 		{
 			scenario: "put then get returns every field",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				r := row("acme", "v1", "sealed-1", store.StatusConnected)
 				r.RefreshExpiresAt = at.Add(365 * 24 * time.Hour)
 				mustPut(t, db, r)
@@ -46,7 +35,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "second put replaces the first (upsert)",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				mustPut(t, db, row("acme", "v1", "sealed-1", store.StatusRevoked))
 				r := row("acme", "v1", "sealed-2", store.StatusConnected)
 				r.KeyID, r.UpdatedAt = "k2", at.Add(time.Hour)
@@ -56,7 +45,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "same viewer id in another tenant is another row",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				r := row("acme", "v1", "sealed-acme", store.StatusConnected)
 				mustPut(t, db, r)
 				mustPut(t, db, row("globex", "v1", "sealed-globex", store.StatusConnected))
@@ -65,7 +54,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "deleted row is not found",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				mustPut(t, db, row("acme", "v1", "sealed-1", store.StatusConnected))
 				for range 2 { // deleting twice is not an error
 					if err := db.DeleteMemberToken(ctx, "acme", "v1"); err != nil {
@@ -78,7 +67,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "reseal of a row that changed meanwhile is refused",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				mustPut(t, db, row("acme", "v1", "sealed-old", store.StatusConnected))
 				newer := row("acme", "v1", "sealed-newer", store.StatusConnected)
 				mustPut(t, db, newer)
@@ -91,7 +80,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "reseal of an unchanged row replaces key id and bytes only",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				r := row("acme", "v1", "sealed-old", store.StatusRevoked)
 				mustPut(t, db, r)
 				changed, err := db.ResealMemberToken(ctx, "acme", "v1", []byte("sealed-old"), "k2", []byte("sealed-new"))
@@ -104,7 +93,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "swap of an unchanged row replaces every field",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
 				next := row("acme", "v1", "sealed-refreshed", store.StatusConnected)
@@ -115,7 +104,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "swap after a reconnect keeps the new authorization",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
 				reconnected := row("acme", "v1", "sealed-reconnected", store.StatusConnected)
@@ -126,7 +115,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "swap after a revocation keeps the revocation",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
 				revoked := read
@@ -138,7 +127,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "swap after a disconnect does not bring the row back",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
 				if err := db.DeleteMemberToken(ctx, "acme", "v1"); err != nil {
@@ -151,7 +140,7 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "swap onto another viewer is refused",
-			run: func(t *testing.T, db *DB) store.MemberTokenRow {
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
 				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
 				if ok, err := db.SwapMemberToken(ctx, read, row("acme", "v2", "sealed-other", store.StatusConnected)); err == nil || ok {
@@ -163,7 +152,7 @@ func TestMemberTokens(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db, _ := openTestDB(t)
+			db := open(t)
 			want := tc.run(t, db)
 			got, err := db.MemberToken(ctx, "acme", "v1")
 			if tc.wantErr != nil {
@@ -180,8 +169,8 @@ func TestMemberTokens(t *testing.T) {
 	}
 }
 
-func TestMemberTokenValidation(t *testing.T) {
-	db, _ := openTestDB(t)
+func testMemberTokenValidation(t *testing.T, open Opener) {
+	db := open(t)
 	good := store.MemberTokenRow{Tenant: "acme", Viewer: "v1", KeyID: "k1", Sealed: []byte("x"), Status: store.StatusConnected}
 	tests := []struct {
 		scenario string
@@ -204,9 +193,9 @@ func TestMemberTokenValidation(t *testing.T) {
 	}
 }
 
-func TestMemberTokensListAndCount(t *testing.T) {
+func testMemberTokensListAndCount(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db, path := openTestDB(t)
+	db := open(t)
 	for _, r := range []store.MemberTokenRow{
 		{Tenant: "globex", Viewer: "v9", Status: store.StatusConnected},
 		{Tenant: "acme", Viewer: "v2", Status: store.StatusRevoked},
@@ -216,14 +205,6 @@ func TestMemberTokensListAndCount(t *testing.T) {
 		r.KeyID, r.Sealed = "k1", []byte("s-"+r.Viewer)
 		mustPut(t, db, r)
 	}
-	// A restart must keep every row.
-	db.Close()
-	db, err := Open(path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer db.Close()
-
 	all, err := db.MemberTokens(ctx)
 	if err != nil {
 		t.Fatalf("MemberTokens: %v", err)
@@ -258,7 +239,7 @@ func TestMemberTokensListAndCount(t *testing.T) {
 	}
 }
 
-func mustSwap(t *testing.T, db *DB, prev, next store.MemberTokenRow, want bool) {
+func mustSwap(t *testing.T, db store.Store, prev, next store.MemberTokenRow, want bool) {
 	t.Helper()
 	ok, err := db.SwapMemberToken(context.Background(), prev, next)
 	if err != nil || ok != want {
@@ -266,9 +247,9 @@ func mustSwap(t *testing.T, db *DB, prev, next store.MemberTokenRow, want bool) 
 	}
 }
 
-func TestMemberTokenKeysCountAndMove(t *testing.T) {
+func testMemberTokenKeysCountAndMove(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db, _ := openTestDB(t)
+	db := open(t)
 	for _, r := range []store.MemberTokenRow{
 		{Tenant: "globex", Viewer: "v9", KeyID: "old", Status: store.StatusConnected},
 		{Tenant: "acme", Viewer: "v1", KeyID: "old", Status: store.StatusConnected},
@@ -313,7 +294,7 @@ func TestMemberTokenKeysCountAndMove(t *testing.T) {
 	}
 }
 
-func mustPut(t *testing.T, db *DB, r store.MemberTokenRow) {
+func mustPut(t *testing.T, db store.Store, r store.MemberTokenRow) {
 	t.Helper()
 	if err := db.PutMemberToken(context.Background(), r); err != nil {
 		t.Fatalf("PutMemberToken: %v", err)
