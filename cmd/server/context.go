@@ -15,7 +15,6 @@ import (
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/session"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -118,7 +117,7 @@ func storedTenant(ctx context.Context, cfg config.Config, id string) (*tenant.Te
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(cfg.DB)
+	db, err := server.OpenStore(cfg)
 	if err != nil {
 		return nil, err
 	}

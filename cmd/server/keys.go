@@ -11,7 +11,6 @@ import (
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/server"
-	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
 
@@ -34,7 +33,7 @@ func rotateKeys(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(cfg.DB)
+	db, err := server.OpenStore(cfg)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@
 //	snapbridge serve [flags]            run the server (--sandbox: with the LinkedIn stand-in and demo CRM)
 //	snapbridge sandbox [flags]          run the LinkedIn stand-in alone, for several servers to share
 //	snapbridge context sign [flags]     print a signed host context for a stored or configured tenant
+//	snapbridge migrate [flags]          apply the database migrations and exit
 //	snapbridge keys rotate [flags]      re-encrypt stored secrets with the newest key
 //	snapbridge keys generate            print a new encryption key for the key ring (--session: a session key)
 package main
@@ -23,9 +24,10 @@ func main() {
 }
 
 const usage = `usage:
-  snapbridge serve [--config FILE] [--sandbox] [--addr HOST:PORT] [--sandbox-addr HOST:PORT] [--demo-addr HOST:PORT] [--db FILE]
+  snapbridge serve [--config FILE] [--sandbox] [--addr HOST:PORT] [--sandbox-addr HOST:PORT] [--demo-addr HOST:PORT] [--db FILE | --database-url URL]
   snapbridge sandbox [--config FILE] [--addr HOST:PORT] [--state FILE] [--redirect-uri URL ...]
   snapbridge context sign --tenant ID [--kid KEY] --viewer ID [--viewer-name NAME] [--viewer-email EMAIL] --record JSON [--record JSON ...] [--role admin] [--lifetime 5m] [--config FILE] [--sandbox] [--db FILE]
+  snapbridge migrate [--config FILE] [--db FILE | --database-url URL]
   snapbridge keys rotate [--config FILE]
   snapbridge keys generate [--id ID]   (an encryption key for SNAPBRIDGE_ENCRYPTION_KEYS)
   snapbridge keys generate --session  (a session key for SNAPBRIDGE_SESSION_KEY)
@@ -45,6 +47,8 @@ func run(args []string) error {
 			return fmt.Errorf("unknown context command\n%s", usage)
 		}
 		return signContext(args[2:], os.Stdout)
+	case "migrate":
+		return migrateDatabase(args[1:], os.Stdout)
 	case "keys":
 		if len(args) < 2 {
 			return fmt.Errorf("keys needs rotate or generate\n%s", usage)

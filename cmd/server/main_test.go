@@ -16,7 +16,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/session"
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
@@ -53,7 +53,7 @@ func TestContextSignPrintsAnAcceptedContext(t *testing.T) {
 
 // serverConfig is the configuration the server would run with in dir
 // and this environment, secrets completed, and its database opened.
-func serverConfig(t *testing.T, dir string, tune func(*config.Config)) (config.Config, *store.DB) {
+func serverConfig(t *testing.T, dir string, tune func(*config.Config)) (config.Config, *sqlite.DB) {
 	t.Helper()
 	cfg, err := config.Load("", os.Getenv)
 	if err != nil {
@@ -69,7 +69,7 @@ func serverConfig(t *testing.T, dir string, tune func(*config.Config)) (config.C
 	if err := cfg.EnsureSecrets(time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(cfg.DB)
+	db, err := sqlite.Open(cfg.DB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestKeysRotateReencryptsWithTheNewestKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(dir + "/snapbridge.db")
+	db, err := sqlite.Open(dir + "/snapbridge.db")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestKeysRotateReencryptsWithTheNewestKey(t *testing.T) {
 		t.Errorf("output %q", out.String())
 	}
 	newOnly, _ := server.KeyRing([]string{newKey})
-	db, _ = store.Open(dir + "/snapbridge.db")
+	db, _ = sqlite.Open(dir + "/snapbridge.db")
 	defer db.Close()
 	tok, err := tokens.NewVault(db, newOnly, time.Now).Load(ctx, "demo", "v1")
 	if err != nil || tok.AccessToken != "member-token" {

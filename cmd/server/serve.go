@@ -23,6 +23,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
 	sandboxAddr := fs.String("sandbox-addr", "", "LinkedIn stand-in address (SNAPBRIDGE_SANDBOX_ADDR, default 127.0.0.1:8091)")
 	demoAddr := fs.String("demo-addr", "", "demo CRM address (SNAPBRIDGE_DEMO_ADDR, default 127.0.0.1:8090)")
 	db := fs.String("db", "", "SQLite database file (SNAPBRIDGE_DB, default var/snapbridge.db)")
+	databaseURL := fs.String("database-url", "", "database: a file path, sqlite:PATH or postgres://… (SNAPBRIDGE_DATABASE_URL, default: --db)")
 	if err := fs.Parse(args); err != nil {
 		return config.Config{}, err
 	}
@@ -43,9 +44,20 @@ func loadConfig(fs *flag.FlagSet, args []string) (config.Config, error) {
 			cfg.Demo.Addr = *demoAddr
 		case "db":
 			cfg.DB = *db
+			if !isSet(fs, "database-url") {
+				cfg.Database.URL = "" // the flag wins over a URL from the file or environment
+			}
+		case "database-url":
+			cfg.Database.URL = *databaseURL
 		}
 	})
 	return cfg, nil
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func serve(args []string) error {

@@ -16,19 +16,12 @@ import (
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
-// Store is the storage the service needs; *store.DB satisfies it.
+// Store is the storage the service needs: tenants, API keys and the
+// audit log, plus the counts Health shows. Every store.Store satisfies it.
 type Store interface {
-	PutTenant(ctx context.Context, row store.TenantRow) error
-	InsertTenantIfAbsent(ctx context.Context, row store.TenantRow) (bool, error)
-	StoredTenants(ctx context.Context) ([]store.TenantRow, error)
-	ResealTenant(ctx context.Context, id string, oldSealed []byte, keyID string, sealed []byte) (bool, error)
-	CreateAPIKey(ctx context.Context, row store.APIKeyRow) error
-	APIKey(ctx context.Context, id string) (store.APIKeyRow, error)
-	APIKeys(ctx context.Context, tenant string) ([]store.APIKeyRow, error)
-	RevokeAPIKey(ctx context.Context, tenant, id string, at time.Time) error
-	TouchAPIKey(ctx context.Context, id string, at time.Time) error
-	AddAudit(ctx context.Context, e store.AuditEntry) error
-	Audit(ctx context.Context, tenant string, limit int) ([]store.AuditEntry, error)
+	store.Tenants
+	store.APIKeys
+	store.AuditLog
 	CountMemberTokens(ctx context.Context, tenant, status string) (int, error)
 	LookupsUsed(ctx context.Context, tenant, day string) (int, error)
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/sandbox"
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
@@ -23,7 +23,7 @@ const (
 // the LinkedIn stand-in over loopback.
 type fixture struct {
 	svc   *Service
-	db    *store.DB
+	db    *sqlite.DB
 	ring  *keyring.KeyRing
 	key   keyring.Key
 	li    *linkedin.Client
@@ -37,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	opts := sandbox.DemoOptions{ClientSecret: clientSecret, ContextSecret: contextSecret}
 	srv := httptest.NewServer(sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(opts)}))
 	t.Cleanup(srv.Close)
-	db, err := store.Open(filepath.Join(t.TempDir(), "admin.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "admin.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

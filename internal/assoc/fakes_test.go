@@ -10,7 +10,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/assoc"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -193,13 +193,13 @@ type rig struct {
 	resolver *assoc.Resolver
 	li       *countingLinkedIn
 	apps     *appTokens
-	db       *store.DB
+	db       *sqlite.DB
 	clock    *clock
 }
 
 func newRig(t testing.TB, cfg assoc.Config, li *countingLinkedIn) *rig {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

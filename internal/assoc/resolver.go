@@ -35,7 +35,8 @@ type AppTokens interface {
 }
 
 // Budget counts upstream look-ups per tenant and UTC day: each record once
-// a day, and each forced refresh again. *store.DB satisfies it.
+// a day, and each forced refresh again. Every store.LookupBudget
+// satisfies it.
 type Budget interface {
 	ReserveLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int) (allowed []string, used int, err error)
 	ReserveForcedLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int) (allowed []string, used int, err error)

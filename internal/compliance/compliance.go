@@ -37,17 +37,9 @@ type Tenants interface {
 	Get(id string) (*tenant.Tenant, bool)
 }
 
-// Store is the part of the database compliance needs; *store.DB
+// Store is the part of the database compliance needs; every store.Store
 // satisfies it.
-type Store interface {
-	PutComplianceViewer(ctx context.Context, v store.ComplianceViewer) error
-	ComplianceViewerOf(ctx context.Context, tenant, viewer string) (store.ComplianceViewer, error)
-	ComplianceViewers(ctx context.Context, tenant string) ([]store.ComplianceViewer, error)
-	ArchiveComplianceEvents(ctx context.Context, tenant, viewer string, events []store.ComplianceEventRow, cursor time.Time) (int, error)
-	EachComplianceEvent(ctx context.Context, q store.ComplianceEventQuery, fn func(store.ComplianceEventRow) error) error
-	RecordComplianceRun(ctx context.Context, r store.ComplianceRun) error
-	ComplianceRuns(ctx context.Context, tenant, viewer string, limit int) ([]store.ComplianceRun, error)
-}
+type Store = store.Compliance
 
 // Window is how long LinkedIn keeps compliance events.
 const Window = 28 * 24 * time.Hour

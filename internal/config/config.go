@@ -35,6 +35,8 @@ type Config struct {
 	// DB is the SQLite database file. Default: <DataDir>/snapbridge.db
 	// (SNAPBRIDGE_DB, --db).
 	DB string `yaml:"db"`
+	// Database says which store to use. Default: SQLite in DB.
+	Database Database `yaml:"database"`
 	// LinkedIn says where LinkedIn is. Ignored in sandbox mode, where every
 	// URL points at the built-in stand-in.
 	LinkedIn LinkedIn `yaml:"linkedin"`
@@ -74,6 +76,35 @@ type Config struct {
 	// downloads (the compliance archive) are bounded per chunk instead, so
 	// a large archive is not cut off. Default: 60s.
 	WriteTimeout time.Duration `yaml:"writeTimeout"`
+}
+
+// Database names the store.
+type Database struct {
+	// URL is a file path or sqlite:PATH (SQLite in that file), or a
+	// postgres:// URL (not supported yet). Set, it wins over DB; after
+	// Finish a SQLite URL's path is in DB. Default: "", SQLite in DB
+	// (SNAPBRIDGE_DATABASE_URL, --database-url).
+	URL string `yaml:"url"`
+}
+
+// IsPostgres reports whether URL names a PostgreSQL database.
+func (d Database) IsPostgres() bool {
+	return strings.HasPrefix(d.URL, "postgres://") || strings.HasPrefix(d.URL, "postgresql://")
+}
+
+// sqlitePath returns the file a SQLite URL names; a URL of any other
+// scheme is an error.
+func (d Database) sqlitePath() (string, error) {
+	rest, prefixed := strings.CutPrefix(d.URL, "sqlite:")
+	if prefixed {
+		rest = strings.TrimPrefix(rest, "//") // sqlite:///abs/path and sqlite://rel/path
+	} else if scheme, _, ok := strings.Cut(d.URL, "://"); ok {
+		return "", fmt.Errorf("database.url: %q is not supported (use a file path, sqlite:PATH or postgres://…)", scheme+"://")
+	}
+	if rest == "" {
+		return "", fmt.Errorf("database.url: %q names no file", d.URL)
+	}
+	return rest, nil
 }
 
 // LinkedIn holds LinkedIn's endpoints; the defaults are the real ones.
@@ -202,6 +233,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"SNAPBRIDGE_PUBLIC_URL":   &c.PublicURL,
 		"SNAPBRIDGE_DATA_DIR":     &c.DataDir,
 		"SNAPBRIDGE_DB":           &c.DB,
+		"SNAPBRIDGE_DATABASE_URL": &c.Database.URL,
 		"SNAPBRIDGE_SANDBOX_ADDR": &c.Sandbox.Addr,
 		"SNAPBRIDGE_DEMO_ADDR":    &c.Demo.Addr,
 		"SNAPBRIDGE_SESSION_KEY":  &c.Secrets.SessionKey,
@@ -246,11 +278,28 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 	return nil
 }
 
+// FinishDatabase derives and checks the database settings alone (Finish
+// does it too): a SQLite database.url puts its path in DB, and DB
+// defaults to <DataDir>/snapbridge.db.
+func (c *Config) FinishDatabase() error {
+	if c.Database.URL != "" && !c.Database.IsPostgres() {
+		path, err := c.Database.sqlitePath()
+		if err != nil {
+			return err
+		}
+		c.DB = path
+	}
+	if c.DB == "" {
+		c.DB = strings.TrimSuffix(c.DataDir, "/") + "/snapbridge.db"
+	}
+	return nil
+}
+
 // Finish derives the settings that depend on others and validates the
 // result; call it after flags were applied.
 func (c *Config) Finish() error {
-	if c.DB == "" {
-		c.DB = strings.TrimSuffix(c.DataDir, "/") + "/snapbridge.db"
+	if err := c.FinishDatabase(); err != nil {
+		return err
 	}
 	if c.WasmDir == "" {
 		c.WasmDir = strings.TrimSuffix(c.DataDir, "/") + "/build/web"

@@ -21,6 +21,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -30,7 +31,7 @@ import (
 type fixture struct {
 	registry *tenant.Registry
 	issuer   *session.Issuer
-	db       *store.DB
+	db       *sqlite.DB
 	handler  *console.Console
 }
 
@@ -80,9 +81,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("NewRegistry: %v", err)
 	}
-	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
 	if err != nil {
-		t.Fatalf("store.Open: %v", err)
+		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	_, key, err := ed25519.GenerateKey(rand.Reader)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
@@ -181,7 +181,7 @@ func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.
 
 // env is a service over a real SQLite database and fake LinkedIn.
 type env struct {
-	db      *store.DB
+	db      *sqlite.DB
 	path    string
 	li      *fakeLinkedIn
 	members *fakeMembers
@@ -192,7 +192,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "snapbridge.db")
-	db, err := store.Open(path)
+	db, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
@@ -187,7 +187,7 @@ func TestBrokerRenewsTheMarginAheadOfExpiry(t *testing.T) {
 // vault and returns the vault and the member-token service over it.
 func connectedViewer(t *testing.T, now func() time.Time) (*tokens.Vault, *tokens.MemberTokens) {
 	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,12 @@ func TestBrokerDropsTokensOfViewersNoLongerConnected(t *testing.T) {
 		scenario string
 		end      func(ctx context.Context, v *tokens.Vault) error
 	}{
-		{"revoked (another service met invalid_grant)", func(ctx context.Context, v *tokens.Vault) error { return v.MarkRevoked(ctx, "demo", "v") }},
+		{"revoked (another service met a 401 it cannot refresh)", func(ctx context.Context, v *tokens.Vault) error {
+			if err := tokens.NewMemberTokens(v, nil, nil).Rejected(ctx, demo, "v"); !errors.Is(err, tokens.ErrNotConnected) {
+				return fmt.Errorf("Rejected = %v, want ErrNotConnected", err)
+			}
+			return nil
+		}},
 		{"disconnected", func(ctx context.Context, v *tokens.Vault) error { return v.Disconnect(ctx, "demo", "v") }},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -209,7 +210,7 @@ func TestServerPurgesExpiredConnectLinksAndContextIDs(t *testing.T) {
 	if want := (store.Purged{OneTime: 3, ContextIDs: 1}); got != want {
 		t.Fatalf("the first purge pass removed %+v, want %+v", got, want)
 	}
-	db, err := store.Open(srv.Config.DB)
+	db, err := sqlite.Open(srv.Config.DB)
 	if err != nil {
 		t.Fatal(err)
 	}

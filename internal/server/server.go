@@ -53,8 +53,8 @@ type Server struct {
 	Tenants *tenant.Registry
 	// Sandbox is the stand-in, nil unless sandbox mode.
 	Sandbox *sandbox.Sandbox
-	// DB is the database.
-	DB *store.DB
+	// DB is the store the configuration names (database.url).
+	DB store.Store
 
 	logger  *slog.Logger
 	servers []*http.Server
@@ -134,7 +134,7 @@ func (s *Server) build() error {
 	if err != nil {
 		return err
 	}
-	if s.DB, err = store.Open(cfg.DB); err != nil {
+	if s.DB, err = OpenStore(*cfg); err != nil {
 		return err
 	}
 
@@ -322,7 +322,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	g.Go(func() error { return s.compliance.Run(gctx) })
 	g.Go(func() error {
 		p := s.Config.Purge
-		return s.DB.RunPurger(gctx, store.Purger{Interval: p.Interval, Now: p.Now, AfterPass: p.AfterPass, Logger: s.logger})
+		return store.RunPurger(gctx, s.DB, store.Purger{Interval: p.Interval, Now: p.Now, AfterPass: p.AfterPass, Logger: s.logger})
 	})
 	g.Go(func() error {
 		<-gctx.Done()

@@ -15,7 +15,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/snapbridge/snapbridge/internal/session"
-	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -46,7 +46,7 @@ type keys struct {
 type fixture struct {
 	keys
 	registry *tenant.Registry
-	db       *store.DB
+	db       *sqlite.DB
 	dbPath   string
 	now      time.Time
 	verifier *session.ContextVerifier
@@ -117,9 +117,9 @@ func newFixture(t testing.TB) *fixture {
 // start would.
 func (f *fixture) open(t testing.TB) {
 	t.Helper()
-	db, err := store.Open(f.dbPath)
+	db, err := sqlite.Open(f.dbPath)
 	if err != nil {
-		t.Fatalf("store.Open: %v", err)
+		t.Fatalf("sqlite.Open: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	f.db = db

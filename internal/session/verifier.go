@@ -20,8 +20,8 @@ import (
 const ContextLeeway = 30 * time.Second
 
 // ReplayGuard remembers host context ids so each context is accepted once.
-// The store's *DB implements it durably, so a restart does not reopen the
-// window.
+// Every store.ReplayIDs implements it durably, so a restart does not
+// reopen the window.
 type ReplayGuard interface {
 	// RememberJTI records jti for tenant until exp and reports whether it
 	// was new. It must be atomic: of two concurrent calls with the same

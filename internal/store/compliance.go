@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -69,113 +68,6 @@ type ComplianceRun struct {
 	Fetched, Archived int
 }
 
-const complianceViewerColumns = `tenant, viewer, member, developer_application, status, opted_in_at, regulated_at,
-	cursor, last_sync_at, last_attempt_at, last_error, last_check_at, status_changed_at`
-
-// PutComplianceViewer inserts or replaces the viewer's row.
-func (db *DB) PutComplianceViewer(ctx context.Context, v ComplianceViewer) error {
-	if v.Tenant == "" || v.Viewer == "" || v.Status == "" {
-		return fmt.Errorf("put compliance viewer: tenant, viewer and status are required")
-	}
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO compliance_viewers (`+complianceViewerColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (tenant, viewer) DO UPDATE SET
-			member = excluded.member, developer_application = excluded.developer_application,
-			status = excluded.status, opted_in_at = excluded.opted_in_at, regulated_at = excluded.regulated_at,
-			cursor = excluded.cursor, last_sync_at = excluded.last_sync_at, last_attempt_at = excluded.last_attempt_at,
-			last_error = excluded.last_error, last_check_at = excluded.last_check_at,
-			status_changed_at = excluded.status_changed_at`,
-		v.Tenant, v.Viewer, v.Member, v.DeveloperApplication, v.Status, tokenTime(v.OptedInAt),
-		tokenTime(v.RegulatedAt), tokenTime(v.Cursor), tokenTime(v.LastSyncAt), tokenTime(v.LastAttemptAt),
-		v.LastError, tokenTime(v.LastCheckAt), tokenTime(v.StatusChangedAt))
-	if err != nil {
-		return fmt.Errorf("put compliance viewer %s/%s: %w", v.Tenant, v.Viewer, err)
-	}
-	return nil
-}
-
-// ComplianceViewerOf returns the viewer's row (Events filled), or
-// ErrNotFound.
-func (db *DB) ComplianceViewerOf(ctx context.Context, tenant, viewer string) (ComplianceViewer, error) {
-	rows, err := db.queryComplianceViewers(ctx, `WHERE v.tenant = ? AND v.viewer = ?`, tenant, viewer)
-	if err != nil {
-		return ComplianceViewer{}, err
-	}
-	if len(rows) == 0 {
-		return ComplianceViewer{}, fmt.Errorf("compliance viewer %s/%s: %w", tenant, viewer, ErrNotFound)
-	}
-	return rows[0], nil
-}
-
-// ComplianceViewers returns the tenant's rows (every tenant's when tenant
-// is ""), with Events filled, ordered by tenant and viewer.
-func (db *DB) ComplianceViewers(ctx context.Context, tenant string) ([]ComplianceViewer, error) {
-	return db.queryComplianceViewers(ctx, `WHERE (? = '' OR v.tenant = ?) ORDER BY v.tenant, v.viewer`, tenant, tenant)
-}
-
-func (db *DB) queryComplianceViewers(ctx context.Context, where string, args ...any) ([]ComplianceViewer, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT v.tenant, v.viewer, v.member, v.developer_application, v.status,
-		v.opted_in_at, v.regulated_at, v.cursor, v.last_sync_at, v.last_attempt_at, v.last_error, v.last_check_at,
-		v.status_changed_at,
-		(SELECT COUNT(*) FROM compliance_events e WHERE e.tenant = v.tenant AND e.viewer = v.viewer)
-		FROM compliance_viewers v `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query compliance viewers: %w", err)
-	}
-	defer rows.Close()
-	var out []ComplianceViewer
-	for rows.Next() {
-		var v ComplianceViewer
-		var optedIn, regulated, cursor, sync, attempt, check, changed int64
-		if err := rows.Scan(&v.Tenant, &v.Viewer, &v.Member, &v.DeveloperApplication, &v.Status, &optedIn, &regulated,
-			&cursor, &sync, &attempt, &v.LastError, &check, &changed, &v.Events); err != nil {
-			return nil, fmt.Errorf("query compliance viewers: %w", err)
-		}
-		v.OptedInAt, v.RegulatedAt, v.Cursor = rowTime(optedIn), rowTime(regulated), rowTime(cursor)
-		v.LastSyncAt, v.LastAttemptAt, v.LastCheckAt, v.StatusChangedAt = rowTime(sync), rowTime(attempt), rowTime(check), rowTime(changed)
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("query compliance viewers: %w", err)
-	}
-	return out, nil
-}
-
-// ArchiveComplianceEvents stores events in the viewer's archive and moves
-// the viewer's cursor to cursor, in one transaction. Events already
-// archived (same id) are skipped: paging with an inclusive startTime
-// returns the boundary events again. It returns how many were new.
-func (db *DB) ArchiveComplianceEvents(ctx context.Context, tenant, viewer string, events []ComplianceEventRow, cursor time.Time) (int, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("archive compliance events of %s/%s: %w", tenant, viewer, err)
-	}
-	defer tx.Rollback()
-	added := 0
-	for _, e := range events {
-		if e.ID == "" {
-			return 0, fmt.Errorf("archive compliance events of %s/%s: an event has no id", tenant, viewer)
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO compliance_events (tenant, viewer, id, processed_at, raw, archived_at)
-			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (tenant, viewer, id) DO NOTHING`,
-			tenant, viewer, e.ID, tokenTime(e.ProcessedAt), e.Raw, tokenTime(e.ArchivedAt))
-		if err != nil {
-			return 0, fmt.Errorf("archive compliance event %s of %s/%s: %w", e.ID, tenant, viewer, err)
-		}
-		if n, _ := res.RowsAffected(); n == 1 {
-			added++
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE compliance_viewers SET cursor = ?
-		WHERE tenant = ? AND viewer = ? AND cursor < ?`, tokenTime(cursor), tenant, viewer, tokenTime(cursor)); err != nil {
-		return 0, fmt.Errorf("move compliance cursor of %s/%s: %w", tenant, viewer, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("archive compliance events of %s/%s: %w", tenant, viewer, err)
-	}
-	return added, nil
-}
-
 // ComplianceEventQuery selects archived events.
 type ComplianceEventQuery struct {
 	// Tenant is required; Viewer "" means every viewer of the tenant.
@@ -185,112 +77,36 @@ type ComplianceEventQuery struct {
 	From, To time.Time
 }
 
-// complianceEventPage bounds how many rows one query holds the database
-// connection for while the caller streams them to a slow client.
-const complianceEventPage = 500
-
-// EachComplianceEvent calls fn for every event matching q, ordered by
-// processedAt and id. It reads in pages so the single database connection
-// is never held while fn writes to a slow reader. An error from fn stops
-// the walk and is returned.
-func (db *DB) EachComplianceEvent(ctx context.Context, q ComplianceEventQuery, fn func(ComplianceEventRow) error) error {
-	if q.Tenant == "" {
-		return fmt.Errorf("compliance events: tenant is required")
-	}
-	to := int64(1<<62 - 1)
-	if !q.To.IsZero() {
-		to = q.To.UnixMilli()
-	}
-	afterAt, afterViewer, afterID := tokenTime(q.From)-1, "", ""
-	for {
-		page, err := db.complianceEventPage(ctx, q, afterAt, afterViewer, afterID, to)
-		if err != nil {
-			return err
-		}
-		for _, e := range page {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		if len(page) < complianceEventPage {
-			return nil
-		}
-		last := page[len(page)-1]
-		afterAt, afterViewer, afterID = last.ProcessedAt.UnixMilli(), last.Viewer, last.ID
-	}
+// Compliance keeps each viewer's compliance archiving state, the archived
+// events and the history of archiving runs.
+type Compliance interface {
+	// PutComplianceViewer inserts or replaces the viewer's row; tenant,
+	// viewer and status are required.
+	PutComplianceViewer(ctx context.Context, v ComplianceViewer) error
+	// ComplianceViewerOf returns the viewer's row (Events filled), or
+	// ErrNotFound.
+	ComplianceViewerOf(ctx context.Context, tenant, viewer string) (ComplianceViewer, error)
+	// ComplianceViewers returns the tenant's rows (every tenant's when
+	// tenant is ""), with Events filled, ordered by tenant and viewer.
+	ComplianceViewers(ctx context.Context, tenant string) ([]ComplianceViewer, error)
+	// ArchiveComplianceEvents stores events in the viewer's archive and
+	// moves the viewer's cursor forward to cursor, in one transaction.
+	// Events already archived (same id) are skipped: paging with an
+	// inclusive startTime returns the boundary events again. It returns
+	// how many were new.
+	ArchiveComplianceEvents(ctx context.Context, tenant, viewer string, events []ComplianceEventRow, cursor time.Time) (int, error)
+	// EachComplianceEvent calls fn for every event matching q, ordered by
+	// processedAt, viewer and id. It reads in pages so no connection is
+	// held while fn writes to a slow reader. An error from fn stops the
+	// walk and is returned.
+	EachComplianceEvent(ctx context.Context, q ComplianceEventQuery, fn func(ComplianceEventRow) error) error
+	// RecordComplianceRun appends a run outcome, keeping the newest
+	// ComplianceRunsKept per viewer.
+	RecordComplianceRun(ctx context.Context, r ComplianceRun) error
+	// ComplianceRuns returns the viewer's newest runs first, at most limit
+	// (limit <= 0 means 20).
+	ComplianceRuns(ctx context.Context, tenant, viewer string, limit int) ([]ComplianceRun, error)
 }
 
-func (db *DB) complianceEventPage(ctx context.Context, q ComplianceEventQuery, afterAt int64, afterViewer, afterID string, to int64) ([]ComplianceEventRow, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT tenant, viewer, id, processed_at, raw, archived_at
-		FROM compliance_events
-		WHERE tenant = ? AND (? = '' OR viewer = ?) AND processed_at < ?
-		  AND (processed_at > ? OR (processed_at = ? AND (viewer > ? OR (viewer = ? AND id > ?))))
-		ORDER BY processed_at, viewer, id LIMIT ?`,
-		q.Tenant, q.Viewer, q.Viewer, to, afterAt, afterAt, afterViewer, afterViewer, afterID, complianceEventPage)
-	if err != nil {
-		return nil, fmt.Errorf("compliance events of %s: %w", q.Tenant, err)
-	}
-	defer rows.Close()
-	var out []ComplianceEventRow
-	for rows.Next() {
-		var e ComplianceEventRow
-		var processed, archived int64
-		if err := rows.Scan(&e.Tenant, &e.Viewer, &e.ID, &processed, &e.Raw, &archived); err != nil {
-			return nil, fmt.Errorf("compliance events of %s: %w", q.Tenant, err)
-		}
-		e.ProcessedAt, e.ArchivedAt = rowTime(processed), rowTime(archived)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("compliance events of %s: %w", q.Tenant, err)
-	}
-	return out, nil
-}
-
-// complianceRunsKept bounds the run history per viewer.
-const complianceRunsKept = 200
-
-// RecordComplianceRun appends a run outcome, keeping the newest
-// complianceRunsKept per viewer.
-func (db *DB) RecordComplianceRun(ctx context.Context, r ComplianceRun) error {
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO compliance_runs (tenant, viewer, at, ok, error, fetched, archived)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.Tenant, r.Viewer, tokenTime(r.At), r.OK, r.Error, r.Fetched, r.Archived)
-	if err != nil {
-		return fmt.Errorf("record compliance run of %s/%s: %w", r.Tenant, r.Viewer, err)
-	}
-	_, err = db.sql.ExecContext(ctx, `DELETE FROM compliance_runs WHERE tenant = ? AND viewer = ? AND rowid NOT IN
-		(SELECT rowid FROM compliance_runs WHERE tenant = ? AND viewer = ? ORDER BY at DESC, rowid DESC LIMIT ?)`,
-		r.Tenant, r.Viewer, r.Tenant, r.Viewer, complianceRunsKept)
-	if err != nil {
-		return fmt.Errorf("trim compliance runs of %s/%s: %w", r.Tenant, r.Viewer, err)
-	}
-	return nil
-}
-
-// ComplianceRuns returns the viewer's newest runs first, at most limit
-// (limit <= 0 means 20).
-func (db *DB) ComplianceRuns(ctx context.Context, tenant, viewer string, limit int) ([]ComplianceRun, error) {
-	if limit <= 0 {
-		limit = 20
-	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT tenant, viewer, at, ok, error, fetched, archived FROM compliance_runs
-		WHERE tenant = ? AND viewer = ? ORDER BY at DESC, rowid DESC LIMIT ?`, tenant, viewer, limit)
-	if err != nil {
-		return nil, fmt.Errorf("compliance runs of %s/%s: %w", tenant, viewer, err)
-	}
-	defer rows.Close()
-	var out []ComplianceRun
-	for rows.Next() {
-		var r ComplianceRun
-		var at int64
-		if err := rows.Scan(&r.Tenant, &r.Viewer, &at, &r.OK, &r.Error, &r.Fetched, &r.Archived); err != nil {
-			return nil, fmt.Errorf("compliance runs of %s/%s: %w", tenant, viewer, err)
-		}
-		r.At = rowTime(at)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("compliance runs of %s/%s: %w", tenant, viewer, err)
-	}
-	return out, nil
-}
+// ComplianceRunsKept bounds the run history kept per viewer.
+const ComplianceRunsKept = 200

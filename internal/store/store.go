@@ -1,232 +1,35 @@
-// Package store keeps snapbridge's durable state in an embedded SQLite
-// database (modernc.org/sqlite, pure Go): encrypted member tokens, one-time
-// OAuth states, replay-protection ids and lookup budgets. Each noun has its
-// own file; this one opens the database and creates the schema.
+// Package store is the contract of snapbridge's durable state: the row
+// types, the status constants, the sentinel errors, and one small
+// interface per noun (member tokens, one-time values, replay ids, the
+// look-up budget, tenants, API keys, the audit log, export jobs,
+// compliance archives, readiness and purging). Services depend on those
+// small interfaces; Store embeds them all. The implementations live beside
+// it, one package per engine (internal/store/sqlite), and every one of them
+// must pass the conformance suite in internal/store/storetest.
 package store
 
 import (
-	"database/sql"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"io"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("store: not found")
 
-// DB is the snapbridge database. It is safe for concurrent use.
-type DB struct {
-	sql *sql.DB
-	// path and file identify the database file opened, so Ready can tell
-	// when the path names another file (or none); file is nil when the
-	// path could not be looked at after opening.
-	path string
-	file os.FileInfo
+// Store is everything snapbridge keeps durably. Implementations are safe
+// for concurrent use; Close releases the connection.
+type Store interface {
+	MemberTokens
+	OneTimeValues
+	ReplayIDs
+	LookupBudget
+	Tenants
+	APIKeys
+	AuditLog
+	AnalyticsExports
+	ValidationExports
+	Compliance
+	Readiness
+	ExpiredPurger
+	io.Closer
 }
-
-// schema is applied at every Open; every statement is idempotent.
-var schema = []string{
-	`CREATE TABLE IF NOT EXISTS member_tokens (
-		tenant TEXT NOT NULL,
-		viewer TEXT NOT NULL,
-		key_id TEXT NOT NULL,
-		sealed BLOB NOT NULL,
-		expires_at INTEGER NOT NULL,
-		refresh_expires_at INTEGER NOT NULL DEFAULT 0,
-		status TEXT NOT NULL,
-		updated_at INTEGER NOT NULL,
-		PRIMARY KEY (tenant, viewer)
-	)`,
-	`CREATE TABLE IF NOT EXISTS oauth_states (
-		kind TEXT NOT NULL,
-		id_hash TEXT NOT NULL,
-		tenant TEXT NOT NULL,
-		viewer TEXT NOT NULL,
-		session_id TEXT NOT NULL,
-		payload BLOB NOT NULL,
-		expires_at INTEGER NOT NULL,
-		PRIMARY KEY (kind, id_hash)
-	)`,
-	`CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at)`,
-	`CREATE INDEX IF NOT EXISTS oauth_states_owner ON oauth_states (kind, tenant, viewer, session_id)`,
-	`CREATE TABLE IF NOT EXISTS used_jtis (
-		tenant TEXT NOT NULL,
-		jti TEXT NOT NULL,
-		expires_at INTEGER NOT NULL,
-		PRIMARY KEY (tenant, jti)
-	)`,
-	`CREATE INDEX IF NOT EXISTS used_jtis_expiry ON used_jtis (expires_at)`,
-	`CREATE TABLE IF NOT EXISTS lookup_budget (
-		tenant TEXT NOT NULL,
-		day TEXT NOT NULL,
-		record_id TEXT NOT NULL,
-		PRIMARY KEY (tenant, day, record_id)
-	)`,
-	// Forced look-ups of records lookup_budget already counted that day.
-	`CREATE TABLE IF NOT EXISTS lookup_budget_forced (
-		tenant TEXT NOT NULL,
-		day TEXT NOT NULL,
-		lookups INTEGER NOT NULL,
-		PRIMARY KEY (tenant, day)
-	)`,
-	// Export jobs (exportjobs.go).
-	`CREATE TABLE IF NOT EXISTS analytics_exports (
-		id INTEGER PRIMARY KEY AUTOINCREMENT,
-		tenant TEXT NOT NULL,
-		viewer TEXT NOT NULL,
-		actor TEXT NOT NULL,
-		contract TEXT NOT NULL,
-		action TEXT NOT NULL,
-		start_at INTEGER NOT NULL,
-		end_at INTEGER NOT NULL,
-		status TEXT NOT NULL,
-		linkedin_status TEXT NOT NULL DEFAULT '',
-		message TEXT NOT NULL DEFAULT '',
-		linkedin_id INTEGER NOT NULL DEFAULT 0,
-		row_count INTEGER NOT NULL DEFAULT 0,
-		download_url TEXT NOT NULL DEFAULT '',
-		url_expires_at INTEGER NOT NULL DEFAULT 0,
-		polls INTEGER NOT NULL DEFAULT 0,
-		next_poll_at INTEGER NOT NULL DEFAULT 0,
-		created_at INTEGER NOT NULL,
-		submitted_at INTEGER NOT NULL DEFAULT 0,
-		finished_at INTEGER NOT NULL DEFAULT 0,
-		updated_at INTEGER NOT NULL
-	)`,
-	`CREATE INDEX IF NOT EXISTS analytics_exports_queue ON analytics_exports (status, tenant, contract, action, id)`,
-	`CREATE TABLE IF NOT EXISTS validation_exports (
-		id INTEGER PRIMARY KEY AUTOINCREMENT,
-		tenant TEXT NOT NULL,
-		actor TEXT NOT NULL,
-		crm_instance TEXT NOT NULL,
-		linkedin_id INTEGER NOT NULL,
-		status TEXT NOT NULL,
-		linkedin_status TEXT NOT NULL DEFAULT '',
-		message TEXT NOT NULL DEFAULT '',
-		export_start_at INTEGER NOT NULL,
-		export_end_at INTEGER NOT NULL DEFAULT 0,
-		next_export_start_at INTEGER NOT NULL DEFAULT 0,
-		download_urls TEXT NOT NULL DEFAULT '[]',
-		url_expires_at INTEGER NOT NULL DEFAULT 0,
-		polls INTEGER NOT NULL DEFAULT 0,
-		next_poll_at INTEGER NOT NULL DEFAULT 0,
-		created_at INTEGER NOT NULL,
-		submitted_at INTEGER NOT NULL DEFAULT 0,
-		finished_at INTEGER NOT NULL DEFAULT 0,
-		updated_at INTEGER NOT NULL
-	)`,
-	`CREATE INDEX IF NOT EXISTS validation_exports_status ON validation_exports (status, next_poll_at)`,
-	`CREATE TABLE IF NOT EXISTS validation_cursors (
-		tenant TEXT PRIMARY KEY,
-		next_export_start_at INTEGER NOT NULL,
-		updated_at INTEGER NOT NULL
-	)`,
-	// Compliance archive (compliance.go).
-	`CREATE TABLE IF NOT EXISTS compliance_viewers (
-		tenant TEXT NOT NULL,
-		viewer TEXT NOT NULL,
-		member TEXT NOT NULL DEFAULT '',
-		developer_application TEXT NOT NULL DEFAULT '',
-		status TEXT NOT NULL,
-		opted_in_at INTEGER NOT NULL DEFAULT 0,
-		regulated_at INTEGER NOT NULL DEFAULT 0,
-		cursor INTEGER NOT NULL DEFAULT 0,
-		last_sync_at INTEGER NOT NULL DEFAULT 0,
-		last_attempt_at INTEGER NOT NULL DEFAULT 0,
-		last_error TEXT NOT NULL DEFAULT '',
-		last_check_at INTEGER NOT NULL DEFAULT 0,
-		status_changed_at INTEGER NOT NULL DEFAULT 0,
-		PRIMARY KEY (tenant, viewer)
-	)`,
-	`CREATE TABLE IF NOT EXISTS compliance_events (
-		tenant TEXT NOT NULL,
-		viewer TEXT NOT NULL,
-		id TEXT NOT NULL,
-		processed_at INTEGER NOT NULL,
-		raw BLOB NOT NULL,
-		archived_at INTEGER NOT NULL,
-		PRIMARY KEY (tenant, viewer, id)
-	)`,
-	`CREATE INDEX IF NOT EXISTS compliance_events_time ON compliance_events (tenant, processed_at, viewer, id)`,
-	`CREATE TABLE IF NOT EXISTS compliance_runs (
-		tenant TEXT NOT NULL,
-		viewer TEXT NOT NULL,
-		at INTEGER NOT NULL,
-		ok INTEGER NOT NULL,
-		error TEXT NOT NULL DEFAULT '',
-		fetched INTEGER NOT NULL DEFAULT 0,
-		archived INTEGER NOT NULL DEFAULT 0
-	)`,
-	`CREATE INDEX IF NOT EXISTS compliance_runs_viewer ON compliance_runs (tenant, viewer, at)`,
-	// Stored tenants, API keys and the audit log (tenants.go, apikeys.go, audit.go).
-	`CREATE TABLE IF NOT EXISTS tenants (
-		id TEXT PRIMARY KEY,
-		config BLOB NOT NULL,
-		key_id TEXT NOT NULL,
-		sealed BLOB NOT NULL,
-		created_at INTEGER NOT NULL,
-		updated_at INTEGER NOT NULL
-	)`,
-	`CREATE TABLE IF NOT EXISTS api_keys (
-		id TEXT PRIMARY KEY,
-		tenant TEXT NOT NULL,
-		name TEXT NOT NULL,
-		secret_hash BLOB NOT NULL,
-		created_by TEXT NOT NULL,
-		created_at INTEGER NOT NULL,
-		last_used_at INTEGER NOT NULL DEFAULT 0,
-		revoked_at INTEGER NOT NULL DEFAULT 0
-	)`,
-	`CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant, created_at)`,
-	`CREATE TABLE IF NOT EXISTS audit_log (
-		id INTEGER PRIMARY KEY AUTOINCREMENT,
-		tenant TEXT NOT NULL,
-		actor TEXT NOT NULL,
-		action TEXT NOT NULL,
-		detail TEXT NOT NULL DEFAULT '',
-		at INTEGER NOT NULL
-	)`,
-	`CREATE INDEX IF NOT EXISTS audit_log_tenant ON audit_log (tenant, id)`,
-	// The readiness heartbeat (readiness.go): one row, rewritten by each probe.
-	`CREATE TABLE IF NOT EXISTS readiness (
-		id INTEGER PRIMARY KEY CHECK (id = 1),
-		probes INTEGER NOT NULL,
-		checked_at INTEGER NOT NULL
-	)`,
-}
-
-// Open opens (creating if needed) the SQLite database at path and applies
-// the schema. The parent directory is created with mode 0700.
-func Open(path string) (*DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create database directory: %w", err)
-	}
-	// WAL lets readers proceed during writes; busy_timeout makes concurrent
-	// writers wait instead of failing with SQLITE_BUSY.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	// One writer at a time is SQLite's model; a single connection also
-	// serializes transactions without SQLITE_BUSY storms.
-	db.SetMaxOpenConns(1)
-	for _, stmt := range schema {
-		if _, err := db.Exec(stmt); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("apply schema: %w", err)
-		}
-	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("restrict database file: %w", err)
-	}
-	file, _ := os.Stat(path)
-	return &DB{sql: db, path: path, file: file}, nil
-}
-
-// Close closes the database.
-func (db *DB) Close() error { return db.sql.Close() }

@@ -17,7 +17,7 @@ import (
 // copied onto another tenant or viewer does not decrypt. It is safe for
 // concurrent use.
 type Vault struct {
-	db   *store.DB
+	db   Store
 	ring *keyring.KeyRing
 	now  func() time.Time
 }
@@ -32,9 +32,17 @@ type sealedToken struct {
 	Scope            string    `json:"scope,omitempty"`
 }
 
+// Store is the storage the vault and the connector need: member tokens
+// and one-time values (connect handles, OAuth states, confirmation codes).
+// Every store.Store satisfies it.
+type Store interface {
+	store.MemberTokens
+	store.OneTimeValues
+}
+
 // NewVault returns a vault over db sealing with ring. now is the clock;
 // nil means time.Now.
-func NewVault(db *store.DB, ring *keyring.KeyRing, now func() time.Time) *Vault {
+func NewVault(db Store, ring *keyring.KeyRing, now func() time.Time) *Vault {
 	if now == nil {
 		now = time.Now
 	}
@@ -156,19 +164,6 @@ func (v *Vault) seal(tenantID, viewer string, tok linkedin.Token) (store.MemberT
 // Disconnecting a viewer who is not connected is not an error.
 func (v *Vault) Disconnect(ctx context.Context, tenantID, viewer string) error {
 	return v.db.DeleteMemberToken(ctx, tenantID, viewer)
-}
-
-// MarkRevoked records that LinkedIn refused the viewer's authorization for
-// good. The row is kept, with status "revoked", so admins can see who must
-// reconnect; Load then answers ErrNotConnected. A viewer without a row is
-// left as is. It is unconditional: a refresh that read the token marks it
-// only if the row is unchanged since (see MemberTokens).
-func (v *Vault) MarkRevoked(ctx context.Context, tenantID, viewer string) error {
-	err := v.db.SetMemberTokenStatus(ctx, tenantID, viewer, store.StatusRevoked)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("mark member token revoked: %w", err)
-	}
-	return nil
 }
 
 // Rotate re-encrypts every record not sealed with the primary key, so the

@@ -1,23 +1,25 @@
-package store
+package storetest
 
 import (
 	"context"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // The audit log lists a tenant's entries newest first, bounded by limit.
-func TestAudit(t *testing.T) {
+func testAudit(t *testing.T, open Opener) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	db, _ := openTestDB(t)
+	db := open(t)
 	for i := range 5 {
-		if err := db.AddAudit(ctx, AuditEntry{Tenant: "acme", Actor: "operator", Action: fmt.Sprintf("a%d", i), At: t0.Add(time.Duration(i) * time.Minute)}); err != nil {
+		if err := db.AddAudit(ctx, store.AuditEntry{Tenant: "acme", Actor: "operator", Action: fmt.Sprintf("a%d", i), At: t0.Add(time.Duration(i) * time.Minute)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := db.AddAudit(ctx, AuditEntry{Tenant: "other", Actor: "operator", Action: "x", At: t0}); err != nil {
+	if err := db.AddAudit(ctx, store.AuditEntry{Tenant: "other", Actor: "operator", Action: "x", At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -46,7 +48,7 @@ func TestAudit(t *testing.T) {
 			}
 		})
 	}
-	if err := db.AddAudit(ctx, AuditEntry{Tenant: "acme", Action: "x"}); err == nil {
+	if err := db.AddAudit(ctx, store.AuditEntry{Tenant: "acme", Action: "x"}); err == nil {
 		t.Error("an entry without actor was accepted")
 	}
 }

@@ -1,43 +1,33 @@
-package store
+package storetest
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
-func openTestDB(t *testing.T) (*DB, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "data", "snapbridge.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, path
-}
-
-func TestMemberTokens(t *testing.T) {
+func testMemberTokens(t *testing.T, open Opener) {
 	ctx := context.Background()
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	row := func(tenant, viewer, sealed, status string) MemberTokenRow {
-		return MemberTokenRow{Tenant: tenant, Viewer: viewer, KeyID: "k1", Sealed: []byte(sealed),
+	row := func(tenant, viewer, sealed, status string) store.MemberTokenRow {
+		return store.MemberTokenRow{Tenant: tenant, Viewer: viewer, KeyID: "k1", Sealed: []byte(sealed),
 			ExpiresAt: at.Add(60 * 24 * time.Hour), Status: status, UpdatedAt: at}
 	}
 	tests := []struct {
 		scenario string
 		// run acts on an empty database and returns the row expected under
 		// acme/v1 (Tenant empty: no row expected).
-		run     func(t *testing.T, db *DB) MemberTokenRow
+		run     func(t *testing.T, db store.Store) store.MemberTokenRow
 		wantErr error
 	}{
 		{
 			scenario: "put then get returns every field",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				r := row("acme", "v1", "sealed-1", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				r := row("acme", "v1", "sealed-1", store.StatusConnected)
 				r.RefreshExpiresAt = at.Add(365 * 24 * time.Hour)
 				mustPut(t, db, r)
 				return r
@@ -45,63 +35,41 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "second put replaces the first (upsert)",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				mustPut(t, db, row("acme", "v1", "sealed-1", StatusRevoked))
-				r := row("acme", "v1", "sealed-2", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				mustPut(t, db, row("acme", "v1", "sealed-1", store.StatusRevoked))
+				r := row("acme", "v1", "sealed-2", store.StatusConnected)
 				r.KeyID, r.UpdatedAt = "k2", at.Add(time.Hour)
 				mustPut(t, db, r)
 				return r
 			},
 		},
 		{
-			scenario: "status change keeps the sealed token",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				r := row("acme", "v1", "sealed-1", StatusConnected)
-				mustPut(t, db, r)
-				if err := db.SetMemberTokenStatus(ctx, "acme", "v1", StatusRevoked); err != nil {
-					t.Fatalf("SetMemberTokenStatus: %v", err)
-				}
-				r.Status = StatusRevoked
-				return r
-			},
-		},
-		{
 			scenario: "same viewer id in another tenant is another row",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				r := row("acme", "v1", "sealed-acme", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				r := row("acme", "v1", "sealed-acme", store.StatusConnected)
 				mustPut(t, db, r)
-				mustPut(t, db, row("globex", "v1", "sealed-globex", StatusConnected))
+				mustPut(t, db, row("globex", "v1", "sealed-globex", store.StatusConnected))
 				return r
 			},
 		},
 		{
 			scenario: "deleted row is not found",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				mustPut(t, db, row("acme", "v1", "sealed-1", StatusConnected))
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				mustPut(t, db, row("acme", "v1", "sealed-1", store.StatusConnected))
 				for range 2 { // deleting twice is not an error
 					if err := db.DeleteMemberToken(ctx, "acme", "v1"); err != nil {
 						t.Fatalf("DeleteMemberToken: %v", err)
 					}
 				}
-				return MemberTokenRow{}
+				return store.MemberTokenRow{}
 			},
-			wantErr: ErrNotFound,
-		},
-		{
-			scenario: "status change of a missing row says not found",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				if err := db.SetMemberTokenStatus(ctx, "acme", "v1", StatusRevoked); !errors.Is(err, ErrNotFound) {
-					t.Fatalf("SetMemberTokenStatus error = %v, want ErrNotFound", err)
-				}
-				return MemberTokenRow{}
-			},
-			wantErr: ErrNotFound,
+			wantErr: store.ErrNotFound,
 		},
 		{
 			scenario: "reseal of a row that changed meanwhile is refused",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				mustPut(t, db, row("acme", "v1", "sealed-old", StatusConnected))
-				newer := row("acme", "v1", "sealed-newer", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				mustPut(t, db, row("acme", "v1", "sealed-old", store.StatusConnected))
+				newer := row("acme", "v1", "sealed-newer", store.StatusConnected)
 				mustPut(t, db, newer)
 				changed, err := db.ResealMemberToken(ctx, "acme", "v1", []byte("sealed-old"), "k2", []byte("resealed-old"))
 				if err != nil || changed {
@@ -112,8 +80,8 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "reseal of an unchanged row replaces key id and bytes only",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				r := row("acme", "v1", "sealed-old", StatusRevoked)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				r := row("acme", "v1", "sealed-old", store.StatusRevoked)
 				mustPut(t, db, r)
 				changed, err := db.ResealMemberToken(ctx, "acme", "v1", []byte("sealed-old"), "k2", []byte("sealed-new"))
 				if err != nil || !changed {
@@ -125,10 +93,10 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "swap of an unchanged row replaces every field",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				read := row("acme", "v1", "sealed-read", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
-				next := row("acme", "v1", "sealed-refreshed", StatusConnected)
+				next := row("acme", "v1", "sealed-refreshed", store.StatusConnected)
 				next.KeyID, next.ExpiresAt, next.UpdatedAt = "k2", at.Add(90*24*time.Hour), at.Add(time.Minute)
 				mustSwap(t, db, read, next, true)
 				return next
@@ -136,47 +104,46 @@ func TestMemberTokens(t *testing.T) {
 		},
 		{
 			scenario: "swap after a reconnect keeps the new authorization",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				read := row("acme", "v1", "sealed-read", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
-				reconnected := row("acme", "v1", "sealed-reconnected", StatusConnected)
+				reconnected := row("acme", "v1", "sealed-reconnected", store.StatusConnected)
 				mustPut(t, db, reconnected)
-				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", StatusConnected), false)
+				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", store.StatusConnected), false)
 				return reconnected
 			},
 		},
 		{
 			scenario: "swap after a revocation keeps the revocation",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				read := row("acme", "v1", "sealed-read", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
-				if err := db.SetMemberTokenStatus(ctx, "acme", "v1", StatusRevoked); err != nil {
-					t.Fatalf("SetMemberTokenStatus: %v", err)
-				}
-				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", StatusConnected), false)
-				read.Status = StatusRevoked
-				return read
+				revoked := read
+				revoked.Status = store.StatusRevoked
+				mustPut(t, db, revoked)
+				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", store.StatusConnected), false)
+				return revoked
 			},
 		},
 		{
 			scenario: "swap after a disconnect does not bring the row back",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				read := row("acme", "v1", "sealed-read", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
 				if err := db.DeleteMemberToken(ctx, "acme", "v1"); err != nil {
 					t.Fatalf("DeleteMemberToken: %v", err)
 				}
-				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", StatusConnected), false)
-				return MemberTokenRow{}
+				mustSwap(t, db, read, row("acme", "v1", "sealed-refreshed", store.StatusConnected), false)
+				return store.MemberTokenRow{}
 			},
-			wantErr: ErrNotFound,
+			wantErr: store.ErrNotFound,
 		},
 		{
 			scenario: "swap onto another viewer is refused",
-			run: func(t *testing.T, db *DB) MemberTokenRow {
-				read := row("acme", "v1", "sealed-read", StatusConnected)
+			run: func(t *testing.T, db store.Store) store.MemberTokenRow {
+				read := row("acme", "v1", "sealed-read", store.StatusConnected)
 				mustPut(t, db, read)
-				if ok, err := db.SwapMemberToken(ctx, read, row("acme", "v2", "sealed-other", StatusConnected)); err == nil || ok {
+				if ok, err := db.SwapMemberToken(ctx, read, row("acme", "v2", "sealed-other", store.StatusConnected)); err == nil || ok {
 					t.Fatalf("SwapMemberToken onto another viewer = %v, %v; want an error", ok, err)
 				}
 				return read
@@ -185,7 +152,7 @@ func TestMemberTokens(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db, _ := openTestDB(t)
+			db := open(t)
 			want := tc.run(t, db)
 			got, err := db.MemberToken(ctx, "acme", "v1")
 			if tc.wantErr != nil {
@@ -202,18 +169,18 @@ func TestMemberTokens(t *testing.T) {
 	}
 }
 
-func TestMemberTokenValidation(t *testing.T) {
-	db, _ := openTestDB(t)
-	good := MemberTokenRow{Tenant: "acme", Viewer: "v1", KeyID: "k1", Sealed: []byte("x"), Status: StatusConnected}
+func testMemberTokenValidation(t *testing.T, open Opener) {
+	db := open(t)
+	good := store.MemberTokenRow{Tenant: "acme", Viewer: "v1", KeyID: "k1", Sealed: []byte("x"), Status: store.StatusConnected}
 	tests := []struct {
 		scenario string
-		edit     func(*MemberTokenRow)
+		edit     func(*store.MemberTokenRow)
 	}{
-		{scenario: "missing tenant", edit: func(r *MemberTokenRow) { r.Tenant = "" }},
-		{scenario: "missing viewer", edit: func(r *MemberTokenRow) { r.Viewer = "" }},
-		{scenario: "missing key id", edit: func(r *MemberTokenRow) { r.KeyID = "" }},
-		{scenario: "missing sealed token", edit: func(r *MemberTokenRow) { r.Sealed = nil }},
-		{scenario: "missing status", edit: func(r *MemberTokenRow) { r.Status = "" }},
+		{scenario: "missing tenant", edit: func(r *store.MemberTokenRow) { r.Tenant = "" }},
+		{scenario: "missing viewer", edit: func(r *store.MemberTokenRow) { r.Viewer = "" }},
+		{scenario: "missing key id", edit: func(r *store.MemberTokenRow) { r.KeyID = "" }},
+		{scenario: "missing sealed token", edit: func(r *store.MemberTokenRow) { r.Sealed = nil }},
+		{scenario: "missing status", edit: func(r *store.MemberTokenRow) { r.Status = "" }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
@@ -226,26 +193,18 @@ func TestMemberTokenValidation(t *testing.T) {
 	}
 }
 
-func TestMemberTokensListAndCount(t *testing.T) {
+func testMemberTokensListAndCount(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db, path := openTestDB(t)
-	for _, r := range []MemberTokenRow{
-		{Tenant: "globex", Viewer: "v9", Status: StatusConnected},
-		{Tenant: "acme", Viewer: "v2", Status: StatusRevoked},
-		{Tenant: "acme", Viewer: "v1", Status: StatusConnected},
-		{Tenant: "acme", Viewer: "v3", Status: StatusConnected},
+	db := open(t)
+	for _, r := range []store.MemberTokenRow{
+		{Tenant: "globex", Viewer: "v9", Status: store.StatusConnected},
+		{Tenant: "acme", Viewer: "v2", Status: store.StatusRevoked},
+		{Tenant: "acme", Viewer: "v1", Status: store.StatusConnected},
+		{Tenant: "acme", Viewer: "v3", Status: store.StatusConnected},
 	} {
 		r.KeyID, r.Sealed = "k1", []byte("s-"+r.Viewer)
 		mustPut(t, db, r)
 	}
-	// A restart must keep every row.
-	db.Close()
-	db, err := Open(path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer db.Close()
-
 	all, err := db.MemberTokens(ctx)
 	if err != nil {
 		t.Fatalf("MemberTokens: %v", err)
@@ -262,8 +221,8 @@ func TestMemberTokensListAndCount(t *testing.T) {
 		scenario, tenant, status string
 		want                     int
 	}{
-		{scenario: "connected in acme", tenant: "acme", status: StatusConnected, want: 2},
-		{scenario: "revoked in acme", tenant: "acme", status: StatusRevoked, want: 1},
+		{scenario: "connected in acme", tenant: "acme", status: store.StatusConnected, want: 2},
+		{scenario: "revoked in acme", tenant: "acme", status: store.StatusRevoked, want: 1},
 		{scenario: "every status in acme", tenant: "acme", status: "", want: 3},
 		{scenario: "unknown tenant", tenant: "initech", status: "", want: 0},
 	}
@@ -280,7 +239,7 @@ func TestMemberTokensListAndCount(t *testing.T) {
 	}
 }
 
-func mustSwap(t *testing.T, db *DB, prev, next MemberTokenRow, want bool) {
+func mustSwap(t *testing.T, db store.Store, prev, next store.MemberTokenRow, want bool) {
 	t.Helper()
 	ok, err := db.SwapMemberToken(context.Background(), prev, next)
 	if err != nil || ok != want {
@@ -288,15 +247,15 @@ func mustSwap(t *testing.T, db *DB, prev, next MemberTokenRow, want bool) {
 	}
 }
 
-func TestMemberTokenKeysCountAndMove(t *testing.T) {
+func testMemberTokenKeysCountAndMove(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db, _ := openTestDB(t)
-	for _, r := range []MemberTokenRow{
-		{Tenant: "globex", Viewer: "v9", KeyID: "old", Status: StatusConnected},
-		{Tenant: "acme", Viewer: "v1", KeyID: "old", Status: StatusConnected},
-		{Tenant: "acme", Viewer: "v2", KeyID: "old", Status: StatusRevoked},
-		{Tenant: "acme", Viewer: "v3", KeyID: "new", Status: StatusConnected},
-		{Tenant: "acme", Viewer: "v4", KeyID: "old", Status: StatusConnected},
+	db := open(t)
+	for _, r := range []store.MemberTokenRow{
+		{Tenant: "globex", Viewer: "v9", KeyID: "old", Status: store.StatusConnected},
+		{Tenant: "acme", Viewer: "v1", KeyID: "old", Status: store.StatusConnected},
+		{Tenant: "acme", Viewer: "v2", KeyID: "old", Status: store.StatusRevoked},
+		{Tenant: "acme", Viewer: "v3", KeyID: "new", Status: store.StatusConnected},
+		{Tenant: "acme", Viewer: "v4", KeyID: "old", Status: store.StatusConnected},
 	} {
 		r.Sealed = []byte("s-" + r.Tenant + r.Viewer)
 		mustPut(t, db, r)
@@ -305,11 +264,11 @@ func TestMemberTokenKeysCountAndMove(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MemberTokenKeyCounts: %v", err)
 	}
-	want := []MemberTokenKeyCount{
-		{Tenant: "acme", KeyID: "new", Status: StatusConnected, Count: 1},
-		{Tenant: "acme", KeyID: "old", Status: StatusConnected, Count: 2},
-		{Tenant: "acme", KeyID: "old", Status: StatusRevoked, Count: 1},
-		{Tenant: "globex", KeyID: "old", Status: StatusConnected, Count: 1},
+	want := []store.MemberTokenKeyCount{
+		{Tenant: "acme", KeyID: "new", Status: store.StatusConnected, Count: 1},
+		{Tenant: "acme", KeyID: "old", Status: store.StatusConnected, Count: 2},
+		{Tenant: "acme", KeyID: "old", Status: store.StatusRevoked, Count: 1},
+		{Tenant: "globex", KeyID: "old", Status: store.StatusConnected, Count: 1},
 	}
 	if len(counts) != len(want) {
 		t.Fatalf("MemberTokenKeyCounts = %+v, want %+v", counts, want)
@@ -319,7 +278,7 @@ func TestMemberTokenKeysCountAndMove(t *testing.T) {
 			t.Fatalf("MemberTokenKeyCounts = %+v, want %+v", counts, want)
 		}
 	}
-	n, err := db.SetMemberTokenStatusByKey(ctx, "old", StatusConnected, StatusReconnectRequired)
+	n, err := db.SetMemberTokenStatusByKey(ctx, "old", store.StatusConnected, store.StatusReconnectRequired)
 	if err != nil || n != 3 {
 		t.Fatalf("SetMemberTokenStatusByKey = %d, %v; want 3 rows", n, err)
 	}
@@ -327,7 +286,7 @@ func TestMemberTokenKeysCountAndMove(t *testing.T) {
 		tenant, status string
 		want           int
 	}{
-		{"acme", StatusReconnectRequired, 2}, {"acme", StatusRevoked, 1}, {"acme", StatusConnected, 1}, {"globex", StatusReconnectRequired, 1},
+		{"acme", store.StatusReconnectRequired, 2}, {"acme", store.StatusRevoked, 1}, {"acme", store.StatusConnected, 1}, {"globex", store.StatusReconnectRequired, 1},
 	} {
 		if n, _ := db.CountMemberTokens(ctx, tc.tenant, tc.status); n != tc.want {
 			t.Errorf("%s has %d %s rows, want %d", tc.tenant, n, tc.status, tc.want)
@@ -335,14 +294,14 @@ func TestMemberTokenKeysCountAndMove(t *testing.T) {
 	}
 }
 
-func mustPut(t *testing.T, db *DB, r MemberTokenRow) {
+func mustPut(t *testing.T, db store.Store, r store.MemberTokenRow) {
 	t.Helper()
 	if err := db.PutMemberToken(context.Background(), r); err != nil {
 		t.Fatalf("PutMemberToken: %v", err)
 	}
 }
 
-func assertRow(t *testing.T, got, want MemberTokenRow) {
+func assertRow(t *testing.T, got, want store.MemberTokenRow) {
 	t.Helper()
 	if got.Tenant != want.Tenant || got.Viewer != want.Viewer || got.KeyID != want.KeyID ||
 		!bytes.Equal(got.Sealed, want.Sealed) || got.Status != want.Status ||

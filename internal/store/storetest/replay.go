@@ -1,25 +1,13 @@
-package store
+package storetest
 
 import (
 	"context"
-	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 )
 
-func openReplayDB(t *testing.T, path string) *DB {
-	t.Helper()
-	db, err := Open(path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func TestRememberJTI(t *testing.T) {
+func testRememberJTI(t *testing.T, open Opener) {
 	ctx := context.Background()
 	// Expiries are offsets from the moment of the call: a time taken when
 	// the table is built may have passed by the time a late row runs.
@@ -56,7 +44,7 @@ func TestRememberJTI(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db := openReplayDB(t, filepath.Join(t.TempDir(), "replay.db"))
+			db := open(t)
 			for _, c := range tc.before {
 				if _, err := db.RememberJTI(ctx, c.tenant, c.jti, expiry(c)); err != nil {
 					t.Fatalf("setup RememberJTI: %v", err)
@@ -73,28 +61,9 @@ func TestRememberJTI(t *testing.T) {
 	}
 }
 
-func TestRememberJTISurvivesRestart(t *testing.T) {
+func testRememberJTIConcurrentOnlyOneWins(t *testing.T, open Opener) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "replay.db")
-	db, err := Open(path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	if fresh, err := db.RememberJTI(ctx, "acme", "j1", time.Now().Add(time.Minute)); err != nil || !fresh {
-		t.Fatalf("first RememberJTI = %v, %v; want fresh", fresh, err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	reopened := openReplayDB(t, path)
-	if fresh, err := reopened.RememberJTI(ctx, "acme", "j1", time.Now().Add(time.Minute)); err != nil || fresh {
-		t.Fatalf("RememberJTI after restart = %v, %v; want refused", fresh, err)
-	}
-}
-
-func TestRememberJTIConcurrentOnlyOneWins(t *testing.T) {
-	ctx := context.Background()
-	db := openReplayDB(t, filepath.Join(t.TempDir(), "replay.db"))
+	db := open(t)
 	exp := time.Now().Add(time.Minute)
 	const callers = 20
 	var wg sync.WaitGroup
@@ -119,32 +88,5 @@ func TestRememberJTIConcurrentOnlyOneWins(t *testing.T) {
 	wg.Wait()
 	if fresh != 1 {
 		t.Fatalf("%d of %d concurrent callers saw the id as fresh, want exactly 1", fresh, callers)
-	}
-}
-
-func TestRememberJTIPurgesExpiredIDs(t *testing.T) {
-	ctx := context.Background()
-	db := openReplayDB(t, filepath.Join(t.TempDir(), "replay.db"))
-	past := time.Now().Add(-time.Hour).Unix()
-	const expired = 3*purgeBatch - 2
-	for i := range expired {
-		if _, err := db.sql.ExecContext(ctx, `INSERT INTO used_jtis (tenant, jti, expires_at) VALUES ('acme', ?, ?)`,
-			fmt.Sprintf("old-%d", i), past); err != nil {
-			t.Fatalf("insert expired id: %v", err)
-		}
-	}
-	live := time.Now().Add(time.Hour)
-	for i := range 3 {
-		if fresh, err := db.RememberJTI(ctx, "acme", fmt.Sprintf("new-%d", i), live); err != nil || !fresh {
-			t.Fatalf("RememberJTI new-%d = %v, %v; want fresh", i, fresh, err)
-		}
-	}
-	var left, total int
-	if err := db.sql.QueryRowContext(ctx,
-		`SELECT COUNT(*) FILTER (WHERE expires_at <= ?), COUNT(*) FROM used_jtis`, time.Now().Unix()).Scan(&left, &total); err != nil {
-		t.Fatalf("count ids: %v", err)
-	}
-	if left != 0 || total != 3 {
-		t.Fatalf("after 3 calls %d expired ids remain of %d rows, want 0 of 3", left, total)
 	}
 }

@@ -1,25 +1,12 @@
-package store_test
+package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/snapbridge/snapbridge/internal/store"
 )
-
-func openBudgetDB(t *testing.T) *store.DB {
-	t.Helper()
-	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // reservation is one ReserveLookups call and what it must answer.
 type reservation struct {
@@ -30,7 +17,7 @@ type reservation struct {
 	wantUsed    int
 }
 
-func TestReserveLookups(t *testing.T) {
+func testReserveLookups(t *testing.T, open Opener) {
 	const day = "2026-03-14"
 	tests := []struct {
 		scenario string
@@ -85,7 +72,7 @@ func TestReserveLookups(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			db := openBudgetDB(t)
+			db := open(t)
 			ctx := context.Background()
 			for i, step := range tt.steps {
 				allowed, used, err := db.ReserveLookups(ctx, step.tenant, step.day, step.ids, step.limit)
@@ -106,7 +93,7 @@ func TestReserveLookups(t *testing.T) {
 
 // A forced refresh is a new LinkedIn call, so it costs one look-up even for
 // a record counted earlier that day, and never more than the budget.
-func TestForcedLookupsCountEveryCall(t *testing.T) {
+func testForcedLookupsCountEveryCall(t *testing.T, open Opener) {
 	const day = "2026-03-14"
 	type step struct {
 		forced      bool
@@ -140,7 +127,7 @@ func TestForcedLookupsCountEveryCall(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			db := openBudgetDB(t)
+			db := open(t)
 			ctx := context.Background()
 			for i, st := range tt.steps {
 				reserve := db.ReserveLookups
@@ -164,8 +151,8 @@ func TestForcedLookupsCountEveryCall(t *testing.T) {
 
 // Forced look-ups of an older day are purged with it, so a new day starts
 // from zero.
-func TestForcedLookupsStartAfreshEachDay(t *testing.T) {
-	db := openBudgetDB(t)
+func testForcedLookupsStartAfreshEachDay(t *testing.T, open Opener) {
+	db := open(t)
 	ctx := context.Background()
 	for _, forced := range []bool{false, true, true} {
 		reserve := db.ReserveLookups
@@ -185,7 +172,7 @@ func TestForcedLookupsStartAfreshEachDay(t *testing.T) {
 	}
 }
 
-func TestReserveLookupsPurgesOldDays(t *testing.T) {
+func testReserveLookupsPurgesOldDays(t *testing.T, open Opener) {
 	tests := []struct {
 		scenario string
 		tenant   string
@@ -195,7 +182,7 @@ func TestReserveLookupsPurgesOldDays(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			db := openBudgetDB(t)
+			db := open(t)
 			ctx := context.Background()
 			if _, _, err := db.ReserveLookups(ctx, "globex", "2026-03-14", []string{"a", "b"}, 10); err != nil {
 				t.Fatal(err)
@@ -222,7 +209,7 @@ func TestReserveLookupsPurgesOldDays(t *testing.T) {
 	}
 }
 
-func TestReserveLookupsRefusesBadInput(t *testing.T) {
+func testReserveLookupsRefusesBadInput(t *testing.T, open Opener) {
 	tests := []struct {
 		scenario string
 		tenant   string
@@ -239,7 +226,7 @@ func TestReserveLookupsRefusesBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			db := openBudgetDB(t)
+			db := open(t)
 			_, _, err := db.ReserveLookups(context.Background(), tt.tenant, tt.day, tt.ids, tt.limit)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.wantErr)
@@ -251,7 +238,7 @@ func TestReserveLookupsRefusesBadInput(t *testing.T) {
 	}
 }
 
-func TestReserveLookupsConcurrentNeverExceedsLimit(t *testing.T) {
+func testReserveLookupsConcurrentNeverExceedsLimit(t *testing.T, open Opener) {
 	tests := []struct {
 		scenario string
 		callers  int
@@ -262,7 +249,7 @@ func TestReserveLookupsConcurrentNeverExceedsLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			db := openBudgetDB(t)
+			db := open(t)
 			ctx := context.Background()
 			var wg sync.WaitGroup
 			var mu sync.Mutex

@@ -1,34 +1,36 @@
-package store
+package storetest
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // A revoked key stays listed, revoking is scoped to its tenant, and use
 // is recorded.
-func TestAPIKeys(t *testing.T) {
+func testAPIKeys(t *testing.T, open Opener) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	key := APIKeyRow{ID: "ab12", Tenant: "acme", Name: "zapier", SecretHash: []byte("hash"), CreatedBy: "operator", CreatedAt: t0}
+	key := store.APIKeyRow{ID: "ab12", Tenant: "acme", Name: "zapier", SecretHash: []byte("hash"), CreatedBy: "operator", CreatedAt: t0}
 	for _, tc := range []struct {
 		scenario    string
-		act         func(db *DB) error
+		act         func(db store.Store) error
 		wantErr     error
 		wantRevoked bool
 		wantUsed    time.Time
 	}{
-		{"a new key is active and unused", func(*DB) error { return nil }, nil, false, time.Time{}},
-		{"revoking marks it revoked", func(db *DB) error { return db.RevokeAPIKey(ctx, "acme", "ab12", t0.Add(time.Hour)) }, nil, true, time.Time{}},
-		{"another tenant cannot revoke it", func(db *DB) error { return db.RevokeAPIKey(ctx, "other", "ab12", t0) }, ErrNotFound, false, time.Time{}},
-		{"an unknown id is not found", func(db *DB) error { return db.RevokeAPIKey(ctx, "acme", "zz", t0) }, ErrNotFound, false, time.Time{}},
-		{"use is recorded", func(db *DB) error { return db.TouchAPIKey(ctx, "ab12", t0.Add(time.Minute)) }, nil, false, t0.Add(time.Minute)},
-		{"the same id twice is refused", func(db *DB) error { return db.CreateAPIKey(ctx, key) }, nil, false, time.Time{}},
+		{"a new key is active and unused", func(store.Store) error { return nil }, nil, false, time.Time{}},
+		{"revoking marks it revoked", func(db store.Store) error { return db.RevokeAPIKey(ctx, "acme", "ab12", t0.Add(time.Hour)) }, nil, true, time.Time{}},
+		{"another tenant cannot revoke it", func(db store.Store) error { return db.RevokeAPIKey(ctx, "other", "ab12", t0) }, store.ErrNotFound, false, time.Time{}},
+		{"an unknown id is not found", func(db store.Store) error { return db.RevokeAPIKey(ctx, "acme", "zz", t0) }, store.ErrNotFound, false, time.Time{}},
+		{"use is recorded", func(db store.Store) error { return db.TouchAPIKey(ctx, "ab12", t0.Add(time.Minute)) }, nil, false, t0.Add(time.Minute)},
+		{"the same id twice is refused", func(db store.Store) error { return db.CreateAPIKey(ctx, key) }, nil, false, time.Time{}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db, _ := openTestDB(t)
+			db := open(t)
 			if err := db.CreateAPIKey(ctx, key); err != nil {
 				t.Fatal(err)
 			}

@@ -1,34 +1,36 @@
-package store
+package storetest
 
 import (
 	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // Seeding never overwrites a stored tenant; an explicit put replaces it
 // and keeps its creation time.
-func TestTenantsSeedAndReplace(t *testing.T) {
+func testTenantsSeedAndReplace(t *testing.T, open Opener) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	row := func(cfg string, at time.Time) TenantRow {
-		return TenantRow{ID: "acme", Config: []byte(cfg), KeyID: "k1", Sealed: []byte("sealed-" + cfg), CreatedAt: at, UpdatedAt: at}
+	row := func(cfg string, at time.Time) store.TenantRow {
+		return store.TenantRow{ID: "acme", Config: []byte(cfg), KeyID: "k1", Sealed: []byte("sealed-" + cfg), CreatedAt: at, UpdatedAt: at}
 	}
 	for _, tc := range []struct {
 		scenario    string
-		steps       func(db *DB) error
+		steps       func(db store.Store) error
 		wantConfig  string
 		wantCreated time.Time
 	}{
-		{"first seed stores the tenant", func(db *DB) error {
+		{"first seed stores the tenant", func(db store.Store) error {
 			added, err := db.InsertTenantIfAbsent(ctx, row("v1", t0))
 			if !added {
 				return errors.New("first seed not added")
 			}
 			return err
 		}, "v1", t0},
-		{"a second seed leaves the stored tenant alone", func(db *DB) error {
+		{"a second seed leaves the stored tenant alone", func(db store.Store) error {
 			if _, err := db.InsertTenantIfAbsent(ctx, row("v1", t0)); err != nil {
 				return err
 			}
@@ -38,21 +40,21 @@ func TestTenantsSeedAndReplace(t *testing.T) {
 			}
 			return err
 		}, "v1", t0},
-		{"an update replaces the config but keeps createdAt", func(db *DB) error {
+		{"an update replaces the config but keeps createdAt", func(db store.Store) error {
 			if err := db.PutTenant(ctx, row("v1", t0)); err != nil {
 				return err
 			}
 			return db.PutTenant(ctx, row("v2", t0.Add(time.Hour)))
 		}, "v2", t0},
-		{"a row without sealed secrets is refused", func(db *DB) error {
-			if err := db.PutTenant(ctx, TenantRow{ID: "acme", Config: []byte("{}"), KeyID: "k1"}); err == nil {
+		{"a row without sealed secrets is refused", func(db store.Store) error {
+			if err := db.PutTenant(ctx, store.TenantRow{ID: "acme", Config: []byte("{}"), KeyID: "k1"}); err == nil {
 				return errors.New("row without secrets accepted")
 			}
 			return db.PutTenant(ctx, row("v1", t0))
 		}, "v1", t0},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db, _ := openTestDB(t)
+			db := open(t)
 			if err := tc.steps(db); err != nil {
 				t.Fatal(err)
 			}
@@ -69,8 +71,8 @@ func TestTenantsSeedAndReplace(t *testing.T) {
 			}
 		})
 	}
-	db, _ := openTestDB(t)
-	if _, err := db.StoredTenant(ctx, "nobody"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown tenant: err = %v, want ErrNotFound", err)
+	db := open(t)
+	if _, err := db.StoredTenant(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown tenant: err = %v, want store.ErrNotFound", err)
 	}
 }

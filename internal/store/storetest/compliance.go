@@ -1,22 +1,17 @@
-package store_test
+package storetest
 
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/store"
 )
 
-func TestComplianceArchiveWalksEveryEventOnce(t *testing.T) {
+func testComplianceArchiveWalksEveryEventOnce(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db, err := store.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := open(t)
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	for _, viewer := range []string{"v1", "v2"} {
 		if err := db.PutComplianceViewer(ctx, store.ComplianceViewer{Tenant: "acme", Viewer: viewer, Status: store.ComplianceOptedIn}); err != nil {

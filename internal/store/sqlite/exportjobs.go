@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -7,89 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
-
-// Export job statuses kept by snapbridge. LinkedIn's own status is kept
-// apart (LinkedInStatus) so the console can show both.
-const (
-	// JobWaiting: stored, not yet sent to LinkedIn, because another job of
-	// the same contract and action is running there.
-	JobWaiting = "waiting"
-	// JobRunning: sent to LinkedIn and being polled.
-	JobRunning = "running"
-	// JobCompleted: LinkedIn finished it; download links are available.
-	JobCompleted = "completed"
-	// JobFailed: LinkedIn or snapbridge gave up on it; Message says why.
-	JobFailed = "failed"
-)
-
-// AnalyticsExport is one Sales Analytics export job.
-type AnalyticsExport struct {
-	// ID is snapbridge's id, assigned by InsertAnalyticsExport.
-	ID int64
-	// Tenant, Viewer (whose member token runs the job) and Actor (who
-	// asked, as in the audit log).
-	Tenant, Viewer, Actor string
-	// Contract is the salesContract URN; Action is exportSeatData,
-	// exportActivityData or exportActivityOutcomeData.
-	Contract, Action string
-	// StartAt and EndAt bound the exported data.
-	StartAt, EndAt time.Time
-	// Status is one of the Job* constants; LinkedInStatus is LinkedIn's
-	// (ENQUEUED, PROCESSING, COMPLETED, FAILED_…), empty while waiting.
-	Status, LinkedInStatus string
-	// Message explains the status in words (why it waits, why it failed).
-	Message string
-	// LinkedInID is LinkedIn's job id, 0 until submitted.
-	LinkedInID int64
-	// RowCount is set when completed.
-	RowCount int64
-	// DownloadURL and URLExpiresAt are the last download link LinkedIn gave.
-	DownloadURL  string
-	URLExpiresAt time.Time
-	// Polls counts polls since the last status change (for backoff);
-	// NextPollAt is when the poller looks again.
-	Polls      int
-	NextPollAt time.Time
-	// CreatedAt, SubmittedAt, FinishedAt, UpdatedAt: zero when not yet.
-	CreatedAt, SubmittedAt, FinishedAt, UpdatedAt time.Time
-}
-
-// ValidationExport is one CRM data validation export job.
-type ValidationExport struct {
-	// ID is snapbridge's id, assigned by InsertValidationExport.
-	ID int64
-	// Tenant and Actor (who asked).
-	Tenant, Actor string
-	// CRMInstance is the urn:li:crmInstance the job exports.
-	CRMInstance string
-	// LinkedInID is LinkedIn's job id (from X-RestLi-Id).
-	LinkedInID int64
-	// Status is one of the Job* constants; LinkedInStatus is LinkedIn's.
-	Status, LinkedInStatus string
-	// Message explains the status in words.
-	Message string
-	// ExportStartAt is where the export starts; ExportEndAt and
-	// NextExportStartAt are set when completed.
-	ExportStartAt, ExportEndAt, NextExportStartAt time.Time
-	// DownloadURLs and URLExpiresAt are LinkedIn's links when completed.
-	DownloadURLs []string
-	URLExpiresAt time.Time
-	// Polls and NextPollAt drive the poller's backoff.
-	Polls      int
-	NextPollAt time.Time
-	// CreatedAt, SubmittedAt, FinishedAt, UpdatedAt: zero when not yet.
-	CreatedAt, SubmittedAt, FinishedAt, UpdatedAt time.Time
-}
 
 const analyticsColumns = `id, tenant, viewer, actor, contract, action, start_at, end_at, status, linkedin_status,
 	message, linkedin_id, row_count, download_url, url_expires_at, polls, next_poll_at,
 	created_at, submitted_at, finished_at, updated_at`
 
 // InsertAnalyticsExport stores a new job and returns it with its id.
-func (db *DB) InsertAnalyticsExport(ctx context.Context, j AnalyticsExport) (AnalyticsExport, error) {
+func (db *DB) InsertAnalyticsExport(ctx context.Context, j store.AnalyticsExport) (store.AnalyticsExport, error) {
 	if j.Tenant == "" || j.Contract == "" || j.Action == "" || j.Status == "" {
-		return AnalyticsExport{}, fmt.Errorf("insert analytics export: tenant, contract, action and status are required")
+		return store.AnalyticsExport{}, fmt.Errorf("insert analytics export: tenant, contract, action and status are required")
 	}
 	res, err := db.sql.ExecContext(ctx, `INSERT INTO analytics_exports
 		(tenant, viewer, actor, contract, action, start_at, end_at, status, message, next_poll_at, created_at, updated_at)
@@ -97,10 +26,10 @@ func (db *DB) InsertAnalyticsExport(ctx context.Context, j AnalyticsExport) (Ana
 		j.Tenant, j.Viewer, j.Actor, j.Contract, j.Action, tokenTime(j.StartAt), tokenTime(j.EndAt),
 		j.Status, j.Message, tokenTime(j.NextPollAt), tokenTime(j.CreatedAt), tokenTime(j.CreatedAt))
 	if err != nil {
-		return AnalyticsExport{}, fmt.Errorf("insert analytics export for %s: %w", j.Tenant, err)
+		return store.AnalyticsExport{}, fmt.Errorf("insert analytics export for %s: %w", j.Tenant, err)
 	}
 	if j.ID, err = res.LastInsertId(); err != nil {
-		return AnalyticsExport{}, fmt.Errorf("insert analytics export for %s: %w", j.Tenant, err)
+		return store.AnalyticsExport{}, fmt.Errorf("insert analytics export for %s: %w", j.Tenant, err)
 	}
 	j.UpdatedAt = j.CreatedAt
 	return j, nil
@@ -108,7 +37,7 @@ func (db *DB) InsertAnalyticsExport(ctx context.Context, j AnalyticsExport) (Ana
 
 // UpdateAnalyticsExport writes every mutable field of j (status, LinkedIn
 // fields, links, polling state, times) by id.
-func (db *DB) UpdateAnalyticsExport(ctx context.Context, j AnalyticsExport) error {
+func (db *DB) UpdateAnalyticsExport(ctx context.Context, j store.AnalyticsExport) error {
 	res, err := db.sql.ExecContext(ctx, `UPDATE analytics_exports SET
 		status = ?, linkedin_status = ?, message = ?, linkedin_id = ?, row_count = ?, download_url = ?,
 		url_expires_at = ?, polls = ?, next_poll_at = ?, submitted_at = ?, finished_at = ?, updated_at = ?
@@ -120,26 +49,26 @@ func (db *DB) UpdateAnalyticsExport(ctx context.Context, j AnalyticsExport) erro
 		return fmt.Errorf("update analytics export %d: %w", j.ID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("update analytics export %d: %w", j.ID, ErrNotFound)
+		return fmt.Errorf("update analytics export %d: %w", j.ID, store.ErrNotFound)
 	}
 	return nil
 }
 
-// AnalyticsExportByID returns the tenant's job, or ErrNotFound.
-func (db *DB) AnalyticsExportByID(ctx context.Context, tenant string, id int64) (AnalyticsExport, error) {
+// AnalyticsExportByID returns the tenant's job, or store.ErrNotFound.
+func (db *DB) AnalyticsExportByID(ctx context.Context, tenant string, id int64) (store.AnalyticsExport, error) {
 	rows, err := db.queryAnalytics(ctx, `WHERE tenant = ? AND id = ?`, tenant, id)
 	if err != nil {
-		return AnalyticsExport{}, err
+		return store.AnalyticsExport{}, err
 	}
 	if len(rows) == 0 {
-		return AnalyticsExport{}, fmt.Errorf("analytics export %s/%d: %w", tenant, id, ErrNotFound)
+		return store.AnalyticsExport{}, fmt.Errorf("analytics export %s/%d: %w", tenant, id, store.ErrNotFound)
 	}
 	return rows[0], nil
 }
 
 // AnalyticsExports returns the tenant's jobs, newest first, at most limit
 // (limit <= 0 means 100).
-func (db *DB) AnalyticsExports(ctx context.Context, tenant string, limit int) ([]AnalyticsExport, error) {
+func (db *DB) AnalyticsExports(ctx context.Context, tenant string, limit int) ([]store.AnalyticsExport, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -148,7 +77,7 @@ func (db *DB) AnalyticsExports(ctx context.Context, tenant string, limit int) ([
 
 // AnalyticsExportsWithStatus returns every job with this status of every
 // tenant, oldest first: the poller's work list, read again after a restart.
-func (db *DB) AnalyticsExportsWithStatus(ctx context.Context, status string) ([]AnalyticsExport, error) {
+func (db *DB) AnalyticsExportsWithStatus(ctx context.Context, status string) ([]store.AnalyticsExport, error) {
 	return db.queryAnalytics(ctx, `WHERE status = ? ORDER BY id`, status)
 }
 
@@ -157,22 +86,22 @@ func (db *DB) AnalyticsExportsWithStatus(ctx context.Context, status string) ([]
 func (db *DB) AnalyticsExportRunning(ctx context.Context, tenant, contract, action string) (bool, error) {
 	var n int
 	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM analytics_exports
-		WHERE status = ? AND tenant = ? AND contract = ? AND action = ?`, JobRunning, tenant, contract, action).Scan(&n)
+		WHERE status = ? AND tenant = ? AND contract = ? AND action = ?`, store.JobRunning, tenant, contract, action).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("running analytics exports of %s: %w", tenant, err)
 	}
 	return n > 0, nil
 }
 
-func (db *DB) queryAnalytics(ctx context.Context, where string, args ...any) ([]AnalyticsExport, error) {
+func (db *DB) queryAnalytics(ctx context.Context, where string, args ...any) ([]store.AnalyticsExport, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+analyticsColumns+` FROM analytics_exports `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query analytics exports: %w", err)
 	}
 	defer rows.Close()
-	var out []AnalyticsExport
+	var out []store.AnalyticsExport
 	for rows.Next() {
-		var j AnalyticsExport
+		var j store.AnalyticsExport
 		var start, end, urlExp, next, created, submitted, finished, updated int64
 		if err := rows.Scan(&j.ID, &j.Tenant, &j.Viewer, &j.Actor, &j.Contract, &j.Action, &start, &end,
 			&j.Status, &j.LinkedInStatus, &j.Message, &j.LinkedInID, &j.RowCount, &j.DownloadURL, &urlExp,
@@ -195,9 +124,9 @@ const validationColumns = `id, tenant, actor, crm_instance, linkedin_id, status,
 
 // InsertValidationExport stores a job LinkedIn accepted and returns it
 // with its id.
-func (db *DB) InsertValidationExport(ctx context.Context, j ValidationExport) (ValidationExport, error) {
+func (db *DB) InsertValidationExport(ctx context.Context, j store.ValidationExport) (store.ValidationExport, error) {
 	if j.Tenant == "" || j.CRMInstance == "" || j.Status == "" {
-		return ValidationExport{}, fmt.Errorf("insert validation export: tenant, crm instance and status are required")
+		return store.ValidationExport{}, fmt.Errorf("insert validation export: tenant, crm instance and status are required")
 	}
 	res, err := db.sql.ExecContext(ctx, `INSERT INTO validation_exports
 		(tenant, actor, crm_instance, linkedin_id, status, linkedin_status, message, export_start_at,
@@ -206,10 +135,10 @@ func (db *DB) InsertValidationExport(ctx context.Context, j ValidationExport) (V
 		j.Tenant, j.Actor, j.CRMInstance, j.LinkedInID, j.Status, j.LinkedInStatus, j.Message,
 		tokenTime(j.ExportStartAt), tokenTime(j.NextPollAt), tokenTime(j.CreatedAt), tokenTime(j.SubmittedAt), tokenTime(j.CreatedAt))
 	if err != nil {
-		return ValidationExport{}, fmt.Errorf("insert validation export for %s: %w", j.Tenant, err)
+		return store.ValidationExport{}, fmt.Errorf("insert validation export for %s: %w", j.Tenant, err)
 	}
 	if j.ID, err = res.LastInsertId(); err != nil {
-		return ValidationExport{}, fmt.Errorf("insert validation export for %s: %w", j.Tenant, err)
+		return store.ValidationExport{}, fmt.Errorf("insert validation export for %s: %w", j.Tenant, err)
 	}
 	j.UpdatedAt = j.CreatedAt
 	return j, nil
@@ -218,7 +147,7 @@ func (db *DB) InsertValidationExport(ctx context.Context, j ValidationExport) (V
 // UpdateValidationExport writes every mutable field of j by id. When j is
 // completed with a NextExportStartAt, the tenant's cursor for "since last
 // export" moves there in the same transaction.
-func (db *DB) UpdateValidationExport(ctx context.Context, j ValidationExport) error {
+func (db *DB) UpdateValidationExport(ctx context.Context, j store.ValidationExport) error {
 	urls, err := json.Marshal(orEmpty(j.DownloadURLs))
 	if err != nil {
 		return fmt.Errorf("update validation export %d: %w", j.ID, err)
@@ -239,9 +168,9 @@ func (db *DB) UpdateValidationExport(ctx context.Context, j ValidationExport) er
 		return fmt.Errorf("update validation export %d: %w", j.ID, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return fmt.Errorf("update validation export %d: %w", j.ID, ErrNotFound)
+		return fmt.Errorf("update validation export %d: %w", j.ID, store.ErrNotFound)
 	}
-	if j.Status == JobCompleted && !j.NextExportStartAt.IsZero() {
+	if j.Status == store.JobCompleted && !j.NextExportStartAt.IsZero() {
 		// Only move forward: an older job finishing late must not rewind.
 		_, err = tx.ExecContext(ctx, `INSERT INTO validation_cursors (tenant, next_export_start_at, updated_at)
 			VALUES (?, ?, ?)
@@ -259,12 +188,12 @@ func (db *DB) UpdateValidationExport(ctx context.Context, j ValidationExport) er
 }
 
 // ValidationCursor returns where the tenant's next "since last export"
-// validation export starts, or ErrNotFound when no export completed yet.
+// validation export starts, or store.ErrNotFound when no export completed yet.
 func (db *DB) ValidationCursor(ctx context.Context, tenant string) (time.Time, error) {
 	var ms int64
 	err := db.sql.QueryRowContext(ctx, `SELECT next_export_start_at FROM validation_cursors WHERE tenant = ?`, tenant).Scan(&ms)
 	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, fmt.Errorf("validation cursor of %s: %w", tenant, ErrNotFound)
+		return time.Time{}, fmt.Errorf("validation cursor of %s: %w", tenant, store.ErrNotFound)
 	}
 	if err != nil {
 		return time.Time{}, fmt.Errorf("validation cursor of %s: %w", tenant, err)
@@ -272,21 +201,21 @@ func (db *DB) ValidationCursor(ctx context.Context, tenant string) (time.Time, e
 	return rowTime(ms), nil
 }
 
-// ValidationExportByID returns the tenant's job, or ErrNotFound.
-func (db *DB) ValidationExportByID(ctx context.Context, tenant string, id int64) (ValidationExport, error) {
+// ValidationExportByID returns the tenant's job, or store.ErrNotFound.
+func (db *DB) ValidationExportByID(ctx context.Context, tenant string, id int64) (store.ValidationExport, error) {
 	rows, err := db.queryValidation(ctx, `WHERE tenant = ? AND id = ?`, tenant, id)
 	if err != nil {
-		return ValidationExport{}, err
+		return store.ValidationExport{}, err
 	}
 	if len(rows) == 0 {
-		return ValidationExport{}, fmt.Errorf("validation export %s/%d: %w", tenant, id, ErrNotFound)
+		return store.ValidationExport{}, fmt.Errorf("validation export %s/%d: %w", tenant, id, store.ErrNotFound)
 	}
 	return rows[0], nil
 }
 
 // ValidationExports returns the tenant's jobs, newest first, at most
 // limit (limit <= 0 means 100).
-func (db *DB) ValidationExports(ctx context.Context, tenant string, limit int) ([]ValidationExport, error) {
+func (db *DB) ValidationExports(ctx context.Context, tenant string, limit int) ([]store.ValidationExport, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -295,19 +224,19 @@ func (db *DB) ValidationExports(ctx context.Context, tenant string, limit int) (
 
 // ValidationExportsWithStatus returns every job with this status, oldest
 // first.
-func (db *DB) ValidationExportsWithStatus(ctx context.Context, status string) ([]ValidationExport, error) {
+func (db *DB) ValidationExportsWithStatus(ctx context.Context, status string) ([]store.ValidationExport, error) {
 	return db.queryValidation(ctx, `WHERE status = ? ORDER BY id`, status)
 }
 
-func (db *DB) queryValidation(ctx context.Context, where string, args ...any) ([]ValidationExport, error) {
+func (db *DB) queryValidation(ctx context.Context, where string, args ...any) ([]store.ValidationExport, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+validationColumns+` FROM validation_exports `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query validation exports: %w", err)
 	}
 	defer rows.Close()
-	var out []ValidationExport
+	var out []store.ValidationExport
 	for rows.Next() {
-		var j ValidationExport
+		var j store.ValidationExport
 		var urls string
 		var start, end, nextStart, urlExp, next, created, submitted, finished, updated int64
 		if err := rows.Scan(&j.ID, &j.Tenant, &j.Actor, &j.CRMInstance, &j.LinkedInID, &j.Status, &j.LinkedInStatus,

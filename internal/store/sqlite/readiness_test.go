@@ -1,4 +1,4 @@
-package store
+package sqlite
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // TestReadyNoticesADatabaseThatCannotTakeWrites covers what an operator
@@ -24,18 +26,18 @@ func TestReadyNoticesADatabaseThatCannotTakeWrites(t *testing.T) {
 		{"the file was deleted", func(t *testing.T, db *DB, path string) *DB {
 			mustDo(t, os.Remove(path))
 			return db
-		}, ErrFileReplaced},
+		}, store.ErrFileReplaced},
 		{"a copy was moved over the file", func(t *testing.T, db *DB, path string) *DB {
 			raw, err := os.ReadFile(path)
 			mustDo(t, err)
 			mustDo(t, os.WriteFile(path+".copy", raw, 0o600))
 			mustDo(t, os.Rename(path+".copy", path))
 			return db
-		}, ErrFileReplaced},
+		}, store.ErrFileReplaced},
 		{"the file was moved away and back", func(t *testing.T, db *DB, path string) *DB {
 			mustDo(t, os.Rename(path, path+".moved"))
-			if err := db.Ready(context.Background()); !errors.Is(err, ErrFileReplaced) {
-				t.Errorf("moved away: Ready = %v, want %v", err, ErrFileReplaced)
+			if err := db.Ready(context.Background()); !errors.Is(err, store.ErrFileReplaced) {
+				t.Errorf("moved away: Ready = %v, want %v", err, store.ErrFileReplaced)
 			}
 			mustDo(t, os.Rename(path+".moved", path))
 			return db
@@ -48,7 +50,7 @@ func TestReadyNoticesADatabaseThatCannotTakeWrites(t *testing.T) {
 			file, err := os.Stat(path)
 			mustDo(t, err)
 			return &DB{sql: ro, path: path, file: file}
-		}, ErrReadOnly},
+		}, store.ErrReadOnly},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "snapbridge.db")

@@ -1,43 +1,44 @@
-package store
+package storetest
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
-func TestTakeOneTime(t *testing.T) {
+func testTakeOneTime(t *testing.T, open Opener) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	v := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("sealed"), ExpiresAt: now.Add(10 * time.Minute)}
+	v := store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("sealed"), ExpiresAt: now.Add(10 * time.Minute)}
 	tests := []struct {
 		scenario string
-		put      func(t *testing.T, db *DB)
+		put      func(t *testing.T, db store.Store)
 		kind, id string
 		at       time.Time
 		wantErr  error
 	}{
 		{scenario: "value comes back once", kind: "state", id: "abc", at: now},
 		{scenario: "second take finds nothing", kind: "state", id: "abc", at: now,
-			put: func(t *testing.T, db *DB) {
+			put: func(t *testing.T, db store.Store) {
 				if _, err := db.TakeOneTime(ctx, "state", "abc", now); err != nil {
 					t.Fatalf("first take: %v", err)
 				}
-			}, wantErr: ErrNotFound},
-		{scenario: "expired value is refused", kind: "state", id: "abc", at: now.Add(10 * time.Minute), wantErr: ErrNotFound},
+			}, wantErr: store.ErrNotFound},
+		{scenario: "expired value is refused", kind: "state", id: "abc", at: now.Add(10 * time.Minute), wantErr: store.ErrNotFound},
 		{scenario: "one millisecond before expiry still works", kind: "state", id: "abc", at: now.Add(10*time.Minute - time.Millisecond)},
-		{scenario: "same id under another kind is another value", kind: "handle", id: "abc", at: now, wantErr: ErrNotFound},
-		{scenario: "unknown id", kind: "state", id: "abd", at: now, wantErr: ErrNotFound},
-		{scenario: "empty id", kind: "state", id: "", at: now, wantErr: ErrNotFound},
+		{scenario: "same id under another kind is another value", kind: "handle", id: "abc", at: now, wantErr: store.ErrNotFound},
+		{scenario: "unknown id", kind: "state", id: "abd", at: now, wantErr: store.ErrNotFound},
+		{scenario: "empty id", kind: "state", id: "", at: now, wantErr: store.ErrNotFound},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db, _ := openTestDB(t)
+			db := open(t)
 			if err := db.PutOneTime(ctx, "state", "abc", v); err != nil {
 				t.Fatalf("PutOneTime: %v", err)
 			}
@@ -62,11 +63,11 @@ func TestTakeOneTime(t *testing.T) {
 	}
 }
 
-func TestTakeOneTimeConcurrent(t *testing.T) {
+func testTakeOneTimeConcurrent(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db, _ := openTestDB(t)
+	db := open(t)
 	now := time.Now()
-	if err := db.PutOneTime(ctx, "handle", "h1", OneTime{Tenant: "acme", Viewer: "v1", ExpiresAt: now.Add(time.Minute)}); err != nil {
+	if err := db.PutOneTime(ctx, "handle", "h1", store.OneTime{Tenant: "acme", Viewer: "v1", ExpiresAt: now.Add(time.Minute)}); err != nil {
 		t.Fatalf("PutOneTime: %v", err)
 	}
 	const takers = 20
@@ -83,7 +84,7 @@ func TestTakeOneTimeConcurrent(t *testing.T) {
 			switch {
 			case err == nil:
 				won++
-			case errors.Is(err, ErrNotFound):
+			case errors.Is(err, store.ErrNotFound):
 				notFound++
 			default:
 				t.Errorf("TakeOneTime: %v", err)
@@ -97,31 +98,15 @@ func TestTakeOneTimeConcurrent(t *testing.T) {
 	}
 }
 
-func TestOneTimeStorage(t *testing.T) {
+func testOneTimeStorage(t *testing.T, open Opener) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	tests := []struct {
 		scenario string
-		run      func(t *testing.T, db *DB, path string)
+		run      func(t *testing.T, db store.Store)
 	}{
-		{scenario: "the id itself never reaches the database file", run: func(t *testing.T, db *DB, path string) {
-			id := "id-that-must-stay-secret-0123456789"
-			if err := db.PutOneTime(ctx, "state", id, OneTime{Tenant: "acme", ExpiresAt: now.Add(time.Minute)}); err != nil {
-				t.Fatalf("PutOneTime: %v", err)
-			}
-			db.Close()
-			for _, f := range []string{path, path + "-wal"} {
-				raw, err := os.ReadFile(f)
-				if err != nil && !os.IsNotExist(err) {
-					t.Fatalf("read %s: %v", f, err)
-				}
-				if bytes.Contains(raw, []byte(id)) {
-					t.Fatalf("%s contains the one-time id in clear", f)
-				}
-			}
-		}},
-		{scenario: "the same id cannot be put twice", run: func(t *testing.T, db *DB, _ string) {
-			v := OneTime{ExpiresAt: now.Add(time.Minute)}
+		{scenario: "the same id cannot be put twice", run: func(t *testing.T, db store.Store) {
+			v := store.OneTime{ExpiresAt: now.Add(time.Minute)}
 			if err := db.PutOneTime(ctx, "state", "dup", v); err != nil {
 				t.Fatalf("PutOneTime: %v", err)
 			}
@@ -129,82 +114,81 @@ func TestOneTimeStorage(t *testing.T) {
 				t.Fatalf("second PutOneTime with the same id succeeded")
 			}
 		}},
-		{scenario: "a value without expiry is refused", run: func(t *testing.T, db *DB, _ string) {
-			if err := db.PutOneTime(ctx, "state", "x", OneTime{Tenant: "acme"}); err == nil {
+		{scenario: "a value without expiry is refused", run: func(t *testing.T, db store.Store) {
+			if err := db.PutOneTime(ctx, "state", "x", store.OneTime{Tenant: "acme"}); err == nil {
 				t.Fatalf("PutOneTime accepted a value that never expires")
 			}
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db, path := openTestDB(t)
-			tc.run(t, db, path)
+			tc.run(t, open(t))
 		})
 	}
 }
 
-func TestTakeOneTimeOfLeavesOthersEmptyHanded(t *testing.T) {
+func testTakeOneTimeOfLeavesOthersEmptyHanded(t *testing.T, open Opener) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	owner := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1"}
+	owner := store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1"}
 	tests := []struct {
 		scenario string
-		taker    OneTime
+		taker    store.OneTime
 	}{
-		{scenario: "another viewer of the same tenant", taker: OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1"}},
-		{scenario: "the same viewer in another session", taker: OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2"}},
-		{scenario: "the same viewer id in another tenant", taker: OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1"}},
+		{scenario: "another viewer of the same tenant", taker: store.OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1"}},
+		{scenario: "the same viewer in another session", taker: store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2"}},
+		{scenario: "the same viewer id in another tenant", taker: store.OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db, _ := openTestDB(t)
+			db := open(t)
 			v := owner
 			v.Payload, v.ExpiresAt = []byte("sealed"), now.Add(time.Minute)
 			if err := db.PutOneTime(ctx, "pending", "code", v); err != nil {
 				t.Fatalf("PutOneTime: %v", err)
 			}
-			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", tc.taker, now); !errors.Is(err, ErrNotFound) {
-				t.Fatalf("TakeOneTimeOf by %+v: %v, want ErrNotFound", tc.taker, err)
+			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", tc.taker, now); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("TakeOneTimeOf by %+v: %v, want store.ErrNotFound", tc.taker, err)
 			}
 			got, err := db.TakeOneTimeOf(ctx, "pending", "code", owner, now)
 			if err != nil || !bytes.Equal(got.Payload, v.Payload) {
 				t.Fatalf("the owner's TakeOneTimeOf after a stranger's = %+v, %v; want the value", got, err)
 			}
-			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", owner, now); !errors.Is(err, ErrNotFound) {
-				t.Fatalf("second TakeOneTimeOf by the owner: %v, want ErrNotFound", err)
+			if _, err := db.TakeOneTimeOf(ctx, "pending", "code", owner, now); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("second TakeOneTimeOf by the owner: %v, want store.ErrNotFound", err)
 			}
 		})
 	}
 }
 
-func TestPutOneTimeOnce(t *testing.T) {
+func testPutOneTimeOnce(t *testing.T, open Opener) {
 	ctx := context.Background()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	mine := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("first"), ExpiresAt: now.Add(10 * time.Minute)}
+	mine := store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", Payload: []byte("first"), ExpiresAt: now.Add(10 * time.Minute)}
 	next := mine
 	next.Payload, next.ExpiresAt = []byte("second"), now.Add(11*time.Minute)
 	tests := []struct {
 		scenario   string
-		second     OneTime
+		second     store.OneTime
 		liveAfter  time.Time
-		reuse      func(OneTime) bool
+		reuse      func(store.OneTime) bool
 		wantReused bool
 		wantRows   int
 	}{
 		{scenario: "a live value of the same session comes back", second: next, liveAfter: now, wantReused: true, wantRows: 1},
 		{scenario: "a value too close to its expiry is not reused", second: next, liveAfter: now.Add(10 * time.Minute), wantRows: 2},
 		{scenario: "a value the caller does not accept is not reused", second: next, liveAfter: now,
-			reuse: func(v OneTime) bool { return string(v.Payload) != "first" }, wantRows: 2},
+			reuse: func(v store.OneTime) bool { return string(v.Payload) != "first" }, wantRows: 2},
 		{scenario: "another session gets its own value", liveAfter: now, wantRows: 2,
-			second: OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2", ExpiresAt: now.Add(time.Minute)}},
+			second: store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s2", ExpiresAt: now.Add(time.Minute)}},
 		{scenario: "another viewer gets its own value", liveAfter: now, wantRows: 2,
-			second: OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
+			second: store.OneTime{Tenant: "acme", Viewer: "v2", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
 		{scenario: "another tenant gets its own value", liveAfter: now, wantRows: 2,
-			second: OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
+			second: store.OneTime{Tenant: "globex", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			db, _ := openTestDB(t)
+			db := open(t)
 			if _, reused, err := db.PutOneTimeOnce(ctx, "handle", "id-1", mine, now, tc.reuse); err != nil || reused {
 				t.Fatalf("first PutOneTimeOnce: reused %v, %v", reused, err)
 			}
@@ -219,8 +203,8 @@ func TestPutOneTimeOnce(t *testing.T) {
 			if !bytes.Equal(got.Payload, want.Payload) || !got.ExpiresAt.Equal(want.ExpiresAt) {
 				t.Fatalf("PutOneTimeOnce = %+v, want %+v", got, want)
 			}
-			if n := countRows(t, db, "oauth_states"); n != tc.wantRows {
-				t.Fatalf("%d values stored, want %d", n, tc.wantRows)
+			if stored := takeable(t, db, "handle", "id-2", now); stored != (tc.wantRows == 2) {
+				t.Fatalf("the second value was stored: %v, want %v", stored, tc.wantRows == 2)
 			}
 			if _, err := db.TakeOneTime(ctx, "handle", "id-1", now); err != nil {
 				t.Fatalf("the first value cannot be taken any more: %v", err)
@@ -229,11 +213,11 @@ func TestPutOneTimeOnce(t *testing.T) {
 	}
 }
 
-func TestPutOneTimeOnceConcurrentStoresOne(t *testing.T) {
+func testPutOneTimeOnceConcurrentStoresOne(t *testing.T, open Opener) {
 	ctx := context.Background()
-	db, _ := openTestDB(t)
+	db := open(t)
 	now := time.Now()
-	v := OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}
+	v := store.OneTime{Tenant: "acme", Viewer: "v1", SessionID: "s1", ExpiresAt: now.Add(time.Minute)}
 	const callers = 20
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -247,16 +231,24 @@ func TestPutOneTimeOnceConcurrentStoresOne(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	if n := countRows(t, db, "oauth_states"); n != 1 {
-		t.Fatalf("%d concurrent callers of one session stored %d values, want 1", callers, n)
+	stored := 0
+	for i := range callers {
+		if takeable(t, db, "handle", fmt.Sprintf("id-%d", i), now) {
+			stored++
+		}
+	}
+	if stored != 1 {
+		t.Fatalf("%d concurrent callers of one session stored %d values, want 1", callers, stored)
 	}
 }
 
-func countRows(t *testing.T, db *DB, table string) int {
+// takeable takes the value of kind and id and reports whether there was
+// one.
+func takeable(t *testing.T, db store.Store, kind, id string, now time.Time) bool {
 	t.Helper()
-	var n int
-	if err := db.sql.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
-		t.Fatalf("count %s: %v", table, err)
+	_, err := db.TakeOneTime(context.Background(), kind, id, now)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("TakeOneTime %s: %v", kind, err)
 	}
-	return n
+	return err == nil
 }

@@ -1,11 +1,12 @@
-package store
+package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 func TestPurgeExpiredRemovesOnlyExpiredRows(t *testing.T) {
@@ -21,7 +22,7 @@ func TestPurgeExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	for i := range expiredOneTime {
 		kind := []string{"handle", "state", "pending"}[i%3]
 		exp := now.Add(-time.Duration(i%5) * time.Minute) // expiring exactly now counts as expired
-		if err := putOneTime(ctx, tx, kind, fmt.Sprintf("old-%d", i), OneTime{Tenant: "acme", ExpiresAt: exp}); err != nil {
+		if err := putOneTime(ctx, tx, kind, fmt.Sprintf("old-%d", i), store.OneTime{Tenant: "acme", ExpiresAt: exp}); err != nil {
 			t.Fatalf("insert expired value: %v", err)
 		}
 	}
@@ -35,7 +36,7 @@ func TestPurgeExpiredRemovesOnlyExpiredRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, kind := range []string{"handle", "state", "pending"} {
-		if err := db.PutOneTime(ctx, kind, "live", OneTime{Tenant: "acme", ExpiresAt: now.Add(time.Millisecond)}); err != nil {
+		if err := db.PutOneTime(ctx, kind, "live", store.OneTime{Tenant: "acme", ExpiresAt: now.Add(time.Millisecond)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -48,7 +49,7 @@ func TestPurgeExpiredRemovesOnlyExpiredRows(t *testing.T) {
 	if err != nil {
 		t.Fatalf("PurgeExpired: %v", err)
 	}
-	if want := (Purged{OneTime: expiredOneTime, ContextIDs: expiredIDs}); got != want {
+	if want := (store.Purged{OneTime: expiredOneTime, ContextIDs: expiredIDs}); got != want {
 		t.Fatalf("PurgeExpired = %+v, want %+v", got, want)
 	}
 	if n, m := countRows(t, db, "oauth_states"), countRows(t, db, "used_jtis"); n != 3 || m != 1 {
@@ -59,32 +60,7 @@ func TestPurgeExpiredRemovesOnlyExpiredRows(t *testing.T) {
 			t.Fatalf("the live %s was purged: %v", kind, err)
 		}
 	}
-	if again, err := db.PurgeExpired(ctx, now); err != nil || again != (Purged{}) {
+	if again, err := db.PurgeExpired(ctx, now); err != nil || again != (store.Purged{}) {
 		t.Fatalf("second pass = %+v, %v; want nothing left to purge", again, err)
-	}
-}
-
-func TestRunPurgerPurgesAtStartAndStopsWithItsContext(t *testing.T) {
-	db, _ := openTestDB(t)
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	if err := db.PutOneTime(context.Background(), "handle", "old", OneTime{ExpiresAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	passes := make(chan Purged, 1)
-	done := make(chan error, 1)
-	go func() {
-		done <- db.RunPurger(ctx, Purger{Interval: time.Hour, Now: func() time.Time { return now },
-			AfterPass: func(p Purged) { passes <- p }})
-	}()
-	if p := <-passes; p.OneTime != 1 {
-		t.Fatalf("the first pass removed %+v, want the one expired value", p)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("RunPurger returned %v after its context ended, want nil", err)
-	}
-	if _, err := db.PurgeExpired(context.Background(), now); errors.Is(err, context.Canceled) {
-		t.Fatalf("the database is unusable after the purger stopped: %v", err)
 	}
 }
