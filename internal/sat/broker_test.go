@@ -217,7 +217,12 @@ func TestBrokerDropsTokensOfViewersNoLongerConnected(t *testing.T) {
 		scenario string
 		end      func(ctx context.Context, v *tokens.Vault) error
 	}{
-		{"revoked (another service met invalid_grant)", func(ctx context.Context, v *tokens.Vault) error { return v.MarkRevoked(ctx, "demo", "v") }},
+		{"revoked (another service met a 401 it cannot refresh)", func(ctx context.Context, v *tokens.Vault) error {
+			if err := tokens.NewMemberTokens(v, nil, nil).Rejected(ctx, demo, "v"); !errors.Is(err, tokens.ErrNotConnected) {
+				return fmt.Errorf("Rejected = %v, want ErrNotConnected", err)
+			}
+			return nil
+		}},
 		{"disconnected", func(ctx context.Context, v *tokens.Vault) error { return v.Disconnect(ctx, "demo", "v") }},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {

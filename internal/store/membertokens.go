@@ -85,27 +85,6 @@ func (db *DB) MemberToken(ctx context.Context, tenant, viewer string) (MemberTok
 	return row, nil
 }
 
-// SetMemberTokenStatus changes the status of an existing row, leaving the
-// sealed token as it is. It returns ErrNotFound when there is no row.
-func (db *DB) SetMemberTokenStatus(ctx context.Context, tenant, viewer, status string) error {
-	if status == "" {
-		return fmt.Errorf("set member token status %s/%s: status is required", tenant, viewer)
-	}
-	res, err := db.sql.ExecContext(ctx, `UPDATE member_tokens SET status = ?
-		WHERE tenant = ? AND viewer = ?`, status, tenant, viewer)
-	if err != nil {
-		return fmt.Errorf("set member token status %s/%s: %w", tenant, viewer, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return fmt.Errorf("set member token status %s/%s: %w", tenant, viewer, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("set member token status %s/%s: %w", tenant, viewer, ErrNotFound)
-	}
-	return nil
-}
-
 // ResealMemberToken replaces the key id and sealed bytes of a row, but only
 // if the row still holds oldSealed: a token saved meanwhile (a refresh, a
 // reconnect) is never overwritten by a re-encryption of the older one. It

@@ -6,17 +6,12 @@ import (
 	"time"
 )
 
-// purgeBatch is how many expired ids each RememberJTI call deletes. Every
-// call adds at most one row, so the table never holds more than the live
-// ids plus a small tail, without a background job or a counter.
-const purgeBatch = 16
-
 // RememberJTI records that tenant has used the host context id jti, valid
 // until exp, and reports whether it was new. One upsert decides, so of two
 // concurrent calls with the same id exactly one sees true. An id whose exp
 // has passed counts as new again (its token can no longer be accepted).
 // Ids are kept until exp, in the database, so a restart does not reopen the
-// replay window.
+// replay window; the background purger (RunPurger) deletes them after.
 func (db *DB) RememberJTI(ctx context.Context, tenant, jti string, exp time.Time) (bool, error) {
 	if tenant == "" || jti == "" {
 		return false, fmt.Errorf("remember jti: tenant and jti are required")
@@ -25,11 +20,6 @@ func (db *DB) RememberJTI(ctx context.Context, tenant, jti string, exp time.Time
 		return false, fmt.Errorf("remember jti: expiry is required")
 	}
 	now := time.Now().Unix()
-	if _, err := db.sql.ExecContext(ctx,
-		`DELETE FROM used_jtis WHERE rowid IN
-			(SELECT rowid FROM used_jtis WHERE expires_at <= ? LIMIT ?)`, now, purgeBatch); err != nil {
-		return false, fmt.Errorf("remember jti: purge expired ids: %w", err)
-	}
 	// Round exp up so an id is never forgotten before its token expires.
 	expires := exp.Unix()
 	if exp.After(time.Unix(expires, 0)) {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -119,32 +118,5 @@ func TestRememberJTIConcurrentOnlyOneWins(t *testing.T) {
 	wg.Wait()
 	if fresh != 1 {
 		t.Fatalf("%d of %d concurrent callers saw the id as fresh, want exactly 1", fresh, callers)
-	}
-}
-
-func TestRememberJTIPurgesExpiredIDs(t *testing.T) {
-	ctx := context.Background()
-	db := openReplayDB(t, filepath.Join(t.TempDir(), "replay.db"))
-	past := time.Now().Add(-time.Hour).Unix()
-	const expired = 3*purgeBatch - 2
-	for i := range expired {
-		if _, err := db.sql.ExecContext(ctx, `INSERT INTO used_jtis (tenant, jti, expires_at) VALUES ('acme', ?, ?)`,
-			fmt.Sprintf("old-%d", i), past); err != nil {
-			t.Fatalf("insert expired id: %v", err)
-		}
-	}
-	live := time.Now().Add(time.Hour)
-	for i := range 3 {
-		if fresh, err := db.RememberJTI(ctx, "acme", fmt.Sprintf("new-%d", i), live); err != nil || !fresh {
-			t.Fatalf("RememberJTI new-%d = %v, %v; want fresh", i, fresh, err)
-		}
-	}
-	var left, total int
-	if err := db.sql.QueryRowContext(ctx,
-		`SELECT COUNT(*) FILTER (WHERE expires_at <= ?), COUNT(*) FROM used_jtis`, time.Now().Unix()).Scan(&left, &total); err != nil {
-		t.Fatalf("count ids: %v", err)
-	}
-	if left != 0 || total != 3 {
-		t.Fatalf("after 3 calls %d expired ids remain of %d rows, want 0 of 3", left, total)
 	}
 }

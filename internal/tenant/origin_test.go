@@ -30,6 +30,9 @@ func TestAllowedOriginsAcceptOnlyRealOrigins(t *testing.T) {
 		{"http elsewhere in 127/8", "http://127.1.2.3", "http://127.1.2.3"},
 		{"http IPv6 loopback", "http://[::1]:3000", "http://[::1]:3000"},
 		{"http default port is dropped", "http://localhost:80", "http://localhost"},
+		{"every letter, digit and '-' a label may hold", "https://abcdefghijklmnopqrstuvwxyz-0123456789.example", "https://abcdefghijklmnopqrstuvwxyz-0123456789.example"},
+		{"label of 63 bytes (the DNS limit)", "https://" + strings.Repeat("a", 63) + ".example", "https://" + strings.Repeat("a", 63) + ".example"},
+		{"host name of 253 bytes (the DNS limit)", "https://" + hostOfLen(253), "https://" + hostOfLen(253)},
 
 		{"any https site", "https://*", ""},
 		{"wildcard under a TLD", "https://*.com", ""},
@@ -64,6 +67,7 @@ func TestAllowedOriginsAcceptOnlyRealOrigins(t *testing.T) {
 		{"empty label", "https://a..b", ""},
 		{"label starting with '-'", "https://-a.b", ""},
 		{"underscore", "https://a_b.example", ""},
+		{"host name over 253 bytes", "https://" + hostOfLen(254), ""},
 		{"label over 63 bytes", "https://" + strings.Repeat("a", 64) + ".example", ""},
 		{"numeric last label", "https://1.2.3.999", ""},
 		{"unicode host", "https://bücher.example", ""},
@@ -98,6 +102,17 @@ func TestAllowedOriginsAcceptOnlyRealOrigins(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hostOfLen returns a DNS name of n bytes made of 63-byte labels and a
+// shorter last one.
+func hostOfLen(n int) string {
+	var labels []string
+	for n > 64 {
+		labels = append(labels, strings.Repeat("a", 63))
+		n -= 64
+	}
+	return strings.Join(append(labels, strings.Repeat("z", n)), ".")
 }
 
 // The tenant keeps its origins in canonical form, so the CSP header and

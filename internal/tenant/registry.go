@@ -3,7 +3,8 @@ package tenant
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -175,8 +176,7 @@ func (r *Registry) putLocked(t Tenant, create bool, persist func(*Tenant) error,
 			return nil, err
 		}
 	}
-	ix := &index{byID: make(map[string]*Tenant, len(old.byID)+1), byIssuer: make(map[string]*Tenant, len(old.byIssuer)+1),
-		version: old.version + 1}
+	ix := &index{byID: map[string]*Tenant{}, byIssuer: map[string]*Tenant{}, version: old.version + 1}
 	for id, v := range old.byID {
 		if id != c.ID {
 			ix.byID[id] = v
@@ -212,6 +212,6 @@ func (r *Registry) All() []*Tenant {
 	for _, t := range ix.byID {
 		out = append(out, t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	slices.SortFunc(out, func(a, b *Tenant) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }

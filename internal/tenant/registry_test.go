@@ -3,6 +3,7 @@ package tenant
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -165,5 +166,31 @@ func TestRegistryConcurrentPut(t *testing.T) {
 	wg.Wait()
 	if n := len(r.All()); n != 20 {
 		t.Errorf("%d tenants after 20 puts", n)
+	}
+}
+
+// Lists of tenants (the admin API, start-up logs) come ordered by id,
+// whatever order the tenants were configured or created in.
+func TestRegistryListsTenantsByID(t *testing.T) {
+	tenantNamed := func(id string) Tenant {
+		tn := validTenant()
+		tn.ID, tn.Context.Issuer = id, "https://"+id+".example"
+		return tn
+	}
+	r, err := NewRegistry([]Tenant{tenantNamed("initech"), tenantNamed("acme")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"globex", "aardvark"} {
+		if _, err := r.Create(tenantNamed(id), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, tn := range r.All() {
+		got = append(got, tn.ID)
+	}
+	if want := []string{"aardvark", "acme", "globex", "initech"}; !slices.Equal(got, want) {
+		t.Errorf("All() = %v, want %v", got, want)
 	}
 }

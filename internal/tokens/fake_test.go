@@ -32,7 +32,11 @@ type fakeLinkedIn struct {
 	refreshCalls, exchangeCalls, appCalls int
 	refreshErr, exchangeErr, appErr       error
 	refreshAnswer                         func(n int) linkedin.Token
-	appAnswer                             func(n int, scope string) linkedin.Token
+	// onRefresh, when set, runs during the n-th Refresh call, as the
+	// seller acting while LinkedIn answers; a non-nil result is LinkedIn's
+	// answer to that call.
+	onRefresh func(n int) error
+	appAnswer func(n int, scope string) linkedin.Token
 
 	// gate, when set, holds Refresh and AppToken until closed; entered
 	// receives a value when a call starts waiting.
@@ -115,8 +119,16 @@ func (f *fakeLinkedIn) wait() {
 func (f *fakeLinkedIn) Refresh(_ context.Context, app linkedin.App, refreshToken string) (linkedin.Token, error) {
 	f.wait()
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.refreshCalls++
+	n, onRefresh := f.refreshCalls, f.onRefresh
+	f.mu.Unlock()
+	if onRefresh != nil {
+		if err := onRefresh(n); err != nil {
+			return linkedin.Token{}, err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if app.ClientID != f.clientID {
 		return linkedin.Token{}, &linkedin.Error{Status: 401, Code: "invalid_client", Message: "wrong app"}
 	}
@@ -223,6 +235,20 @@ func (e *testEnv) save(t *testing.T, tenantID, viewer string, tok linkedin.Token
 	t.Helper()
 	if err := e.vault.Save(context.Background(), tenantID, viewer, tok); err != nil {
 		t.Fatalf("Save: %v", err)
+	}
+}
+
+// mustRevoke marks the viewer's stored authorization revoked the way a
+// refresh that met invalid_grant does: conditionally on the row read.
+func mustRevoke(t *testing.T, v *Vault, tenantID, viewer string) {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := v.load(ctx, tenantID, viewer)
+	if err != nil {
+		t.Fatalf("load %s/%s: %v", tenantID, viewer, err)
+	}
+	if ok, err := v.revoke(ctx, cur); err != nil || !ok {
+		t.Fatalf("revoke %s/%s = %v, %v; want true, nil", tenantID, viewer, ok, err)
 	}
 }
 

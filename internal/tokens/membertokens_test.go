@@ -3,6 +3,7 @@ package tokens
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -82,29 +83,68 @@ func TestAccessToken(t *testing.T) {
 	}
 }
 
-func TestAccessTokenKeepsRefreshTokenLinkedInOmits(t *testing.T) {
+// A refresh keeps what LinkedIn's answer leaves out: the refresh token
+// and its expiry (LinkedIn does not extend it by refreshing) and the
+// scope, so the viewer must reconnect when the refresh token really
+// expires, not before and not never.
+func TestAccessTokenKeepsWhatTheRefreshAnswerOmits(t *testing.T) {
+	ctx := context.Background()
+	refreshExpiry, rotatedExpiry := t0.Add(200*24*time.Hour), t0.Add(365*24*time.Hour)
+	tests := []struct {
+		scenario string
+		answer   linkedin.Token // LinkedIn's answer to the refresh
+		// wantRefresh and wantRefreshExpiry are stored afterwards.
+		wantRefresh       string
+		wantRefreshExpiry time.Time
+	}{
+		{scenario: "no refresh token in the answer: ours and its expiry are kept",
+			answer:      linkedin.Token{AccessToken: "new", ExpiresAt: farFuture},
+			wantRefresh: "keep-me", wantRefreshExpiry: refreshExpiry},
+		{scenario: "our refresh token repeated without its expiry: its expiry is kept",
+			answer:      linkedin.Token{AccessToken: "new", ExpiresAt: farFuture, RefreshToken: "keep-me"},
+			wantRefresh: "keep-me", wantRefreshExpiry: refreshExpiry},
+		{scenario: "a new refresh token: it replaces ours with its own expiry",
+			answer:      linkedin.Token{AccessToken: "new", ExpiresAt: farFuture, RefreshToken: "rotated", RefreshExpiresAt: rotatedExpiry},
+			wantRefresh: "rotated", wantRefreshExpiry: rotatedExpiry},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			e.save(t, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: t0, RefreshToken: "keep-me", RefreshExpiresAt: refreshExpiry, Scope: "r_sales_nav_display"})
+			e.li.refreshAnswer = func(int) linkedin.Token { return tc.answer }
+			m := NewMemberTokens(e.vault, e.li, e.clock.Now)
+			if tok, err := m.AccessToken(ctx, acme, "v1"); err != nil || tok != "new" {
+				t.Fatalf("AccessToken = %q, %v; want the refreshed token", tok, err)
+			}
+			got, err := e.vault.Load(ctx, "acme", "v1")
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if got.RefreshToken != tc.wantRefresh || !got.RefreshExpiresAt.Equal(tc.wantRefreshExpiry) || got.Scope != "r_sales_nav_display" {
+				t.Fatalf("after refresh stored %+v; want refresh token %q expiring %v, scope kept", got, tc.wantRefresh, tc.wantRefreshExpiry)
+			}
+			// And the refreshed token is used from then on: no second refresh.
+			if _, err := m.AccessToken(ctx, acme, "v1"); err != nil {
+				t.Fatalf("AccessToken: %v", err)
+			}
+			if n, _, _ := e.li.calls(); n != 1 {
+				t.Fatalf("%d refresh calls, want 1", n)
+			}
+		})
+	}
+}
+
+// LinkedIn answering a refresh without an access token is a failure: the
+// stored authorization is left as it was.
+func TestAccessTokenRefusesRefreshAnswerWithoutToken(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
-	refreshExpiry := t0.Add(200 * 24 * time.Hour)
-	e.save(t, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: t0, RefreshToken: "keep-me", RefreshExpiresAt: refreshExpiry, Scope: "r_sales_nav_display"})
-	m := NewMemberTokens(e.vault, e.li, e.clock.Now)
-	if _, err := m.AccessToken(ctx, acme, "v1"); err != nil {
-		t.Fatalf("AccessToken: %v", err)
+	e.save(t, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: t0.Add(-time.Minute), RefreshToken: "r"})
+	e.li.refreshAnswer = func(int) linkedin.Token { return linkedin.Token{ExpiresAt: farFuture} }
+	if tok, err := NewMemberTokens(e.vault, e.li, e.clock.Now).AccessToken(ctx, acme, "v1"); err == nil || errors.Is(err, ErrNotConnected) {
+		t.Fatalf("AccessToken = %q, %v; want a failure that leaves the viewer connected", tok, err)
 	}
-	got, err := e.vault.Load(ctx, "acme", "v1")
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	if got.RefreshToken != "keep-me" || !got.RefreshExpiresAt.Equal(refreshExpiry) || got.Scope != "r_sales_nav_display" {
-		t.Fatalf("after refresh stored %+v; refresh token, its expiry and scope must be kept", got)
-	}
-	// And the refreshed token is used from then on: no second refresh.
-	if _, err := m.AccessToken(ctx, acme, "v1"); err != nil {
-		t.Fatalf("AccessToken: %v", err)
-	}
-	if n, _, _ := e.li.calls(); n != 1 {
-		t.Fatalf("%d refresh calls, want 1", n)
-	}
+	assertStored(t, e, "v1", "old", store.StatusConnected)
 }
 
 func TestRevokedViewerStaysRevoked(t *testing.T) {
@@ -289,12 +329,8 @@ func TestAuthorizationChangedDuringRefreshStands(t *testing.T) {
 			meanwhile: func(t *testing.T, e *testEnv) { mustDisconnect(t, e); e.save(t, "acme", "v1", memberB) },
 			want:      "member-b-access", wantStored: "member-b-access", wantStatus: store.StatusConnected},
 		{scenario: "another instance marked the viewer revoked: stays revoked", stored: expired,
-			meanwhile: func(t *testing.T, e *testEnv) {
-				if err := e.vault.MarkRevoked(ctx, "acme", "v1"); err != nil {
-					t.Fatalf("MarkRevoked: %v", err)
-				}
-			},
-			wantErr: ErrNotConnected, wantStored: "member-a-access", wantStatus: store.StatusRevoked},
+			meanwhile: func(t *testing.T, e *testEnv) { mustRevoke(t, e.vault, "acme", "v1") },
+			wantErr:   ErrNotConnected, wantStored: "member-a-access", wantStatus: store.StatusRevoked},
 		{scenario: "invalid_grant for the old token does not revoke the new member", stored: expired, refreshErr: invalidGrant,
 			meanwhile: func(t *testing.T, e *testEnv) { e.save(t, "acme", "v1", memberB) },
 			want:      "member-b-access", wantStored: "member-b-access", wantStatus: store.StatusConnected},
@@ -347,6 +383,60 @@ func TestAuthorizationChangedDuringRefreshStands(t *testing.T) {
 				return
 			}
 			assertStored(t, e, "v1", tc.wantStored, tc.wantStatus)
+		})
+	}
+}
+
+// A refresh starts over at most three times when the seller's
+// authorization keeps changing while LinkedIn answers; LinkedIn refusing
+// the authorization the last pass read still means "reconnect".
+func TestRefreshStartsOverAtMostThreeTimes(t *testing.T) {
+	ctx := context.Background()
+	invalidGrant := &linkedin.Error{Status: 400, Code: "invalid_grant", Message: "refresh token revoked"}
+	tests := []struct {
+		scenario string
+		// refusedAt is the refresh call LinkedIn answers invalid_grant;
+		// before it, every call sees the seller reconnect meanwhile.
+		refusedAt  int
+		wantErr    error
+		wantStatus string
+	}{
+		{scenario: "seller reconnects twice, LinkedIn refuses the third authorization: not connected",
+			refusedAt: 3, wantErr: ErrNotConnected, wantStatus: store.StatusRevoked},
+		{scenario: "seller reconnects on every pass: gives up after three, leaving the latest authorization",
+			refusedAt: 0, wantStatus: store.StatusConnected},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			e := newEnv(t)
+			reconnected := func(n int) linkedin.Token {
+				return linkedin.Token{AccessToken: fmt.Sprintf("member-%d-access", n), ExpiresAt: t0.Add(-time.Minute), RefreshToken: "r"}
+			}
+			e.save(t, "acme", "v1", reconnected(0))
+			e.li.onRefresh = func(n int) error {
+				if n == tc.refusedAt {
+					return invalidGrant
+				}
+				if err := e.vault.Save(ctx, "acme", "v1", reconnected(n)); err != nil {
+					t.Errorf("reconnect: %v", err)
+				}
+				return nil
+			}
+			_, err := NewMemberTokens(e.vault, e.li, e.clock.Now).AccessToken(ctx, acme, "v1")
+			switch {
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+				t.Fatalf("error = %v, want %v", err, tc.wantErr)
+			case tc.wantErr == nil && (err == nil || errors.Is(err, ErrNotConnected)):
+				t.Fatalf("error = %v, want a transient error (the seller is still connected)", err)
+			}
+			if n, _, _ := e.li.calls(); n != 3 {
+				t.Fatalf("%d refresh calls, want 3", n)
+			}
+			last := 2
+			if tc.refusedAt == 0 {
+				last = 3
+			}
+			assertStored(t, e, "v1", fmt.Sprintf("member-%d-access", last), tc.wantStatus)
 		})
 	}
 }

@@ -158,19 +158,6 @@ func (v *Vault) Disconnect(ctx context.Context, tenantID, viewer string) error {
 	return v.db.DeleteMemberToken(ctx, tenantID, viewer)
 }
 
-// MarkRevoked records that LinkedIn refused the viewer's authorization for
-// good. The row is kept, with status "revoked", so admins can see who must
-// reconnect; Load then answers ErrNotConnected. A viewer without a row is
-// left as is. It is unconditional: a refresh that read the token marks it
-// only if the row is unchanged since (see MemberTokens).
-func (v *Vault) MarkRevoked(ctx context.Context, tenantID, viewer string) error {
-	err := v.db.SetMemberTokenStatus(ctx, tenantID, viewer, store.StatusRevoked)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("mark member token revoked: %w", err)
-	}
-	return nil
-}
-
 // Rotate re-encrypts every record not sealed with the primary key, so the
 // older keys can then be dropped from the ring. It returns how many rows it
 // changed. Rows it cannot open are skipped and reported in the error,

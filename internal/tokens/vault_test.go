@@ -46,9 +46,7 @@ func TestVault(t *testing.T) {
 		{scenario: "revoked viewer is not connected but the row stays for admins", wantErr: ErrNotConnected,
 			run: func(t *testing.T, e *testEnv) *Vault {
 				e.save(t, "acme", "v1", tok)
-				if err := e.vault.MarkRevoked(ctx, "acme", "v1"); err != nil {
-					t.Fatalf("MarkRevoked: %v", err)
-				}
+				mustRevoke(t, e.vault, "acme", "v1")
 				if n := e.count(t, "acme", store.StatusRevoked); n != 1 {
 					t.Fatalf("%d revoked rows, want 1", n)
 				}
@@ -57,7 +55,7 @@ func TestVault(t *testing.T) {
 		{scenario: "reconnecting after revocation works again", wantToken: true,
 			run: func(t *testing.T, e *testEnv) *Vault {
 				e.save(t, "acme", "v1", linkedin.Token{AccessToken: "old", ExpiresAt: farFuture})
-				_ = e.vault.MarkRevoked(ctx, "acme", "v1")
+				mustRevoke(t, e.vault, "acme", "v1")
 				e.save(t, "acme", "v1", tok)
 				return nil
 			}},
@@ -180,7 +178,7 @@ func TestVaultRotate(t *testing.T) {
 				}
 			}
 			if tc.revoke != "" {
-				_ = before.MarkRevoked(ctx, "acme", tc.revoke)
+				mustRevoke(t, before, "acme", tc.revoke)
 			}
 			during := NewVault(e.db, newRing(t, newKey, oldKey), e.clock.Now)
 			n, err := during.Rotate(ctx)
@@ -264,9 +262,7 @@ func TestCheckKeys(t *testing.T) {
 				t.Fatalf("Save: %v", err)
 			}
 		}
-		if err := old.MarkRevoked(ctx, "acme", "v2"); err != nil {
-			t.Fatalf("MarkRevoked: %v", err)
-		}
+		mustRevoke(t, old, "acme", "v2")
 	}
 	tests := []struct {
 		scenario string
@@ -309,6 +305,40 @@ func TestCheckKeys(t *testing.T) {
 				t.Fatalf("acme has %v connected/revoked/reconnect_required rows, want %v", got, tc.wantAcme)
 			}
 		})
+	}
+}
+
+// Putting a key back restores its viewers even when they are the only
+// ones stored, all waiting to reconnect.
+func TestCheckKeysRestoresWhenEveryViewerAwaitsTheKey(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	k1, k2 := mustKey(t, "k1"), mustKey(t, "k2")
+	if err := NewVault(e.db, newRing(t, k1), e.clock.Now).Save(ctx, "acme", "v1", linkedin.Token{AccessToken: "a", ExpiresAt: farFuture}); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if _, _, err := NewVault(e.db, newRing(t, k2), e.clock.Now).CheckKeys(ctx); err != nil {
+		t.Fatalf("CheckKeys without k1: %v", err)
+	}
+	back := NewVault(e.db, newRing(t, k2, k1), e.clock.Now)
+	if missing, restored, err := back.CheckKeys(ctx); err != nil || len(missing) != 0 || restored != 1 {
+		t.Fatalf("CheckKeys with k1 back = %v, %d restored, %v; want nothing missing, 1 restored", missing, restored, err)
+	}
+	if got, err := back.Load(ctx, "acme", "v1"); err != nil || got.AccessToken != "a" {
+		t.Fatalf("Load = %q, %v; want the stored token", got.AccessToken, err)
+	}
+}
+
+// A vault built without a clock (nil: the wall clock) saves and loads.
+func TestVaultWithoutAClockSavesAndLoads(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	v := NewVault(e.db, e.ring, nil)
+	if err := v.Save(ctx, "acme", "v1", linkedin.Token{AccessToken: "a", ExpiresAt: farFuture}); err != nil {
+		t.Fatalf("Save: %v", err)
+	}
+	if got, err := v.Load(ctx, "acme", "v1"); err != nil || got.AccessToken != "a" {
+		t.Fatalf("Load = %q, %v; want the saved token", got.AccessToken, err)
 	}
 }
 
