@@ -35,6 +35,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/sat"
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
@@ -55,6 +56,9 @@ type Server struct {
 	Sandbox *sandbox.Sandbox
 	// DB is the database.
 	DB *store.DB
+	// Shared is the state instances share: in Redis when redis.url is
+	// set, otherwise in the process.
+	Shared shared.State
 
 	logger  *slog.Logger
 	servers []*http.Server
@@ -62,6 +66,8 @@ type Server struct {
 	exports    *exports.Service
 	compliance *compliance.Service
 	lns        []net.Listener
+	// closeShared closes the Redis connections, if any.
+	closeShared func() error
 }
 
 // New listens on the configured addresses (port 0 picks a free one),
@@ -101,6 +107,9 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		if s.DB != nil {
 			s.DB.Close()
 		}
+		if s.closeShared != nil {
+			s.closeShared()
+		}
 		return nil, err
 	}
 	ok = true
@@ -135,6 +144,9 @@ func (s *Server) build() error {
 		return err
 	}
 	if s.DB, err = store.Open(cfg.DB); err != nil {
+		return err
+	}
+	if s.Shared, s.closeShared, err = sharedState(cfg, s.logger); err != nil {
 		return err
 	}
 
@@ -212,6 +224,7 @@ func (s *Server) build() error {
 		SalesAccess:  sat.NewBroker(li, members, time.Minute, now),
 		Associations: resolver,
 		DB:           s.DB,
+		Shared:       s.Shared,
 		Platform:     httpapi.Platform{Exports: s.exports, Compliance: s.compliance, Connect: connector},
 		Admin:        adm,
 		Logger:       s.logger,
@@ -338,6 +351,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	})
 	err := g.Wait()
 	if cerr := s.DB.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := s.closeShared(); err == nil {
 		err = cerr
 	}
 	return err

@@ -1,0 +1,84 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/shared/redistest"
+)
+
+// startWithRedis starts the product with its shared state in Redis at url.
+func startWithRedis(t *testing.T, url string) *product {
+	t.Helper()
+	addr := freeAddr(t)
+	li := startLinkedIn(t, "http://"+addr+"/oauth/linkedin/callback")
+	return startProduct(t, li, t.TempDir(), addr, nil, func(c *config.Config) { c.Redis.URL = url })
+}
+
+// sharedMode is the "shared" field of a 200 /readyz.
+func sharedMode(t *testing.T, p *product) string {
+	t.Helper()
+	resp, raw := p.do("GET", p.srv.URL+"/readyz", "", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz answered %d: %s", resp.StatusCode, raw)
+	}
+	var body struct{ Shared string }
+	must(t, json.Unmarshal(raw, &body))
+	return body.Shared
+}
+
+// TestRedisAwayDegradesButKeepsTheServerReady: a load balancer keeps an
+// instance whose Redis is away in rotation (it answers from its own
+// caches), /readyz says it is degraded, and it shares again by itself.
+func TestRedisAwayDegradesButKeepsTheServerReady(t *testing.T) {
+	if m := sharedMode(t, startBoth(t, nil)); m != "in-process" {
+		t.Fatalf("without redis.url, shared = %q, want in-process", m)
+	}
+	redis := redistest.Start(t)
+	p := startWithRedis(t, redis.URL)
+	if m := sharedMode(t, p); m != "redis" {
+		t.Fatalf("shared = %q, want redis", m)
+	}
+	redis.Stop()
+	if m := sharedMode(t, p); m != "degraded" {
+		t.Fatalf("with Redis stopped, shared = %q, want degraded", m)
+	}
+	rec := p.demoRecords("demo", "matched")[0]
+	s := p.newSession("demo", "crm-user-redis-away", rec)
+	if got := p.lookUp(s.Token, false, rec); got.status != http.StatusOK || len(got.assoc) != 1 {
+		t.Fatalf("a look-up with Redis stopped answered %d: %s", got.status, got.raw)
+	}
+	redis.Restart()
+	deadline := time.Now().Add(10 * time.Second)
+	for sharedMode(t, p) != "redis" {
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not share again within 10s of Redis coming back")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	logs := p.logs.String()
+	if n := strings.Count(logs, "Redis does not answer"); n != 1 {
+		t.Errorf("the outage was logged %d times, want once", n)
+	}
+	if n := strings.Count(logs, "Redis answers again"); n != 1 {
+		t.Errorf("the recovery was logged %d times, want once", n)
+	}
+}
+
+// TestUnreachableRedisAtStartDoesNotRefuseStart: the instance starts
+// degraded and says so.
+func TestUnreachableRedisAtStartDoesNotRefuseStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	p := startWithRedis(t, "redis://"+addr+"/0")
+	if m := sharedMode(t, p); m != "degraded" {
+		t.Fatalf("shared = %q, want degraded", m)
+	}
+}
