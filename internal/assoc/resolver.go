@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -94,6 +95,11 @@ type Config struct {
 	ForceInterval time.Duration
 	// Logger receives upstream failures (never tokens). Default: discard.
 	Logger *slog.Logger
+	// Shared, when set, shares answers with the other instances: an
+	// answer one instance got from LinkedIn is served by every other, and
+	// stands in for them (stale) when LinkedIn fails. Default: none, the
+	// answers stay in this instance's cache.
+	Shared shared.Cache
 }
 
 func (c Config) withDefaults() Config {
@@ -209,7 +215,12 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 	if !force {
 		missing = missing[:0:0]
 		for _, id := range ids {
-			if e, ok := r.cache.get(cacheKey{t.ID, id}, now); ok && e.fresh(now) {
+			k := cacheKey{t.ID, id}
+			e, ok := r.cache.get(k, now)
+			if !ok || !e.fresh(now) {
+				e, ok = r.fromShared(ctx, k, now)
+			}
+			if ok && e.fresh(now) {
 				answers[id] = e.served(now)
 				ts.hits.Add(1)
 				continue

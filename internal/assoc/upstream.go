@@ -170,6 +170,7 @@ func (r *Resolver) settle(t *tenant.Tenant, id string, o outcome, now time.Time)
 		return a
 	}
 	e := r.cache.put(cacheKey{t.ID, id}, a, now, ttl)
+	r.toShared(e, now)
 	a.ExpiresAt = &e.expiresAt
 	return a
 }

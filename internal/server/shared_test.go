@@ -20,6 +20,39 @@ func startWithRedis(t *testing.T, url string) *product {
 	return startProduct(t, li, t.TempDir(), addr, nil, func(c *config.Config) { c.Redis.URL = url })
 }
 
+// startInstance starts another instance with a database of its own, on
+// the stand-in li, sharing state through Redis at url.
+func startInstance(t *testing.T, li *linkedIn, url string) *product {
+	t.Helper()
+	return startProduct(t, li, t.TempDir(), freeAddr(t), nil, func(c *config.Config) { c.Redis.URL = url })
+}
+
+// TestRecordLookedUpOnOneServerIsCachedOnTheOther: two servers sharing a
+// Redis ask LinkedIn once for a record a seller opened on either.
+func TestRecordLookedUpOnOneServerIsCachedOnTheOther(t *testing.T) {
+	redis := redistest.Start(t)
+	a := startWithRedis(t, redis.URL)
+	b := startInstance(t, a.li, redis.URL)
+	recs := a.demoRecords("demo", "matched")[:3]
+	if got := a.lookUp(a.newSession("demo", "crm-user-a", recs...).Token, false, recs...); got.status != http.StatusOK {
+		t.Fatalf("look-up on the first server answered %d: %s", got.status, got.raw)
+	}
+	a.li.ResetStats()
+	got := b.lookUp(b.newSession("demo", "crm-user-b", recs...).Token, false, recs...)
+	if got.status != http.StatusOK || len(got.assoc) != len(recs) {
+		t.Fatalf("look-up on the second server answered %d: %s", got.status, got.raw)
+	}
+	for _, as := range got.assoc {
+		if !as.Cached || as.Status != "matched" {
+			t.Errorf("the second server answered %+v, want the cached match", as)
+		}
+	}
+	stats := a.li.Stats()
+	if n := stats["profileAssociations.batch"] + stats["profileAssociations.get"]; n != 0 {
+		t.Errorf("the second server called LinkedIn %d times (%v), want none", n, stats)
+	}
+}
+
 // sharedMode is the "shared" field of a 200 /readyz.
 func sharedMode(t *testing.T, p *product) string {
 	t.Helper()
