@@ -184,7 +184,7 @@ func (s *Server) build() error {
 	apps := tokens.NewAppTokens(li, now)
 	linkedinErrors := admin.NewErrorStats(now)
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
-		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.Shared},
+		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.acrossInstances()},
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
 		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now,
@@ -221,7 +221,7 @@ func (s *Server) build() error {
 		Sessions:     sessions,
 		Connector:    connector,
 		Connections:  vault,
-		SalesAccess:  sat.NewBroker(li, members, time.Minute, now),
+		SalesAccess:  sat.NewBroker(li, members, time.Minute, now).Share(s.acrossInstances(), ring),
 		Associations: resolver,
 		DB:           s.DB,
 		Shared:       s.Shared,

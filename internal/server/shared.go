@@ -29,3 +29,13 @@ func sharedState(cfg *config.Config, logger *slog.Logger) (shared.State, func() 
 	}
 	return f, f.Close, nil
 }
+
+// acrossInstances is the shared state when instances share it (redis.url
+// set), nil otherwise: services then keep their own caches and locks, as
+// one instance always did.
+func (s *Server) acrossInstances() shared.State {
+	if _, local := s.Shared.(*shared.Local); local {
+		return nil
+	}
+	return s.Shared
+}

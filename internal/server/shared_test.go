@@ -10,6 +10,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/shared/redistest"
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
 // startWithRedis starts the product with its shared state in Redis at url.
@@ -113,5 +114,29 @@ func TestUnreachableRedisAtStartDoesNotRefuseStart(t *testing.T) {
 	p := startWithRedis(t, "redis://"+addr+"/0")
 	if m := sharedMode(t, p); m != "degraded" {
 		t.Fatalf("shared = %q, want degraded", m)
+	}
+}
+
+// TestSATBurstWithRedisMakesOneLinkedInCall: with shared state in Redis
+// (the cluster-wide lock and the sealed shared token), a burst of SAT
+// requests for one viewer still costs LinkedIn one call, and no token
+// reaches the log.
+func TestSATBurstWithRedisMakesOneLinkedInCall(t *testing.T) {
+	p := startWithRedis(t, redistest.Start(t).URL)
+	rec := p.demoRecords("demo", "matched")[0]
+	s := p.newSession("demo", "crm-user-redis-sat", rec)
+	var nc wire.Error
+	p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &nc)
+	p.connect(nc.Error.ConnectURL, firstMember(p.li), s.Token)
+	p.li.ResetStats()
+	parallel(50, func(int) {
+		var sat wire.SalesAccessToken
+		p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusOK, &sat)
+	})
+	if n := p.li.Stats()["salesAccessTokens"]; n != 1 {
+		t.Errorf("50 parallel SAT requests made %d upstream calls, want 1", n)
+	}
+	if leaked := p.secretsLeaked(); len(leaked) > 0 {
+		t.Errorf("secrets in the log: %v", leaked)
 	}
 }
