@@ -181,7 +181,7 @@ func (s *Server) build() error {
 	}
 	vault := tokens.NewVault(s.DB, ring, now)
 	members := tokens.NewMemberTokens(vault, li, now)
-	apps := tokens.NewAppTokens(li, now)
+	apps := tokens.NewAppTokens(li, now).Share(s.acrossInstances(), ring)
 	linkedinErrors := admin.NewErrorStats(now)
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
 		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.acrossInstances()},
