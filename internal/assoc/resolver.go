@@ -295,7 +295,7 @@ func (r *Resolver) state(tenantID string) *tenantState {
 // returns the budget used today (-1 when it did not ask). Whatever
 // happens, every owned flight is completed.
 func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, owned, forced []string) (int, error) {
-	if until, ok := ts.backoff.activeUntil(r.now()); ok {
+	if until, ok := r.backingOff(ctx, t.ID, ts); ok {
 		// Stop hammering: LinkedIn said to wait, so no call and no budget.
 		r.forgetForced(t.ID, forced)
 		for _, id := range owned {

@@ -9,6 +9,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/shared/redistest"
+	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -58,4 +59,43 @@ func TestRecordLookedUpOnOneInstanceIsCachedOnAnother(t *testing.T) {
 	if stale.Status != wire.StatusMatched || !stale.Stale || !stale.CachedAt.Equal(start) {
 		t.Fatalf("with LinkedIn failing, the third instance answered %+v, want the shared match, stale", stale)
 	}
+}
+
+// TestThrottleOnOneInstanceBacksOffEveryInstance: after LinkedIn throttles
+// a tenant on one instance, the others stop calling for that tenant too,
+// until the back-off ends.
+func TestThrottleOnOneInstanceBacksOffEveryInstance(t *testing.T) {
+	url := redistest.Start(t).URL
+	liA := &countingLinkedIn{callErr: func(int, string) error {
+		return &linkedin.Error{Status: 429, Message: "throttled", RetryAfter: 30 * time.Second}
+	}}
+	a := newRig(t, assoc.Config{Shared: sharedRedis(t, url)}, liA)
+	liB := &countingLinkedIn{}
+	b := newRig(t, assoc.Config{Shared: sharedRedis(t, url)}, liB)
+	tn := acme(100)
+	if got := resolveOne(t, a, tn, "r1", false); got.Status != wire.StatusThrottled {
+		t.Fatalf("first instance answered %+v, want throttled", got)
+	}
+	b.clock.Advance(29 * time.Second)
+	if got := resolveOne(t, b, tn, "r2", false); got.Status != wire.StatusThrottled {
+		t.Fatalf("during the back-off the other instance answered %+v, want throttled", got)
+	}
+	if n := liB.total(); n != 0 {
+		t.Fatalf("the other instance called LinkedIn %d times during the back-off, want none", n)
+	}
+	if got := resolveOne(t, b, acmeOther(), "r2", false); got.Status != wire.StatusMatched {
+		t.Fatalf("another tenant answered %+v, want matched: the back-off is per tenant", got)
+	}
+	b.clock.Advance(2 * time.Second)
+	if got := resolveOne(t, b, tn, "r2", false); got.Status != wire.StatusMatched {
+		t.Fatalf("after the back-off the other instance answered %+v, want matched", got)
+	}
+}
+
+// acmeOther is a second tenant beside acme.
+func acmeOther() *tenant.Tenant {
+	tn := acme(100)
+	tn.ID = "globex"
+	tn.CRM.InstanceID = "globex.crm.dynamics.com"
+	return tn
 }
