@@ -188,7 +188,7 @@ func (s *Server) build() error {
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
 		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now,
-		OnTenantSaved: s.registerWithSandbox})
+		OnTenantSaved: s.registerWithSandbox, Changes: s.acrossInstances()})
 	loadCtx, cancelLoad := context.WithTimeout(context.Background(), 30*time.Second)
 	seeded, err := adm.Load(loadCtx, tenantValues(seeds))
 	cancelLoad()
@@ -198,6 +198,7 @@ func (s *Server) build() error {
 	if len(seeded) > 0 {
 		s.logger.Info("stored tenants from the configuration", "tenants", seeded)
 	}
+	s.followTenantChanges(adm)
 	for _, t := range s.Tenants.All() {
 		s.registerWithSandbox(context.Background(), t)
 	}

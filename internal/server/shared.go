@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/shared"
 )
@@ -38,4 +39,12 @@ func (s *Server) acrossInstances() shared.State {
 		return nil
 	}
 	return s.Shared
+}
+
+// followTenantChanges applies the tenant changes other instances announce
+// until the server stops.
+func (s *Server) followTenantChanges(adm *admin.Service) {
+	stop := adm.FollowChanges()
+	closeShared := s.closeShared
+	s.closeShared = func() error { stop(); return closeShared() }
 }
