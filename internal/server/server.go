@@ -180,7 +180,7 @@ func (s *Server) build() error {
 		return err
 	}
 	vault := tokens.NewVault(s.DB, ring, now)
-	members := tokens.NewMemberTokens(vault, li, now)
+	members := tokens.NewMemberTokens(vault, li, now).Share(s.acrossInstances())
 	apps := tokens.NewAppTokens(li, now).Share(s.acrossInstances(), ring)
 	linkedinErrors := admin.NewErrorStats(now)
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
