@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/shared/redistest"
 	"github.com/snapbridge/snapbridge/internal/tenant"
@@ -59,4 +60,34 @@ func TestTenantEditOnOneInstanceAppliesOnEveryInstanceWithinASecond(t *testing.T
 		got, ok := b.Tenants.Get("acme")
 		return ok && got.Name == "Acme, renamed" && got.DailyLookupBudget == 77
 	})
+}
+
+// TestHealthCountsAreTheClusters: LinkedIn failures met on any instance
+// show on every instance's health page.
+func TestHealthCountsAreTheClusters(t *testing.T) {
+	url := redistest.Start(t).URL
+	stats := func() *ErrorStats {
+		r, err := shared.NewRedis(url, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return NewErrorStats(nil).Share(r)
+	}
+	a, b := stats(), stats()
+	a.Record("acme", &linkedin.Error{Status: 429, Message: "Too many requests"})
+	b.Record("acme", &linkedin.Error{Status: 503, Message: "unavailable"})
+	b.Record("acme", &linkedin.Error{Status: 400, ServiceErrorCode: linkedin.CodeCRMSyncDisabled})
+	for _, s := range []*ErrorStats{a, b} {
+		c := s.Counts("acme")
+		if c.Throttled != 1 || c.ServerErrors != 1 || c.Last == nil || c.Last.Kind != "5xx" {
+			t.Fatalf("counts %+v, want the cluster's 429 and 5xx, the 5xx last", c)
+		}
+		if got := s.CRMSync("acme"); got != CRMSyncDisabled {
+			t.Fatalf("crmSync = %s, want disabled as another instance saw", got)
+		}
+		if other := s.Counts("globex"); other != (ErrorCounts{}) {
+			t.Fatalf("another tenant counts %+v", other)
+		}
+	}
 }

@@ -99,7 +99,14 @@ type Config struct {
 	// answer one instance got from LinkedIn is served by every other, and
 	// stands in for them (stale) when LinkedIn fails. Default: none, the
 	// answers stay in this instance's cache.
-	Shared shared.Cache
+	Shared Sharing
+}
+
+// Sharing is what resolvers on several instances share: answers, the
+// back-off and the hit and miss counts; shared.State satisfies it.
+type Sharing interface {
+	shared.Cache
+	shared.Counters
 }
 
 func (c Config) withDefaults() Config {
@@ -211,6 +218,7 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 	ts := r.state(t.ID)
 
 	answers := make(map[string]wire.Association, len(ids))
+	var hits, misses int
 	missing := ids
 	if !force {
 		missing = missing[:0:0]
@@ -222,18 +230,19 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 			}
 			if ok && e.fresh(now) {
 				answers[id] = e.served(now)
-				ts.hits.Add(1)
+				hits++
 				continue
 			}
 			missing = append(missing, id)
 		}
 	}
 
+	defer func() { r.count(context.WithoutCancel(ctx), t.ID, ts, hits, misses) }()
 	used := -1
 	if len(missing) > 0 {
 		owned, forced, waits := r.claim(t.ID, missing, force, now, answers)
-		ts.hits.Add(uint64(len(missing) - len(waits)))
-		ts.misses.Add(uint64(len(waits)))
+		hits += len(missing) - len(waits)
+		misses += len(waits)
 		if len(owned)+len(forced) > 0 {
 			used, err = r.start(ctx, t, ts, day, owned, forced)
 			if err != nil {
@@ -261,9 +270,13 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 }
 
 // Stats reports, for health pages, how many answers the tenant has cached
-// and how many records were answered from the cache (hits) or needed
-// LinkedIn (misses) since the resolver started.
+// here and how many records were answered from the cache (hits) or needed
+// LinkedIn (misses): since the resolver started, or with Config.Shared on
+// every instance over the last SharedCountsFor.
 func (r *Resolver) Stats(tenantID string) (entries int, hits, misses uint64) {
+	if h, m, ok := r.sharedCounts(tenantID); ok {
+		return r.cache.count(tenantID), h, m
+	}
 	r.mu.Lock()
 	ts := r.tenants[tenantID]
 	r.mu.Unlock()

@@ -52,3 +52,40 @@ func (r *Resolver) toShared(e entry, now time.Time) {
 	}
 	_ = r.cfg.Shared.Set(context.Background(), sharedKey(e.key), raw, e.expiresAt.Add(r.cfg.KeepStale).Sub(now))
 }
+
+// SharedCountsFor is how long shared hit and miss counts run before they
+// start again from zero (Config.Shared).
+const SharedCountsFor = 30 * 24 * time.Hour
+
+// count adds a request's hits and misses to the tenant's counts, here and
+// on the shared counters.
+func (r *Resolver) count(ctx context.Context, tenantID string, ts *tenantState, hits, misses int) {
+	ts.hits.Add(uint64(hits))
+	ts.misses.Add(uint64(misses))
+	if r.cfg.Shared == nil {
+		return
+	}
+	if hits > 0 {
+		_, _ = r.cfg.Shared.Add(ctx, "assoc-hits:"+tenantID, int64(hits), SharedCountsFor)
+	}
+	if misses > 0 {
+		_, _ = r.cfg.Shared.Add(ctx, "assoc-misses:"+tenantID, int64(misses), SharedCountsFor)
+	}
+}
+
+// sharedCounts reads the tenant's counts across instances.
+func (r *Resolver) sharedCounts(tenantID string) (hits, misses uint64, ok bool) {
+	if r.cfg.Shared == nil {
+		return 0, 0, false
+	}
+	ctx := context.Background()
+	h, err := r.cfg.Shared.Add(ctx, "assoc-hits:"+tenantID, 0, SharedCountsFor)
+	if err != nil {
+		return 0, 0, false
+	}
+	m, err := r.cfg.Shared.Add(ctx, "assoc-misses:"+tenantID, 0, SharedCountsFor)
+	if err != nil {
+		return 0, 0, false
+	}
+	return uint64(max(h, 0)), uint64(max(m, 0)), true
+}

@@ -99,3 +99,20 @@ func acmeOther() *tenant.Tenant {
 	tn.CRM.InstanceID = "globex.crm.dynamics.com"
 	return tn
 }
+
+// TestHitsAndMissesAreCountedAcrossInstances: the console's hit rate is
+// the cluster's, not one instance's.
+func TestHitsAndMissesAreCountedAcrossInstances(t *testing.T) {
+	url := redistest.Start(t).URL
+	a := newRig(t, assoc.Config{Shared: sharedRedis(t, url)}, nil)
+	b := newRig(t, assoc.Config{Shared: sharedRedis(t, url)}, nil)
+	tn := acme(100)
+	resolveOne(t, a, tn, "r1", false) // a miss on a
+	resolveOne(t, b, tn, "r1", false) // a hit on b, from a's answer
+	resolveOne(t, b, tn, "r1", false) // another hit on b
+	for _, rg := range []*rig{a, b} {
+		if _, hits, misses := rg.resolver.Stats(tn.ID); hits != 2 || misses != 1 {
+			t.Fatalf("Stats = %d hits, %d misses; want the cluster's 2 and 1", hits, misses)
+		}
+	}
+}

@@ -182,7 +182,7 @@ func (s *Server) build() error {
 	vault := tokens.NewVault(s.DB, ring, now)
 	members := tokens.NewMemberTokens(vault, li, now).Share(s.acrossInstances())
 	apps := tokens.NewAppTokens(li, now).Share(s.acrossInstances(), ring)
-	linkedinErrors := admin.NewErrorStats(now)
+	linkedinErrors := admin.NewErrorStats(now).Share(s.acrossInstances())
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
 		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.acrossInstances()},
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
