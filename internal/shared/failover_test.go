@@ -165,3 +165,33 @@ func TestRedisURLIsChecked(t *testing.T) {
 		})
 	}
 }
+
+// TestNotificationsResumeWhenRedisComesBack: a subscription made while
+// Redis was away, or cut when it went away, hears messages once it is back.
+func TestNotificationsResumeWhenRedisComesBack(t *testing.T) {
+	srv := redistest.Start(t)
+	sub := newRedis(t, srv.URL)
+	pub := newRedis(t, srv.URL)
+	got := make(chan string, 16)
+	defer sub.Subscribe("tenants", func(m string) { got <- m })()
+	srv.Stop()
+	late := newRedis(t, srv.URL)
+	defer late.Subscribe("tenants", func(m string) { got <- "late:" + m })()
+	srv.Restart()
+	heard := map[string]bool{}
+	deadline := time.After(10 * time.Second)
+	for !heard["acme"] || !heard["late:acme"] {
+		// Published again until heard: a subscription comes back a moment
+		// after the server does.
+		if err := pub.Publish(context.Background(), "tenants", "acme"); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case m := <-got:
+			heard[m] = true
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("after Redis came back the subscriptions heard only %v", heard)
+		}
+	}
+}
