@@ -50,6 +50,11 @@ deps:
 	@$(GO) mod download
 	@command -v brotli >/dev/null || { $(APT) update -qq && $(APT) install -y -qq brotli >/dev/null; }
 
+## services-deps: the Debian redis-server the shared-state tests start privately (internal/shared/redistest)
+services-deps:
+	@command -v redis-server >/dev/null || { $(APT) update -qq && $(APT) install -y -qq redis-server >/dev/null; }
+.PHONY: services-deps
+
 ## lint-deps: staticcheck at its pinned version, into var/bin
 lint-deps:
 	@$(BIN)/staticcheck -version 2>/dev/null | grep -qF '($(STATICCHECK_VERSION))' || { mkdir -p $(BIN) && GOBIN=$(BIN) $(GO) install $(STATICCHECK); }
@@ -118,7 +123,7 @@ lint: vet lint-deps
 	$(BIN)/staticcheck ./...
 	GOOS=js GOARCH=wasm $(BIN)/staticcheck $(WASM_PKGS)
 
-gotest:
+gotest: services-deps
 	$(GO) test -race -count=1 ./...
 
 # fuzz-run runs every FUZZ_TARGETS entry for $(1); -fuzz takes one target

@@ -79,6 +79,10 @@ type Deps struct {
 	// stored; the server sets it in sandbox mode to register the tenant's
 	// LinkedIn application with the stand-in. Optional: nil does nothing.
 	OnTenantSaved func(ctx context.Context, t *tenant.Tenant)
+	// Changes tells the other instances of each tenant stored here, and
+	// them of theirs (FollowChanges). Optional: nil keeps changes to this
+	// instance, as with one instance.
+	Changes Changes
 }
 
 // Service administers tenants. It is safe for concurrent use.

@@ -38,9 +38,11 @@ type LastError struct {
 
 // ErrorStats counts LinkedIn failures per tenant for the health page and
 // remembers what LinkedIn last said about CRM Sync. It is in memory (per
-// instance, reset at restart) and safe for concurrent use.
+// instance, reset at restart) unless shared (Share), and safe for
+// concurrent use.
 type ErrorStats struct {
-	now func() time.Time
+	now    func() time.Time
+	shared StatsSharing
 
 	mu      sync.Mutex
 	counts  map[string]*ErrorCounts
@@ -86,6 +88,8 @@ func (s *ErrorStats) Record(tenantID string, err error) {
 			msg = msg[:len(msg)-1]
 		}
 	}
+	last := LastError{At: s.now(), Kind: kind, Message: msg}
+	s.recordShared(tenantID, kind, last)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.counts[tenantID]
@@ -103,7 +107,7 @@ func (s *ErrorStats) Record(tenantID string, err error) {
 	default:
 		c.ServerErrors++
 	}
-	c.Last = &LastError{At: s.now(), Kind: kind, Message: msg}
+	c.Last = &last
 }
 
 // errorKind buckets a status; "" for statuses admins need not watch.
@@ -127,10 +131,14 @@ func (s *ErrorStats) ObserveCRMSync(tenantID, state string) {
 	s.mu.Lock()
 	s.crmSync[tenantID] = state
 	s.mu.Unlock()
+	s.observeShared(tenantID, state)
 }
 
 // Counts returns a copy of the tenant's counters.
 func (s *ErrorStats) Counts(tenantID string) ErrorCounts {
+	if c, ok := s.sharedCounts(tenantID); ok {
+		return c
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.counts[tenantID]
@@ -148,6 +156,9 @@ func (s *ErrorStats) Counts(tenantID string) ErrorCounts {
 // CRMSync returns the tenant's last seen CRM Sync state, CRMSyncUnknown
 // until LinkedIn said.
 func (s *ErrorStats) CRMSync(tenantID string) string {
+	if v, ok := s.sharedCRMSync(tenantID); ok {
+		return v
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if v, ok := s.crmSync[tenantID]; ok {

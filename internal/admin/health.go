@@ -15,11 +15,13 @@ type Health struct {
 	// sealed with an encryption key since removed from the key ring: they
 	// must connect LinkedIn again. Not part of ConnectedViewers.
 	ReconnectRequiredViewers int `json:"reconnectRequiredViewers"`
-	// Associations is this instance's association cache.
+	// Associations is the association cache: entries of this instance;
+	// hits and misses of every instance when they share Redis.
 	Associations AssociationHealth `json:"associations"`
 	// Budget is today's (UTC) lookup budget.
 	Budget BudgetHealth `json:"budget"`
-	// LinkedInErrors counts LinkedIn failures by kind since start.
+	// LinkedInErrors counts LinkedIn failures by kind since start, or on
+	// every instance over the last 30 days when they share Redis.
 	LinkedInErrors ErrorCounts `json:"linkedinErrors"`
 	// CRMSync is "enabled", "disabled" or "unknown" (not seen yet).
 	CRMSync string `json:"crmSync"`

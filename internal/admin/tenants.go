@@ -261,11 +261,13 @@ func (s *Service) replace(ctx context.Context, t tenant.Tenant) (*tenant.Tenant,
 	return updated, nil
 }
 
-// saved tells OnTenantSaved, if set, of a stored tenant.
+// saved tells OnTenantSaved, if set, and the other instances of a stored
+// tenant.
 func (s *Service) saved(ctx context.Context, t *tenant.Tenant) {
 	if s.OnTenantSaved != nil {
 		s.OnTenantSaved(ctx, t)
 	}
+	s.announce(ctx, t.ID)
 }
 
 // changes names the settings that differ between two versions of a

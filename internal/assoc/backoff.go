@@ -1,6 +1,7 @@
 package assoc
 
 import (
+	"context"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -16,14 +17,8 @@ type backoff struct {
 	until time.Time
 }
 
-// active reports whether the tenant is still backing off at now.
-func (b *backoff) active(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return now.Before(b.until)
-}
-
-// activeUntil is active that also says until when.
+// activeUntil reports whether the tenant is still backing off at now,
+// and until when.
 func (b *backoff) activeUntil(now time.Time) (time.Time, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -48,4 +43,43 @@ func (r *Resolver) backoffFor(err error) time.Duration {
 	}
 	base := r.cfg.ThrottleBackoff
 	return base + time.Duration(rand.Int64N(int64(base)/2+1))
+}
+
+func sharedBackoffKey(tenantID string) string { return "backoff:" + tenantID }
+
+// backingOff reports whether the tenant backs off at now, and until when:
+// after a 429 on this instance or, with Config.Shared, on any other (whose
+// back-off this instance then keeps too).
+func (r *Resolver) backingOff(ctx context.Context, tenantID string, ts *tenantState) (time.Time, bool) {
+	now := r.now()
+	if until, ok := ts.backoff.activeUntil(now); ok || r.cfg.Shared == nil {
+		return until, ok
+	}
+	raw, ok, err := r.cfg.Shared.Get(ctx, sharedBackoffKey(tenantID))
+	if err != nil || !ok {
+		return time.Time{}, false
+	}
+	until, err := time.Parse(time.RFC3339Nano, string(raw))
+	if err != nil || !now.Before(until) {
+		return time.Time{}, false
+	}
+	ts.backoff.trip(now, until.Sub(now))
+	return until, true
+}
+
+// tripBackoff backs the tenant off for d from now, on every instance with
+// Config.Shared.
+func (r *Resolver) tripBackoff(tenantID string, ts *tenantState, now time.Time, d time.Duration) {
+	ts.backoff.trip(now, d)
+	if r.cfg.Shared == nil {
+		return
+	}
+	until, _ := ts.backoff.activeUntil(now)
+	_ = r.cfg.Shared.Set(context.Background(), sharedBackoffKey(tenantID), []byte(until.Format(time.RFC3339Nano)), until.Sub(now))
+}
+
+// isBackingOff is backingOff without the time.
+func (r *Resolver) isBackingOff(ctx context.Context, tenantID string, ts *tenantState) bool {
+	_, ok := r.backingOff(ctx, tenantID, ts)
+	return ok
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -95,6 +96,18 @@ type Config struct {
 	ForceInterval time.Duration
 	// Logger receives upstream failures (never tokens). Default: discard.
 	Logger *slog.Logger
+	// Shared, when set, shares answers with the other instances: an
+	// answer one instance got from LinkedIn is served by every other, and
+	// stands in for them (stale) when LinkedIn fails. Default: none, the
+	// answers stay in this instance's cache.
+	Shared Sharing
+}
+
+// Sharing is what resolvers on several instances share: answers, the
+// back-off and the hit and miss counts; shared.State satisfies it.
+type Sharing interface {
+	shared.Cache
+	shared.Counters
 }
 
 func (c Config) withDefaults() Config {
@@ -206,24 +219,31 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 	ts := r.state(t.ID)
 
 	answers := make(map[string]wire.Association, len(ids))
+	var hits, misses int
 	missing := ids
 	if !force {
 		missing = missing[:0:0]
 		for _, id := range ids {
-			if e, ok := r.cache.get(cacheKey{t.ID, id}, now); ok && e.fresh(now) {
+			k := cacheKey{t.ID, id}
+			e, ok := r.cache.get(k, now)
+			if !ok || !e.fresh(now) {
+				e, ok = r.fromShared(ctx, k, now)
+			}
+			if ok && e.fresh(now) {
 				answers[id] = e.served(now)
-				ts.hits.Add(1)
+				hits++
 				continue
 			}
 			missing = append(missing, id)
 		}
 	}
 
+	defer func() { r.count(context.WithoutCancel(ctx), t.ID, ts, hits, misses) }()
 	used := -1
 	if len(missing) > 0 {
 		owned, forced, waits := r.claim(t.ID, missing, force, now, answers)
-		ts.hits.Add(uint64(len(missing) - len(waits)))
-		ts.misses.Add(uint64(len(waits)))
+		hits += len(missing) - len(waits)
+		misses += len(waits)
 		if len(owned)+len(forced) > 0 {
 			used, err = r.start(ctx, t, ts, day, owned, forced)
 			if err != nil {
@@ -251,9 +271,13 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 }
 
 // Stats reports, for health pages, how many answers the tenant has cached
-// and how many records were answered from the cache (hits) or needed
-// LinkedIn (misses) since the resolver started.
+// here and how many records were answered from the cache (hits) or needed
+// LinkedIn (misses): since the resolver started, or with Config.Shared on
+// every instance over the last SharedCountsFor.
 func (r *Resolver) Stats(tenantID string) (entries int, hits, misses uint64) {
+	if h, m, ok := r.sharedCounts(tenantID); ok {
+		return r.cache.count(tenantID), h, m
+	}
 	r.mu.Lock()
 	ts := r.tenants[tenantID]
 	r.mu.Unlock()
@@ -285,7 +309,7 @@ func (r *Resolver) state(tenantID string) *tenantState {
 // returns the budget used today (-1 when it did not ask). Whatever
 // happens, every owned flight is completed.
 func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, owned, forced []string) (int, error) {
-	if until, ok := ts.backoff.activeUntil(r.now()); ok {
+	if until, ok := r.backingOff(ctx, t.ID, ts); ok {
 		// Stop hammering: LinkedIn said to wait, so no call and no budget.
 		r.forgetForced(t.ID, forced)
 		for _, id := range owned {

@@ -37,7 +37,7 @@ func (r *Resolver) call(t *tenant.Tenant, ts *tenantState, ids []string) {
 		case !time.Now().Before(deadline):
 			// The slot came free only because its holder ran out of time.
 			outcomes = uniform(ids, late)
-		case ts.backoff.active(r.now()):
+		case r.isBackingOff(ctx, t.ID, ts):
 			// A sibling batch was throttled while this one queued.
 			outcomes = uniform(ids, outcome{status: wire.StatusThrottled})
 		default:
@@ -61,7 +61,7 @@ func (r *Resolver) call(t *tenant.Tenant, ts *tenantState, ids []string) {
 		}
 	}
 	if failure.status == wire.StatusThrottled {
-		ts.backoff.trip(now, r.backoffFor(failure.err))
+		r.tripBackoff(t.ID, ts, now, r.backoffFor(failure.err))
 	}
 	if failed > 0 {
 		r.cfg.Logger.Warn("profile association lookup failed",
@@ -170,6 +170,7 @@ func (r *Resolver) settle(t *tenant.Tenant, id string, o outcome, now time.Time)
 		return a
 	}
 	e := r.cache.put(cacheKey{t.ID, id}, a, now, ttl)
+	r.toShared(e, now)
 	a.ExpiresAt = &e.expiresAt
 	return a
 }

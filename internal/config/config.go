@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/snapbridge/snapbridge/internal/sandbox"
+	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -55,6 +56,8 @@ type Config struct {
 	Platform Platform `yaml:"platform"`
 	// Purge tunes the removal of expired connect links and context ids.
 	Purge Purge `yaml:"purge"`
+	// Redis is where instances share caches, locks and notifications.
+	Redis Redis `yaml:"redis"`
 	// WasmDir holds the built widget (app.wasm and its .br/.gz).
 	// Default: <DataDir>/build/web (SNAPBRIDGE_WASM_DIR).
 	WasmDir string `yaml:"wasmDir"`
@@ -163,6 +166,15 @@ type Secrets struct {
 	DemoClientSecret string `yaml:"demoClientSecret"`
 }
 
+// Redis configures the state instances share (internal/shared).
+type Redis struct {
+	// URL is redis://[user:password@]host:port/db, or rediss:// for TLS.
+	// An unreachable Redis does not stop the server: it runs degraded,
+	// with caches and locks per instance, until Redis answers. Default:
+	// none, everything stays in the process (SNAPBRIDGE_REDIS_URL).
+	URL string `yaml:"url"`
+}
+
 // Associations tunes the resolver.
 type Associations struct {
 	// MaxBatch splits batch look-ups. Default: 20.
@@ -240,6 +252,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"SNAPBRIDGE_LOG_LEVEL":    &c.LogLevel,
 		"SNAPBRIDGE_WASM_DIR":     &c.WasmDir,
 		"SNAPBRIDGE_OPERATOR_KEY": &c.OperatorKey,
+		"SNAPBRIDGE_REDIS_URL":    &c.Redis.URL,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -364,6 +377,11 @@ func (c *Config) Finish() error {
 	}
 	if c.OperatorKey != "" && len(c.OperatorKey) < MinOperatorKeyLen {
 		return fmt.Errorf("operatorKey: must be at least %d characters (e.g. openssl rand -base64 32)", MinOperatorKeyLen)
+	}
+	if c.Redis.URL != "" {
+		if _, err := shared.ParseRedisURL(c.Redis.URL); err != nil {
+			return fmt.Errorf("redis.url: %w", err)
+		}
 	}
 	if c.Purge.Interval < 0 {
 		return fmt.Errorf("purge.interval: must not be negative")

@@ -19,7 +19,7 @@ func TestLoadLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, err := Load(file, env(map[string]string{"SNAPBRIDGE_ADDR": "127.0.0.1:9100", "SNAPBRIDGE_DATA_DIR": dir,
-		"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "2s"}))
+		"SNAPBRIDGE_SANDBOX_COMPLIANCE_CADENCE": "2s", "SNAPBRIDGE_REDIS_URL": "rediss://cache.example:6380/1"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,6 +30,9 @@ func TestLoadLayers(t *testing.T) {
 		cfg.Sandbox.Faults.Latency != 250*time.Millisecond || cfg.Sandbox.Faults.Rate429 != 0.1 ||
 		cfg.Sandbox.ComplianceCadence != 2*time.Second {
 		t.Errorf("layers not applied: %+v", cfg)
+	}
+	if cfg.Redis.URL != "rediss://cache.example:6380/1" {
+		t.Errorf("redis.url = %q, want SNAPBRIDGE_REDIS_URL's", cfg.Redis.URL)
 	}
 	if cfg.PublicURL != "http://127.0.0.1:9100" || cfg.DB != dir+"/snapbridge.db" || !strings.HasPrefix(cfg.LinkedIn.APIBase, "http://127.0.0.1:8091") {
 		t.Errorf("derived settings: public %s db %s api %s", cfg.PublicURL, cfg.DB, cfg.LinkedIn.APIBase)
@@ -54,6 +57,8 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		{"a wildcard photo origin (CSP img-src)", "operatorKey: operator-key-for-config-tests-0123456789\nlinkedin: {mediaOrigins: ['https://*']}\n", nil, "linkedin.mediaOrigins[0]"},
 		{"short operator key", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_OPERATOR_KEY": "short"}, "operatorKey"},
 		{"write timeout not positive", "writeTimeout: 0s\nsandbox: {enabled: true}\n", nil, "writeTimeout"},
+		{"redis URL of another scheme", "redis: {url: 'http://cache:6379'}\nsandbox: {enabled: true}\n", nil, "redis.url"},
+		{"redis URL from the environment with a bad database", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_REDIS_URL": "redis://cache:6379/zero"}, "redis.url"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "c.yaml")

@@ -61,6 +61,13 @@ type Readiness interface {
 	Ready(ctx context.Context) error
 }
 
+// SharedState says where the state instances share is kept: "redis",
+// "degraded" (Redis away, per-instance state) or "in-process";
+// shared.State satisfies it.
+type SharedState interface {
+	Mode(ctx context.Context) string
+}
+
 // Services is everything the HTTP layer calls, injected by cmd/server.
 type Services struct {
 	Tenants      *tenant.Registry
@@ -71,6 +78,9 @@ type Services struct {
 	SalesAccess  SalesAccess
 	Associations Associations
 	DB           Readiness
+	// Shared says where the state instances share is kept, shown in
+	// /readyz as "shared" (never failing it); nil leaves it out.
+	Shared SharedState
 	// Platform serves contracts, exports and compliance archiving; its nil
 	// services leave their routes out.
 	Platform Platform

@@ -20,7 +20,8 @@ func (a *API) healthz(c *gin.Context) {
 }
 
 // readyz says the server can serve: configuration loaded and the
-// database file still the one opened and writable. A change of answer
+// database file still the one opened and writable. Its "shared" field
+// says where shared state is kept (see SharedState). A change of answer
 // is logged once, not on every probe.
 func (a *API) readyz(c *gin.Context) {
 	reason, changed, err := a.ready.probe(c.Request.Context(), a.Now(), a.DB.Ready)
@@ -39,7 +40,13 @@ func (a *API) readyz(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready", "tenants": len(a.Tenants.All())})
+	body := gin.H{"status": "ready", "tenants": len(a.Tenants.All())}
+	if a.Shared != nil {
+		// Redis away only degrades the service (per-instance caches and
+		// locks), so it shows here without taking the server out of rotation.
+		body["shared"] = a.Shared.Mode(c.Request.Context())
+	}
+	c.JSON(http.StatusOK, body)
 }
 
 // notReadyReason says what is wrong with the database for the answer's

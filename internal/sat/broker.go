@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
@@ -55,6 +56,10 @@ type Broker struct {
 	members     MemberTokens
 	renewBefore time.Duration
 	now         func() time.Time
+
+	// shared and ring, set by Share, share tokens across instances.
+	shared Sharing
+	ring   *keyring.KeyRing
 
 	flight    singleflight.Group
 	mu        sync.Mutex
@@ -101,7 +106,13 @@ func (b *Broker) Token(ctx context.Context, t *tenant.Tenant, viewer string) (li
 			return tok, nil
 		}
 		e := b.begin(key)
-		tok, err := b.fetch(context.WithoutCancel(ctx), t, viewer)
+		var tok linkedin.SalesAccessToken
+		var err error
+		if b.shared != nil {
+			tok, err = b.fetchShared(context.WithoutCancel(ctx), t, viewer, key)
+		} else {
+			tok, err = b.fetch(context.WithoutCancel(ctx), t, viewer)
+		}
 		b.land(key, e, tok, err)
 		return tok, err
 	})
@@ -123,6 +134,7 @@ func (b *Broker) Forget(tenantID, viewer string) {
 	delete(b.cache, key)
 	b.mu.Unlock()
 	b.flight.Forget(key)
+	b.forgetShared(key)
 }
 
 func cacheKey(tenantID, viewer string) string { return tenantID + "\x00" + viewer }

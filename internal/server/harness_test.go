@@ -137,6 +137,9 @@ func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*t
 	var once sync.Once
 	p.stop = func() {
 		once.Do(func() {
+			// A connection the client dialed for a burst but never used
+			// holds Shutdown for 5s (net/http counts it active until then).
+			p.http.CloseIdleConnections()
 			cancel()
 			if err := <-done; err != nil {
 				t.Errorf("server stopped with: %v", err)

@@ -35,6 +35,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/sat"
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
@@ -55,6 +56,9 @@ type Server struct {
 	Sandbox *sandbox.Sandbox
 	// DB is the store the configuration names (database.url).
 	DB store.Store
+	// Shared is the state instances share: in Redis when redis.url is
+	// set, otherwise in the process.
+	Shared shared.State
 
 	logger  *slog.Logger
 	servers []*http.Server
@@ -62,6 +66,8 @@ type Server struct {
 	exports    *exports.Service
 	compliance *compliance.Service
 	lns        []net.Listener
+	// closeShared closes the Redis connections, if any.
+	closeShared func() error
 }
 
 // New listens on the configured addresses (port 0 picks a free one),
@@ -101,6 +107,9 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		if s.DB != nil {
 			s.DB.Close()
 		}
+		if s.closeShared != nil {
+			s.closeShared()
+		}
 		return nil, err
 	}
 	ok = true
@@ -137,6 +146,9 @@ func (s *Server) build() error {
 	if s.DB, err = OpenStore(*cfg); err != nil {
 		return err
 	}
+	if s.Shared, s.closeShared, err = sharedState(cfg, s.logger); err != nil {
+		return err
+	}
 
 	var handlers []http.Handler
 	if cfg.Sandbox.Enabled {
@@ -168,15 +180,15 @@ func (s *Server) build() error {
 		return err
 	}
 	vault := tokens.NewVault(s.DB, ring, now)
-	members := tokens.NewMemberTokens(vault, li, now)
-	apps := tokens.NewAppTokens(li, now)
-	linkedinErrors := admin.NewErrorStats(now)
+	members := tokens.NewMemberTokens(vault, li, now).Share(s.acrossInstances())
+	apps := tokens.NewAppTokens(li, now).Share(s.acrossInstances(), ring)
+	linkedinErrors := admin.NewErrorStats(now).Share(s.acrossInstances())
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
-		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger},
+		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.acrossInstances()},
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
 		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now,
-		OnTenantSaved: s.registerWithSandbox})
+		OnTenantSaved: s.registerWithSandbox, Changes: s.acrossInstances()})
 	loadCtx, cancelLoad := context.WithTimeout(context.Background(), 30*time.Second)
 	seeded, err := adm.Load(loadCtx, tenantValues(seeds))
 	cancelLoad()
@@ -186,6 +198,7 @@ func (s *Server) build() error {
 	if len(seeded) > 0 {
 		s.logger.Info("stored tenants from the configuration", "tenants", seeded)
 	}
+	s.followTenantChanges(adm)
 	for _, t := range s.Tenants.All() {
 		s.registerWithSandbox(context.Background(), t)
 	}
@@ -209,9 +222,10 @@ func (s *Server) build() error {
 		Sessions:     sessions,
 		Connector:    connector,
 		Connections:  vault,
-		SalesAccess:  sat.NewBroker(li, members, time.Minute, now),
+		SalesAccess:  sat.NewBroker(li, members, time.Minute, now).Share(s.acrossInstances(), ring),
 		Associations: resolver,
 		DB:           s.DB,
+		Shared:       s.Shared,
 		Platform:     httpapi.Platform{Exports: s.exports, Compliance: s.compliance, Connect: connector},
 		Admin:        adm,
 		Logger:       s.logger,
@@ -338,6 +352,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	})
 	err := g.Wait()
 	if cerr := s.DB.Close(); err == nil {
+		err = cerr
+	}
+	if cerr := s.closeShared(); err == nil {
 		err = cerr
 	}
 	return err

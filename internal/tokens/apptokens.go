@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -26,6 +27,9 @@ type AppTokens struct {
 	li     LinkedIn
 	now    func() time.Time
 	flight singleflight.Group
+	// shared and ring, set by Share, share tokens across instances.
+	shared Sharing
+	ring   *keyring.KeyRing
 
 	mu    sync.Mutex
 	cache map[appTokenKey]cachedAppToken
@@ -79,12 +83,13 @@ func (a *AppTokens) Get(ctx context.Context, t *tenant.Tenant, scope string) (st
 // tenant.
 func (a *AppTokens) Invalidate(tenantID, scope string) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	for k := range a.cache {
 		if k.tenant == tenantID && (scope == "" || k.scope == scope) {
 			delete(a.cache, k)
 		}
 	}
+	a.mu.Unlock()
+	a.forgetShared(tenantID, scope)
 }
 
 func (a *AppTokens) fetch(ctx context.Context, t *tenant.Tenant, key appTokenKey) (string, error) {
@@ -92,6 +97,15 @@ func (a *AppTokens) fetch(ctx context.Context, t *tenant.Tenant, key appTokenKey
 	if tok, ok := a.cached(key, AppTokenRenewal); ok {
 		return tok, nil
 	}
+	if a.shared != nil {
+		return a.fetchShared(ctx, t, key)
+	}
+	return a.fetchLocal(ctx, t, key)
+}
+
+// fetchLocal asks LinkedIn and caches the token in this instance; if
+// LinkedIn fails, a cached token that has not expired still serves.
+func (a *AppTokens) fetchLocal(ctx context.Context, t *tenant.Tenant, key appTokenKey) (string, error) {
 	got, err := a.li.AppToken(ctx, appOf(t), key.scope)
 	if err != nil {
 		if tok, ok := a.cached(key, 0); ok {

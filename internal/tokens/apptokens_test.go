@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/shared/redistest"
 )
 
 // appAnswer issues numbered tokens living 30 minutes from the clock.
@@ -80,26 +81,31 @@ func TestAppTokens(t *testing.T) {
 		{scenario: "no tenant is refused", wantErr: true, wantCalls: 1,
 			then: func(a *AppTokens, e *testEnv) (string, error) { return a.Get(ctx, nil, scope) }},
 	}
-	for _, tc := range tests {
-		t.Run(tc.scenario, func(t *testing.T) {
-			e := newEnv(t)
-			e.li.appAnswer = appAnswer(e.clock)
-			a := NewAppTokens(e.li, e.clock.Now)
-			if got, err := a.Get(ctx, acme, scope); err != nil || got != first {
-				t.Fatalf("first Get = %q, %v", got, err)
-			}
-			got, err := tc.then(a, e)
-			if tc.wantErr {
-				if err == nil {
-					t.Fatalf("Get = %q, want an error", got)
+	for _, mode := range []string{"in-process", "shared through redis"} {
+		for _, tc := range tests {
+			t.Run(mode+"/"+tc.scenario, func(t *testing.T) {
+				e := newEnv(t)
+				e.li.appAnswer = appAnswer(e.clock)
+				a := NewAppTokens(e.li, e.clock.Now)
+				if mode != "in-process" {
+					a.Share(redisClient(t, redistest.Start(t).URL), e.ring)
 				}
-			} else if err != nil || got != tc.want {
-				t.Fatalf("Get = %q, %v; want %q", got, err, tc.want)
-			}
-			if _, _, n := e.li.calls(); n != tc.wantCalls {
-				t.Fatalf("%d upstream calls, want %d", n, tc.wantCalls)
-			}
-		})
+				if got, err := a.Get(ctx, acme, scope); err != nil || got != first {
+					t.Fatalf("first Get = %q, %v", got, err)
+				}
+				got, err := tc.then(a, e)
+				if tc.wantErr {
+					if err == nil {
+						t.Fatalf("Get = %q, want an error", got)
+					}
+				} else if err != nil || got != tc.want {
+					t.Fatalf("Get = %q, %v; want %q", got, err, tc.want)
+				}
+				if _, _, n := e.li.calls(); n != tc.wantCalls {
+					t.Fatalf("%d upstream calls, want %d", n, tc.wantCalls)
+				}
+			})
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -28,6 +29,18 @@ type MemberTokens struct {
 	li     LinkedIn
 	now    func() time.Time
 	flight singleflight.Group
+	// locks, set by Share, make the refresh one per viewer across instances.
+	locks shared.Locks
+}
+
+// Share makes m refresh each viewer's token once across the instances
+// sharing locks: LinkedIn rotates refresh tokens, so a second instance
+// refreshing with the token the first just used would be refused (and the
+// viewer marked revoked). It returns m; call it before m serves. Without
+// it refreshes are one per viewer in this instance.
+func (m *MemberTokens) Share(locks shared.Locks) *MemberTokens {
+	m.locks = locks
+	return m
 }
 
 // NewMemberTokens returns the service over v, refreshing through li. now is
@@ -83,7 +96,7 @@ func (m *MemberTokens) refresh(ctx context.Context, t *tenant.Tenant, viewer str
 	ch := m.flight.DoChan(t.ID+"\x00"+viewer, func() (any, error) {
 		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), upstreamTimeout)
 		defer cancel()
-		return m.refreshNow(shared, t, viewer, force)
+		return m.refreshLocked(shared, t, viewer, force)
 	})
 	select {
 	case <-ctx.Done():
@@ -93,6 +106,29 @@ func (m *MemberTokens) refresh(ctx context.Context, t *tenant.Tenant, viewer str
 			return "", res.Err
 		}
 		return res.Val.(string), nil
+	}
+}
+
+// refreshLocked runs refreshNow under the viewer's cluster-wide lock, if
+// shared. An instance that waited for another's refresh takes the lock in
+// turn and re-reads: the token is then fresh (and a rejected one replaced,
+// so it is not forced again) unless that refresh failed.
+func (m *MemberTokens) refreshLocked(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (string, error) {
+	if m.locks == nil {
+		return m.refreshNow(ctx, t, viewer, force)
+	}
+	for {
+		release, taken, err := m.locks.Take(ctx, "refresh:"+t.ID+":"+viewer, upstreamTimeout)
+		if err != nil {
+			return "", fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, err)
+		}
+		if !taken {
+			force = false
+			continue
+		}
+		tok, err := m.refreshNow(ctx, t, viewer, force)
+		release()
+		return tok, err
 	}
 }
 

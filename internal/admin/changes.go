@@ -1,0 +1,74 @@
+package admin
+
+import (
+	"context"
+	"time"
+)
+
+// tenantsChannel carries the id of each tenant created or changed.
+const tenantsChannel = "tenants"
+
+// Changes carries tenant changes between instances; shared.State
+// satisfies it.
+type Changes interface {
+	Publish(ctx context.Context, channel, message string) error
+	Subscribe(channel string, fn func(message string)) (stop func())
+}
+
+// announce tells the other instances that tenant id was stored. A failure
+// is logged: the others then serve the old settings until they restart.
+func (s *Service) announce(ctx context.Context, id string) {
+	if s.Changes == nil {
+		return
+	}
+	if err := s.Changes.Publish(ctx, tenantsChannel, id); err != nil {
+		s.Logger.WarnContext(ctx, "could not tell the other instances of a tenant change", "tenant", id, "err", err.Error())
+	}
+}
+
+// FollowChanges applies, until stop is called, the tenant changes other
+// instances announce: the tenant is read again from the database into the
+// registry and its app tokens cached here are forgotten. Without Changes
+// it does nothing.
+func (s *Service) FollowChanges() (stop func()) {
+	if s.Changes == nil {
+		return func() {}
+	}
+	return s.Changes.Subscribe(tenantsChannel, func(id string) {
+		// Not on the subscription's goroutine: an in-process publisher
+		// holds s.mu while it announces.
+		go s.reload(id)
+	})
+}
+
+// reload reads tenant id from the database into the registry.
+func (s *Service) reload(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rows, err := s.Store.StoredTenants(ctx)
+	if err != nil {
+		s.Logger.WarnContext(ctx, "could not reload a tenant another instance changed", "tenant", id, "err", err.Error())
+		return
+	}
+	for _, row := range rows {
+		if row.ID != id {
+			continue
+		}
+		t, err := s.tenantOf(row)
+		if err != nil {
+			s.Logger.WarnContext(ctx, "could not reload a tenant another instance changed", "tenant", id, "err", err.Error())
+			return
+		}
+		s.mu.Lock()
+		_, _, err = s.Tenants.Put(t)
+		s.mu.Unlock()
+		if err != nil {
+			s.Logger.WarnContext(ctx, "could not reload a tenant another instance changed", "tenant", id, "err", err.Error())
+			return
+		}
+		if s.AppTokens != nil {
+			s.AppTokens.Invalidate(id, "")
+		}
+		return
+	}
+}

@@ -1,0 +1,134 @@
+package sat
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/keyring"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/shared"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/tokens"
+)
+
+// fetchLock bounds how long one instance may hold a viewer's fetch before
+// the others try themselves: longer than a LinkedIn call with its retry.
+const fetchLock = 30 * time.Second
+
+// Sharing lets brokers on several instances share their tokens and fetch
+// each viewer's token once: the token is sealed with the key ring before
+// it is stored, so it never reaches Redis in plaintext.
+type Sharing interface {
+	shared.Cache
+	shared.Locks
+}
+
+// sealedToken is a token as brokers share it.
+type sealedToken struct {
+	KeyID  string    `json:"k"`
+	Sealed []byte    `json:"s"`
+	Until  time.Time `json:"e"`
+}
+
+// Share makes b share tokens through s, sealed with ring, and returns b.
+// Call it before b serves; without it tokens stay in this instance.
+func (b *Broker) Share(s Sharing, ring *keyring.KeyRing) *Broker {
+	b.shared, b.ring = s, ring
+	return b
+}
+
+// sharedKey names a viewer's token; it is also the associated data that
+// binds a sealed token to its viewer.
+func sharedKey(key string) string { return "sat:" + key }
+
+// fetchShared answers the viewer's token from the other instances, or
+// fetches it under the cluster-wide lock so that one instance asks
+// LinkedIn while the others wait and read its token.
+func (b *Broker) fetchShared(ctx context.Context, t *tenant.Tenant, viewer, key string) (linkedin.SalesAccessToken, error) {
+	for {
+		if tok, ok, err := b.sharedFor(ctx, t, viewer, key); ok || err != nil {
+			return tok, err
+		}
+		release, taken, err := b.shared.Take(ctx, sharedKey(key), fetchLock)
+		if err != nil {
+			return linkedin.SalesAccessToken{}, fmt.Errorf("sales access token: %w", err)
+		}
+		if !taken {
+			continue // the holder is done: read its token, or take the lock
+		}
+		tok, err := b.fetchAndShare(ctx, t, viewer, key)
+		release()
+		return tok, err
+	}
+}
+
+func (b *Broker) fetchAndShare(ctx context.Context, t *tenant.Tenant, viewer, key string) (linkedin.SalesAccessToken, error) {
+	// Another instance may have stored it just before the lock was taken.
+	if tok, ok, err := b.sharedFor(ctx, t, viewer, key); ok || err != nil {
+		return tok, err
+	}
+	tok, err := b.fetch(ctx, t, viewer)
+	if err != nil {
+		return tok, err
+	}
+	b.writeShared(ctx, key, tok)
+	return tok, nil
+}
+
+// sharedFor is the viewer's shared token, handed out only while the
+// viewer's member authorization stands (as a cached token is): once the
+// viewer is disconnected or revoked the token is dropped and the
+// not-connected error returned.
+func (b *Broker) sharedFor(ctx context.Context, t *tenant.Tenant, viewer, key string) (linkedin.SalesAccessToken, bool, error) {
+	tok, ok := b.readShared(ctx, key)
+	if !ok {
+		return tok, false, nil
+	}
+	if _, err := b.members.AccessToken(ctx, t, viewer); errors.Is(err, tokens.ErrNotConnected) {
+		b.forgetShared(key)
+		return linkedin.SalesAccessToken{}, false, err
+	}
+	return tok, true, nil
+}
+
+// readShared opens the shared token of key, if one is there and usable.
+func (b *Broker) readShared(ctx context.Context, key string) (linkedin.SalesAccessToken, bool) {
+	raw, ok, err := b.shared.Get(ctx, sharedKey(key))
+	if err != nil || !ok {
+		return linkedin.SalesAccessToken{}, false
+	}
+	var st sealedToken
+	if json.Unmarshal(raw, &st) != nil {
+		return linkedin.SalesAccessToken{}, false
+	}
+	plain, err := b.ring.Open(st.KeyID, st.Sealed, []byte(sharedKey(key)))
+	if err != nil {
+		return linkedin.SalesAccessToken{}, false
+	}
+	tok := linkedin.SalesAccessToken{Token: string(plain), ExpiresAt: st.Until}
+	return tok, b.usable(tok)
+}
+
+// writeShared seals and stores tok until it enters its renewal margin. A
+// failure only costs the other instances a fetch of their own.
+func (b *Broker) writeShared(ctx context.Context, key string, tok linkedin.SalesAccessToken) {
+	keyID, sealed, err := b.ring.Seal([]byte(tok.Token), []byte(sharedKey(key)))
+	if err != nil {
+		return
+	}
+	raw, err := json.Marshal(sealedToken{KeyID: keyID, Sealed: sealed, Until: tok.ExpiresAt})
+	if err != nil {
+		return
+	}
+	_ = b.shared.Set(ctx, sharedKey(key), raw, tok.ExpiresAt.Add(-b.renewBefore).Sub(b.now()))
+}
+
+// forgetShared drops the viewer's shared token.
+func (b *Broker) forgetShared(key string) {
+	if b.shared != nil {
+		_ = b.shared.Delete(context.Background(), sharedKey(key))
+	}
+}

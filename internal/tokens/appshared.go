@@ -1,0 +1,136 @@
+package tokens
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/snapbridge/snapbridge/internal/keyring"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/shared"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+)
+
+// Sharing lets the token services of several instances share tokens and
+// locks (internal/shared). Tokens are sealed with the key ring before they
+// are stored, so none reaches Redis in plaintext.
+type Sharing interface {
+	shared.Cache
+	shared.Locks
+}
+
+// sharedLockTTL bounds how long one instance may hold a shared fetch or
+// refresh before the others try themselves.
+const sharedLockTTL = upstreamTimeout
+
+// appScopes are the scopes Invalidate of every scope forgets in the
+// shared cache (this instance's cache knows its own).
+var appScopes = []string{linkedin.ScopeProfiles, linkedin.ScopeValidation, linkedin.ScopeDisplay,
+	linkedin.ScopeAnalytics, linkedin.ScopeCompliance}
+
+// sealedValue is a secret as instances share it.
+type sealedValue struct {
+	KeyID   string    `json:"k"`
+	Sealed  []byte    `json:"s"`
+	Expires time.Time `json:"e"`
+}
+
+// Share makes a share its tokens through s, sealed with ring, so that
+// instances fetch each tenant's token once; it returns a. Call it before
+// a serves; without it tokens stay in this instance.
+func (a *AppTokens) Share(s Sharing, ring *keyring.KeyRing) *AppTokens {
+	a.shared, a.ring = s, ring
+	return a
+}
+
+func appSharedKey(key appTokenKey) string { return "apptoken:" + key.tenant + ":" + key.scope }
+
+// fetchShared reads the token another instance stored or, under the
+// cluster-wide lock, fetches and stores it.
+func (a *AppTokens) fetchShared(ctx context.Context, t *tenant.Tenant, key appTokenKey) (string, error) {
+	for {
+		if tok, ok := a.readShared(ctx, key, AppTokenRenewal); ok {
+			return tok, nil
+		}
+		release, taken, err := a.shared.Take(ctx, appSharedKey(key), sharedLockTTL)
+		if err != nil {
+			return "", fmt.Errorf("app token %s %s: %w", key.tenant, key.scope, err)
+		}
+		if !taken {
+			continue
+		}
+		tok, err := a.fetchOnce(ctx, t, key)
+		release()
+		return tok, err
+	}
+}
+
+// fetchOnce is what the lock's holder does: read again, then ask LinkedIn.
+func (a *AppTokens) fetchOnce(ctx context.Context, t *tenant.Tenant, key appTokenKey) (string, error) {
+	if tok, ok := a.readShared(ctx, key, AppTokenRenewal); ok {
+		return tok, nil
+	}
+	tok, err := a.fetchLocal(ctx, t, key)
+	if err != nil {
+		return "", err
+	}
+	a.mu.Lock()
+	c := a.cache[key]
+	a.mu.Unlock()
+	a.writeShared(ctx, key, c)
+	return tok, nil
+}
+
+// readShared opens the shared token of key if it stays valid for longer
+// than margin, and keeps it in this instance's cache too.
+func (a *AppTokens) readShared(ctx context.Context, key appTokenKey, margin time.Duration) (string, bool) {
+	raw, ok, err := a.shared.Get(ctx, appSharedKey(key))
+	if err != nil || !ok {
+		return "", false
+	}
+	var v sealedValue
+	if json.Unmarshal(raw, &v) != nil || !a.now().Add(margin).Before(v.Expires) {
+		return "", false
+	}
+	plain, err := a.ring.Open(v.KeyID, v.Sealed, []byte(appSharedKey(key)))
+	if err != nil {
+		return "", false
+	}
+	a.mu.Lock()
+	a.cache[key] = cachedAppToken{token: string(plain), expiresAt: v.Expires}
+	a.mu.Unlock()
+	return string(plain), true
+}
+
+// writeShared seals and stores c until it expires; a failure only costs
+// the other instances a fetch of their own.
+func (a *AppTokens) writeShared(ctx context.Context, key appTokenKey, c cachedAppToken) {
+	if c.token == "" {
+		return
+	}
+	keyID, sealed, err := a.ring.Seal([]byte(c.token), []byte(appSharedKey(key)))
+	if err != nil {
+		return
+	}
+	raw, err := json.Marshal(sealedValue{KeyID: keyID, Sealed: sealed, Expires: c.expiresAt})
+	if err != nil {
+		return
+	}
+	_ = a.shared.Set(ctx, appSharedKey(key), raw, c.expiresAt.Sub(a.now()))
+}
+
+// forgetShared drops the shared tokens of the tenant for scope (every
+// scope when empty).
+func (a *AppTokens) forgetShared(tenantID, scope string) {
+	if a.shared == nil {
+		return
+	}
+	scopes := appScopes
+	if scope != "" {
+		scopes = []string{scope}
+	}
+	for _, s := range scopes {
+		_ = a.shared.Delete(context.Background(), appSharedKey(appTokenKey{tenant: tenantID, scope: s}))
+	}
+}
