@@ -41,7 +41,7 @@ HELM_KUBE_VERSION := 1.31.0
 # apt-get as root (CI, these machines) or through sudo elsewhere.
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: all build run test vet lint lint-deps gotest fuzz fuzztest mutate mutate-deps wasmtest e2e deps browser-deps server wasm clean bench bench-widget
+.PHONY: all build run test vet lint lint-deps services-deps gotest fuzz fuzztest mutate mutate-deps wasmtest e2e deps browser-deps server wasm clean bench bench-widget
 
 all: build
 
@@ -118,7 +118,11 @@ lint: vet lint-deps
 	$(BIN)/staticcheck ./...
 	GOOS=js GOARCH=wasm $(BIN)/staticcheck $(WASM_PKGS)
 
-gotest:
+## services-deps: the database and cache servers the tests start privately (Debian packages)
+services-deps:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; }
+
+gotest: services-deps
 	$(GO) test -race -count=1 ./...
 
 # fuzz-run runs every FUZZ_TARGETS entry for $(1); -fuzz takes one target
