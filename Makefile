@@ -122,8 +122,11 @@ lint: vet lint-deps
 services-deps:
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; }
 
+## gotest: every Go test on SQLite, then the server suite once more with its state in
+## PostgreSQL (a private server the tests start, see internal/store/postgres/pgtest)
 gotest: services-deps
 	$(GO) test -race -count=1 ./...
+	SNAPBRIDGE_TEST_DATABASE=postgres $(GO) test -race -count=1 ./internal/server/
 
 # fuzz-run runs every FUZZ_TARGETS entry for $(1); -fuzz takes one target
 # per package invocation. Go 1.26 may end a clean run with a bare "context

@@ -4,7 +4,8 @@
 // "postgres" user through runuser when the tests run as root, since
 // PostgreSQL refuses to run as root), with durability switched off for
 // speed, and stopped when the package's tests end (Main). Each test gets
-// a fresh, empty schema of its own (URL).
+// a fresh, empty schema of its own (URL), reached through the server's
+// Unix socket.
 //
 // When PostgreSQL is not installed the tests that need it are skipped,
 // unless CI=true, where they fail: `make test` installs it.
@@ -94,8 +95,11 @@ func Available() bool {
 	return startErr == nil
 }
 
+// url connects through the server's Unix socket: the tests' many
+// connections then take no ephemeral TCP ports, which the servers under
+// test pick their free ports from.
 func (s *server) url(schema string) string {
-	u := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.port)
+	u := fmt.Sprintf("postgres://postgres@/postgres?host=%s&port=%d&sslmode=disable", s.path("sock"), s.port)
 	if schema != "" {
 		u += "&search_path=" + schema
 	}
