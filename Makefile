@@ -41,7 +41,7 @@ HELM_KUBE_VERSION := 1.31.0
 # apt-get as root (CI, these machines) or through sudo elsewhere.
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: all build run test vet lint lint-deps gotest fuzz fuzztest mutate mutate-deps wasmtest e2e deps browser-deps server wasm clean bench bench-widget
+.PHONY: all build run test vet lint lint-deps services-deps gotest fuzz fuzztest mutate mutate-deps wasmtest e2e deps browser-deps server wasm clean bench bench-widget
 
 all: build
 
@@ -50,9 +50,11 @@ deps:
 	@$(GO) mod download
 	@command -v brotli >/dev/null || { $(APT) update -qq && $(APT) install -y -qq brotli >/dev/null; }
 
-## services-deps: the Debian redis-server the shared-state tests start privately (internal/shared/redistest)
+## services-deps: the servers the tests start privately, from Debian packages: redis-server
+## (internal/shared/redistest) and PostgreSQL (internal/store/postgres/pgtest)
 services-deps:
 	@command -v redis-server >/dev/null || { $(APT) update -qq && $(APT) install -y -qq redis-server >/dev/null; }
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; }
 .PHONY: services-deps
 
 ## lint-deps: staticcheck at its pinned version, into var/bin
@@ -123,8 +125,11 @@ lint: vet lint-deps
 	$(BIN)/staticcheck ./...
 	GOOS=js GOARCH=wasm $(BIN)/staticcheck $(WASM_PKGS)
 
+## gotest: every Go test on SQLite, then the server suite once more with its state in
+## PostgreSQL (a private server the tests start, see internal/store/postgres/pgtest)
 gotest: services-deps
 	$(GO) test -race -count=1 ./...
+	SNAPBRIDGE_TEST_DATABASE=postgres $(GO) test -race -count=1 ./internal/server/
 
 # fuzz-run runs every FUZZ_TARGETS entry for $(1); -fuzz takes one target
 # per package invocation. Go 1.26 may end a clean run with a bare "context

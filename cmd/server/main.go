@@ -3,7 +3,7 @@
 //	snapbridge serve [flags]            run the server (--sandbox: with the LinkedIn stand-in and demo CRM)
 //	snapbridge sandbox [flags]          run the LinkedIn stand-in alone, for several servers to share
 //	snapbridge context sign [flags]     print a signed host context for a stored or configured tenant
-//	snapbridge migrate [flags]          apply the database migrations and exit
+//	snapbridge migrate [flags]          apply the database migrations and exit (--from/--to: copy SQLite into PostgreSQL)
 //	snapbridge keys rotate [flags]      re-encrypt stored secrets with the newest key
 //	snapbridge keys generate            print a new encryption key for the key ring (--session: a session key)
 package main
@@ -28,6 +28,7 @@ const usage = `usage:
   snapbridge sandbox [--config FILE] [--addr HOST:PORT] [--state FILE] [--redirect-uri URL ...]
   snapbridge context sign --tenant ID [--kid KEY] --viewer ID [--viewer-name NAME] [--viewer-email EMAIL] --record JSON [--record JSON ...] [--role admin] [--lifetime 5m] [--config FILE] [--sandbox] [--db FILE]
   snapbridge migrate [--config FILE] [--db FILE | --database-url URL]
+  snapbridge migrate --from sqlite:PATH --to postgres://…   (copy a SQLite deployment into an empty PostgreSQL database)
   snapbridge keys rotate [--config FILE]
   snapbridge keys generate [--id ID]   (an encryption key for SNAPBRIDGE_ENCRYPTION_KEYS)
   snapbridge keys generate --session  (a session key for SNAPBRIDGE_SESSION_KEY)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/server"
+	"github.com/snapbridge/snapbridge/internal/store/postgres"
+	"github.com/snapbridge/snapbridge/internal/store/postgres/pgtest"
 	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 )
 
@@ -82,8 +84,14 @@ func TestMigrateRefusesWhatItCannotDo(t *testing.T) {
 		args     []string
 		want     string
 	}{
-		{scenario: "a PostgreSQL URL", args: []string{"--database-url", "postgres://snapbridge@127.0.0.1:1/snapbridge"},
-			want: "PostgreSQL support is not built yet"},
+		{scenario: "a PostgreSQL server that does not answer", args: []string{"--database-url", "postgres://snapbridge@127.0.0.1:1/snapbridge?connect_timeout=2"},
+			want: "open PostgreSQL database snapbridge on 127.0.0.1"},
+		{scenario: "--from without --to", args: []string{"--from", "sqlite:" + newer}, want: "migrate --from needs --to"},
+		{scenario: "--to a SQLite file", args: []string{"--from", "sqlite:" + newer, "--to", "sqlite:/tmp/x.db"}, want: "--to must be a PostgreSQL URL"},
+		{scenario: "--from a PostgreSQL URL", args: []string{"--from", "postgres://127.0.0.1:1/x", "--to", "postgres://127.0.0.1:1/y"},
+			want: "--from must be a SQLite database"},
+		{scenario: "--from a database of a newer snapbridge", args: []string{"--from", newer, "--to", "postgres://127.0.0.1:1/y"},
+			want: "is newer than this snapbridge"},
 		{scenario: "an unknown scheme", args: []string{"--database-url", "mysql://127.0.0.1/x"}, want: `"mysql://" is not supported`},
 		{scenario: "a database of a newer snapbridge", args: []string{"--db", newer},
 			want: "is newer than this snapbridge (" + strconv.Itoa(sqlite.LatestVersion()) + "): upgrade snapbridge or restore a matching backup"},
@@ -103,8 +111,8 @@ func TestMigrateRefusesWhatItCannotDo(t *testing.T) {
 }
 
 // The server refuses to start on a database a newer snapbridge migrated,
-// with the same message, instead of serving from tables it may misread;
-// and on a PostgreSQL URL, which this build cannot serve yet.
+// SQLite or PostgreSQL, with the same message, instead of serving from
+// tables it may misread.
 func TestServeRefusesADatabaseItCannotServe(t *testing.T) {
 	tests := []struct {
 		scenario string
@@ -114,9 +122,18 @@ func TestServeRefusesADatabaseItCannotServe(t *testing.T) {
 		{scenario: "a database of a newer snapbridge", tune: func(t *testing.T, cfg *config.Config) {
 			markNewer(t, cfg.DB, sqlite.LatestVersion()+3)
 		}, want: "database schema version " + strconv.Itoa(sqlite.LatestVersion()+3) + " is newer than this snapbridge"},
-		{scenario: "a PostgreSQL URL", tune: func(_ *testing.T, cfg *config.Config) {
-			cfg.Database.URL = "postgres://snapbridge@127.0.0.1:1/snapbridge"
-		}, want: "PostgreSQL support is not built yet"},
+		{scenario: "a PostgreSQL database of a newer snapbridge", tune: func(t *testing.T, cfg *config.Config) {
+			cfg.Database.URL = pgtest.URL(t)
+			db, err := postgres.Open(context.Background(), cfg.Database.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.Pool().Exec(context.Background(), `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)`,
+				postgres.LatestVersion()+3); err != nil {
+				t.Fatal(err)
+			}
+		}, want: "database schema version " + strconv.Itoa(postgres.LatestVersion()+3) + " is newer than this snapbridge"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store/postgres/pgtest"
 )
 
 // TestMain lets the tests run this test binary as the snapbridge command:
@@ -24,7 +26,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m)) // stops the private PostgreSQL the migrate tests start
 }
 
 var standInURL = regexp.MustCompile(`LinkedIn stand-in (http://127\.0\.0\.1:\d+)`)

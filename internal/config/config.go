@@ -84,7 +84,7 @@ type Config struct {
 // Database names the store.
 type Database struct {
 	// URL is a file path or sqlite:PATH (SQLite in that file), or a
-	// postgres:// URL (not supported yet). Set, it wins over DB; after
+	// postgres:// or postgresql:// URL (PostgreSQL). Set, it wins over DB; after
 	// Finish a SQLite URL's path is in DB. Default: "", SQLite in DB
 	// (SNAPBRIDGE_DATABASE_URL, --database-url).
 	URL string `yaml:"url"`

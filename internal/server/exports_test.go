@@ -72,6 +72,7 @@ func startPlatformProduct(t *testing.T, li *linkedIn, dataDir, addr string, clk 
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Addr, cfg.DataDir = addr, dataDir
+	useTestDatabase(t, &cfg)
 	cfg.LinkedIn.APIBase = li.URL + "/v2"
 	cfg.LinkedIn.RestBase = li.URL + "/rest"
 	cfg.LinkedIn.AuthURL = li.URL + "/oauth/v2/authorization"

@@ -105,6 +105,7 @@ func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*t
 	cfg.ShutdownGrace = 5 * time.Second
 	cfg.Secrets = testSecrets
 	cfg.OperatorKey = testOperatorKey
+	useTestDatabase(t, &cfg)
 	// Wide enough for the race detector on a busy 2-core machine: the
 	// burst tests check that concurrent look-ups share batch calls.
 	cfg.Associations.CoalesceWindow = 50 * time.Millisecond

@@ -154,6 +154,9 @@ func (p *product) leaksOf(secrets []string) []string {
 // (readiness probes) are left out.
 func databaseDigest(t *testing.T, p *product) map[string]string {
 	t.Helper()
+	if onPostgres() {
+		return postgresDigest(t, p.srv.Config.Database.URL)
+	}
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(p.dataDir, "snapbridge.db")+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/store"
-	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -166,6 +164,7 @@ func TestServerPurgesExpiredConnectLinksAndContextIDs(t *testing.T) {
 	cfg := config.Defaults()
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
+	useTestDatabase(t, &cfg)
 	cfg.Secrets = testSecrets
 	cfg.OperatorKey = testOperatorKey
 	cfg.LinkedIn.APIBase = li.URL + "/v2"
@@ -210,7 +209,7 @@ func TestServerPurgesExpiredConnectLinksAndContextIDs(t *testing.T) {
 	if want := (store.Purged{OneTime: 3, ContextIDs: 1}); got != want {
 		t.Fatalf("the first purge pass removed %+v, want %+v", got, want)
 	}
-	db, err := sqlite.Open(srv.Config.DB)
+	db, err := server.OpenStore(srv.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,16 +250,7 @@ func (p *product) consentPage(connectURL, member string) string {
 // connection of its own.
 func countOneTime(t *testing.T, p *product, kind string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+p.srv.Config.DB+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM oauth_states WHERE kind = ?`, kind).Scan(&n); err != nil {
-		t.Fatalf("count %s values: %v", kind, err)
-	}
-	return n
+	return countRows(t, p.srv.Config, `SELECT COUNT(*) FROM oauth_states WHERE kind = ?`, kind)
 }
 
 func firstBytes(b []byte) string { return string(b[:min(len(b), 600)]) }

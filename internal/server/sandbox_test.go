@@ -28,6 +28,7 @@ func startSandboxProduct(t *testing.T, dataDir, addr, sandboxAddr, demoAddr stri
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Addr, cfg.DataDir = addr, dataDir
+	useTestDatabase(t, &cfg)
 	cfg.Sandbox.Enabled, cfg.Sandbox.Addr, cfg.Demo.Addr = true, sandboxAddr, demoAddr
 	cfg.ShutdownGrace = 5 * time.Second
 	cfg.Secrets = testSecrets

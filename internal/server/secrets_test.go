@@ -106,6 +106,7 @@ func TestServerOutsideSandboxStartsOnlyWithConfiguredKeys(t *testing.T) {
 			}
 			dataDir := t.TempDir()
 			cfg.Addr, cfg.DataDir, cfg.OperatorKey = "127.0.0.1:0", dataDir, testOperatorKey
+			useTestDatabase(t, &cfg)
 			cfg.LinkedIn.APIBase, cfg.LinkedIn.RestBase = li.URL+"/v2", li.URL+"/rest"
 			cfg.LinkedIn.AuthURL, cfg.LinkedIn.TokenURL = li.URL+"/oauth/v2/authorization", li.URL+"/oauth/v2/accessToken"
 			cfg.LinkedIn.DisplayURL = li.URL + "/sales/widget/profile-matching"

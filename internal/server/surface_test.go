@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -231,16 +230,7 @@ func TestSellerInTheCRMSeesAnErrorPage(t *testing.T) {
 // oneTimeValues counts the stored connect handles and OAuth states.
 func (p *product) oneTimeValues() int {
 	p.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+p.srv.Config.DB+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM oauth_states`).Scan(&n); err != nil {
-		p.t.Fatal(err)
-	}
-	return n
+	return countRows(p.t, p.srv.Config, `SELECT count(*) FROM oauth_states`)
 }
 
 // TestHeadAnswersLikeGetAndChangesNothing: link checkers and proxies send

@@ -20,7 +20,6 @@ import (
 	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/store"
-	"github.com/snapbridge/snapbridge/internal/store/sqlite"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -205,13 +204,13 @@ func encryptionKeys(keys ...string) func(*config.Config) {
 
 // rotateTenantSecrets re-encrypts the stored tenants' secrets (not the
 // member tokens) onto the first of keys, as a half-done rotation would.
-func rotateTenantSecrets(t *testing.T, dbPath string, keys ...string) {
+func rotateTenantSecrets(t *testing.T, cfg config.Config, keys ...string) {
 	t.Helper()
 	ring, err := server.KeyRing(keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(dbPath)
+	db, err := server.OpenStore(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +239,7 @@ func TestRemovedEncryptionKeyAsksSellerToReconnect(t *testing.T) {
 
 	// The operator moved the tenants' secrets onto k2 but dropped k1
 	// before the member tokens were re-encrypted.
-	rotateTenantSecrets(t, p.srv.Config.DB, k2, k1)
+	rotateTenantSecrets(t, p.srv.Config, k2, k1)
 	p = startProduct(t, li, dataDir, addr, nil, encryptionKeys(k2))
 
 	if w := keyWarnings(t, p.logs.String()); len(w) != 1 || w[0].Tenant != "demo" || w[0].Count != 1 || !slices.Equal(w[0].KeyIDs, []string{"k1"}) {
@@ -283,7 +282,7 @@ func TestRemovedKeyPutBackRestoresConnections(t *testing.T) {
 	p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &nc)
 	p.connect(nc.Error.ConnectURL, firstMember(li), s.Token)
 	p.stop()
-	rotateTenantSecrets(t, p.srv.Config.DB, k2, k1)
+	rotateTenantSecrets(t, p.srv.Config, k2, k1)
 	p = startProduct(t, li, dataDir, addr, nil, encryptionKeys(k2))
 	p.stop()
 
@@ -326,6 +325,7 @@ func TestTenantSecretsSealedWithRemovedKeyStopStartUp(t *testing.T) {
 	cfg := config.Defaults()
 	cfg.Secrets = config.Secrets{EncryptionKeys: []string{config.NewEncryptionKey("k2")}, SessionKey: testSecrets.SessionKey}
 	cfg.Addr, cfg.DataDir = "127.0.0.1:0", dataDir
+	useTestDatabase(t, &cfg)
 	cfg.LinkedIn.APIBase, cfg.LinkedIn.RestBase = li.URL+"/v2", li.URL+"/rest"
 	cfg.LinkedIn.AuthURL, cfg.LinkedIn.TokenURL = li.URL+"/oauth/v2/authorization", li.URL+"/oauth/v2/accessToken"
 	cfg.LinkedIn.DisplayURL = li.URL + "/sales/widget/profile-matching"

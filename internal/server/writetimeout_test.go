@@ -139,6 +139,7 @@ func startWithWriteTimeout(t *testing.T, li *linkedIn, dataDir string, writeTime
 	t.Helper()
 	cfg := config.Defaults()
 	cfg.Addr, cfg.DataDir, cfg.WriteTimeout = "127.0.0.1:0", dataDir, writeTimeout
+	useTestDatabase(t, &cfg)
 	cfg.LinkedIn.APIBase, cfg.LinkedIn.RestBase = li.URL+"/v2", li.URL+"/rest"
 	cfg.LinkedIn.AuthURL, cfg.LinkedIn.TokenURL = li.URL+"/oauth/v2/authorization", li.URL+"/oauth/v2/accessToken"
 	cfg.LinkedIn.DisplayURL = li.URL + "/sales/widget/profile-matching"

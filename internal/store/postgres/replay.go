@@ -1,0 +1,35 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// RememberJTI records that tenant has used the host context id jti, valid
+// until exp (rounded up to the second), and reports whether it was new.
+// One upsert decides (a row inserted, or an expired one renewed), so of
+// concurrent calls with the same id on any connections exactly one sees
+// true.
+func (db *DB) RememberJTI(ctx context.Context, tenant, jti string, exp time.Time) (bool, error) {
+	if tenant == "" || jti == "" {
+		return false, fmt.Errorf("remember jti: tenant and jti are required")
+	}
+	if exp.IsZero() {
+		return false, fmt.Errorf("remember jti: expiry is required")
+	}
+	now := time.Now().Unix()
+	expires := exp.Unix()
+	if exp.After(time.Unix(expires, 0)) {
+		expires++
+	}
+	tag, err := db.pool.Exec(ctx,
+		`INSERT INTO used_jtis (tenant, jti, expires_at) VALUES ($1, $2, $3)
+		 ON CONFLICT (tenant, jti) DO UPDATE SET expires_at = excluded.expires_at
+		 WHERE used_jtis.expires_at <= $4`,
+		tenant, jti, expires, now)
+	if err != nil {
+		return false, fmt.Errorf("remember jti for tenant %s: %w", tenant, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
