@@ -223,11 +223,9 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 		owned, forced, waits := r.claim(t.ID, missing, force, now, answers)
 		ts.hits.Add(uint64(len(missing) - len(waits)))
 		ts.misses.Add(uint64(len(waits)))
-		if len(owned)+len(forced) > 0 {
-			used, err = r.start(ctx, t, ts, day, owned, forced)
-			if err != nil {
-				return r.failed(ctx, t, ts, day, now, used, err)
-			}
+		used, err = r.start(ctx, t, ts, day, owned, forced)
+		if err != nil {
+			return r.failed(ctx, t, ts, day, now, used, err)
 		}
 		spent, err := r.await(ctx, t.ID, waits, force, answers)
 		if err != nil {

@@ -157,6 +157,39 @@ func TestResolveCacheAndForce(t *testing.T) {
 	}
 }
 
+// One seller looping forceRefresh cannot spend the tenant's quota: a
+// record reaches LinkedIn by force at most once a minute (the default
+// ForceInterval); inside the minute the cached answer comes back marked
+// forceRefused with when to try again.
+func TestResolveForcedRefreshReachesLinkedInOncePerMinute(t *testing.T) {
+	tests := []struct {
+		scenario    string
+		after       time.Duration // since the first forced refresh of r1
+		record      string
+		wantRefused bool
+	}{
+		{scenario: "r1 again after 59s is refused", after: 59 * time.Second, record: "r1", wantRefused: true},
+		{scenario: "r1 again after a minute asks LinkedIn", after: time.Minute, record: "r1"},
+		{scenario: "another record within the minute asks LinkedIn", after: time.Second, record: "r2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{}, nil)
+			tn := acme(100)
+			resolveOne(t, rg, tn, "r1", true)
+			rg.clock.Advance(tt.after)
+			got := resolveOne(t, rg, tn, tt.record, true)
+			wantCalls := map[bool]int{true: 1, false: 2}[tt.wantRefused]
+			if got.ForceRefused != tt.wantRefused || got.Cached != tt.wantRefused || rg.li.total() != wantCalls {
+				t.Fatalf("answer %+v after %d calls; want refused %v after %d", got, rg.li.total(), tt.wantRefused, wantCalls)
+			}
+			if tt.wantRefused && (got.RefreshAfter == nil || !got.RefreshAfter.Equal(start.Add(time.Minute))) {
+				t.Fatalf("refused until %v, want %v", got.RefreshAfter, start.Add(time.Minute))
+			}
+		})
+	}
+}
+
 func TestResolveBatching(t *testing.T) {
 	ids := func(n int) []string {
 		out := make([]string, n)
@@ -663,6 +696,19 @@ func TestResolveSendsTenantKey(t *testing.T) {
 	}
 }
 
+// A request for no records answers nothing, spends no budget and is not
+// an error (the budget is not "exhausted" by asking for nothing).
+func TestResolveOfNoRecordsAnswersNothing(t *testing.T) {
+	rg := newRig(t, assoc.Config{}, nil)
+	res, err := rg.resolver.Resolve(context.Background(), acme(100), nil, false)
+	if err != nil || len(res.Associations) != 0 || res.RateLimit.Remaining != 100 {
+		t.Fatalf("Resolve(no records) = %+v, %v; want no answers, the whole budget left, no error", res, err)
+	}
+	if rg.li.total() != 0 {
+		t.Fatal("asking for no records reached LinkedIn")
+	}
+}
+
 func TestResolveRefusesBadInput(t *testing.T) {
 	noCRM := acme(10)
 	noCRM.CRM = tenant.CRM{}
@@ -767,22 +813,56 @@ func TestResolveHonoursCancellation(t *testing.T) {
 	}
 }
 
+// A full batch leaves at once, without waiting for the coalescing window
+// to close.
+func TestResolveSendsAFullBatchAtOnce(t *testing.T) {
+	rg := newRig(t, assoc.Config{MaxBatch: 2, CoalesceWindow: time.Hour, LookupTimeout: time.Hour}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := rg.resolver.Resolve(ctx, acme(100), []string{"r1", "r2"}, false)
+	if err != nil {
+		t.Fatalf("Resolve: %v (the full batch waited for its window)", err)
+	}
+	for _, a := range res.Associations {
+		if a.Status != wire.StatusMatched {
+			t.Fatalf("%s answered %+v, want matched", a.RecordID, a)
+		}
+	}
+	rg.li.mu.Lock()
+	defer rg.li.mu.Unlock()
+	if !slices.Equal(rg.li.batches, []int{2}) {
+		t.Fatalf("batch calls %v, want one of 2", rg.li.batches)
+	}
+}
+
 // A look-up ends by the look-up timeout however it is held up: calls
-// LinkedIn does not answer in time, and records queued behind them for a
-// free upstream slot, all answer unavailable, and the queued ones never
-// reach LinkedIn.
+// LinkedIn does not answer in time, records queued behind them for a free
+// upstream slot, and records waiting for their batch to leave all answer
+// unavailable, and the held-up ones never reach LinkedIn.
 func TestResolveAnswersUnavailableByTheLookupTimeout(t *testing.T) {
 	tests := []struct {
 		scenario string
 		records  int
+		// maxBatch and window shape batches (0: defaults); stuck holds
+		// every LinkedIn call unanswered.
+		maxBatch  int
+		window    time.Duration
+		stuck     bool
+		wantCalls int
 	}{
-		{"every upstream slot taken by a call LinkedIn does not answer", assoc.MaxConcurrentCalls + 2},
+		{scenario: "every upstream slot taken by a call LinkedIn does not answer",
+			records: assoc.MaxConcurrentCalls + 2, maxBatch: 1, stuck: true, wantCalls: assoc.MaxConcurrentCalls},
+		{scenario: "a record waiting in its batch longer than the timeout",
+			records: 1, window: 600 * time.Millisecond, wantCalls: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			li := &countingLinkedIn{gate: make(chan struct{})}
-			t.Cleanup(func() { close(li.gate) })
-			rg := newRig(t, assoc.Config{MaxBatch: 1, LookupTimeout: 200 * time.Millisecond}, li)
+			li := &countingLinkedIn{}
+			if tt.stuck {
+				li.gate = make(chan struct{})
+				t.Cleanup(func() { close(li.gate) })
+			}
+			rg := newRig(t, assoc.Config{MaxBatch: tt.maxBatch, CoalesceWindow: tt.window, LookupTimeout: 200 * time.Millisecond}, li)
 			ids := make([]string, tt.records)
 			for i := range ids {
 				ids[i] = fmt.Sprintf("r%d", i)
@@ -796,8 +876,8 @@ func TestResolveAnswersUnavailableByTheLookupTimeout(t *testing.T) {
 					t.Fatalf("%s answered %+v, want unavailable", a.RecordID, a)
 				}
 			}
-			if n := rg.li.total(); n != assoc.MaxConcurrentCalls {
-				t.Fatalf("LinkedIn calls = %d, want %d (one per slot)", n, assoc.MaxConcurrentCalls)
+			if n := rg.li.total(); n != tt.wantCalls {
+				t.Fatalf("LinkedIn calls = %d, want %d", n, tt.wantCalls)
 			}
 		})
 	}
