@@ -602,6 +602,26 @@ func TestResolveBudgetSpentWhileWaiting(t *testing.T) {
 	}
 }
 
+// The rate limit reported with answers served wholly from the cache
+// starts again at midnight UTC too: the first request of the day does not
+// carry yesterday's count.
+func TestResolveRateLimitOfCachedAnswersResetsAtMidnightUTC(t *testing.T) {
+	rg := newRig(t, assoc.Config{}, nil)
+	tn := acme(10)
+	tn.Cache.Matched = 48 * time.Hour
+	if res, err := rg.resolver.Resolve(context.Background(), tn, []string{"a"}, false); err != nil || res.RateLimit.Used != 1 {
+		t.Fatalf("first look-up: rate limit %+v, %v; want 1 used", res.RateLimit, err)
+	}
+	rg.clock.Advance(14*time.Hour + time.Minute) // 00:01 UTC the next day
+	res, err := rg.resolver.Resolve(context.Background(), tn, []string{"a"}, false)
+	if err != nil || !res.Associations[0].Cached {
+		t.Fatalf("next day: %+v, %v; want the cached answer", res.Associations, err)
+	}
+	if rl := res.RateLimit; rl.Used != 0 || rl.Remaining != 10 || !rl.Reset.Equal(time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("next day rate limit %+v; want 0 used, 10 remaining, reset at the next midnight", rl)
+	}
+}
+
 func TestResolveBudgetResetsAtMidnightUTC(t *testing.T) {
 	tests := []struct {
 		scenario string
