@@ -304,11 +304,7 @@ func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState,
 		used = n
 	}
 	if len(forced) > 0 {
-		n, err := r.reserve(ctx, t, ts, day, forced, true)
-		if err != nil {
-			return -1, err
-		}
-		used = n
+		return r.reserve(ctx, t, ts, day, forced, true)
 	}
 	return used, nil
 }
@@ -330,19 +326,17 @@ func (r *Resolver) reserve(ctx context.Context, t *tenant.Tenant, ts *tenantStat
 		return -1, err
 	}
 	ts.usage.observe(day, used)
-	if len(allowed) < len(ids) {
-		covered := make(map[string]bool, len(allowed))
-		for _, id := range allowed {
-			covered[id] = true
-		}
-		reset := resetAt(r.now())
-		for _, id := range ids {
-			if !covered[id] {
-				if forced {
-					r.forgetForced(t.ID, []string{id})
-				}
-				r.finishRefused(t.ID, id, reset, true)
+	covered := make(map[string]bool, len(allowed))
+	for _, id := range allowed {
+		covered[id] = true
+	}
+	reset := resetAt(r.now())
+	for _, id := range ids {
+		if !covered[id] {
+			if forced {
+				r.forgetForced(t.ID, []string{id})
 			}
+			r.finishRefused(t.ID, id, reset, true)
 		}
 	}
 	if len(allowed) > 0 {

@@ -190,6 +190,64 @@ func TestResolveForcedRefreshReachesLinkedInOncePerMinute(t *testing.T) {
 	}
 }
 
+// A forced refresh inside the minute of a record whose answer has
+// expired meanwhile looks it up as usual, in the same batch as the
+// records forced with it.
+func TestResolveForcedRefreshOfAnExpiredAnswerInsideTheMinute(t *testing.T) {
+	rg := newRig(t, assoc.Config{}, nil)
+	tn := acme(100)
+	tn.Cache.Matched = 30 * time.Second
+	resolveOne(t, rg, tn, "r1", true)
+	rg.clock.Advance(45 * time.Second)
+	res, err := rg.resolver.Resolve(context.Background(), tn, []string{"r1", "r2"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Associations {
+		if a.Status != wire.StatusMatched || a.Cached || a.ForceRefused {
+			t.Fatalf("answer %+v, want a fresh match from LinkedIn", a)
+		}
+	}
+	if n := rg.li.total(); n != 2 || res.RateLimit.Used != 2 {
+		t.Fatalf("%d LinkedIn calls, %d used; want 2 calls, 2 used (r1 counted once today, r2 forced)", n, res.RateLimit.Used)
+	}
+}
+
+// A request for a record another request is already looking up waits for
+// that look-up and reports the tenant's budget as it stands.
+func TestResolveJoiningALookUpReportsTheBudget(t *testing.T) {
+	li := &countingLinkedIn{gate: make(chan struct{})}
+	rg := newRig(t, assoc.Config{}, li)
+	tn := acme(100)
+	first := make(chan error, 1)
+	go func() {
+		_, err := rg.resolver.Resolve(context.Background(), tn, []string{"r1", "r2"}, false)
+		first <- err
+	}()
+	joined := make(chan assoc.Result, 1)
+	for rg.li.total() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	go func() {
+		res, err := rg.resolver.Resolve(context.Background(), tn, []string{"r1"}, false)
+		if err != nil {
+			t.Error(err)
+		}
+		joined <- res
+	}()
+	for _, _, misses := rg.resolver.Stats("acme"); misses < 3; _, _, misses = rg.resolver.Stats("acme") {
+		time.Sleep(time.Millisecond)
+	}
+	close(li.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	res := <-joined
+	if res.Associations[0].Status != wire.StatusMatched || res.RateLimit.Used != 2 || rg.li.total() != 1 {
+		t.Fatalf("joined request got %+v, %+v after %d calls; want the shared match, 2 used, 1 call", res.Associations, res.RateLimit, rg.li.total())
+	}
+}
+
 func TestResolveBatching(t *testing.T) {
 	ids := func(n int) []string {
 		out := make([]string, n)
@@ -328,8 +386,14 @@ func TestResolveThrottled(t *testing.T) {
 			}}
 			rg := newRig(t, assoc.Config{ThrottleBackoff: time.Minute}, li)
 			tn := acme(100)
-			if got := resolveOne(t, rg, tn, "r1", false); got.Status != wire.StatusThrottled {
-				t.Fatalf("answer %+v, want throttled", got)
+			first, err := rg.resolver.Resolve(context.Background(), tn, []string{"r0", "r1"}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range first.Associations {
+				if a.Status != wire.StatusThrottled {
+					t.Fatalf("answer %+v, want throttled", a)
+				}
 			}
 			if n := rg.li.total(); n != 1 {
 				t.Fatalf("LinkedIn calls = %d, want 1", n)
@@ -351,8 +415,8 @@ func TestResolveThrottled(t *testing.T) {
 			if n := rg.li.total(); n != 1 {
 				t.Fatalf("LinkedIn calls during back-off = %d, want still 1", n)
 			}
-			if res.RateLimit.Used != 1 {
-				t.Fatalf("budget used %d during back-off, want 1: no call, no cost", res.RateLimit.Used)
+			if res.RateLimit.Used != 2 {
+				t.Fatalf("budget used %d during back-off, want the 2 of the throttled call: no call, no cost", res.RateLimit.Used)
 			}
 
 			rg.clock.Advance(tt.over - tt.stillOff)
