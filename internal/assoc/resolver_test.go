@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -438,12 +439,17 @@ func TestResolveBatchWithOneThrottledRecordBacksOff(t *testing.T) {
 	}{
 		{"only the throttled record says so", []string{"ok", "busy"},
 			map[string]string{"ok": wire.StatusMatched, "busy": wire.StatusThrottled}},
+		{"a record failing otherwise before it does not hide the throttling", []string{"broken", "busy", "ok"},
+			map[string]string{"broken": wire.StatusUnavailable, "busy": wire.StatusThrottled, "ok": wire.StatusMatched}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			li := &countingLinkedIn{record: func(k linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
-				if k.RecordID == "busy" {
+				switch k.RecordID {
+				case "busy":
 					return linkedin.ProfileAssociation{}, failure(429, 0)
+				case "broken":
+					return linkedin.ProfileAssociation{}, failure(500, 0)
 				}
 				return match(k.RecordID), nil
 			}}
@@ -790,6 +796,50 @@ func TestResolveOfNoRecordsAnswersNothing(t *testing.T) {
 	}
 	if rg.li.total() != 0 {
 		t.Fatal("asking for no records reached LinkedIn")
+	}
+}
+
+// Operators learn of failed look-ups from one warning per LinkedIn call,
+// saying how many of its records failed and never carrying a token; a
+// call that answered every record logs nothing.
+func TestResolveLogsFailedLookUpsForOperators(t *testing.T) {
+	tests := []struct {
+		scenario string
+		// failing answers 500 for these records.
+		failing []string
+		want    string // a line's fields; "" means nothing logged
+	}{
+		{scenario: "every record answered", want: ""},
+		{scenario: "one record of the batch failed", failing: []string{"r2"}, want: "records=3 failed=1 status=unavailable"},
+		{scenario: "every record failed", failing: []string{"r1", "r2", "r3"}, want: "records=3 failed=3 status=unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			li := &countingLinkedIn{record: func(key linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
+				if slices.Contains(tt.failing, key.RecordID) {
+					return linkedin.ProfileAssociation{}, failure(500, 0)
+				}
+				return match(key.RecordID), nil
+			}}
+			var log strings.Builder
+			rg := newRig(t, assoc.Config{Logger: slog.New(slog.NewTextHandler(&log, nil))}, li)
+			if _, err := rg.resolver.Resolve(context.Background(), acme(100), []string{"r1", "r2", "r3"}, false); err != nil {
+				t.Fatal(err)
+			}
+			got := log.String()
+			if tt.want == "" {
+				if got != "" {
+					t.Fatalf("logged %q, want nothing", got)
+				}
+				return
+			}
+			if strings.Count(got, "\n") != 1 || !strings.Contains(got, "level=WARN") || !strings.Contains(got, tt.want) {
+				t.Fatalf("logged %q, want one warning with %q", got, tt.want)
+			}
+			if strings.Contains(got, "app-token") {
+				t.Fatalf("the log carries the app token: %q", got)
+			}
+		})
 	}
 }
 
