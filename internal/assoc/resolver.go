@@ -381,10 +381,7 @@ func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]
 // it on errors too.
 func (r *Resolver) failed(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, now time.Time, used int, err error) (Result, error) {
 	rl, rlErr := r.rateLimit(ctx, t, ts, day, now, used)
-	if rlErr != nil {
-		err = errors.Join(err, rlErr)
-	}
-	return Result{RateLimit: rl}, err
+	return Result{RateLimit: rl}, errors.Join(err, rlErr)
 }
 
 func (r *Resolver) rateLimit(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, now time.Time, used int) (RateLimit, error) {

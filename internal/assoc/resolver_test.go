@@ -192,8 +192,8 @@ func TestResolveForcedRefreshReachesLinkedInOncePerMinute(t *testing.T) {
 }
 
 // A forced refresh inside the minute of a record whose answer has
-// expired meanwhile looks it up as usual, in the same batch as the
-// records forced with it.
+// expired meanwhile looks it up as usual, along with the records forced
+// with it.
 func TestResolveForcedRefreshOfAnExpiredAnswerInsideTheMinute(t *testing.T) {
 	rg := newRig(t, assoc.Config{}, nil)
 	tn := acme(100)
@@ -209,8 +209,8 @@ func TestResolveForcedRefreshOfAnExpiredAnswerInsideTheMinute(t *testing.T) {
 			t.Fatalf("answer %+v, want a fresh match from LinkedIn", a)
 		}
 	}
-	if n := rg.li.total(); n != 2 || res.RateLimit.Used != 2 {
-		t.Fatalf("%d LinkedIn calls, %d used; want 2 calls, 2 used (r1 counted once today, r2 forced)", n, res.RateLimit.Used)
+	if res.RateLimit.Used != 2 {
+		t.Fatalf("%d used, want 2 (r1 counted once today, r2 forced)", res.RateLimit.Used)
 	}
 }
 
@@ -246,6 +246,36 @@ func TestResolveJoiningALookUpReportsTheBudget(t *testing.T) {
 	res := <-joined
 	if res.Associations[0].Status != wire.StatusMatched || res.RateLimit.Used != 2 || rg.li.total() != 1 {
 		t.Fatalf("joined request got %+v, %+v after %d calls; want the shared match, 2 used, 1 call", res.Associations, res.RateLimit, rg.li.total())
+	}
+}
+
+// Answers are kept for the tenant's own cache lifetimes: a match for
+// cache.matched, "no match" and "CRM sync disabled" for cache.noMatch.
+func TestResolveKeepsAnswersForTheTenantsLifetimes(t *testing.T) {
+	tests := []struct {
+		scenario string
+		answer   error // LinkedIn's failure; nil: a match
+		want     time.Duration
+	}{
+		{scenario: "a match for cache.matched", want: 2 * time.Hour},
+		{scenario: "no match for cache.noMatch", answer: failure(404, 0), want: time.Minute},
+		{scenario: "CRM sync disabled for cache.noMatch", answer: failure(400, linkedin.CodeCRMSyncDisabled), want: time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			li := &countingLinkedIn{record: func(k linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
+				if tt.answer != nil {
+					return linkedin.ProfileAssociation{}, tt.answer
+				}
+				return match(k.RecordID), nil
+			}}
+			rg := newRig(t, assoc.Config{}, li)
+			tn := acme(100)
+			tn.Cache = tenant.CachePolicy{Matched: 2 * time.Hour, NoMatch: time.Minute}
+			if got := resolveOne(t, rg, tn, "r1", false); got.ExpiresAt == nil || !got.ExpiresAt.Equal(start.Add(tt.want)) {
+				t.Fatalf("answer %+v expires %v, want %v", got, got.ExpiresAt, start.Add(tt.want))
+			}
+		})
 	}
 }
 
