@@ -102,7 +102,7 @@ func (c *cache) remove(el *list.Element) {
 	k := el.Value.(entry).key
 	c.order.Remove(el)
 	delete(c.entries, k)
-	if c.perTenant[k.tenant]--; c.perTenant[k.tenant] <= 0 {
+	if c.perTenant[k.tenant]--; c.perTenant[k.tenant] == 0 {
 		delete(c.perTenant, k.tenant)
 	}
 }

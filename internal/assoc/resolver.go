@@ -244,11 +244,9 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 		owned, forced, waits := r.claim(t.ID, missing, force, now, answers)
 		hits += len(missing) - len(waits)
 		misses += len(waits)
-		if len(owned)+len(forced) > 0 {
-			used, err = r.start(ctx, t, ts, day, owned, forced)
-			if err != nil {
-				return r.failed(ctx, t, ts, day, now, used, err)
-			}
+		used, err = r.start(ctx, t, ts, day, owned, forced)
+		if err != nil {
+			return r.failed(ctx, t, ts, day, now, used, err)
 		}
 		spent, err := r.await(ctx, t.ID, waits, force, answers)
 		if err != nil {
@@ -331,11 +329,7 @@ func (r *Resolver) start(ctx context.Context, t *tenant.Tenant, ts *tenantState,
 		used = n
 	}
 	if len(forced) > 0 {
-		n, err := r.reserve(ctx, t, ts, day, forced, true)
-		if err != nil {
-			return -1, err
-		}
-		used = n
+		return r.reserve(ctx, t, ts, day, forced, true)
 	}
 	return used, nil
 }
@@ -357,19 +351,17 @@ func (r *Resolver) reserve(ctx context.Context, t *tenant.Tenant, ts *tenantStat
 		return -1, err
 	}
 	ts.usage.observe(day, used)
-	if len(allowed) < len(ids) {
-		covered := make(map[string]bool, len(allowed))
-		for _, id := range allowed {
-			covered[id] = true
-		}
-		reset := resetAt(r.now())
-		for _, id := range ids {
-			if !covered[id] {
-				if forced {
-					r.forgetForced(t.ID, []string{id})
-				}
-				r.finishRefused(t.ID, id, reset, true)
+	covered := make(map[string]bool, len(allowed))
+	for _, id := range allowed {
+		covered[id] = true
+	}
+	reset := resetAt(r.now())
+	for _, id := range ids {
+		if !covered[id] {
+			if forced {
+				r.forgetForced(t.ID, []string{id})
 			}
+			r.finishRefused(t.ID, id, reset, true)
 		}
 	}
 	if len(allowed) > 0 {
@@ -414,10 +406,7 @@ func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]
 // it on errors too.
 func (r *Resolver) failed(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, now time.Time, used int, err error) (Result, error) {
 	rl, rlErr := r.rateLimit(ctx, t, ts, day, now, used)
-	if rlErr != nil {
-		err = errors.Join(err, rlErr)
-	}
-	return Result{RateLimit: rl}, err
+	return Result{RateLimit: rl}, errors.Join(err, rlErr)
 }
 
 func (r *Resolver) rateLimit(ctx context.Context, t *tenant.Tenant, ts *tenantState, day string, now time.Time, used int) (RateLimit, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -157,6 +158,127 @@ func TestResolveCacheAndForce(t *testing.T) {
 	}
 }
 
+// One seller looping forceRefresh cannot spend the tenant's quota: a
+// record reaches LinkedIn by force at most once a minute (the default
+// ForceInterval); inside the minute the cached answer comes back marked
+// forceRefused with when to try again.
+func TestResolveForcedRefreshReachesLinkedInOncePerMinute(t *testing.T) {
+	tests := []struct {
+		scenario    string
+		after       time.Duration // since the first forced refresh of r1
+		record      string
+		wantRefused bool
+	}{
+		{scenario: "r1 again after 59s is refused", after: 59 * time.Second, record: "r1", wantRefused: true},
+		{scenario: "r1 again after a minute asks LinkedIn", after: time.Minute, record: "r1"},
+		{scenario: "another record within the minute asks LinkedIn", after: time.Second, record: "r2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{}, nil)
+			tn := acme(100)
+			resolveOne(t, rg, tn, "r1", true)
+			rg.clock.Advance(tt.after)
+			got := resolveOne(t, rg, tn, tt.record, true)
+			wantCalls := map[bool]int{true: 1, false: 2}[tt.wantRefused]
+			if got.ForceRefused != tt.wantRefused || got.Cached != tt.wantRefused || rg.li.total() != wantCalls {
+				t.Fatalf("answer %+v after %d calls; want refused %v after %d", got, rg.li.total(), tt.wantRefused, wantCalls)
+			}
+			if tt.wantRefused && (got.RefreshAfter == nil || !got.RefreshAfter.Equal(start.Add(time.Minute))) {
+				t.Fatalf("refused until %v, want %v", got.RefreshAfter, start.Add(time.Minute))
+			}
+		})
+	}
+}
+
+// A forced refresh inside the minute of a record whose answer has
+// expired meanwhile looks it up as usual, along with the records forced
+// with it.
+func TestResolveForcedRefreshOfAnExpiredAnswerInsideTheMinute(t *testing.T) {
+	rg := newRig(t, assoc.Config{}, nil)
+	tn := acme(100)
+	tn.Cache.Matched = 30 * time.Second
+	resolveOne(t, rg, tn, "r1", true)
+	rg.clock.Advance(45 * time.Second)
+	res, err := rg.resolver.Resolve(context.Background(), tn, []string{"r1", "r2"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range res.Associations {
+		if a.Status != wire.StatusMatched || a.Cached || a.ForceRefused {
+			t.Fatalf("answer %+v, want a fresh match from LinkedIn", a)
+		}
+	}
+	if res.RateLimit.Used != 2 {
+		t.Fatalf("%d used, want 2 (r1 counted once today, r2 forced)", res.RateLimit.Used)
+	}
+}
+
+// A request for a record another request is already looking up waits for
+// that look-up and reports the tenant's budget as it stands.
+func TestResolveJoiningALookUpReportsTheBudget(t *testing.T) {
+	li := &countingLinkedIn{gate: make(chan struct{})}
+	rg := newRig(t, assoc.Config{}, li)
+	tn := acme(100)
+	first := make(chan error, 1)
+	go func() {
+		_, err := rg.resolver.Resolve(context.Background(), tn, []string{"r1", "r2"}, false)
+		first <- err
+	}()
+	joined := make(chan assoc.Result, 1)
+	for rg.li.total() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	go func() {
+		res, err := rg.resolver.Resolve(context.Background(), tn, []string{"r1"}, false)
+		if err != nil {
+			t.Error(err)
+		}
+		joined <- res
+	}()
+	for _, _, misses := rg.resolver.Stats("acme"); misses < 3; _, _, misses = rg.resolver.Stats("acme") {
+		time.Sleep(time.Millisecond)
+	}
+	close(li.gate)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	res := <-joined
+	if res.Associations[0].Status != wire.StatusMatched || res.RateLimit.Used != 2 || rg.li.total() != 1 {
+		t.Fatalf("joined request got %+v, %+v after %d calls; want the shared match, 2 used, 1 call", res.Associations, res.RateLimit, rg.li.total())
+	}
+}
+
+// Answers are kept for the tenant's own cache lifetimes: a match for
+// cache.matched, "no match" and "CRM sync disabled" for cache.noMatch.
+func TestResolveKeepsAnswersForTheTenantsLifetimes(t *testing.T) {
+	tests := []struct {
+		scenario string
+		answer   error // LinkedIn's failure; nil: a match
+		want     time.Duration
+	}{
+		{scenario: "a match for cache.matched", want: 2 * time.Hour},
+		{scenario: "no match for cache.noMatch", answer: failure(404, 0), want: time.Minute},
+		{scenario: "CRM sync disabled for cache.noMatch", answer: failure(400, linkedin.CodeCRMSyncDisabled), want: time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			li := &countingLinkedIn{record: func(k linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
+				if tt.answer != nil {
+					return linkedin.ProfileAssociation{}, tt.answer
+				}
+				return match(k.RecordID), nil
+			}}
+			rg := newRig(t, assoc.Config{}, li)
+			tn := acme(100)
+			tn.Cache = tenant.CachePolicy{Matched: 2 * time.Hour, NoMatch: time.Minute}
+			if got := resolveOne(t, rg, tn, "r1", false); got.ExpiresAt == nil || !got.ExpiresAt.Equal(start.Add(tt.want)) {
+				t.Fatalf("answer %+v expires %v, want %v", got, got.ExpiresAt, start.Add(tt.want))
+			}
+		})
+	}
+}
+
 func TestResolveBatching(t *testing.T) {
 	ids := func(n int) []string {
 		out := make([]string, n)
@@ -295,8 +417,14 @@ func TestResolveThrottled(t *testing.T) {
 			}}
 			rg := newRig(t, assoc.Config{ThrottleBackoff: time.Minute}, li)
 			tn := acme(100)
-			if got := resolveOne(t, rg, tn, "r1", false); got.Status != wire.StatusThrottled {
-				t.Fatalf("answer %+v, want throttled", got)
+			first, err := rg.resolver.Resolve(context.Background(), tn, []string{"r0", "r1"}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range first.Associations {
+				if a.Status != wire.StatusThrottled {
+					t.Fatalf("answer %+v, want throttled", a)
+				}
 			}
 			if n := rg.li.total(); n != 1 {
 				t.Fatalf("LinkedIn calls = %d, want 1", n)
@@ -318,8 +446,8 @@ func TestResolveThrottled(t *testing.T) {
 			if n := rg.li.total(); n != 1 {
 				t.Fatalf("LinkedIn calls during back-off = %d, want still 1", n)
 			}
-			if res.RateLimit.Used != 1 {
-				t.Fatalf("budget used %d during back-off, want 1: no call, no cost", res.RateLimit.Used)
+			if res.RateLimit.Used != 2 {
+				t.Fatalf("budget used %d during back-off, want the 2 of the throttled call: no call, no cost", res.RateLimit.Used)
 			}
 
 			rg.clock.Advance(tt.over - tt.stillOff)
@@ -341,12 +469,17 @@ func TestResolveBatchWithOneThrottledRecordBacksOff(t *testing.T) {
 	}{
 		{"only the throttled record says so", []string{"ok", "busy"},
 			map[string]string{"ok": wire.StatusMatched, "busy": wire.StatusThrottled}},
+		{"a record failing otherwise before it does not hide the throttling", []string{"broken", "busy", "ok"},
+			map[string]string{"broken": wire.StatusUnavailable, "busy": wire.StatusThrottled, "ok": wire.StatusMatched}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
 			li := &countingLinkedIn{record: func(k linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
-				if k.RecordID == "busy" {
+				switch k.RecordID {
+				case "busy":
 					return linkedin.ProfileAssociation{}, failure(429, 0)
+				case "broken":
+					return linkedin.ProfileAssociation{}, failure(500, 0)
 				}
 				return match(k.RecordID), nil
 			}}
@@ -569,6 +702,26 @@ func TestResolveBudgetSpentWhileWaiting(t *testing.T) {
 	}
 }
 
+// The rate limit reported with answers served wholly from the cache
+// starts again at midnight UTC too: the first request of the day does not
+// carry yesterday's count.
+func TestResolveRateLimitOfCachedAnswersResetsAtMidnightUTC(t *testing.T) {
+	rg := newRig(t, assoc.Config{}, nil)
+	tn := acme(10)
+	tn.Cache.Matched = 48 * time.Hour
+	if res, err := rg.resolver.Resolve(context.Background(), tn, []string{"a"}, false); err != nil || res.RateLimit.Used != 1 {
+		t.Fatalf("first look-up: rate limit %+v, %v; want 1 used", res.RateLimit, err)
+	}
+	rg.clock.Advance(14*time.Hour + time.Minute) // 00:01 UTC the next day
+	res, err := rg.resolver.Resolve(context.Background(), tn, []string{"a"}, false)
+	if err != nil || !res.Associations[0].Cached {
+		t.Fatalf("next day: %+v, %v; want the cached answer", res.Associations, err)
+	}
+	if rl := res.RateLimit; rl.Used != 0 || rl.Remaining != 10 || !rl.Reset.Equal(time.Date(2026, 3, 16, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("next day rate limit %+v; want 0 used, 10 remaining, reset at the next midnight", rl)
+	}
+}
+
 func TestResolveBudgetResetsAtMidnightUTC(t *testing.T) {
 	tests := []struct {
 		scenario string
@@ -658,6 +811,63 @@ func TestResolveSendsTenantKey(t *testing.T) {
 				if k != want {
 					t.Fatalf("key %+v, want %+v", k, want)
 				}
+			}
+		})
+	}
+}
+
+// A request for no records answers nothing, spends no budget and is not
+// an error (the budget is not "exhausted" by asking for nothing).
+func TestResolveOfNoRecordsAnswersNothing(t *testing.T) {
+	rg := newRig(t, assoc.Config{}, nil)
+	res, err := rg.resolver.Resolve(context.Background(), acme(100), nil, false)
+	if err != nil || len(res.Associations) != 0 || res.RateLimit.Remaining != 100 {
+		t.Fatalf("Resolve(no records) = %+v, %v; want no answers, the whole budget left, no error", res, err)
+	}
+	if rg.li.total() != 0 {
+		t.Fatal("asking for no records reached LinkedIn")
+	}
+}
+
+// Operators learn of failed look-ups from one warning per LinkedIn call,
+// saying how many of its records failed and never carrying a token; a
+// call that answered every record logs nothing.
+func TestResolveLogsFailedLookUpsForOperators(t *testing.T) {
+	tests := []struct {
+		scenario string
+		// failing answers 500 for these records.
+		failing []string
+		want    string // a line's fields; "" means nothing logged
+	}{
+		{scenario: "every record answered", want: ""},
+		{scenario: "one record of the batch failed", failing: []string{"r2"}, want: "records=3 failed=1 status=unavailable"},
+		{scenario: "every record failed", failing: []string{"r1", "r2", "r3"}, want: "records=3 failed=3 status=unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			li := &countingLinkedIn{record: func(key linkedin.AssociationKey) (linkedin.ProfileAssociation, error) {
+				if slices.Contains(tt.failing, key.RecordID) {
+					return linkedin.ProfileAssociation{}, failure(500, 0)
+				}
+				return match(key.RecordID), nil
+			}}
+			var log strings.Builder
+			rg := newRig(t, assoc.Config{Logger: slog.New(slog.NewTextHandler(&log, nil))}, li)
+			if _, err := rg.resolver.Resolve(context.Background(), acme(100), []string{"r1", "r2", "r3"}, false); err != nil {
+				t.Fatal(err)
+			}
+			got := log.String()
+			if tt.want == "" {
+				if got != "" {
+					t.Fatalf("logged %q, want nothing", got)
+				}
+				return
+			}
+			if strings.Count(got, "\n") != 1 || !strings.Contains(got, "level=WARN") || !strings.Contains(got, tt.want) {
+				t.Fatalf("logged %q, want one warning with %q", got, tt.want)
+			}
+			if strings.Contains(got, "app-token") {
+				t.Fatalf("the log carries the app token: %q", got)
 			}
 		})
 	}
@@ -767,22 +977,56 @@ func TestResolveHonoursCancellation(t *testing.T) {
 	}
 }
 
+// A full batch leaves at once, without waiting for the coalescing window
+// to close.
+func TestResolveSendsAFullBatchAtOnce(t *testing.T) {
+	rg := newRig(t, assoc.Config{MaxBatch: 2, CoalesceWindow: time.Hour, LookupTimeout: time.Hour}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := rg.resolver.Resolve(ctx, acme(100), []string{"r1", "r2"}, false)
+	if err != nil {
+		t.Fatalf("Resolve: %v (the full batch waited for its window)", err)
+	}
+	for _, a := range res.Associations {
+		if a.Status != wire.StatusMatched {
+			t.Fatalf("%s answered %+v, want matched", a.RecordID, a)
+		}
+	}
+	rg.li.mu.Lock()
+	defer rg.li.mu.Unlock()
+	if !slices.Equal(rg.li.batches, []int{2}) {
+		t.Fatalf("batch calls %v, want one of 2", rg.li.batches)
+	}
+}
+
 // A look-up ends by the look-up timeout however it is held up: calls
-// LinkedIn does not answer in time, and records queued behind them for a
-// free upstream slot, all answer unavailable, and the queued ones never
-// reach LinkedIn.
+// LinkedIn does not answer in time, records queued behind them for a free
+// upstream slot, and records waiting for their batch to leave all answer
+// unavailable, and the held-up ones never reach LinkedIn.
 func TestResolveAnswersUnavailableByTheLookupTimeout(t *testing.T) {
 	tests := []struct {
 		scenario string
 		records  int
+		// maxBatch and window shape batches (0: defaults); stuck holds
+		// every LinkedIn call unanswered.
+		maxBatch  int
+		window    time.Duration
+		stuck     bool
+		wantCalls int
 	}{
-		{"every upstream slot taken by a call LinkedIn does not answer", assoc.MaxConcurrentCalls + 2},
+		{scenario: "every upstream slot taken by a call LinkedIn does not answer",
+			records: assoc.MaxConcurrentCalls + 2, maxBatch: 1, stuck: true, wantCalls: assoc.MaxConcurrentCalls},
+		{scenario: "a record waiting in its batch longer than the timeout",
+			records: 1, window: 600 * time.Millisecond, wantCalls: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			li := &countingLinkedIn{gate: make(chan struct{})}
-			t.Cleanup(func() { close(li.gate) })
-			rg := newRig(t, assoc.Config{MaxBatch: 1, LookupTimeout: 200 * time.Millisecond}, li)
+			li := &countingLinkedIn{}
+			if tt.stuck {
+				li.gate = make(chan struct{})
+				t.Cleanup(func() { close(li.gate) })
+			}
+			rg := newRig(t, assoc.Config{MaxBatch: tt.maxBatch, CoalesceWindow: tt.window, LookupTimeout: 200 * time.Millisecond}, li)
 			ids := make([]string, tt.records)
 			for i := range ids {
 				ids[i] = fmt.Sprintf("r%d", i)
@@ -796,8 +1040,8 @@ func TestResolveAnswersUnavailableByTheLookupTimeout(t *testing.T) {
 					t.Fatalf("%s answered %+v, want unavailable", a.RecordID, a)
 				}
 			}
-			if n := rg.li.total(); n != assoc.MaxConcurrentCalls {
-				t.Fatalf("LinkedIn calls = %d, want %d (one per slot)", n, assoc.MaxConcurrentCalls)
+			if n := rg.li.total(); n != tt.wantCalls {
+				t.Fatalf("LinkedIn calls = %d, want %d", n, tt.wantCalls)
 			}
 		})
 	}

@@ -175,15 +175,17 @@ func (r *Resolver) settle(t *tenant.Tenant, id string, o outcome, now time.Time)
 	return a
 }
 
+// matchedTTL and noMatchTTL are the tenant's cache lifetimes; zero (not
+// set) means the default, and Validate refuses negative ones.
 func matchedTTL(t *tenant.Tenant) time.Duration {
-	if t.Cache.Matched <= 0 {
+	if t.Cache.Matched == 0 {
 		return tenant.DefaultMatchedTTL
 	}
 	return t.Cache.Matched
 }
 
 func noMatchTTL(t *tenant.Tenant) time.Duration {
-	if t.Cache.NoMatch <= 0 {
+	if t.Cache.NoMatch == 0 {
 		return tenant.DefaultNoMatchTTL
 	}
 	return t.Cache.NoMatch
