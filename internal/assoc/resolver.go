@@ -238,12 +238,18 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 		}
 	}
 
-	defer func() { r.count(context.WithoutCancel(ctx), t.ID, ts, hits, misses) }()
-	used := -1
+	var owned, forced []string
+	var waits map[string]*flight
 	if len(missing) > 0 {
-		owned, forced, waits := r.claim(t.ID, missing, force, now, answers)
+		owned, forced, waits = r.claim(t.ID, missing, force, now, answers)
 		hits += len(missing) - len(waits)
 		misses += len(waits)
+	}
+	// Counted before waiting on LinkedIn, so the health figures show
+	// a request while it is still in flight.
+	r.count(context.WithoutCancel(ctx), t.ID, ts, hits, misses)
+	used := -1
+	if len(missing) > 0 {
 		used, err = r.start(ctx, t, ts, day, owned, forced)
 		if err != nil {
 			return r.failed(ctx, t, ts, day, now, used, err)
