@@ -2,8 +2,21 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
 	"time"
 )
+
+// NewLeaseOwner returns a new random id for this instance to hold leases
+// under, prefixed with the host name so an operator reading the leases
+// table can tell instances apart.
+func NewLeaseOwner() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24)
+	return host + "-" + hex.EncodeToString(b)
+}
 
 // Leases hands out named, expiring leases, so background work of many
 // instances sharing one database runs once: the instance holding a lease
