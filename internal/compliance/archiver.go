@@ -149,6 +149,9 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // pass does every due check and sync once and returns when the next is due.
+// It archives only the viewers whose lease this instance holds, taking
+// free or expired ones and renewing its own on every pass; the others are
+// another instance's until their lease expires.
 func (s *Service) pass(ctx context.Context) time.Time {
 	vs, err := s.db.ComplianceViewers(ctx, "")
 	if err != nil {
@@ -164,6 +167,14 @@ func (s *Service) pass(ctx context.Context) time.Time {
 	for _, v := range vs {
 		if ctx.Err() != nil || v.Status == store.ComplianceOptedOut {
 			continue
+		}
+		v, held, err := s.claim(ctx, v)
+		if err != nil {
+			s.logFailure(ctx, "claim compliance viewer", v.Tenant, v.Viewer, err)
+			continue
+		}
+		if !held || v.Status == store.ComplianceOptedOut {
+			continue // another instance archives this viewer
 		}
 		if checkAt := v.LastCheckAt.Add(s.cfg.StatusInterval); !checkAt.After(s.cfg.Now()) {
 			if err := s.checkAuthorization(ctx, v); err != nil {
@@ -192,6 +203,21 @@ func (s *Service) pass(ctx context.Context) time.Time {
 		soonest(syncAt)
 	}
 	return next
+}
+
+// claim takes or renews the lease on v's archive and, when held, returns
+// v as stored now: the list it came from may predate another instance's
+// last run.
+func (s *Service) claim(ctx context.Context, v store.ComplianceViewer) (store.ComplianceViewer, bool, error) {
+	held, err := s.db.AcquireLease(ctx, "compliance:"+v.Tenant+":"+v.Viewer, s.cfg.Owner, s.cfg.LeaseTTL, s.cfg.Now())
+	if err != nil || !held {
+		return v, false, err
+	}
+	cur, err := s.db.ComplianceViewerOf(ctx, v.Tenant, v.Viewer)
+	if err != nil {
+		return v, false, err
+	}
+	return cur, true, nil
 }
 
 func (s *Service) logFailure(ctx context.Context, what, tenantID, viewer string, err error) {
