@@ -131,8 +131,15 @@ func (s *Service) checkAuthorization(ctx context.Context, v store.ComplianceView
 // SyncInterval and their authorization re-checked each StatusInterval (a
 // revoked viewer is re-checked too, so opting in again at LinkedIn is
 // noticed). Opting in wakes it at once. Failures are recorded per viewer
-// and logged; the loop goes on. It returns nil when ctx is cancelled.
+// and logged; the loop goes on. It returns nil when ctx is cancelled,
+// after freeing the viewer leases it holds so another instance archives
+// them at once.
 func (s *Service) Run(ctx context.Context) error {
+	defer func() {
+		if err := s.leases.ReleaseAll(context.WithoutCancel(ctx)); err != nil {
+			s.cfg.Logger.Warn("release compliance leases", "err", err.Error())
+		}
+	}()
 	for {
 		next := s.pass(ctx)
 		wait := max(min(next.Sub(s.cfg.Now()), s.cfg.SyncInterval), 10*time.Millisecond)
@@ -209,7 +216,7 @@ func (s *Service) pass(ctx context.Context) time.Time {
 // v as stored now: the list it came from may predate another instance's
 // last run.
 func (s *Service) claim(ctx context.Context, v store.ComplianceViewer) (store.ComplianceViewer, bool, error) {
-	held, err := s.db.AcquireLease(ctx, "compliance:"+v.Tenant+":"+v.Viewer, s.cfg.Owner, s.cfg.LeaseTTL, s.cfg.Now())
+	held, err := s.leases.Acquire(ctx, "compliance:"+v.Tenant+":"+v.Viewer, s.cfg.Now())
 	if err != nil || !held {
 		return v, false, err
 	}

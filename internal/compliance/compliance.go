@@ -117,6 +117,8 @@ type Service struct {
 	// never page the same viewer at once.
 	runs chan struct{}
 	wake chan struct{}
+	// leases are the viewer leases this instance's archiver holds.
+	leases *store.LeaseHolder
 }
 
 // New returns the service over db, calling LinkedIn through li with the
@@ -124,7 +126,8 @@ type Service struct {
 func New(cfg Config, db Store, li LinkedIn, members MemberTokens, tenants Tenants) *Service {
 	cfg.applyDefaults()
 	return &Service{cfg: cfg, db: db, li: li, members: members, tenants: tenants,
-		runs: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
+		runs: make(chan struct{}, 1), wake: make(chan struct{}, 1),
+		leases: store.NewLeaseHolder(db, cfg.Owner, cfg.LeaseTTL)}
 }
 
 // nudge wakes the archiver without blocking.

@@ -115,3 +115,26 @@ func TestAnotherInstanceArchivesAViewerAfterTheHolderDies(t *testing.T) {
 		t.Fatalf("viewers = %+v, %v; want v1 synced now by instance b with all 3 events", vs, err)
 	}
 }
+
+// An instance that stops cleanly frees its viewer leases: the other
+// instance archives them at the next due time, not after the TTL.
+func TestAStoppedInstanceHandsItsViewersOverAtOnce(t *testing.T) {
+	ctx := context.Background()
+	e, as := newArchivers(t, "instance-a", "instance-b")
+	a, b := as[0], as[1]
+	if _, err := a.svc.OptIn(ctx, acme, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.advance(time.Hour)
+	a.svc.pass(ctx) // a holds the viewer's lease
+	stopped, stop := context.WithCancel(ctx)
+	stop()
+	if err := a.svc.Run(stopped); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	e.clock.advance(time.Hour)
+	b.svc.pass(ctx)
+	if a.li.pages.Load() != 1 || b.li.pages.Load() != 1 {
+		t.Fatalf("pages: a %d, b %d; want b to archive at the next hourly run after a stopped", a.li.pages.Load(), b.li.pages.Load())
+	}
+}

@@ -177,7 +177,7 @@ func (s *Service) advance(ctx context.Context, tenantID, contract, action string
 	s.submit.Lock()
 	defer s.submit.Unlock()
 	name := submitLease(tenantID, contract, action)
-	held, err := s.db.AcquireLease(ctx, name, s.cfg.Owner, s.cfg.LeaseTTL, s.cfg.Now())
+	held, err := s.leases.Acquire(ctx, name, s.cfg.Now())
 	if err != nil || !held {
 		return err
 	}

@@ -120,13 +120,16 @@ type Service struct {
 	submit sync.Mutex
 	// wake nudges the poller when a job was created.
 	wake chan struct{}
+	// leases are the job and submission leases this instance holds.
+	leases *store.LeaseHolder
 }
 
 // New returns the service over db, calling LinkedIn through li with the
 // viewers' member tokens and the tenants' app tokens.
 func New(cfg Config, db Store, li LinkedIn, members MemberTokens, apps AppTokens, tenants Tenants) *Service {
 	cfg.applyDefaults()
-	return &Service{cfg: cfg, db: db, li: li, members: members, apps: apps, tenants: tenants, wake: make(chan struct{}, 1)}
+	return &Service{cfg: cfg, db: db, li: li, members: members, apps: apps, tenants: tenants, wake: make(chan struct{}, 1),
+		leases: store.NewLeaseHolder(db, cfg.Owner, cfg.LeaseTTL)}
 }
 
 // nudge wakes the poller without blocking.

@@ -188,3 +188,28 @@ func TestTwoInstancesNeverBothSubmitForOneContractAndAction(t *testing.T) {
 		t.Fatalf("%d jobs, %d running; want %d jobs, 1 running", len(jobs), running, requests)
 	}
 }
+
+// An instance that stops cleanly (its poller's context ends) frees its
+// leases: the other instance follows its jobs at the next due poll
+// instead of after the lease TTL.
+func TestAStoppedInstanceHandsItsJobsOverAtOnce(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	a, b := newInstance(t, e, "instance-a"), newInstance(t, e, "instance-b")
+	if _, err := a.svc.CreateAnalytics(ctx, acme, "v1", "viewer:v1", request("urn:li:salesContract:1", "seat", testNow.Add(-time.Hour), testNow)); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.advance(time.Second)
+	a.svc.tick(ctx) // a holds the job's lease
+	stopped, stop := context.WithCancel(ctx)
+	stop()
+	if err := a.svc.Run(stopped); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	next := b.svc.tick(ctx)
+	e.clock.advance(next.Sub(e.clock.Now()))
+	b.svc.tick(ctx)
+	if a.li.polls.Load() != 1 || b.li.polls.Load() != 1 {
+		t.Fatalf("polls: a %d, b %d; want b to poll at the first due time after a stopped", a.li.polls.Load(), b.li.polls.Load())
+	}
+}

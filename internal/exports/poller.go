@@ -17,8 +17,14 @@ const minWait = 10 * time.Millisecond
 // LinkedIn when the previous one ended, and retries submissions LinkedIn
 // could not take. Everything it needs is in the database, so after a
 // restart it resumes where the previous process stopped. It returns nil
-// when ctx is cancelled.
+// when ctx is cancelled, after freeing the leases it holds so another
+// instance follows its jobs at once.
 func (s *Service) Run(ctx context.Context) error {
+	defer func() {
+		if err := s.leases.ReleaseAll(context.WithoutCancel(ctx)); err != nil {
+			s.cfg.Logger.Warn("release export leases", "err", err.Error())
+		}
+	}()
 	for {
 		next := s.tick(ctx)
 		wait := s.cfg.MaxPoll
@@ -103,7 +109,7 @@ func (s *Service) tick(ctx context.Context) time.Time {
 			continue
 		}
 		name := validationLease(j.ID)
-		held, err := s.db.AcquireLease(ctx, name, s.cfg.Owner, s.cfg.LeaseTTL, s.cfg.Now())
+		held, err := s.leases.Acquire(ctx, name, s.cfg.Now())
 		if err != nil {
 			s.logFailure(ctx, "claim validation export", j.ID, err)
 			continue
@@ -134,7 +140,7 @@ func (s *Service) tick(ctx context.Context) time.Time {
 // held, returns the job as stored now: the list it came from may predate
 // another instance's last poll.
 func (s *Service) claimAnalytics(ctx context.Context, j store.AnalyticsExport) (store.AnalyticsExport, bool, error) {
-	held, err := s.db.AcquireLease(ctx, analyticsLease(j.ID), s.cfg.Owner, s.cfg.LeaseTTL, s.cfg.Now())
+	held, err := s.leases.Acquire(ctx, analyticsLease(j.ID), s.cfg.Now())
 	if err != nil || !held {
 		return j, false, err
 	}
@@ -148,7 +154,7 @@ func (s *Service) claimAnalytics(ctx context.Context, j store.AnalyticsExport) (
 // release frees a lease this instance holds; a failure only delays
 // another instance until the lease expires.
 func (s *Service) release(ctx context.Context, name string, id int64) {
-	if err := s.db.ReleaseLease(ctx, name, s.cfg.Owner); err != nil {
+	if err := s.leases.Release(ctx, name); err != nil {
 		s.logFailure(ctx, "release export lease", id, err)
 	}
 }
