@@ -14,6 +14,9 @@ import (
 // the others; the next run continues from the cursor.
 const maxPages = 200
 
+// releaseTimeout bounds freeing the leases when the archiver stops.
+const releaseTimeout = 5 * time.Second
+
 // Sync runs the archive once for the viewer now: it fetches the events
 // processed since the newest archived one (inclusive, so events sharing
 // that processedAt are not missed; those already archived are skipped by
@@ -136,7 +139,11 @@ func (s *Service) checkAuthorization(ctx context.Context, v store.ComplianceView
 // them at once.
 func (s *Service) Run(ctx context.Context) error {
 	defer func() {
-		if err := s.leases.ReleaseAll(context.WithoutCancel(ctx)); err != nil {
+		// Bounded: a database that does not answer must not hold up the
+		// shutdown; the leases then simply expire.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if err := s.leases.ReleaseAll(rctx); err != nil {
 			s.cfg.Logger.Warn("release compliance leases", "err", err.Error())
 		}
 	}()

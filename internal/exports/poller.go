@@ -11,6 +11,9 @@ import (
 // minWait is the shortest pause between two ticks.
 const minWait = 10 * time.Millisecond
 
+// releaseTimeout bounds freeing the leases when the poller stops.
+const releaseTimeout = 5 * time.Second
+
 // Run follows every stored job until ctx ends: it polls running jobs when
 // they are due (FirstPoll after submission, doubling up to MaxPoll while
 // nothing changes), hands the next waiting job of a contract and action to
@@ -21,7 +24,11 @@ const minWait = 10 * time.Millisecond
 // instance follows its jobs at once.
 func (s *Service) Run(ctx context.Context) error {
 	defer func() {
-		if err := s.leases.ReleaseAll(context.WithoutCancel(ctx)); err != nil {
+		// Bounded: a database that does not answer must not hold up the
+		// shutdown; the leases then simply expire.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if err := s.leases.ReleaseAll(rctx); err != nil {
 			s.cfg.Logger.Warn("release export leases", "err", err.Error())
 		}
 	}()
