@@ -14,6 +14,9 @@ import (
 // the others; the next run continues from the cursor.
 const maxPages = 200
 
+// releaseTimeout bounds freeing the leases when the archiver stops.
+const releaseTimeout = 5 * time.Second
+
 // Sync runs the archive once for the viewer now: it fetches the events
 // processed since the newest archived one (inclusive, so events sharing
 // that processedAt are not missed; those already archived are skipped by
@@ -131,8 +134,19 @@ func (s *Service) checkAuthorization(ctx context.Context, v store.ComplianceView
 // SyncInterval and their authorization re-checked each StatusInterval (a
 // revoked viewer is re-checked too, so opting in again at LinkedIn is
 // noticed). Opting in wakes it at once. Failures are recorded per viewer
-// and logged; the loop goes on. It returns nil when ctx is cancelled.
+// and logged; the loop goes on. It returns nil when ctx is cancelled,
+// after freeing the viewer leases it holds so another instance archives
+// them at once.
 func (s *Service) Run(ctx context.Context) error {
+	defer func() {
+		// Bounded: a database that does not answer must not hold up the
+		// shutdown; the leases then simply expire.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if err := s.leases.ReleaseAll(rctx); err != nil {
+			s.cfg.Logger.Warn("release compliance leases", "err", err.Error())
+		}
+	}()
 	for {
 		next := s.pass(ctx)
 		wait := max(min(next.Sub(s.cfg.Now()), s.cfg.SyncInterval), 10*time.Millisecond)
@@ -149,6 +163,9 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 // pass does every due check and sync once and returns when the next is due.
+// It archives only the viewers whose lease this instance holds, taking
+// free or expired ones and renewing its own on every pass; the others are
+// another instance's until their lease expires.
 func (s *Service) pass(ctx context.Context) time.Time {
 	vs, err := s.db.ComplianceViewers(ctx, "")
 	if err != nil {
@@ -164,6 +181,14 @@ func (s *Service) pass(ctx context.Context) time.Time {
 	for _, v := range vs {
 		if ctx.Err() != nil || v.Status == store.ComplianceOptedOut {
 			continue
+		}
+		v, held, err := s.claim(ctx, v)
+		if err != nil {
+			s.logFailure(ctx, "claim compliance viewer", v.Tenant, v.Viewer, err)
+			continue
+		}
+		if !held || v.Status == store.ComplianceOptedOut {
+			continue // another instance archives this viewer
 		}
 		if checkAt := v.LastCheckAt.Add(s.cfg.StatusInterval); !checkAt.After(s.cfg.Now()) {
 			if err := s.checkAuthorization(ctx, v); err != nil {
@@ -192,6 +217,21 @@ func (s *Service) pass(ctx context.Context) time.Time {
 		soonest(syncAt)
 	}
 	return next
+}
+
+// claim takes or renews the lease on v's archive and, when held, returns
+// v as stored now: the list it came from may predate another instance's
+// last run.
+func (s *Service) claim(ctx context.Context, v store.ComplianceViewer) (store.ComplianceViewer, bool, error) {
+	held, err := s.leases.Acquire(ctx, "compliance:"+v.Tenant+":"+v.Viewer, s.cfg.Now())
+	if err != nil || !held {
+		return v, false, err
+	}
+	cur, err := s.db.ComplianceViewerOf(ctx, v.Tenant, v.Viewer)
+	if err != nil {
+		return v, false, err
+	}
+	return cur, true, nil
 }
 
 func (s *Service) logFailure(ctx context.Context, what, tenantID, viewer string, err error) {

@@ -2,7 +2,9 @@
 // that must keep them: viewers opt in to LinkedIn's compliance API, an
 // Archiver copies their compliance events into the database before they
 // leave LinkedIn's 28-day window, re-checks each authorization
-// periodically, and admins export the archive as JSON Lines or CSV. A
+// periodically, and admins export the archive as JSON Lines or CSV. With
+// many instances on one database, each viewer is archived by the one
+// instance holding the lease compliance:<tenant>:<viewer>. A
 // viewer whose archive may be missing events (runs failing, authorization
 // revoked at LinkedIn) is reported with a gap.
 package compliance
@@ -37,9 +39,13 @@ type Tenants interface {
 	Get(id string) (*tenant.Tenant, bool)
 }
 
-// Store is the part of the database compliance needs; every store.Store
-// satisfies it.
-type Store = store.Compliance
+// Store is the part of the database compliance needs: the archive, and
+// the leases that let one instance of many archive each viewer. Every
+// store.Store satisfies it.
+type Store interface {
+	store.Compliance
+	store.Leases
+}
 
 // Window is how long LinkedIn keeps compliance events.
 const Window = 28 * 24 * time.Hour
@@ -62,6 +68,14 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives archiver failures. Default: slog.Default().
 	Logger *slog.Logger
+	// Owner names this instance in the leases it holds. Default: a random
+	// id, new at each start.
+	Owner string
+	// LeaseTTL is how long the archiver's lease on a viewer lasts without
+	// renewal (it renews on every pass, at least once per SyncInterval),
+	// so how long the viewers of an instance that died wait before another
+	// instance archives them. Default: 3 × SyncInterval.
+	LeaseTTL time.Duration
 }
 
 func (c *Config) applyDefaults() {
@@ -83,6 +97,12 @@ func (c *Config) applyDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Owner == "" {
+		c.Owner = store.NewLeaseOwner()
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 3 * c.SyncInterval
+	}
 }
 
 // Service opts viewers in and out, archives their events and exports the
@@ -97,6 +117,8 @@ type Service struct {
 	// never page the same viewer at once.
 	runs chan struct{}
 	wake chan struct{}
+	// leases are the viewer leases this instance's archiver holds.
+	leases *store.LeaseHolder
 }
 
 // New returns the service over db, calling LinkedIn through li with the
@@ -104,7 +126,8 @@ type Service struct {
 func New(cfg Config, db Store, li LinkedIn, members MemberTokens, tenants Tenants) *Service {
 	cfg.applyDefaults()
 	return &Service{cfg: cfg, db: db, li: li, members: members, tenants: tenants,
-		runs: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
+		runs: make(chan struct{}, 1), wake: make(chan struct{}, 1),
+		leases: store.NewLeaseHolder(db, cfg.Owner, cfg.LeaseTTL)}
 }
 
 // nudge wakes the archiver without blocking.

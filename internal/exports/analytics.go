@@ -170,9 +170,18 @@ func expiry(at, now time.Time) time.Time {
 
 // advance sends the oldest waiting job of this tenant, contract and action
 // to LinkedIn if none is running there, and tells the others they wait.
+// It does so under the lease export-submit:<tenant>:<contract>:<action>,
+// so two instances never both find "nothing running"; when another
+// instance holds that lease, advance leaves the queue to it.
 func (s *Service) advance(ctx context.Context, tenantID, contract, action string) error {
 	s.submit.Lock()
 	defer s.submit.Unlock()
+	name := submitLease(tenantID, contract, action)
+	held, err := s.leases.Acquire(ctx, name, s.cfg.Now())
+	if err != nil || !held {
+		return err
+	}
+	defer s.release(context.WithoutCancel(ctx), name, 0)
 	waiting, err := s.db.AnalyticsExportsWithStatus(ctx, store.JobWaiting)
 	if err != nil {
 		return err

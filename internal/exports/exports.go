@@ -4,7 +4,9 @@
 // validation exports (with the tenant's app token). Jobs are stored in the
 // database; a Poller follows them with backoff and survives restarts, and
 // only one analytics job per contract and action is sent to LinkedIn at a
-// time — later ones wait in our own queue.
+// time — later ones wait in our own queue. With many instances on one
+// database, each job is polled by the one instance holding its lease and
+// each hand-over to LinkedIn happens under a lease too.
 package exports
 
 import (
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -63,6 +66,13 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives poller failures. Default: slog.Default().
 	Logger *slog.Logger
+	// Owner names this instance in the leases it holds. Default: a random
+	// id, new at each start.
+	Owner string
+	// LeaseTTL is how long a lease on a job (or on a submission) lasts
+	// without renewal, so how long a job of an instance that died waits
+	// before another instance follows it. Default: 3 × MaxPoll.
+	LeaseTTL time.Duration
 }
 
 func (c *Config) applyDefaults() {
@@ -84,6 +94,12 @@ func (c *Config) applyDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Owner == "" {
+		c.Owner = store.NewLeaseOwner()
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 3 * c.MaxPoll
+	}
 }
 
 // Service creates, lists and follows export jobs. It is safe for
@@ -96,18 +112,24 @@ type Service struct {
 	apps    AppTokens
 	tenants Tenants
 
-	// submit serializes hand-overs to LinkedIn, so two requests for the
-	// same contract and action never both find "nothing running".
+	// submit serializes hand-overs to LinkedIn within this instance, so two
+	// requests for the same contract and action never both find "nothing
+	// running"; the export-submit lease does the same across instances
+	// (a lease is per owner, so it cannot tell this instance's goroutines
+	// apart).
 	submit sync.Mutex
 	// wake nudges the poller when a job was created.
 	wake chan struct{}
+	// leases are the job and submission leases this instance holds.
+	leases *store.LeaseHolder
 }
 
 // New returns the service over db, calling LinkedIn through li with the
 // viewers' member tokens and the tenants' app tokens.
 func New(cfg Config, db Store, li LinkedIn, members MemberTokens, apps AppTokens, tenants Tenants) *Service {
 	cfg.applyDefaults()
-	return &Service{cfg: cfg, db: db, li: li, members: members, apps: apps, tenants: tenants, wake: make(chan struct{}, 1)}
+	return &Service{cfg: cfg, db: db, li: li, members: members, apps: apps, tenants: tenants, wake: make(chan struct{}, 1),
+		leases: store.NewLeaseHolder(db, cfg.Owner, cfg.LeaseTTL)}
 }
 
 // nudge wakes the poller without blocking.

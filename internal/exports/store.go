@@ -3,8 +3,10 @@ package exports
 import "github.com/snapbridge/snapbridge/internal/store"
 
 // Store is the part of the database exports need: both kinds of export
-// job. Every store.Store satisfies it.
+// job, and the leases that let one instance of many poll a job and submit
+// the next one. Every store.Store satisfies it.
 type Store interface {
 	store.AnalyticsExports
 	store.ValidationExports
+	store.Leases
 }

@@ -206,13 +206,17 @@ func (s *Server) build() error {
 		return err
 	}
 	connector := tokens.NewConnector(vault, li, cfg.PublicURL+"/oauth/linkedin/callback", now)
+	// One lease owner per instance: the background work below runs once
+	// per cluster, by whichever instance holds each job's or viewer's lease.
+	leaseOwner := store.NewLeaseOwner()
 	s.exports = exports.New(exports.Config{
 		FirstPoll: cfg.Platform.ExportFirstPoll, MaxPoll: cfg.Platform.ExportMaxPoll,
 		ValidationTimeout: cfg.Platform.ValidationTimeout, Now: cfg.Platform.Now, Logger: s.logger,
+		Owner: leaseOwner,
 	}, s.DB, li, members, apps, s.Tenants)
 	s.compliance = compliance.New(compliance.Config{
 		SyncInterval: cfg.Platform.ComplianceSync, StatusInterval: cfg.Platform.ComplianceStatusCheck,
-		Now: cfg.Platform.Now, Logger: s.logger,
+		Now: cfg.Platform.Now, Logger: s.logger, Owner: leaseOwner,
 	}, s.DB, li, members, s.Tenants)
 	contexts := admin.NewLiveContexts(s.Tenants, s.DB, now)
 	sessions := session.NewIssuer(sessionKey, 15*time.Minute, now)

@@ -2,7 +2,8 @@
 // types, the status constants, the sentinel errors, and one small
 // interface per noun (member tokens, one-time values, replay ids, the
 // look-up budget, tenants, API keys, the audit log, export jobs,
-// compliance archives, readiness and purging). Services depend on those
+// compliance archives, readiness and purging, and the leases that
+// make background work run once per cluster). Services depend on those
 // small interfaces; Store embeds them all. The implementations live beside
 // it, one package per engine (internal/store/sqlite), and every one of them
 // must pass the conformance suite in internal/store/storetest.
@@ -31,5 +32,6 @@ type Store interface {
 	Compliance
 	Readiness
 	ExpiredPurger
+	Leases
 	io.Closer
 }

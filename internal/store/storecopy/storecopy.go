@@ -62,8 +62,9 @@ func cols(specs ...string) []column {
 	return out
 }
 
-// tables is every table of schema version 1 that holds state (the
-// readiness heartbeat and schema_migrations are each store's own).
+// tables is every table that holds state (the readiness heartbeat,
+// schema_migrations and the leases of running instances are each store's
+// own).
 var tables = []table{
 	{name: "tenants", columns: cols("id:t", "config:b", "key_id:t", "sealed:b", "created_at:i", "updated_at:i")},
 	{name: "api_keys", columns: cols("id:t", "tenant:t", "name:t", "secret_hash:b", "created_by:t", "created_at:i", "last_used_at:i", "revoked_at:i")},

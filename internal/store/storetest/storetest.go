@@ -2,7 +2,7 @@
 // implementation must pass: every behaviour the services rely on, and the
 // concurrency they rely on (the daily budget never overshoots, a one-time
 // value and a context id are taken once, conditional member-token writes
-// lose no update). An implementation's own test calls Run with a function
+// lose no update, a lease has one holder). An implementation's own test calls Run with a function
 // that opens a fresh, empty store.
 package storetest
 
@@ -51,6 +51,8 @@ func Run(t *testing.T, open Opener) {
 		{"PurgeExpired", testPurgeExpired},
 		{"RunPurgerPurgesAtStartAndStopsWithItsContext", testRunPurgerPurgesAtStartAndStopsWithItsContext},
 		{"ReadyOnAFreshStore", testReadyOnAFreshStore},
+		{"Leases", testLeases},
+		{"LeaseConcurrentOneOwnerWins", testLeaseConcurrentOneOwnerWins},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.test(t, open) })
 	}
