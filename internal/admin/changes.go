@@ -3,6 +3,8 @@ package admin
 import (
 	"context"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/shared"
 )
 
 // tenantsChannel carries the id of each tenant created or changed.
@@ -37,11 +39,15 @@ func (s *Service) FollowChanges() (stop func()) {
 	return s.Changes.Subscribe(tenantsChannel, func(id string) {
 		// Not on the subscription's goroutine: an in-process publisher
 		// holds s.mu while it announces.
+		if id == shared.MissedMessages {
+			id = "" // edits made elsewhere while Redis was away: read every tenant
+		}
 		go s.reload(id)
 	})
 }
 
-// reload reads tenant id from the database into the registry.
+// reload reads tenant id ("" for every tenant) from the database into the
+// registry.
 func (s *Service) reload(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -51,7 +57,7 @@ func (s *Service) reload(id string) {
 		return
 	}
 	for _, row := range rows {
-		if row.ID != id {
+		if id != "" && row.ID != id {
 			continue
 		}
 		t, err := s.tenantOf(row)
@@ -67,8 +73,10 @@ func (s *Service) reload(id string) {
 			return
 		}
 		if s.AppTokens != nil {
-			s.AppTokens.Invalidate(id, "")
+			s.AppTokens.Invalidate(row.ID, "")
 		}
-		return
+		if id != "" {
+			return
+		}
 	}
 }

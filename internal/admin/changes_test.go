@@ -91,3 +91,44 @@ func TestHealthCountsAreTheClusters(t *testing.T) {
 		}
 	}
 }
+
+// TestEditsMissedWhileRedisWasAwayApplyWhenItReturns: an instance that
+// could not hear other instances (Redis away) reads every tenant again
+// when told it may have missed messages, so edits made meanwhile apply.
+func TestEditsMissedWhileRedisWasAwayApplyWhenItReturns(t *testing.T) {
+	f := newFixture(t)
+	bus := shared.NewLocal(0, nil)
+	instance := func(changes Changes) *Service {
+		reg, err := tenant.NewRegistry(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := New(Deps{Store: f.db, Ring: f.ring, Tenants: reg, AppTokens: f.apps, LinkedIn: f.li,
+			Now: func() time.Time { return f.now }, Changes: changes})
+		if _, err := svc.Load(t.Context(), f.seeds); err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	listener := instance(bus)
+	t.Cleanup(listener.FollowChanges())
+	// Another instance edits while this one hears nothing of it.
+	editor := instance(nil)
+	if _, err := editor.CreateTenant(t.Context(), "operator", spec("acme")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := listener.Tenants.Get("acme"); ok {
+		t.Fatal("the listener knew the tenant before being told anything")
+	}
+	if err := bus.Publish(t.Context(), tenantsChannel, shared.MissedMessages); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, ok := listener.Tenants.Get("acme"); ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the tenant created elsewhere is not served within a second of the missed-messages notice")
+		}
+	}
+}

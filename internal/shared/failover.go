@@ -24,9 +24,10 @@ type Failover struct {
 	now        func() time.Time
 	retryEvery time.Duration
 
-	mu      sync.Mutex
-	down    bool
-	nextTry time.Time
+	mu       sync.Mutex
+	down     bool
+	nextTry  time.Time
+	channels map[string]bool // subscribed to: told MissedMessages on recovery
 }
 
 // FailoverConfig configures a Failover.
@@ -107,6 +108,11 @@ func (f *Failover) observe(ctx context.Context, err error) (failed bool) {
 	case err == nil && f.down:
 		f.down = false
 		f.logger.Info("Redis answers again: state is shared across instances again")
+		// What other instances published while Redis was away never
+		// reached this one: tell its subscribers, so they read again.
+		for ch := range f.channels {
+			go f.local.Publish(context.Background(), ch, MissedMessages) //nolint:errcheck // in-process
+		}
 	case err != nil && !f.down:
 		f.down = true
 		f.nextTry = f.now().Add(f.retryEvery)
@@ -186,8 +192,15 @@ func (f *Failover) Publish(ctx context.Context, channel, message string) error {
 }
 
 // Subscribe implements Notifier: fn hears what Redis carries and, while
-// Redis is away, what this instance publishes.
+// Redis is away, what this instance publishes; when Redis answers again
+// after being away, fn hears MissedMessages.
 func (f *Failover) Subscribe(channel string, fn func(string)) func() {
+	f.mu.Lock()
+	if f.channels == nil {
+		f.channels = map[string]bool{}
+	}
+	f.channels[channel] = true
+	f.mu.Unlock()
 	stopRedis := f.redis.Subscribe(channel, fn)
 	stopLocal := f.local.Subscribe(channel, fn)
 	return func() { stopRedis(); stopLocal() }

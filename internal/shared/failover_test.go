@@ -3,6 +3,7 @@ package shared_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -193,5 +194,34 @@ func TestNotificationsResumeWhenRedisComesBack(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("after Redis came back the subscriptions heard only %v", heard)
 		}
+	}
+}
+
+// TestSubscribersHearTheyMayHaveMissedMessagesWhenRedisReturns: what other
+// instances published while Redis was away never reached this one, so its
+// subscribers are told once Redis answers again.
+func TestSubscribersHearTheyMayHaveMissedMessagesWhenRedisReturns(t *testing.T) {
+	srv := redistest.Start(t)
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	f := shared.NewFailover(shared.FailoverConfig{Redis: newRedis(t, srv.URL), Now: clk.now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), RetryEvery: time.Second})
+	got := make(chan string, 16)
+	defer f.Subscribe("tenants", func(m string) { got <- m })()
+	ctx := context.Background()
+
+	srv.Stop()
+	_ = f.Set(ctx, "k", []byte("v"), time.Hour) // notices Redis is away
+	srv.Restart()
+	clk.advance(time.Second)
+	if m := f.Mode(ctx); m != shared.ModeRedis {
+		t.Fatalf("Mode = %q, want %q", m, shared.ModeRedis)
+	}
+	select {
+	case m := <-got:
+		if m != shared.MissedMessages {
+			t.Fatalf("the subscriber heard %q, want shared.MissedMessages", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the subscriber was not told it may have missed messages")
 	}
 }

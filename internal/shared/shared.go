@@ -52,6 +52,11 @@ type Notifier interface {
 	Subscribe(channel string, fn func(message string)) (stop func())
 }
 
+// MissedMessages is the message a subscriber hears when messages of its
+// channel may have been missed (Redis was away and is back): it should
+// read again whatever the channel tells it about.
+const MissedMessages = "\x00missed"
+
 // Counters are integer counters that expire, for figures several
 // instances add to (health counts per tenant, say).
 type Counters interface {
