@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -274,6 +275,11 @@ func TestClusterOfThreeInstancesSharesOneLinkedInQuota(t *testing.T) {
 		close(stop)
 		wg.Wait()
 		t.Logf("Redis stopped and started during %d requests over 3 instances: %d failed", sent.Load(), failures.Load())
+		for i, p := range c.instances {
+			if !strings.Contains(p.logs.String(), "Redis does not answer") {
+				t.Errorf("instance %d never noticed Redis was away: the run did not cover the outage", i)
+			}
+		}
 	})
 
 	t.Logf("cluster test: %v in all", time.Since(began).Round(time.Millisecond))
