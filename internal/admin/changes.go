@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/shared"
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // tenantsChannel carries the id of each tenant created or changed.
@@ -47,10 +48,15 @@ func (s *Service) FollowChanges() (stop func()) {
 }
 
 // reload reads tenant id ("" for every tenant) from the database into the
-// registry.
+// registry. It holds s.mu from the read to the last Put, so reloads and
+// this instance's own edits apply one at a time, each from what the
+// database held when it started: an older read never lands after a
+// newer one.
 func (s *Service) reload(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	rows, err := s.Store.StoredTenants(ctx)
 	if err != nil {
 		s.Logger.WarnContext(ctx, "could not reload a tenant another instance changed", "tenant", id, "err", err.Error())
@@ -60,23 +66,25 @@ func (s *Service) reload(id string) {
 		if id != "" && row.ID != id {
 			continue
 		}
-		t, err := s.tenantOf(row)
-		if err != nil {
-			s.Logger.WarnContext(ctx, "could not reload a tenant another instance changed", "tenant", id, "err", err.Error())
-			return
-		}
-		s.mu.Lock()
-		_, _, err = s.Tenants.Put(t)
-		s.mu.Unlock()
-		if err != nil {
-			s.Logger.WarnContext(ctx, "could not reload a tenant another instance changed", "tenant", id, "err", err.Error())
-			return
-		}
-		if s.AppTokens != nil {
-			s.AppTokens.Invalidate(row.ID, "")
-		}
-		if id != "" {
-			return
+		if err := s.reloadRow(row); err != nil {
+			// One tenant that cannot be read does not keep the others stale.
+			s.Logger.WarnContext(ctx, "could not reload a tenant another instance changed", "tenant", row.ID, "err", err.Error())
 		}
 	}
+}
+
+// reloadRow puts one stored tenant into the registry and forgets the app
+// tokens cached for it. The caller holds s.mu.
+func (s *Service) reloadRow(row store.TenantRow) error {
+	t, err := s.tenantOf(row)
+	if err != nil {
+		return err
+	}
+	if _, _, err = s.Tenants.Put(t); err != nil {
+		return err
+	}
+	if s.AppTokens != nil {
+		s.AppTokens.Invalidate(row.ID, "")
+	}
+	return nil
 }

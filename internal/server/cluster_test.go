@@ -258,8 +258,21 @@ func TestClusterOfThreeInstancesSharesOneLinkedInQuota(t *testing.T) {
 				time.Sleep(5 * time.Millisecond)
 			}
 		}
+		noticed := func() bool {
+			for _, p := range c.instances {
+				if !strings.Contains(p.logs.String(), "Redis does not answer") {
+					return false
+				}
+			}
+			return true
+		}
 		waitSent(60)
 		c.redis.Stop()
+		// Requests keep flowing until every instance has met the outage
+		// (how many that takes depends on the machine's speed).
+		for outage := time.Now().Add(10 * time.Second); !noticed() && time.Now().Before(outage); {
+			time.Sleep(20 * time.Millisecond)
+		}
 		waitSent(60)
 		c.redis.Restart()
 		deadline := time.Now().Add(10 * time.Second)

@@ -355,10 +355,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		return first
 	})
 	err := g.Wait()
-	if cerr := s.DB.Close(); err == nil {
+	// Shared state first: its subscriptions may still start a tenant
+	// reload, which needs the database.
+	if cerr := s.closeShared(); err == nil {
 		err = cerr
 	}
-	if cerr := s.closeShared(); err == nil {
+	if cerr := s.DB.Close(); err == nil {
 		err = cerr
 	}
 	return err
