@@ -15,8 +15,8 @@ const complianceViewerColumns = `tenant, viewer, member, developer_application, 
 
 // PutComplianceViewer inserts or replaces the viewer's row.
 func (db *DB) PutComplianceViewer(ctx context.Context, v store.ComplianceViewer) error {
-	if v.Tenant == "" || v.Viewer == "" || v.Status == "" {
-		return fmt.Errorf("put compliance viewer: tenant, viewer and status are required")
+	if err := v.Check(); err != nil {
+		return err
 	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO compliance_viewers (`+complianceViewerColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -120,8 +120,8 @@ const complianceEventPage = 500
 // connection is held while fn writes to a slow reader. An error from fn
 // stops the walk and is returned.
 func (db *DB) EachComplianceEvent(ctx context.Context, q store.ComplianceEventQuery, fn func(store.ComplianceEventRow) error) error {
-	if q.Tenant == "" {
-		return fmt.Errorf("compliance events: tenant is required")
+	if err := q.Check(); err != nil {
+		return err
 	}
 	to := int64(1<<62 - 1)
 	if !q.To.IsZero() {

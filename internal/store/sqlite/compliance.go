@@ -13,8 +13,8 @@ const complianceViewerColumns = `tenant, viewer, member, developer_application, 
 
 // PutComplianceViewer inserts or replaces the viewer's row.
 func (db *DB) PutComplianceViewer(ctx context.Context, v store.ComplianceViewer) error {
-	if v.Tenant == "" || v.Viewer == "" || v.Status == "" {
-		return fmt.Errorf("put compliance viewer: tenant, viewer and status are required")
+	if err := v.Check(); err != nil {
+		return err
 	}
 	_, err := db.sql.ExecContext(ctx, `INSERT INTO compliance_viewers (`+complianceViewerColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -124,8 +124,8 @@ const complianceEventPage = 500
 // is never held while fn writes to a slow reader. An error from fn stops
 // the walk and is returned.
 func (db *DB) EachComplianceEvent(ctx context.Context, q store.ComplianceEventQuery, fn func(store.ComplianceEventRow) error) error {
-	if q.Tenant == "" {
-		return fmt.Errorf("compliance events: tenant is required")
+	if err := q.Check(); err != nil {
+		return err
 	}
 	to := int64(1<<62 - 1)
 	if !q.To.IsZero() {
