@@ -155,3 +155,21 @@ func CheckJTI(tenant, jti string, exp time.Time) error {
 	}
 	return nil
 }
+
+// CheckReservation refuses a look-up reservation whose tenant or day
+// CheckBudgetKey refuses, whose limit is negative or that names an empty
+// record id; the reservation methods call it before any work.
+func CheckReservation(tenant, day string, recordIDs []string, limit int) error {
+	if err := CheckBudgetKey(tenant, day); err != nil {
+		return err
+	}
+	if limit < 0 {
+		return fmt.Errorf("limit %d is negative", limit)
+	}
+	for _, id := range recordIDs {
+		if id == "" {
+			return errors.New("empty record id")
+		}
+	}
+	return nil
+}
