@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -12,8 +11,8 @@ import (
 
 // AddAudit appends an entry to the audit log.
 func (db *DB) AddAudit(ctx context.Context, e store.AuditEntry) error {
-	if e.Tenant == "" || e.Actor == "" || e.Action == "" {
-		return errors.New("add audit entry: tenant, actor and action are required")
+	if err := e.Check(); err != nil {
+		return err
 	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO audit_log (tenant, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5)`,
 		e.Tenant, e.Actor, e.Action, e.Detail, msTime(e.At))

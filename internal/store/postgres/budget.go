@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -36,18 +35,12 @@ func (db *DB) ReserveForcedLookups(ctx context.Context, tenant, day string, reco
 }
 
 func (db *DB) reserveLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int, forced bool) (allowed []string, used int, err error) {
-	if err := store.CheckBudgetKey(tenant, day); err != nil {
+	if err := store.CheckReservation(tenant, day, recordIDs, limit); err != nil {
 		return nil, 0, err
-	}
-	if limit < 0 {
-		return nil, 0, fmt.Errorf("limit %d is negative", limit)
 	}
 	unique := make([]string, 0, len(recordIDs))
 	seen := make(map[string]bool, len(recordIDs))
 	for _, id := range recordIDs {
-		if id == "" {
-			return nil, 0, errors.New("empty record id")
-		}
 		if !seen[id] {
 			seen[id] = true
 			unique = append(unique, id)

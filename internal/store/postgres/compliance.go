@@ -15,8 +15,8 @@ const complianceViewerColumns = `tenant, viewer, member, developer_application, 
 
 // PutComplianceViewer inserts or replaces the viewer's row.
 func (db *DB) PutComplianceViewer(ctx context.Context, v store.ComplianceViewer) error {
-	if v.Tenant == "" || v.Viewer == "" || v.Status == "" {
-		return fmt.Errorf("put compliance viewer: tenant, viewer and status are required")
+	if err := v.Check(); err != nil {
+		return err
 	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO compliance_viewers (`+complianceViewerColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
@@ -111,39 +111,14 @@ func (db *DB) ArchiveComplianceEvents(ctx context.Context, tenant, viewer string
 	return added, nil
 }
 
-// complianceEventPage bounds how many rows one query reads while the
-// caller streams them to a slow client.
-const complianceEventPage = 500
-
 // EachComplianceEvent calls fn for every event matching q, ordered by
 // processedAt, viewer and id. It reads in pages (keyset pagination), so no
 // connection is held while fn writes to a slow reader. An error from fn
 // stops the walk and is returned.
 func (db *DB) EachComplianceEvent(ctx context.Context, q store.ComplianceEventQuery, fn func(store.ComplianceEventRow) error) error {
-	if q.Tenant == "" {
-		return fmt.Errorf("compliance events: tenant is required")
-	}
-	to := int64(1<<62 - 1)
-	if !q.To.IsZero() {
-		to = q.To.UnixMilli()
-	}
-	afterAt, afterViewer, afterID := msTime(q.From)-1, "", ""
-	for {
-		page, err := db.complianceEventPage(ctx, q, afterAt, afterViewer, afterID, to)
-		if err != nil {
-			return err
-		}
-		for _, e := range page {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		if len(page) < complianceEventPage {
-			return nil
-		}
-		last := page[len(page)-1]
-		afterAt, afterViewer, afterID = last.ProcessedAt.UnixMilli(), last.Viewer, last.ID
-	}
+	return store.WalkComplianceEvents(q, func(q store.ComplianceEventQuery, afterAt int64, afterViewer, afterID string, to int64) ([]store.ComplianceEventRow, error) {
+		return db.complianceEventPage(ctx, q, afterAt, afterViewer, afterID, to)
+	}, fn)
 }
 
 func (db *DB) complianceEventPage(ctx context.Context, q store.ComplianceEventQuery, afterAt int64, afterViewer, afterID string, to int64) ([]store.ComplianceEventRow, error) {
@@ -152,7 +127,7 @@ func (db *DB) complianceEventPage(ctx context.Context, q store.ComplianceEventQu
 		WHERE tenant = $1 AND ($2 = '' OR viewer = $2) AND processed_at < $3
 		  AND (processed_at > $4 OR (processed_at = $4 AND (viewer > $5 OR (viewer = $5 AND id > $6))))
 		ORDER BY processed_at, viewer, id LIMIT $7`,
-		q.Tenant, q.Viewer, to, afterAt, afterViewer, afterID, complianceEventPage)
+		q.Tenant, q.Viewer, to, afterAt, afterViewer, afterID, store.ComplianceEventPage)
 	if err != nil {
 		return nil, fmt.Errorf("compliance events of %s: %w", q.Tenant, err)
 	}

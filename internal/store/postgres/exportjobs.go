@@ -19,8 +19,8 @@ const analyticsColumns = `id, tenant, viewer, actor, contract, action, start_at,
 // InsertAnalyticsExport stores a new job and returns it with its id
 // (INSERT … RETURNING id).
 func (db *DB) InsertAnalyticsExport(ctx context.Context, j store.AnalyticsExport) (store.AnalyticsExport, error) {
-	if j.Tenant == "" || j.Contract == "" || j.Action == "" || j.Status == "" {
-		return store.AnalyticsExport{}, fmt.Errorf("insert analytics export: tenant, contract, action and status are required")
+	if err := j.CheckInsert(); err != nil {
+		return store.AnalyticsExport{}, err
 	}
 	err := db.pool.QueryRow(ctx, `INSERT INTO analytics_exports
 		(tenant, viewer, actor, contract, action, start_at, end_at, status, message, next_poll_at, created_at, updated_at)
@@ -119,8 +119,8 @@ const validationColumns = `id, tenant, actor, crm_instance, linkedin_id, status,
 // InsertValidationExport stores a job LinkedIn accepted and returns it
 // with its id.
 func (db *DB) InsertValidationExport(ctx context.Context, j store.ValidationExport) (store.ValidationExport, error) {
-	if j.Tenant == "" || j.CRMInstance == "" || j.Status == "" {
-		return store.ValidationExport{}, fmt.Errorf("insert validation export: tenant, crm instance and status are required")
+	if err := j.CheckInsert(); err != nil {
+		return store.ValidationExport{}, err
 	}
 	err := db.pool.QueryRow(ctx, `INSERT INTO validation_exports
 		(tenant, actor, crm_instance, linkedin_id, status, linkedin_status, message, export_start_at,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // AcquireLease takes, renews or is refused the lease name for owner until
@@ -12,7 +14,7 @@ import (
 // only when that row has expired or is owner's; a concurrent inserter
 // waits for the first and then finds the row not its own and unexpired.
 func (db *DB) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration, now time.Time) (bool, error) {
-	if err := checkLease(name, owner, ttl); err != nil {
+	if err := store.CheckLease(name, owner, ttl); err != nil {
 		return false, err
 	}
 	tag, err := db.pool.Exec(ctx,
@@ -30,16 +32,6 @@ func (db *DB) AcquireLease(ctx context.Context, name, owner string, ttl time.Dur
 func (db *DB) ReleaseLease(ctx context.Context, name, owner string) error {
 	if _, err := db.pool.Exec(ctx, `DELETE FROM leases WHERE name = $1 AND owner = $2`, name, owner); err != nil {
 		return fmt.Errorf("release lease %s: %w", name, err)
-	}
-	return nil
-}
-
-func checkLease(name, owner string, ttl time.Duration) error {
-	if name == "" || owner == "" {
-		return fmt.Errorf("acquire lease: name and owner are required")
-	}
-	if ttl <= 0 {
-		return fmt.Errorf("acquire lease %s: ttl must be positive, not %s", name, ttl)
 	}
 	return nil
 }

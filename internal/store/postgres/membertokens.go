@@ -15,13 +15,8 @@ const memberTokenColumns = `tenant, viewer, key_id, sealed, expires_at, refresh_
 // PutMemberToken inserts the row or replaces the one with the same tenant
 // and viewer.
 func (db *DB) PutMemberToken(ctx context.Context, row store.MemberTokenRow) error {
-	switch {
-	case row.Tenant == "" || row.Viewer == "":
-		return fmt.Errorf("put member token: tenant and viewer are required")
-	case row.KeyID == "" || len(row.Sealed) == 0:
-		return fmt.Errorf("put member token %s/%s: key id and sealed token are required", row.Tenant, row.Viewer)
-	case row.Status == "":
-		return fmt.Errorf("put member token %s/%s: status is required", row.Tenant, row.Viewer)
+	if err := row.CheckPut(); err != nil {
+		return err
 	}
 	_, err := db.pool.Exec(ctx, `INSERT INTO member_tokens (`+memberTokenColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -54,8 +49,8 @@ func (db *DB) MemberToken(ctx context.Context, tenant, viewer string) (store.Mem
 // if the row still holds oldSealed, in one conditional UPDATE. It reports
 // whether the row was changed.
 func (db *DB) ResealMemberToken(ctx context.Context, tenant, viewer string, oldSealed []byte, keyID string, sealed []byte) (bool, error) {
-	if keyID == "" || len(sealed) == 0 {
-		return false, fmt.Errorf("reseal member token %s/%s: key id and sealed token are required", tenant, viewer)
+	if err := store.CheckResealMemberToken(tenant, viewer, keyID, sealed); err != nil {
+		return false, err
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE member_tokens SET key_id = $1, sealed = $2
 		WHERE tenant = $3 AND viewer = $4 AND sealed = $5`, keyID, sealed, tenant, viewer, oldSealed)
@@ -71,13 +66,8 @@ func (db *DB) ResealMemberToken(ctx context.Context, tenant, viewer string, oldS
 // concurrent writer commits, so of concurrent swaps from the same read
 // exactly one wins, whichever connections they use.
 func (db *DB) SwapMemberToken(ctx context.Context, prev, next store.MemberTokenRow) (bool, error) {
-	switch {
-	case prev.Tenant == "" || prev.Viewer == "" || len(prev.Sealed) == 0 || prev.Status == "":
-		return false, fmt.Errorf("swap member token: the row read (tenant, viewer, sealed token, status) is required")
-	case next.Tenant != prev.Tenant || next.Viewer != prev.Viewer:
-		return false, fmt.Errorf("swap member token %s/%s: the new row names %s/%s", prev.Tenant, prev.Viewer, next.Tenant, next.Viewer)
-	case next.KeyID == "" || len(next.Sealed) == 0 || next.Status == "":
-		return false, fmt.Errorf("swap member token %s/%s: key id, sealed token and status are required", prev.Tenant, prev.Viewer)
+	if err := store.CheckSwapMemberToken(prev, next); err != nil {
+		return false, err
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE member_tokens SET key_id = $1, sealed = $2,
 			expires_at = $3, refresh_expires_at = $4, status = $5, updated_at = $6
@@ -112,8 +102,8 @@ func (db *DB) MemberTokenKeyCounts(ctx context.Context) ([]store.MemberTokenKeyC
 // SetMemberTokenStatusByKey moves every row sealed with keyID from status
 // from to status to, in one statement, and returns how many it moved.
 func (db *DB) SetMemberTokenStatusByKey(ctx context.Context, keyID, from, to string) (int, error) {
-	if keyID == "" || from == "" || to == "" {
-		return 0, fmt.Errorf("set member token status by key: key id and both statuses are required")
+	if err := store.CheckMemberTokenStatusByKey(keyID, from, to); err != nil {
+		return 0, err
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE member_tokens SET status = $1 WHERE key_id = $2 AND status = $3`, to, keyID, from)
 	if err != nil {

@@ -6,9 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,40 +25,9 @@ var migrations embed.FS
 // other and each version is applied once ("snapbrdg" in ASCII).
 const migrationLock int64 = 0x736e617062726467
 
-// migration is one versioned schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads migrations/*.sql of fsys, ordered by version, and
-// checks that the versions run 1, 2, 3… without gaps or repeats.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]migration, 0, len(names))
-	for _, name := range names { // fs.Glob returns them sorted
-		base := path.Base(name)
-		prefix, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(prefix)
-		if !ok || err != nil || v != len(out)+1 {
-			return nil, fmt.Errorf("migration %s: want a name starting with %04d_", base, len(out)+1)
-		}
-		raw, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(raw)})
-	}
-	return out, nil
-}
-
 // LatestVersion is the newest schema version this binary knows.
 func LatestVersion() int {
-	all, err := loadMigrations(migrations)
+	all, err := store.Migrations(migrations)
 	if err != nil {
 		panic(err) // the embedded files are checked by the tests
 	}
@@ -97,7 +63,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 // takes the migration advisory lock, so two instances never apply the
 // same version.
 func (db *DB) migrate(ctx context.Context, fsys fs.FS) (before, after int, err error) {
-	all, err := loadMigrations(fsys)
+	all, err := store.Migrations(fsys)
 	if err != nil {
 		return 0, 0, fmt.Errorf("load migrations: %w", err)
 	}
@@ -116,8 +82,8 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) (before, after int, err e
 	if err != nil {
 		return 0, 0, fmt.Errorf("read schema version: %w", err)
 	}
-	if before > len(all) {
-		return before, before, &store.SchemaTooNewError{Found: before, Known: len(all)}
+	if err := store.CheckSchemaVersion(before, len(all)); err != nil {
+		return before, before, err
 	}
 	for _, m := range all[before:] {
 		if err := db.apply(ctx, m, len(all)); err != nil {
@@ -130,7 +96,7 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) (before, after int, err e
 // errApplied rolls back a migration another instance applied meanwhile.
 var errApplied = errors.New("already applied")
 
-func (db *DB) apply(ctx context.Context, m migration, known int) error {
+func (db *DB) apply(ctx context.Context, m store.Migration, known int) error {
 	err := db.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 			return err
@@ -140,17 +106,17 @@ func (db *DB) apply(ctx context.Context, m migration, known int) error {
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 			return err
 		}
-		if current > known {
-			return &store.SchemaTooNewError{Found: current, Known: known}
+		if err := store.CheckSchemaVersion(current, known); err != nil {
+			return err
 		}
-		if current >= m.version {
+		if current >= m.Version {
 			return errApplied
 		}
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-			m.version, time.Now().UnixMilli())
+			m.Version, time.Now().UnixMilli())
 		return err
 	})
 	var tooNew *store.SchemaTooNewError
@@ -160,6 +126,6 @@ func (db *DB) apply(ctx context.Context, m migration, known int) error {
 	case errors.As(err, &tooNew):
 		return err
 	default:
-		return fmt.Errorf("migration %s: %w", m.name, err)
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 }

@@ -22,7 +22,7 @@ const oneTimeOwnerLock int32 = 0x6f6e6365 // "once"
 // PutOneTime stores v under kind and id. Only the SHA-256 of id is
 // written. Storing the same kind and id twice is an error.
 func (db *DB) PutOneTime(ctx context.Context, kind, id string, v store.OneTime) error {
-	if err := checkOneTime(kind, id, v); err != nil {
+	if err := store.CheckOneTime(kind, id, v); err != nil {
 		return err
 	}
 	if err := putOneTime(ctx, db.pool, kind, id, v); err != nil {
@@ -38,7 +38,7 @@ func (db *DB) PutOneTime(ctx context.Context, kind, id string, v store.OneTime) 
 // value between them.
 func (db *DB) PutOneTimeOnce(ctx context.Context, kind, id string, v store.OneTime, liveAfter time.Time,
 	reuse func(store.OneTime) bool) (got store.OneTime, reused bool, err error) {
-	if err := checkOneTime(kind, id, v); err != nil {
+	if err := store.CheckOneTime(kind, id, v); err != nil {
 		return store.OneTime{}, false, err
 	}
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
@@ -100,16 +100,6 @@ func (db *DB) take(ctx context.Context, kind, id string, now time.Time, where st
 	}
 	v.ExpiresAt = time.UnixMilli(expires).UTC()
 	return v, nil
-}
-
-func checkOneTime(kind, id string, v store.OneTime) error {
-	switch {
-	case kind == "" || id == "":
-		return fmt.Errorf("put one-time value: kind and id are required")
-	case v.ExpiresAt.IsZero():
-		return fmt.Errorf("put one-time %s: expiry is required", kind)
-	}
-	return nil
 }
 
 // querier is what the helpers need of the pool or a transaction.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // RememberJTI records that tenant has used the host context id jti, valid
@@ -12,11 +14,8 @@ import (
 // concurrent calls with the same id on any connections exactly one sees
 // true.
 func (db *DB) RememberJTI(ctx context.Context, tenant, jti string, exp time.Time) (bool, error) {
-	if tenant == "" || jti == "" {
-		return false, fmt.Errorf("remember jti: tenant and jti are required")
-	}
-	if exp.IsZero() {
-		return false, fmt.Errorf("remember jti: expiry is required")
+	if err := store.CheckJTI(tenant, jti, exp); err != nil {
+		return false, err
 	}
 	now := time.Now().Unix()
 	expires := exp.Unix()

@@ -81,8 +81,8 @@ func scanTenant(s pgx.Row) (store.TenantRow, error) {
 // ResealTenant replaces the key id and sealed secrets of a stored tenant,
 // but only if the row still holds oldSealed, in one conditional UPDATE.
 func (db *DB) ResealTenant(ctx context.Context, id string, oldSealed []byte, keyID string, sealed []byte) (bool, error) {
-	if keyID == "" || len(sealed) == 0 {
-		return false, fmt.Errorf("reseal tenant %s: key id and sealed secrets are required", id)
+	if err := store.CheckResealTenant(id, keyID, sealed); err != nil {
+		return false, err
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE tenants SET key_id = $1, sealed = $2 WHERE id = $3 AND sealed = $4`,
 		keyID, sealed, id, oldSealed)

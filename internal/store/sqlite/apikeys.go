@@ -14,8 +14,8 @@ const apiKeyColumns = `id, tenant, name, secret_hash, created_by, created_at, la
 
 // CreateAPIKey stores a new key; an id already used is an error.
 func (db *DB) CreateAPIKey(ctx context.Context, row store.APIKeyRow) error {
-	if row.ID == "" || row.Tenant == "" || len(row.SecretHash) == 0 {
-		return errors.New("create api key: id, tenant and secret hash are required")
+	if err := row.Check(); err != nil {
+		return err
 	}
 	_, err := db.sql.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		row.ID, row.Tenant, row.Name, row.SecretHash, row.CreatedBy, tokenTime(row.CreatedAt),

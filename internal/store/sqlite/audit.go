@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/snapbridge/snapbridge/internal/store"
@@ -10,8 +9,8 @@ import (
 
 // AddAudit appends an entry to the audit log.
 func (db *DB) AddAudit(ctx context.Context, e store.AuditEntry) error {
-	if e.Tenant == "" || e.Actor == "" || e.Action == "" {
-		return errors.New("add audit entry: tenant, actor and action are required")
+	if err := e.Check(); err != nil {
+		return err
 	}
 	_, err := db.sql.ExecContext(ctx, `INSERT INTO audit_log (tenant, actor, action, detail, at) VALUES (?, ?, ?, ?, ?)`,
 		e.Tenant, e.Actor, e.Action, e.Detail, tokenTime(e.At))

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/snapbridge/snapbridge/internal/store"
@@ -40,18 +39,9 @@ func (db *DB) ReserveForcedLookups(ctx context.Context, tenant, day string, reco
 }
 
 func (db *DB) reserveLookups(ctx context.Context, tenant, day string, recordIDs []string, limit int, forced bool) (allowed []string, used int, err error) {
-	if err := store.CheckBudgetKey(tenant, day); err != nil {
+	if err := store.CheckReservation(tenant, day, recordIDs, limit); err != nil {
 		return nil, 0, err
 	}
-	if limit < 0 {
-		return nil, 0, fmt.Errorf("limit %d is negative", limit)
-	}
-	for _, id := range recordIDs {
-		if id == "" {
-			return nil, 0, errors.New("empty record id")
-		}
-	}
-
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, 0, fmt.Errorf("begin: %w", err)

@@ -13,8 +13,8 @@ const complianceViewerColumns = `tenant, viewer, member, developer_application, 
 
 // PutComplianceViewer inserts or replaces the viewer's row.
 func (db *DB) PutComplianceViewer(ctx context.Context, v store.ComplianceViewer) error {
-	if v.Tenant == "" || v.Viewer == "" || v.Status == "" {
-		return fmt.Errorf("put compliance viewer: tenant, viewer and status are required")
+	if err := v.Check(); err != nil {
+		return err
 	}
 	_, err := db.sql.ExecContext(ctx, `INSERT INTO compliance_viewers (`+complianceViewerColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -115,39 +115,14 @@ func (db *DB) ArchiveComplianceEvents(ctx context.Context, tenant, viewer string
 	return added, nil
 }
 
-// complianceEventPage bounds how many rows one query holds the database
-// connection for while the caller streams them to a slow client.
-const complianceEventPage = 500
-
 // EachComplianceEvent calls fn for every event matching q, ordered by
 // processedAt and id. It reads in pages so the single database connection
 // is never held while fn writes to a slow reader. An error from fn stops
 // the walk and is returned.
 func (db *DB) EachComplianceEvent(ctx context.Context, q store.ComplianceEventQuery, fn func(store.ComplianceEventRow) error) error {
-	if q.Tenant == "" {
-		return fmt.Errorf("compliance events: tenant is required")
-	}
-	to := int64(1<<62 - 1)
-	if !q.To.IsZero() {
-		to = q.To.UnixMilli()
-	}
-	afterAt, afterViewer, afterID := tokenTime(q.From)-1, "", ""
-	for {
-		page, err := db.complianceEventPage(ctx, q, afterAt, afterViewer, afterID, to)
-		if err != nil {
-			return err
-		}
-		for _, e := range page {
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-		if len(page) < complianceEventPage {
-			return nil
-		}
-		last := page[len(page)-1]
-		afterAt, afterViewer, afterID = last.ProcessedAt.UnixMilli(), last.Viewer, last.ID
-	}
+	return store.WalkComplianceEvents(q, func(q store.ComplianceEventQuery, afterAt int64, afterViewer, afterID string, to int64) ([]store.ComplianceEventRow, error) {
+		return db.complianceEventPage(ctx, q, afterAt, afterViewer, afterID, to)
+	}, fn)
 }
 
 func (db *DB) complianceEventPage(ctx context.Context, q store.ComplianceEventQuery, afterAt int64, afterViewer, afterID string, to int64) ([]store.ComplianceEventRow, error) {
@@ -156,7 +131,7 @@ func (db *DB) complianceEventPage(ctx context.Context, q store.ComplianceEventQu
 		WHERE tenant = ? AND (? = '' OR viewer = ?) AND processed_at < ?
 		  AND (processed_at > ? OR (processed_at = ? AND (viewer > ? OR (viewer = ? AND id > ?))))
 		ORDER BY processed_at, viewer, id LIMIT ?`,
-		q.Tenant, q.Viewer, q.Viewer, to, afterAt, afterAt, afterViewer, afterViewer, afterID, complianceEventPage)
+		q.Tenant, q.Viewer, q.Viewer, to, afterAt, afterAt, afterViewer, afterViewer, afterID, store.ComplianceEventPage)
 	if err != nil {
 		return nil, fmt.Errorf("compliance events of %s: %w", q.Tenant, err)
 	}

@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // AcquireLease takes, renews or is refused the lease name for owner until
 // now+ttl (see store.Leases). One upsert decides: it inserts a free lease,
 // or overwrites a row only when that row has expired or is owner's.
 func (db *DB) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration, now time.Time) (bool, error) {
-	if err := checkLease(name, owner, ttl); err != nil {
+	if err := store.CheckLease(name, owner, ttl); err != nil {
 		return false, err
 	}
 	res, err := db.sql.ExecContext(ctx,
@@ -32,16 +34,6 @@ func (db *DB) AcquireLease(ctx context.Context, name, owner string, ttl time.Dur
 func (db *DB) ReleaseLease(ctx context.Context, name, owner string) error {
 	if _, err := db.sql.ExecContext(ctx, `DELETE FROM leases WHERE name = ? AND owner = ?`, name, owner); err != nil {
 		return fmt.Errorf("release lease %s: %w", name, err)
-	}
-	return nil
-}
-
-func checkLease(name, owner string, ttl time.Duration) error {
-	if name == "" || owner == "" {
-		return fmt.Errorf("acquire lease: name and owner are required")
-	}
-	if ttl <= 0 {
-		return fmt.Errorf("acquire lease %s: ttl must be positive, not %s", name, ttl)
 	}
 	return nil
 }

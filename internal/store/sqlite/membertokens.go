@@ -15,13 +15,8 @@ const memberTokenColumns = `tenant, viewer, key_id, sealed, expires_at, refresh_
 // PutMemberToken inserts the row or replaces the one with the same tenant
 // and viewer.
 func (db *DB) PutMemberToken(ctx context.Context, row store.MemberTokenRow) error {
-	switch {
-	case row.Tenant == "" || row.Viewer == "":
-		return fmt.Errorf("put member token: tenant and viewer are required")
-	case row.KeyID == "" || len(row.Sealed) == 0:
-		return fmt.Errorf("put member token %s/%s: key id and sealed token are required", row.Tenant, row.Viewer)
-	case row.Status == "":
-		return fmt.Errorf("put member token %s/%s: status is required", row.Tenant, row.Viewer)
+	if err := row.CheckPut(); err != nil {
+		return err
 	}
 	_, err := db.sql.ExecContext(ctx, `INSERT INTO member_tokens (`+memberTokenColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -56,8 +51,8 @@ func (db *DB) MemberToken(ctx context.Context, tenant, viewer string) (store.Mem
 // reconnect) is never overwritten by a re-encryption of the older one. It
 // reports whether the row was changed.
 func (db *DB) ResealMemberToken(ctx context.Context, tenant, viewer string, oldSealed []byte, keyID string, sealed []byte) (bool, error) {
-	if keyID == "" || len(sealed) == 0 {
-		return false, fmt.Errorf("reseal member token %s/%s: key id and sealed token are required", tenant, viewer)
+	if err := store.CheckResealMemberToken(tenant, viewer, keyID, sealed); err != nil {
+		return false, err
 	}
 	res, err := db.sql.ExecContext(ctx, `UPDATE member_tokens SET key_id = ?, sealed = ?
 		WHERE tenant = ? AND viewer = ? AND sealed = ?`, keyID, sealed, tenant, viewer, oldSealed)
@@ -78,13 +73,8 @@ func (db *DB) ResealMemberToken(ctx context.Context, tenant, viewer string, oldS
 // since every seal draws a fresh random nonce. It reports whether the row
 // was replaced; false means the authorization changed meanwhile.
 func (db *DB) SwapMemberToken(ctx context.Context, prev, next store.MemberTokenRow) (bool, error) {
-	switch {
-	case prev.Tenant == "" || prev.Viewer == "" || len(prev.Sealed) == 0 || prev.Status == "":
-		return false, fmt.Errorf("swap member token: the row read (tenant, viewer, sealed token, status) is required")
-	case next.Tenant != prev.Tenant || next.Viewer != prev.Viewer:
-		return false, fmt.Errorf("swap member token %s/%s: the new row names %s/%s", prev.Tenant, prev.Viewer, next.Tenant, next.Viewer)
-	case next.KeyID == "" || len(next.Sealed) == 0 || next.Status == "":
-		return false, fmt.Errorf("swap member token %s/%s: key id, sealed token and status are required", prev.Tenant, prev.Viewer)
+	if err := store.CheckSwapMemberToken(prev, next); err != nil {
+		return false, err
 	}
 	res, err := db.sql.ExecContext(ctx, `UPDATE member_tokens SET key_id = ?, sealed = ?,
 			expires_at = ?, refresh_expires_at = ?, status = ?, updated_at = ?
@@ -129,8 +119,8 @@ func (db *DB) MemberTokenKeyCounts(ctx context.Context) ([]store.MemberTokenKeyC
 // from to status to, in one statement, and returns how many it moved. A
 // row saved meanwhile under another key or status is not touched.
 func (db *DB) SetMemberTokenStatusByKey(ctx context.Context, keyID, from, to string) (int, error) {
-	if keyID == "" || from == "" || to == "" {
-		return 0, fmt.Errorf("set member token status by key: key id and both statuses are required")
+	if err := store.CheckMemberTokenStatusByKey(keyID, from, to); err != nil {
+		return 0, err
 	}
 	res, err := db.sql.ExecContext(ctx, `UPDATE member_tokens SET status = ? WHERE key_id = ? AND status = ?`, to, keyID, from)
 	if err != nil {

@@ -5,9 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/store"
@@ -20,40 +17,9 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// migration is one versioned schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads migrations/*.sql of fsys, ordered by version, and
-// checks that the versions run 1, 2, 3… without gaps or repeats.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]migration, 0, len(names))
-	for _, name := range names { // fs.Glob returns them sorted
-		base := path.Base(name)
-		prefix, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(prefix)
-		if !ok || err != nil || v != len(out)+1 {
-			return nil, fmt.Errorf("migration %s: want a name starting with %04d_", base, len(out)+1)
-		}
-		raw, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(raw)})
-	}
-	return out, nil
-}
-
 // LatestVersion is the newest schema version this binary knows.
 func LatestVersion() int {
-	all, err := loadMigrations(migrations)
+	all, err := store.Migrations(migrations)
 	if err != nil {
 		panic(err) // the embedded files are checked by the tests
 	}
@@ -88,7 +54,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 // own transaction together with its row in schema_migrations, so a failed
 // migration leaves the previous version whole.
 func (db *DB) migrate(ctx context.Context, fsys fs.FS) (before, after int, err error) {
-	all, err := loadMigrations(fsys)
+	all, err := store.Migrations(fsys)
 	if err != nil {
 		return 0, 0, fmt.Errorf("load migrations: %w", err)
 	}
@@ -101,8 +67,8 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) (before, after int, err e
 	if before, err = db.SchemaVersion(ctx); err != nil {
 		return 0, 0, err
 	}
-	if before > len(all) {
-		return before, before, &store.SchemaTooNewError{Found: before, Known: len(all)}
+	if err := store.CheckSchemaVersion(before, len(all)); err != nil {
+		return before, before, err
 	}
 	for _, m := range all[before:] {
 		if err := db.apply(ctx, m); err != nil {
@@ -112,29 +78,29 @@ func (db *DB) migrate(ctx context.Context, fsys fs.FS) (before, after int, err e
 	return before, len(all), nil
 }
 
-func (db *DB) apply(ctx context.Context, m migration) error {
+func (db *DB) apply(ctx context.Context, m store.Migration) error {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	// Another process may have applied it since the version was read.
 	var done bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.version).Scan(&done); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&done); err != nil {
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	if done {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.version, time.Now().UnixMilli()); err != nil {
-		return fmt.Errorf("migration %s: record version: %w", m.name, err)
+		m.Version, time.Now().UnixMilli()); err != nil {
+		return fmt.Errorf("migration %s: record version: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	return nil
 }

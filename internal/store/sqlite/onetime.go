@@ -17,7 +17,7 @@ import (
 // the same kind and id twice is an error. Expired values are removed by
 // PurgeExpired.
 func (db *DB) PutOneTime(ctx context.Context, kind, id string, v store.OneTime) error {
-	if err := checkOneTime(kind, id, v); err != nil {
+	if err := store.CheckOneTime(kind, id, v); err != nil {
 		return err
 	}
 	if err := putOneTime(ctx, db.sql, kind, id, v); err != nil {
@@ -36,7 +36,7 @@ func (db *DB) PutOneTime(ctx context.Context, kind, id string, v store.OneTime) 
 // use the database. A nil reuse accepts any.
 func (db *DB) PutOneTimeOnce(ctx context.Context, kind, id string, v store.OneTime, liveAfter time.Time,
 	reuse func(store.OneTime) bool) (got store.OneTime, reused bool, err error) {
-	if err := checkOneTime(kind, id, v); err != nil {
+	if err := store.CheckOneTime(kind, id, v); err != nil {
 		return store.OneTime{}, false, err
 	}
 	tx, err := db.sql.BeginTx(ctx, nil)
@@ -102,16 +102,6 @@ func (db *DB) take(ctx context.Context, kind, id string, now time.Time, where st
 	}
 	v.ExpiresAt = time.UnixMilli(expires).UTC()
 	return v, nil
-}
-
-func checkOneTime(kind, id string, v store.OneTime) error {
-	switch {
-	case kind == "" || id == "":
-		return fmt.Errorf("put one-time value: kind and id are required")
-	case v.ExpiresAt.IsZero():
-		return fmt.Errorf("put one-time %s: expiry is required", kind)
-	}
-	return nil
 }
 
 // execer is what putOneTime and liveOneTimes need of a *sql.DB or *sql.Tx.

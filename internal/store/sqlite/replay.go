@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // RememberJTI records that tenant has used the host context id jti, valid
@@ -13,11 +15,8 @@ import (
 // Ids are kept until exp, in the database, so a restart does not reopen the
 // replay window; the background purger (RunPurger) deletes them after.
 func (db *DB) RememberJTI(ctx context.Context, tenant, jti string, exp time.Time) (bool, error) {
-	if tenant == "" || jti == "" {
-		return false, fmt.Errorf("remember jti: tenant and jti are required")
-	}
-	if exp.IsZero() {
-		return false, fmt.Errorf("remember jti: expiry is required")
+	if err := store.CheckJTI(tenant, jti, exp); err != nil {
+		return false, err
 	}
 	now := time.Now().Unix()
 	// Round exp up so an id is never forgotten before its token expires.

@@ -95,8 +95,8 @@ func scanTenant(s memberTokenScanner) (store.TenantRow, error) {
 // meanwhile are never overwritten by a re-encryption of older ones. It
 // reports whether the row was changed.
 func (db *DB) ResealTenant(ctx context.Context, id string, oldSealed []byte, keyID string, sealed []byte) (bool, error) {
-	if keyID == "" || len(sealed) == 0 {
-		return false, fmt.Errorf("reseal tenant %s: key id and sealed secrets are required", id)
+	if err := store.CheckResealTenant(id, keyID, sealed); err != nil {
+		return false, err
 	}
 	res, err := db.sql.ExecContext(ctx, `UPDATE tenants SET key_id = ?, sealed = ? WHERE id = ? AND sealed = ?`,
 		keyID, sealed, id, oldSealed)
