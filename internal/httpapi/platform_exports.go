@@ -149,13 +149,8 @@ func (a *API) listAnalyticsExports(c *gin.Context) {
 }
 
 func (a *API) analyticsExport(c *gin.Context) {
-	t, _, ok := a.adminTenant(c)
+	t, _, id, ok := a.adminJob(c)
 	if !ok {
-		return
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	j, err := a.Platform.Exports.Analytics(c.Request.Context(), t.ID, id)
@@ -169,13 +164,8 @@ func (a *API) analyticsExport(c *gin.Context) {
 // downloadAnalyticsExport redirects to the file at LinkedIn, fetching a
 // fresh link when the stored one has expired.
 func (a *API) downloadAnalyticsExport(c *gin.Context) {
-	t, p, ok := a.adminTenant(c)
+	t, p, id, ok := a.adminJob(c)
 	if !ok {
-		return
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	j, err := a.Platform.Exports.Analytics(c.Request.Context(), t.ID, id)
@@ -198,13 +188,8 @@ func (a *API) downloadAnalyticsExport(c *gin.Context) {
 // downloadValidationExport redirects to file ?file=<n> (default 1) of a
 // completed CRM data validation export at LinkedIn.
 func (a *API) downloadValidationExport(c *gin.Context) {
-	t, p, ok := a.adminTenant(c)
+	t, p, id, ok := a.adminJob(c)
 	if !ok {
-		return
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	n, err := exports.FileNumber(c.Request.URL.Query()["file"])
@@ -271,13 +256,8 @@ func (a *API) listValidationExports(c *gin.Context) {
 }
 
 func (a *API) validationExport(c *gin.Context) {
-	t, _, ok := a.adminTenant(c)
+	t, _, id, ok := a.adminJob(c)
 	if !ok {
-		return
-	}
-	id, err := pathID(c, "id")
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	j, err := a.Platform.Exports.Validation(c.Request.Context(), t.ID, id)

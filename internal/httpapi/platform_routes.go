@@ -165,6 +165,21 @@ func (a *API) failLinkedIn(c *gin.Context, t *tenant.Tenant, viewer, scope strin
 		connect: a.PublicURL + "/oauth/linkedin/start?" + q.Encode()})
 }
 
+// adminJob is adminTenant for a route naming one job by its :id; on
+// false the answer is sent.
+func (a *API) adminJob(c *gin.Context) (*tenant.Tenant, *Principal, int64, bool) {
+	t, p, ok := a.adminTenant(c)
+	if !ok {
+		return nil, nil, 0, false
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		a.fail(c, err)
+		return nil, nil, 0, false
+	}
+	return t, p, id, true
+}
+
 // pathID reads a positive numeric id from the path.
 func pathID(c *gin.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
