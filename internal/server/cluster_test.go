@@ -218,6 +218,49 @@ func TestClusterOfThreeInstancesSharesOneLinkedInQuota(t *testing.T) {
 		}
 	})
 
+	t.Run("1,000 warm widget loads over 20 sellers and 100 records cost at most 10 LinkedIn calls", func(t *testing.T) {
+		recs := append(matched[:len(matched):len(matched)], syntheticRecords(a, "cluster-warm", 100-len(matched))...)
+		members := c.li.Members()
+		viewers := make([]string, 20)
+		for i := range viewers {
+			viewers[i] = fmt.Sprintf("crm-user-cluster-warm-%02d", i)
+			p := c.at(t, i)
+			s := p.newSession("demo", viewers[i], recs[i])
+			var nc wire.Error
+			p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &nc)
+			p.connect(nc.Error.ConnectURL, members[i%len(members)].ID, s.Token)
+		}
+		// A widget load as a seller's browser makes it, on whichever
+		// instance the load balancer picks for each request.
+		load := func(i int) {
+			viewer, rec := viewers[i%len(viewers)], recs[(i*7)%len(recs)]
+			s := c.at(t, i).newSession("demo", viewer, rec)
+			if got := c.at(t, i+1).lookUp(s.Token, false, rec); got.status != http.StatusOK || len(got.assoc) != 1 {
+				t.Errorf("load %d: look-up of %s: status %d: %s", i, rec.ID, got.status, got.raw)
+			}
+			var sat wire.SalesAccessToken
+			c.at(t, i+2).call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusOK, &sat)
+		}
+		parallel(max(len(recs), len(viewers)), load) // warm-up: every record and every seller once
+		c.li.ResetStats()
+		start := time.Now()
+		var next atomic.Int64
+		parallel(16, func(int) {
+			for i := int(next.Add(1)) - 1; i < 1000; i = int(next.Add(1)) - 1 {
+				load(i)
+			}
+		})
+		calls := 0
+		for _, n := range c.li.Stats() {
+			calls += n
+		}
+		t.Logf("1,000 warm widget loads (session + look-up + SAT) over 20 sellers, 100 records, 3 instances: %d LinkedIn call(s) %v, %v",
+			calls, c.li.Stats(), time.Since(start).Round(time.Millisecond))
+		if calls > 10 {
+			t.Errorf("%d LinkedIn calls after warm-up, want at most 10: %v", calls, c.li.Stats())
+		}
+	})
+
 	t.Run("Redis stopped and started during a run: no 5xx, nothing lost", func(t *testing.T) {
 		recs := append(matched[:10:10], syntheticRecords(a, "cluster-redis", 20)...)
 		s := a.newSession("demo", "crm-user-cluster-connect", recs...)
