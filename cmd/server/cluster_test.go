@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -620,6 +619,3 @@ func (b *lockedBuffer) tail(n int) string {
 	}
 	return s
 }
-
-// String names the instance in messages.
-func (p *serveProcess) String() string { return fmt.Sprintf("instance %s (%s)", p.Name, p.URL) }
