@@ -195,5 +195,18 @@ bench:
 bench-widget: build browser-deps
 	node bench/widget.mjs
 
+## bench-deps: wrk, the HTTP load generator, from Debian
+bench-deps:
+	@command -v wrk >/dev/null || { $(APT) update -qq && $(APT) install -y -qq wrk >/dev/null; }
+
+## bench-cluster: three instances on PostgreSQL + Redis vs one on SQLite, cached look-ups under wrk,
+## and LinkedIn calls per 1,000 warm widget loads (see bench/README.md; BENCH_FLAGS="-duration 30s")
+bench-cluster: build services-deps bench-deps
+	$(GO) run ./bench/load -bin $(BIN)/snapbridge -wasm-dir $(WEB) $(BENCH_FLAGS)
+
+## bench-load: every HTTP load benchmark of bench/load (today the cluster benchmark)
+bench-load: bench-cluster
+.PHONY: bench-deps bench-cluster bench-load
+
 clean:
 	rm -rf var/build var/bin
