@@ -127,7 +127,7 @@ lint: vet lint-deps
 
 ## gotest: every Go test on SQLite, then the server suite once more with its state in
 ## PostgreSQL (a private server the tests start, see internal/store/postgres/pgtest)
-gotest: services-deps
+gotest: services-deps bench-deps
 	$(GO) test -race -count=1 ./...
 	SNAPBRIDGE_TEST_DATABASE=postgres $(GO) test -race -count=1 ./internal/server/
 

@@ -72,7 +72,7 @@ func startStack(ctx context.Context, bin, wasmDir string, instances int, redis b
 		return s, err
 	}
 	if s.pg, err = pgtest.StartServer(); err != nil {
-		return s, fmt.Errorf("PostgreSQL: %w", err)
+		return s, fmt.Errorf("start PostgreSQL: %w", err)
 	}
 	dbURL, err := s.pg.NewSchema()
 	if err != nil {
@@ -84,7 +84,7 @@ func startStack(ctx context.Context, bin, wasmDir string, instances int, redis b
 			return s, err
 		}
 		if s.redis, err = redistest.StartServer(filepath.Join(s.dir, "redis")); err != nil {
-			return s, fmt.Errorf("Redis: %w", err)
+			return s, err
 		}
 		redisURL = s.redis.URL
 	}
