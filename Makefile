@@ -127,7 +127,7 @@ lint: vet lint-deps
 
 ## gotest: every Go test on SQLite, then the server suite once more with its state in
 ## PostgreSQL (a private server the tests start, see internal/store/postgres/pgtest)
-gotest: services-deps
+gotest: services-deps bench-deps
 	$(GO) test -race -count=1 ./...
 	SNAPBRIDGE_TEST_DATABASE=postgres $(GO) test -race -count=1 ./internal/server/
 
@@ -194,6 +194,19 @@ bench:
 ## bench-widget: wasm size and time-to-card in headless Chromium (see bench/README.md)
 bench-widget: build browser-deps
 	node bench/widget.mjs
+
+## bench-deps: wrk, the HTTP load generator, from Debian
+bench-deps:
+	@command -v wrk >/dev/null || { $(APT) update -qq && $(APT) install -y -qq wrk >/dev/null; }
+
+## bench-cluster: three instances on PostgreSQL + Redis vs one on SQLite, cached look-ups under wrk,
+## and LinkedIn calls per 1,000 warm widget loads (see bench/README.md; BENCH_FLAGS="-duration 30s")
+bench-cluster: build services-deps bench-deps
+	$(GO) run ./bench/load -bin $(BIN)/snapbridge -wasm-dir $(WEB) $(BENCH_FLAGS)
+
+## bench-load: every HTTP load benchmark of bench/load (today the cluster benchmark)
+bench-load: bench-cluster
+.PHONY: bench-deps bench-cluster bench-load
 
 clean:
 	rm -rf var/build var/bin

@@ -2,6 +2,7 @@
 // redis-server on a free 127.0.0.1 port, in a temporary directory, with
 // nothing persisted, stopped when the test ends. Without redis-server the
 // test is skipped, unless CI is set: CI must never skip silently.
+// Programs that are not tests (bench/load) start one with StartServer.
 package redistest
 
 import (
@@ -20,7 +21,7 @@ import (
 type Server struct {
 	// URL is redis://127.0.0.1:<port>/0.
 	URL  string
-	t    testing.TB
+	t    testing.TB // nil when started by StartServer
 	port int
 	dir  string
 	cmd  *exec.Cmd
@@ -35,11 +36,34 @@ func Start(t testing.TB) *Server {
 		}
 		t.Skip("redis-server is not installed: run make services-deps (apt-get install redis-server)")
 	}
-	s := &Server{t: t, port: freePort(t), dir: t.TempDir()}
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{t: t, port: port, dir: t.TempDir()}
 	s.URL = fmt.Sprintf("redis://127.0.0.1:%d/0", s.port)
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// StartServer starts a redis-server outside a test, keeping its log in
+// dir (which the caller removes), and waits until it answers PING. The
+// caller stops it with Stop. An error says why it could not start
+// (redis-server missing, no free port, no PING within 10s).
+func StartServer(dir string) (*Server, error) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		return nil, fmt.Errorf("redis-server is not installed (make services-deps installs it): %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{port: port, dir: dir, URL: fmt.Sprintf("redis://127.0.0.1:%d/0", port)}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Stop stops the server (a test of Redis going away); Restart starts it
@@ -56,19 +80,27 @@ func (s *Server) Stop() {
 // Restart starts the server on its port and waits until it answers PING.
 func (s *Server) Restart() {
 	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// start starts the server on its port, unless it runs, and waits until it
+// answers PING.
+func (s *Server) start() error {
 	if s.cmd != nil {
-		return
+		return nil
 	}
 	cmd := exec.Command("redis-server", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", s.dir)
 	log, err := os.Create(s.dir + "/redis.log")
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	defer log.Close()
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
+		return fmt.Errorf("start redis-server: %w", err)
 	}
 	s.cmd = cmd
 	deadline := time.Now().Add(10 * time.Second)
@@ -76,10 +108,11 @@ func (s *Server) Restart() {
 		if time.Now().After(deadline) {
 			out, _ := os.ReadFile(s.dir + "/redis.log")
 			s.Stop()
-			s.t.Fatalf("redis-server on port %d did not answer PING within 10s:\n%s", s.port, out)
+			return fmt.Errorf("redis-server on port %d did not answer PING within 10s:\n%s", s.port, out)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return nil
 }
 
 // pings sends one PING in the wire protocol and expects +PONG.
@@ -97,12 +130,11 @@ func (s *Server) pings() bool {
 	return err == nil && strings.TrimSpace(line) == "+PONG"
 }
 
-func freePort(t testing.TB) int {
-	t.Helper()
+func freePort() (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ln.Addr().(*net.TCPAddr).Port, nil
 }

@@ -8,7 +8,8 @@
 // Unix socket.
 //
 // When PostgreSQL is not installed the tests that need it are skipped,
-// unless CI=true, where they fail: `make test` installs it.
+// unless CI=true, where they fail: `make test` installs it. Programs that
+// are not tests (bench/load) start a server of their own with StartServer.
 package pgtest
 
 import (
@@ -75,18 +76,51 @@ func URL(t testing.TB) string {
 		}
 		t.Skipf("PostgreSQL is not available (%v); `make services-deps` installs it", startErr)
 	}
+	u, err := shared.newSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// Server is a private PostgreSQL server started by StartServer, apart
+// from the one URL shares with the tests of a package.
+type Server struct{ s *server }
+
+// StartServer starts a private PostgreSQL server as URL does, for a
+// program that is not a test; the caller stops it with Stop. An error says
+// why it could not start (PostgreSQL not installed, no postgres user when
+// run as root, no connection within a minute).
+func StartServer() (*Server, error) {
+	s, err := start()
+	if err != nil {
+		return nil, err
+	}
+	return &Server{s: s}, nil
+}
+
+// NewSchema returns the URL of a fresh, empty schema on the server, as URL
+// does for a test.
+func (s *Server) NewSchema() (string, error) { return s.s.newSchema() }
+
+// Stop shuts the server down and removes its directory.
+func (s *Server) Stop() error { return s.s.stop() }
+
+// newSchema creates a schema of a name unique to this process and returns
+// the URL whose search_path names it.
+func (s *server) newSchema() (string, error) {
 	name := fmt.Sprintf("t%d_%d", os.Getpid(), schemas.Add(1))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, shared.url(""))
+	conn, err := pgx.Connect(ctx, s.url(""))
 	if err != nil {
-		t.Fatalf("connect to the private PostgreSQL: %v", err)
+		return "", fmt.Errorf("connect to the private PostgreSQL: %w", err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+name); err != nil {
-		t.Fatalf("create schema %s: %v", name, err)
+		return "", fmt.Errorf("create schema %s: %w", name, err)
 	}
-	return shared.url(name)
+	return s.url(name), nil
 }
 
 // Available reports whether a private server runs or can be started.
