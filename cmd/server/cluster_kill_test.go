@@ -106,7 +106,8 @@ func TestExportSurvivesItsInstanceBeingKilled(t *testing.T) {
 // A seller's member token has expired; a SAT request on instance A
 // refreshes it, LinkedIn answers, and A is killed before it hears the
 // answer. The seller stays connected: a SAT request on B succeeds once the
-// locks A held (SAT fetch and refresh, 30 s each) expire, refreshing with
+// locks A held (SAT fetch and refresh) expire — one lock heartbeat after
+// A died, well inside the widget's 20 s request timeout — refreshing with
 // the stored refresh token.
 func TestSellerStaysConnectedWhenAnInstanceDiesMidRefresh(t *testing.T) {
 	t.Parallel()
@@ -164,9 +165,11 @@ func TestSellerStaysConnectedWhenAnInstanceDiesMidRefresh(t *testing.T) {
 	if stored.RefreshToken != tok.RefreshToken {
 		t.Errorf("the stored refresh token changed")
 	}
-	// A's locks last 30 s from when A took them.
-	if took > 40*time.Second {
-		t.Errorf("the SAT request on B took %v, want the dead instance's locks to expire within 30 s", took)
+	// Nothing renews a dead instance's locks: they expire a heartbeat
+	// (3 s) after A died, and the seller's widget, which gives up on a
+	// request after 20 s, gets its answer.
+	if took > 10*time.Second {
+		t.Errorf("the SAT request on B took %v: the dead instance's locks held it up beyond a few seconds", took)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -22,6 +23,15 @@ const lockPoll = 10 * time.Millisecond
 // keyPrefix namespaces snapbridge's keys and channels in a shared Redis.
 const keyPrefix = "snapbridge:"
 
+// DefaultLockHeartbeat is how long a Redis lock outlives a holder that
+// died: the holder keeps it for up to the ttl it asked for by renewing
+// it every third of this, so an instance killed mid-fetch blocks the
+// others for seconds, not for the whole ttl.
+const DefaultLockHeartbeat = 3 * time.Second
+
+// renewScript extends a lock only while it still holds the taker's token.
+var renewScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("PEXPIRE", KEYS[1], ARGV[2]) end return 0`)
+
 // releaseScript deletes a lock only while it still holds the taker's
 // token: a lock that expired and was taken by another stays theirs.
 var releaseScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end return 0`)
@@ -31,8 +41,9 @@ var releaseScript = redis.NewScript(`if redis.call("GET", KEYS[1]) == ARGV[1] th
 // than waits when Redis is away; Failover turns such failures into
 // in-process answers. It is safe for concurrent use.
 type Redis struct {
-	client  *redis.Client
-	timeout time.Duration
+	client    *redis.Client
+	timeout   time.Duration
+	heartbeat time.Duration // DefaultLockHeartbeat; shorter in tests
 }
 
 // ParseRedisURL checks a redis:// or rediss:// URL (user, password,
@@ -72,7 +83,7 @@ func NewRedis(rawURL string, timeout time.Duration) (*Redis, error) {
 	opts.PoolTimeout = timeout
 	opts.MaxRetries = -1 // a retry would double the time a caller waits on a Redis that is away
 	opts.ContextTimeoutEnabled = true
-	return &Redis{client: redis.NewClient(opts), timeout: timeout}, nil
+	return &Redis{client: redis.NewClient(opts), timeout: timeout, heartbeat: DefaultLockHeartbeat}, nil
 }
 
 // Close closes the connections.
@@ -149,22 +160,31 @@ func (r *Redis) Add(ctx context.Context, key string, delta int64, ttl time.Durat
 }
 
 // Take implements Locks. Each Redis call is bounded by the timeout; the
-// wait for another holder is bounded by ctx and the lock's ttl.
+// wait for another holder is bounded by ctx and the lock's ttl. A lock
+// longer than the heartbeat is stored for one heartbeat and renewed by
+// its holder until release or ttl, so it outlives a dead holder by one
+// heartbeat at most.
 func (r *Redis) Take(ctx context.Context, key string, ttl time.Duration) (func(), bool, error) {
 	k := keyPrefix + "lock:" + key
 	token := randomToken()
+	ttl = max(ttl, time.Millisecond)
 	cctx, cancel := r.bound(ctx)
-	taken, err := r.client.SetNX(cctx, k, token, max(ttl, time.Millisecond)).Result()
+	taken, err := r.client.SetNX(cctx, k, token, min(ttl, r.heartbeat)).Result()
 	cancel()
 	if err != nil {
 		return nil, false, fmt.Errorf("redis lock: %w", err)
 	}
 	if taken {
+		stop := r.renew(k, token, ttl)
+		var once sync.Once
 		return func() {
-			// Released even when the caller's request ended meanwhile.
-			rctx, cancel := context.WithTimeout(context.Background(), r.timeout)
-			defer cancel()
-			releaseScript.Run(rctx, r.client, []string{k}, token)
+			once.Do(func() {
+				stop()
+				// Released even when the caller's request ended meanwhile.
+				rctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+				defer cancel()
+				releaseScript.Run(rctx, r.client, []string{k}, token)
+			})
 		}, true, nil
 	}
 	tick := time.NewTicker(lockPoll)
@@ -185,6 +205,40 @@ func (r *Redis) Take(ctx context.Context, key string, ttl time.Duration) (func()
 			return nil, false, nil
 		}
 	}
+}
+
+// renew keeps the lock k (held under token) alive one heartbeat at a time
+// until ttl from now or until the returned stop is called. A renewal
+// Redis refuses or misses leaves the lock to expire: at worst a second
+// holder does the same work, never a wrong answer.
+func (r *Redis) renew(k, token string, ttl time.Duration) (stop func()) {
+	if ttl <= r.heartbeat {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		deadline := time.Now().Add(ttl)
+		tick := time.NewTicker(r.heartbeat / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			left := time.Until(deadline)
+			if left <= 0 {
+				return
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), r.timeout)
+			n, err := renewScript.Run(ctx, r.client, []string{k}, token, min(left, r.heartbeat).Milliseconds()).Int()
+			cancel()
+			if err == nil && n == 0 {
+				return // expired meanwhile and perhaps taken by another: theirs now
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 func randomToken() string {

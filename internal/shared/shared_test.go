@@ -231,3 +231,37 @@ func testCounters(t *testing.T, p pair) {
 	}
 	eventually(t, "a counter past its ttl restarts", func() bool { n, _ := p.b.Add(ctx, "short", 0, time.Minute); return n == 0 })
 }
+
+// An instance killed while it holds a long lock (a Sales Access Token
+// fetch, a member-token refresh) blocks the other instances for one
+// heartbeat, not for the lock's whole ttl; a living holder keeps its lock
+// for as long as it asked.
+func TestLockOfAKilledHolderFreesAfterOneHeartbeat(t *testing.T) {
+	srv := redistest.Start(t)
+	holder, other := newRedis(t, srv.URL), newRedis(t, srv.URL)
+	shared.SetLockHeartbeat(holder, 300*time.Millisecond)
+	ctx := context.Background()
+	if _, taken, err := holder.Take(ctx, "refresh:demo:seller", time.Minute); err != nil || !taken {
+		t.Fatalf("Take = %v, %v; want taken", taken, err)
+	}
+
+	// Well past three heartbeats, the living holder still has it.
+	wait, cancel := context.WithTimeout(ctx, time.Second)
+	_, taken, err := other.Take(wait, "refresh:demo:seller", time.Minute)
+	cancel()
+	if taken || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("another instance got past a living holder's lock: taken %v, err %v", taken, err)
+	}
+
+	holder.Close() // the holder dies: nothing renews the lock any more
+	wait, cancel = context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, taken, err := other.Take(wait, "refresh:demo:seller", time.Minute); taken || err != nil {
+		t.Fatalf("waiting on a dead holder's lock: taken %v, err %v; want freed (not taken, no error)", taken, err)
+	}
+	release, taken, err := other.Take(wait, "refresh:demo:seller", time.Minute)
+	if err != nil || !taken {
+		t.Fatalf("after the dead holder's lock expired: Take = %v, %v; want taken", taken, err)
+	}
+	release()
+}
