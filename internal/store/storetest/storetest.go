@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"AnalyticsExports", testAnalyticsExports},
 		{"ValidationExports", testValidationExports},
 		{"ComplianceArchiveWalksEveryEventOnce", testComplianceArchiveWalksEveryEventOnce},
+		{"ComplianceArchiverWritesLeaveTheOptInAlone", testComplianceArchiverWritesLeaveTheOptInAlone},
 		{"PurgeExpired", testPurgeExpired},
 		{"RunPurgerPurgesAtStartAndStopsWithItsContext", testRunPurgerPurgesAtStartAndStopsWithItsContext},
 		{"ReadyOnAFreshStore", testReadyOnAFreshStore},
