@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReserveLookupsRefusesBadInput", testReserveLookupsRefusesBadInput},
 		{"ReserveLookupsConcurrentNeverExceedsLimit", testReserveLookupsConcurrentNeverExceedsLimit},
 		{"TenantsSeedAndReplace", testTenantsSeedAndReplace},
+		{"ConcurrentTenantUpdatesFromOneReadHaveOneWinner", testConcurrentTenantUpdatesFromOneReadHaveOneWinner},
 		{"APIKeys", testAPIKeys},
 		{"Audit", testAudit},
 		{"AnalyticsExports", testAnalyticsExports},
