@@ -374,3 +374,47 @@ test('an admin opts in to compliance archiving, sees messages archived, and opts
   assert.deepEqual(unexpected(errors, /409 \(Conflict\) @ \S+\/compliance\/opt-in$/), []);
   await context.close();
 });
+
+test('two admins save the tenant settings at once: the later save is refused, the first kept', { timeout: 60000 }, async () => {
+  const open = async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    await page.goto(consoleURL('admin'));
+    await page.locator('#settings-form').waitFor();
+    return { context, page, errors };
+  };
+  const field = (page, label) => page.getByRole('region', { name: 'Tenant settings' }).getByLabel(label, { exact: true });
+  const save = (page) => page.getByRole('button', { name: 'Save settings' }).click();
+
+  // Both open the settings before either saves.
+  const ada = await open();
+  const bob = await open();
+  const original = await field(ada.page, 'Accent colour').inputValue();
+  const name = await field(bob.page, 'Name').inputValue();
+
+  await field(ada.page, 'Accent colour').fill('#123456');
+  await save(ada.page);
+  await ada.page.locator('#settings-msg.ok', { hasText: 'Saved' }).waitFor();
+
+  await field(bob.page, 'Name').fill('Bob would overwrite the colour');
+  await save(bob.page);
+  await bob.page.locator('#settings-msg.error', {
+    hasText: 'This tenant was changed by someone else since you opened it — reload to see their changes.' }).waitFor();
+  await shot(bob.page, 'console-8-settings-changed-meanwhile');
+
+  // Reloading shows Ada's colour; Bob's name was not saved.
+  await bob.page.getByRole('button', { name: 'Reload settings' }).click();
+  await bob.page.waitForFunction(() => document.querySelector('#set-accent').value === '#123456');
+  assert.equal(await field(bob.page, 'Name').inputValue(), name);
+
+  // Bob can now save on top of Ada's change (putting the colour back).
+  await field(bob.page, 'Accent colour').fill(original);
+  await save(bob.page);
+  await bob.page.locator('#settings-msg.ok', { hasText: 'Saved' }).waitFor();
+
+  assert.deepEqual(unexpected(ada.errors), []);
+  assert.deepEqual(unexpected(bob.errors, /412 \(Precondition Failed\) @ \S+\/tenants\/demo$/), []);
+  await ada.context.close();
+  await bob.context.close();
+});

@@ -38,12 +38,12 @@
 
   function sessionExpired() { return Date.now() >= cfg.expires; }
 
-  async function request(method, url, payload) {
+  async function request(method, url, payload, extraHeaders) {
     if (sessionExpired()) {
       showExpired();
       throw new APIError(401, { code: 'session_expired', message: 'The console session has expired. Open the console again from your CRM.' });
     }
-    const headers = { Authorization: `Bearer ${cfg.token}` };
+    const headers = { ...extraHeaders, Authorization: `Bearer ${cfg.token}` };
     if (payload !== undefined) headers['Content-Type'] = 'application/json';
     let r;
     try {
@@ -59,6 +59,17 @@
     const data = await r.json().catch(() => null);
     if (!r.ok) throw new APIError(r.status, data && data.error);
     return data;
+  }
+
+  // callTenant calls the tenant itself or its context keys. revision, when
+  // set, is sent as If-Match: the save is refused (412 tenant_changed) if
+  // someone else saved the tenant since. It answers the tenant's view and
+  // its revision now (the ETag).
+  async function callTenant(method, path, payload, revision) {
+    const r = await request(method, cfg.api + path, payload, revision ? { 'If-Match': `"${revision}"` } : undefined);
+    const data = await r.json().catch(() => null);
+    if (!r.ok) throw new APIError(r.status, data && data.error);
+    return { view: data, revision: (r.headers.get('ETag') || '').replace(/"/g, '') };
   }
 
   function showExpired() { $('session-banner').hidden = false; }
@@ -787,9 +798,21 @@
     return spec;
   }
 
+  // The revision the settings form shows; its save is conditional on it.
+  const formRevision = $('set-revision');
+  const CHANGED = 'This tenant was changed by someone else since you opened it — reload to see their changes.';
+
+  // keepRevision follows a context-key change made here: the form is still
+  // current if the key change was the only save since it was rendered.
+  function keepRevision(before, after) {
+    if (after && Number(after) === Number(before) + 1) formRevision.value = after;
+  }
+
   async function loadSettings() {
     try {
-      renderSettings(await call('GET', ''));
+      const { view, revision } = await callTenant('GET', '');
+      renderSettings(view);
+      formRevision.value = revision;
       settingsForm.hidden = false;
       $('settings-loading').hidden = true;
     } catch (err) {
@@ -822,11 +845,17 @@
     button.disabled = true;
     say(msg, 'Saving…');
     try {
-      renderSettings(await call('PUT', '', spec));
+      const { view, revision } = await callTenant('PUT', '', spec, formRevision.value);
+      renderSettings(view);
+      formRevision.value = revision;
       say(msg, 'Saved', 'ok');
     } catch (err) {
       const input = err.code === 'invalid_field' && err.field ? fieldInput(settingsForm, err.field) : null;
-      if (input) {
+      if (err.code === 'tenant_changed') {
+        say(msg, CHANGED, 'error');
+        msg.append(' ', el('button', { type: 'button', class: 'secondary small', text: 'Reload settings',
+          onclick: () => { say(msg, ''); clearFieldErrors(settingsForm); loadSettings(); } }));
+      } else if (input) {
         showFieldError(input, serverReason(err.message).replace(`${err.field}: `, ''));
         say(msg, 'Not saved: fix the marked field.', 'error');
       } else {
@@ -875,7 +904,9 @@
     if (!window.confirm(`Remove the context key "${kid}"? Contexts your CRM signs with it are refused from now on.`)) return;
     button.disabled = true;
     try {
-      const v = await call('DELETE', `/context-keys/${encodeURIComponent(kid)}`);
+      const before = formRevision.value;
+      const { view: v, revision } = await callTenant('DELETE', `/context-keys/${encodeURIComponent(kid)}`);
+      keepRevision(before, revision);
       tenantView.context.keys = v.context.keys;
       await renderContextKeys(v.context.keys || []);
       say(msg, `Removed "${kid}".`, 'ok');
@@ -926,7 +957,9 @@
     const button = $('ckey-add');
     button.disabled = true;
     try {
-      const v = await call('POST', '/context-keys', key);
+      const before = formRevision.value;
+      const { view: v, revision } = await callTenant('POST', '/context-keys', key);
+      keepRevision(before, revision);
       tenantView.context.keys = v.context.keys;
       await renderContextKeys(v.context.keys || []);
       form.reset();

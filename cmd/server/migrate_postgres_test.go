@@ -140,8 +140,9 @@ func fill(t *testing.T, db *sqlite.DB, at time.Time) {
 		}
 	}
 	for _, id := range []string{"acme", "globex"} {
-		must(db.PutTenant(ctx, store.TenantRow{ID: id, Config: []byte(`{"id":"` + id + `"}`), KeyID: "k1",
-			Sealed: []byte("tenant-secrets"), CreatedAt: at, UpdatedAt: at}))
+		_, err := db.InsertTenantIfAbsent(ctx, store.TenantRow{ID: id, Config: []byte(`{"id":"` + id + `"}`), KeyID: "k1",
+			Sealed: []byte("tenant-secrets"), CreatedAt: at, UpdatedAt: at})
+		must(err)
 	}
 	must(db.CreateAPIKey(ctx, store.APIKeyRow{ID: "key1", Tenant: "acme", Name: "ci", SecretHash: []byte("hash"), CreatedBy: "operator", CreatedAt: at}))
 	for _, v := range []string{"v1", "v2"} {

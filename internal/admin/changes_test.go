@@ -53,7 +53,7 @@ func TestTenantEditOnOneInstanceAppliesOnEveryInstanceWithinASecond(t *testing.T
 	edit := spec("acme")
 	edit.Name = "Acme, renamed"
 	edit.DailyLookupBudget = 77
-	if _, err := a.UpdateTenant(t.Context(), "operator", "acme", edit); err != nil {
+	if _, err := a.UpdateTenant(t.Context(), "operator", "acme", edit, 0); err != nil {
 		t.Fatal(err)
 	}
 	within("the edit is in force on the other instance", func() bool {

@@ -14,17 +14,15 @@ import (
 func (s *Service) AddContextKey(ctx context.Context, actor, tenantID string, key KeySpec) (*tenant.Tenant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	current, err := s.Tenant(tenantID)
-	if err != nil {
-		return nil, err
-	}
-	if n := len(current.Context.Keys); n >= MaxContextKeys {
-		return nil, fmt.Errorf("tenant %s already has %d active context keys (%s); remove the one the CRM no longer uses first: %w",
-			tenantID, n, strings.Join(contextKeyIDs(current), ", "), ErrContextKeyLimit)
-	}
-	t := current.Clone()
-	t.Context.Keys = append(t.Context.Keys, key.key())
-	updated, err := s.replace(ctx, t)
+	_, updated, err := s.edit(ctx, tenantID, 0, func(current *tenant.Tenant) (tenant.Tenant, error) {
+		if n := len(current.Context.Keys); n >= MaxContextKeys {
+			return tenant.Tenant{}, fmt.Errorf("tenant %s already has %d active context keys (%s); remove the one the CRM no longer uses first: %w",
+				tenantID, n, strings.Join(contextKeyIDs(current), ", "), ErrContextKeyLimit)
+		}
+		t := current.Clone()
+		t.Context.Keys = append(t.Context.Keys, key.key())
+		return t, nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -37,24 +35,22 @@ func (s *Service) AddContextKey(ctx context.Context, actor, tenantID string, key
 func (s *Service) RemoveContextKey(ctx context.Context, actor, tenantID, kid string) (*tenant.Tenant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	current, err := s.Tenant(tenantID)
-	if err != nil {
-		return nil, err
-	}
-	t := current.Clone()
-	t.Context.Keys = t.Context.Keys[:0]
-	for _, k := range current.Context.Keys {
-		if k.ID != kid {
-			t.Context.Keys = append(t.Context.Keys, k)
+	_, updated, err := s.edit(ctx, tenantID, 0, func(current *tenant.Tenant) (tenant.Tenant, error) {
+		t := current.Clone()
+		t.Context.Keys = t.Context.Keys[:0]
+		for _, k := range current.Context.Keys {
+			if k.ID != kid {
+				t.Context.Keys = append(t.Context.Keys, k)
+			}
 		}
-	}
-	switch {
-	case len(t.Context.Keys) == len(current.Context.Keys):
-		return nil, fmt.Errorf("tenant %s, context key %q: %w", tenantID, kid, ErrContextKeyNotFound)
-	case len(t.Context.Keys) == 0:
-		return nil, fmt.Errorf("tenant %s, context key %q: add the new key before removing this one: %w", tenantID, kid, ErrLastContextKey)
-	}
-	updated, err := s.replace(ctx, t)
+		switch {
+		case len(t.Context.Keys) == len(current.Context.Keys):
+			return tenant.Tenant{}, fmt.Errorf("tenant %s, context key %q: %w", tenantID, kid, ErrContextKeyNotFound)
+		case len(t.Context.Keys) == 0:
+			return tenant.Tenant{}, fmt.Errorf("tenant %s, context key %q: add the new key before removing this one: %w", tenantID, kid, ErrLastContextKey)
+		}
+		return t, nil
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,9 @@
 package admin
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors the HTTP layer maps to answers (internal/httpapi/errors.go).
 var (
@@ -15,6 +18,15 @@ var (
 	// ErrAPIKeyInvalid is a presented API key that is malformed, unknown,
 	// revoked or wrong; callers cannot tell which, on purpose.
 	ErrAPIKeyInvalid = errors.New("API key is invalid or revoked")
+	// ErrTenantChanged refuses a tenant change made on a version of the
+	// tenant that someone else, on this instance or another, replaced
+	// meanwhile: nothing was saved, and re-reading the tenant shows the
+	// other change.
+	ErrTenantChanged = errors.New("the tenant was changed by someone else since it was read; nothing was saved")
+	// ErrTenantRevision is ErrTenantChanged for an editor that named the
+	// revision it read (the admin API's If-Match, the console's form):
+	// the tenant is at another revision now.
+	ErrTenantRevision = fmt.Errorf("the tenant is no longer at the revision you edited: %w", ErrTenantChanged)
 )
 
 // MaxContextKeys is how many context keys may be active at once: the old

@@ -172,18 +172,46 @@ func (s *Service) tenantOf(row store.TenantRow) (tenant.Tenant, error) {
 	for i, k := range t.Context.Keys {
 		t.Context.Keys[i].Secret = sec.ContextSecrets[k.ID]
 	}
+	t.Revision = row.Revision
 	return t, nil
 }
 
-// persist returns the registry hook that writes a tenant before it
-// becomes visible.
-func (s *Service) persist(ctx context.Context) func(*tenant.Tenant) error {
+// persistNew returns the registry hook that stores a new tenant before
+// it becomes visible: an id another instance took meanwhile is refused
+// like one this registry holds.
+func (s *Service) persistNew(ctx context.Context) func(*tenant.Tenant) error {
 	return func(t *tenant.Tenant) error {
 		row, err := s.row(t)
 		if err != nil {
 			return err
 		}
-		return s.Store.PutTenant(ctx, row)
+		added, err := s.Store.InsertTenantIfAbsent(ctx, row)
+		if err != nil {
+			return err
+		}
+		if !added {
+			return &tenant.FieldError{Tenant: t.ID, Field: "id", Reason: "is used by another tenant", Err: tenant.ErrExists}
+		}
+		t.Revision = 1
+		return nil
+	}
+}
+
+// persistUpdate returns the registry hook that stores a changed tenant
+// before it becomes visible, only if the stored row is still at revision
+// (store.ErrStale otherwise).
+func (s *Service) persistUpdate(ctx context.Context, revision int64) func(*tenant.Tenant) error {
+	return func(t *tenant.Tenant) error {
+		row, err := s.row(t)
+		if err != nil {
+			return err
+		}
+		next, err := s.Store.UpdateTenant(ctx, row, revision)
+		if err != nil {
+			return err
+		}
+		t.Revision = next
+		return nil
 	}
 }
 
@@ -215,7 +243,7 @@ func (s *Service) CreateTenant(ctx context.Context, actor string, spec TenantSpe
 	if err := checkKeyCount(t); err != nil {
 		return nil, err
 	}
-	created, err := s.Tenants.Create(t, s.persist(ctx))
+	created, err := s.Tenants.Create(t, s.persistNew(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -226,39 +254,89 @@ func (s *Service) CreateTenant(ctx context.Context, actor string, spec TenantSpe
 
 // UpdateTenant replaces the editable fields of a tenant (see TenantSpec
 // for what is kept), stores it, forgets its cached app tokens (the
-// credentials may have changed) and audits what changed.
-func (s *Service) UpdateTenant(ctx context.Context, actor, id string, spec TenantSpec) (*tenant.Tenant, error) {
+// credentials may have changed) and audits what changed. revision, when
+// not 0, is the revision the editor read (If-Match): a tenant saved since
+// is refused with ErrTenantRevision. With 0 the spec is applied to the
+// tenant as stored now, and nothing another admin saved meanwhile is lost
+// (see edit).
+func (s *Service) UpdateTenant(ctx context.Context, actor, id string, spec TenantSpec, revision int64) (*tenant.Tenant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	current, err := s.Tenant(id)
-	if err != nil {
-		return nil, err
-	}
 	if spec.ID != "" && spec.ID != id {
 		return nil, &tenant.FieldError{Tenant: id, Field: "id", Reason: "cannot be changed; leave it out or repeat the tenant's id"}
 	}
-	t := spec.tenant(current)
-	if err := checkKeyCount(t); err != nil {
-		return nil, err
-	}
-	updated, err := s.replace(ctx, t)
+	current, updated, err := s.edit(ctx, id, revision, func(current *tenant.Tenant) (tenant.Tenant, error) {
+		t := spec.tenant(current)
+		return t, checkKeyCount(t)
+	})
 	if err != nil {
 		return nil, err
 	}
 	return updated, s.Record(ctx, id, actor, "tenant.update", "changed "+changes(current, updated))
 }
 
-// replace stores an updated tenant and drops its cached app tokens.
-func (s *Service) replace(ctx context.Context, t tenant.Tenant) (*tenant.Tenant, error) {
-	updated, err := s.Tenants.Update(t, s.persist(ctx))
+// edit is every change of a stored tenant: change builds the new tenant
+// from the current one, which is stored only if nobody saved the tenant
+// since it was read (a conditional write), then its cached app tokens
+// are dropped. revision, when not 0, must be the stored revision
+// (ErrTenantRevision otherwise). Without it, a change that loses the race
+// to another save is built once more on the newer tenant; losing again is
+// ErrTenantChanged. It returns the tenant the change was built on and the
+// result. The caller holds s.mu.
+func (s *Service) edit(ctx context.Context, id string, revision int64, change func(current *tenant.Tenant) (tenant.Tenant, error)) (current, updated *tenant.Tenant, err error) {
+	for attempt := 1; ; attempt++ {
+		current, err := s.fresh(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if revision != 0 && current.Revision != revision {
+			return nil, nil, fmt.Errorf("tenant %s: edited at revision %d, now at %d: %w", id, revision, current.Revision, ErrTenantRevision)
+		}
+		t, err := change(current)
+		if err != nil {
+			return nil, nil, err
+		}
+		updated, err := s.Tenants.Update(t, s.persistUpdate(ctx, current.Revision))
+		switch {
+		case errors.Is(err, store.ErrStale) && revision != 0:
+			return nil, nil, fmt.Errorf("tenant %s: %w", id, ErrTenantRevision)
+		case errors.Is(err, store.ErrStale) && attempt == 1:
+			continue
+		case errors.Is(err, store.ErrStale):
+			return nil, nil, fmt.Errorf("tenant %s: %w", id, ErrTenantChanged)
+		case err != nil:
+			return nil, nil, err
+		}
+		if s.AppTokens != nil {
+			s.AppTokens.Invalidate(id, "")
+		}
+		s.saved(ctx, updated)
+		return current, updated, nil
+	}
+}
+
+// fresh returns the tenant as stored now: when another instance saved it
+// and its announcement has not arrived yet, the stored version is loaded
+// into the registry first. The caller holds s.mu.
+func (s *Service) fresh(ctx context.Context, id string) (*tenant.Tenant, error) {
+	current, err := s.Tenant(id)
 	if err != nil {
 		return nil, err
 	}
-	if s.AppTokens != nil {
-		s.AppTokens.Invalidate(t.ID, "")
+	row, err := s.Store.StoredTenant(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("tenant %q is not stored: %w", id, tenant.ErrUnknown)
 	}
-	s.saved(ctx, updated)
-	return updated, nil
+	if err != nil {
+		return nil, fmt.Errorf("read tenant %s: %w", id, err)
+	}
+	if row.Revision == current.Revision {
+		return current, nil
+	}
+	if err := s.reloadRow(row); err != nil {
+		return nil, fmt.Errorf("read tenant %s: %w", id, err)
+	}
+	return s.Tenant(id)
 }
 
 // saved tells OnTenantSaved, if set, and the other instances of a stored

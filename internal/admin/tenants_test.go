@@ -24,7 +24,7 @@ func TestLoadKeepsStoredTenants(t *testing.T) {
 	edit.LinkedIn = LinkedInSpec{ClientID: sandbox.DemoClientID}
 	edit.Context.Issuer = "https://crm.demo.example"
 	edit.Context.Keys = nil
-	if _, err := f.svc.UpdateTenant(ctx, "viewer:ada", sandbox.DemoTenantID, edit); err != nil {
+	if _, err := f.svc.UpdateTenant(ctx, "viewer:ada", sandbox.DemoTenantID, edit, 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.CreateTenant(ctx, "operator", spec("acme")); err != nil {
@@ -109,7 +109,7 @@ func TestUpdateTenant(t *testing.T) {
 			}
 			s := spec("acme")
 			tc.edit(&s)
-			got, err := f.svc.UpdateTenant(ctx, "apikey:k", "acme", s)
+			got, err := f.svc.UpdateTenant(ctx, "apikey:k", "acme", s, 0)
 			if tc.field != "" {
 				var fe *tenant.FieldError
 				if !errors.As(err, &fe) || fe.Field != tc.field {
@@ -230,7 +230,7 @@ func TestOnTenantSavedHearsEveryStoredChange(t *testing.T) {
 	}
 	edit := spec("acme")
 	edit.Name = "Acme renamed"
-	if _, err := f.svc.UpdateTenant(ctx, "operator", "acme", edit); err != nil {
+	if _, err := f.svc.UpdateTenant(ctx, "operator", "acme", edit, 0); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"acme:Tenant acme:" + clientSecret, "acme:Acme renamed:" + clientSecret}

@@ -41,7 +41,7 @@ func TestViewRoundTrip(t *testing.T) {
 			if err := dec.Decode(&spec); err != nil {
 				t.Fatalf("the view is not a valid update body: %v", err)
 			}
-			got, err := f.svc.UpdateTenant(t.Context(), "operator", sandbox.DemoTenantID, spec)
+			got, err := f.svc.UpdateTenant(t.Context(), "operator", sandbox.DemoTenantID, spec, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

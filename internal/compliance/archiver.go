@@ -40,20 +40,12 @@ func (s *Service) Sync(ctx context.Context, tenantID, viewer string) (store.Comp
 	}
 	run := store.ComplianceRun{Tenant: tenantID, Viewer: viewer}
 	runErr := s.fetch(ctx, v, &run)
-	now := s.cfg.Now()
-	run.At, run.OK = now, runErr == nil
-	// Re-read: the fetch moved the cursor.
-	if cur, err := s.db.ComplianceViewerOf(ctx, tenantID, viewer); err == nil {
-		v = cur
-	}
-	v.LastAttemptAt = now
-	if runErr == nil {
-		v.LastSyncAt, v.LastError = now, ""
-	} else {
+	run.At, run.OK = s.cfg.Now(), runErr == nil
+	if runErr != nil {
 		run.Error = words(runErr)
-		v.LastError = run.Error
 	}
-	if err := s.db.PutComplianceViewer(ctx, v); err != nil {
+	// Only the run's own columns: the viewer may have opted out meanwhile.
+	if err := s.db.RecordComplianceAttempt(ctx, tenantID, viewer, run.At, run.Error); err != nil {
 		return run, fmt.Errorf("compliance sync %s/%s: %w", tenantID, viewer, err)
 	}
 	if err := s.db.RecordComplianceRun(ctx, run); err != nil {
@@ -193,9 +185,7 @@ func (s *Service) pass(ctx context.Context) time.Time {
 		if checkAt := v.LastCheckAt.Add(s.cfg.StatusInterval); !checkAt.After(s.cfg.Now()) {
 			if err := s.checkAuthorization(ctx, v); err != nil {
 				s.logFailure(ctx, "check compliance authorization", v.Tenant, v.Viewer, err)
-				v.LastCheckAt = s.cfg.Now()
-				v.LastError = "authorization check failed: " + words(err)
-				if perr := s.db.PutComplianceViewer(ctx, v); perr != nil {
+				if perr := s.db.RecordComplianceCheck(ctx, v.Tenant, v.Viewer, s.cfg.Now(), "authorization check failed: "+words(err)); perr != nil {
 					s.logFailure(ctx, "record compliance check", v.Tenant, v.Viewer, perr)
 				}
 			}

@@ -120,7 +120,9 @@ func (s *Service) OptOut(ctx context.Context, t *tenant.Tenant, viewer string) (
 
 // recordCheck stores the outcome of an authorization check: a viewer
 // opted in here whom LinkedIn no longer lists becomes revoked, and one
-// LinkedIn lists again becomes opted in again.
+// LinkedIn lists again becomes opted in again. The status moves only
+// from the one read here: an opt-out landing meanwhile on another
+// instance stays.
 func (s *Service) recordCheck(ctx context.Context, tenantID, viewer string, auths []linkedin.ComplianceAuthorization) error {
 	v, err := s.db.ComplianceViewerOf(ctx, tenantID, viewer)
 	if errors.Is(err, store.ErrNotFound) {
@@ -130,15 +132,15 @@ func (s *Service) recordCheck(ctx context.Context, tenantID, viewer string, auth
 		return fmt.Errorf("record compliance check %s/%s: %w", tenantID, viewer, err)
 	}
 	now := s.cfg.Now()
-	v.LastCheckAt = now
+	err = s.db.RecordComplianceCheck(ctx, tenantID, viewer, now, "")
 	switch {
+	case err != nil:
 	case len(auths) == 0 && v.Status == store.ComplianceOptedIn:
-		v.Status, v.StatusChangedAt = store.ComplianceRevoked, now
+		_, err = s.db.SwapComplianceStatus(ctx, tenantID, viewer, v.Status, store.ComplianceRevoked, now, time.Time{})
 	case len(auths) > 0 && v.Status == store.ComplianceRevoked:
-		v.Status, v.StatusChangedAt = store.ComplianceOptedIn, now
-		v.RegulatedAt = auths[0].RegulatedAt
+		_, err = s.db.SwapComplianceStatus(ctx, tenantID, viewer, v.Status, store.ComplianceOptedIn, now, auths[0].RegulatedAt)
 	}
-	if err := s.db.PutComplianceViewer(ctx, v); err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("record compliance check %s/%s: %w", tenantID, viewer, err)
 	}
 	return nil

@@ -47,6 +47,7 @@ const pageTemplates = `
 <p class="hint">How snapbridge works for this CRM. Changes apply at once to every seller; each save is written to the audit log.</p>
 <p id="settings-loading" class="msg" role="status">Loading the settings…</p>
 <form id="settings-form" class="settings" novalidate hidden>
+<input type="hidden" id="set-revision" name="revision" value="{{.Tenant.Revision}}">
 <fieldset class="group"><legend>General</legend>
 <div class="field"><label for="set-name">Name</label><input id="set-name" data-field="name" maxlength="200" aria-describedby="set-name-err"><p id="set-name-err" class="msg error field-err"></p></div>
 <div class="field"><label for="set-accent">Accent colour</label><div class="row tight"><input id="set-accent" data-field="accentColor" maxlength="7" placeholder="#0a66c2" spellcheck="false" aria-describedby="set-accent-hint set-accent-err"><span id="set-accent-swatch" class="swatch" aria-hidden="true"></span></div><p id="set-accent-hint" class="note">As #rrggbb, e.g. #0a66c2.</p><p id="set-accent-err" class="msg error field-err"></p></div>

@@ -19,7 +19,9 @@ type Admin interface {
 	OperatorMatches(raw string) bool
 	AuthenticateAPIKey(ctx context.Context, raw string) (admin.APIKey, error)
 	CreateTenant(ctx context.Context, actor string, spec admin.TenantSpec) (*tenant.Tenant, error)
-	UpdateTenant(ctx context.Context, actor, id string, spec admin.TenantSpec) (*tenant.Tenant, error)
+	// UpdateTenant saves spec only if the tenant is still at revision
+	// (0: whatever is stored).
+	UpdateTenant(ctx context.Context, actor, id string, spec admin.TenantSpec, revision int64) (*tenant.Tenant, error)
 	AddContextKey(ctx context.Context, actor, tenantID string, key admin.KeySpec) (*tenant.Tenant, error)
 	RemoveContextKey(ctx context.Context, actor, tenantID, kid string) (*tenant.Tenant, error)
 	CreateAPIKey(ctx context.Context, actor, tenantID, name string) (admin.NewAPIKey, error)

@@ -2,15 +2,50 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/snapbridge/snapbridge/internal/admin"
+	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
 var errOperatorRequired = &apiError{status: http.StatusForbidden, code: "operator_required",
 	message: "only the operator key may create tenants"}
+
+var errIfMatchInvalid = &apiError{status: http.StatusPreconditionFailed, code: "precondition_failed",
+	message: `If-Match must be the one ETag a GET of this tenant answered, like "3", or *`}
+
+// tenantETag is the ETag of a tenant's admin view: its stored revision,
+// quoted (a strong validator).
+func tenantETag(t *tenant.Tenant) string { return `"` + strconv.FormatInt(t.Revision, 10) + `"` }
+
+// ifMatchRevision reads a PUT's If-Match: 0 when absent or "*" (save
+// whatever is stored), otherwise the revision its one strong ETag names.
+// Anything else (a weak or foreign tag, several tags) can never match and
+// is errIfMatchInvalid.
+func ifMatchRevision(c *gin.Context) (int64, error) {
+	h := strings.TrimSpace(c.GetHeader("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	digits, ok := strings.CutPrefix(h, `"`)
+	if digits, ok = strings.CutSuffix(digits, `"`); !ok {
+		return 0, errIfMatchInvalid
+	}
+	rev, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || rev < 1 {
+		return 0, errIfMatchInvalid
+	}
+	return rev, nil
+}
+
+// answerTenant answers a tenant's view with its ETag.
+func answerTenant(c *gin.Context, status int, t *tenant.Tenant) {
+	c.Header("ETag", tenantETag(t))
+	c.JSON(status, admin.ViewOf(t))
+}
 
 // createTenant stores a new tenant (operator only): 201 with its view.
 func (a *API) createTenant(c *gin.Context) {
@@ -30,7 +65,7 @@ func (a *API) createTenant(c *gin.Context) {
 		return
 	}
 	c.Header("Location", "/api/v1/admin/tenants/"+t.ID)
-	c.JSON(http.StatusCreated, admin.ViewOf(t))
+	answerTenant(c, http.StatusCreated, t)
 }
 
 // listTenants answers every tenant to the operator and its own to others.
@@ -45,19 +80,27 @@ func (a *API) listTenants(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"tenants": out})
 }
 
-// getTenant answers the tenant's settings, secrets only as "…Set" flags.
+// getTenant answers the tenant's settings, secrets only as "…Set" flags,
+// with its revision as ETag.
 func (a *API) getTenant(c *gin.Context) {
 	t, _, ok := a.adminTenant(c)
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, admin.ViewOf(t))
+	answerTenant(c, http.StatusOK, t)
 }
 
-// updateTenant replaces the tenant's editable settings.
+// updateTenant replaces the tenant's editable settings. With If-Match
+// (the ETag a GET answered) a tenant saved since is refused with 412
+// tenant_changed instead of overwritten.
 func (a *API) updateTenant(c *gin.Context) {
 	t, p, ok := a.adminTenant(c)
 	if !ok {
+		return
+	}
+	revision, err := ifMatchRevision(c)
+	if err != nil {
+		a.fail(c, err)
 		return
 	}
 	var spec admin.TenantSpec
@@ -65,12 +108,12 @@ func (a *API) updateTenant(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	updated, err := a.Admin.UpdateTenant(c.Request.Context(), p.Actor, t.ID, spec)
+	updated, err := a.Admin.UpdateTenant(c.Request.Context(), p.Actor, t.ID, spec, revision)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, admin.ViewOf(updated))
+	answerTenant(c, http.StatusOK, updated)
 }
 
 // addContextKey adds a second context key for rotation: 201 with the
@@ -90,7 +133,7 @@ func (a *API) addContextKey(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, admin.ViewOf(updated))
+	answerTenant(c, http.StatusCreated, updated)
 }
 
 // removeContextKey stops accepting a context key: 200 with the view.
@@ -105,5 +148,5 @@ func (a *API) removeContextKey(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, admin.ViewOf(updated))
+	answerTenant(c, http.StatusOK, updated)
 }

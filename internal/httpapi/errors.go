@@ -96,6 +96,12 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 		return http.StatusNotFound, wire.ErrorDetail{Code: "context_key_not_found", Message: err.Error()}
 	case errors.Is(err, admin.ErrAPIKeyNotFound):
 		return http.StatusNotFound, wire.ErrorDetail{Code: "api_key_not_found", Message: err.Error()}
+	case errors.Is(err, admin.ErrTenantRevision):
+		return http.StatusPreconditionFailed, wire.ErrorDetail{Code: "tenant_changed",
+			Message: "someone else saved this tenant since you read it; nothing was saved: GET it again (new ETag) and redo your change"}
+	case errors.Is(err, admin.ErrTenantChanged):
+		return http.StatusConflict, wire.ErrorDetail{Code: "tenant_changed",
+			Message: "someone else saved this tenant while your change was being saved; nothing was saved: try again"}
 	case errors.As(err, &fe):
 		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Field: fe.Field, Message: fe.Error()}
 	case errors.Is(err, exports.ErrContractForbidden):

@@ -176,7 +176,7 @@ func TestStoredTenantWithOldKeyIDAndWildcardOriginCanBeRepaired(t *testing.T) {
 		if row.Config, err = json.Marshal(cfg); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.srv.DB.PutTenant(ctx, row); err != nil {
+		if _, err := p.srv.DB.UpdateTenant(ctx, row, row.Revision); err != nil {
 			t.Fatal(err)
 		}
 	}

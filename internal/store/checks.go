@@ -93,6 +93,25 @@ func (v ComplianceViewer) Check() error {
 	return nil
 }
 
+// CheckComplianceViewerKey refuses a narrow compliance write without
+// tenant or viewer; RecordComplianceAttempt and RecordComplianceCheck call
+// it before writing.
+func CheckComplianceViewerKey(what, tenant, viewer string) error {
+	if tenant == "" || viewer == "" {
+		return fmt.Errorf("%s: tenant and viewer are required", what)
+	}
+	return nil
+}
+
+// CheckSwapComplianceStatus refuses a status swap without tenant, viewer,
+// from or to; SwapComplianceStatus calls it before writing.
+func CheckSwapComplianceStatus(tenant, viewer, from, to string) error {
+	if tenant == "" || viewer == "" || from == "" || to == "" {
+		return errors.New("swap compliance status: tenant, viewer, from and to are required")
+	}
+	return nil
+}
+
 // Check refuses a query without tenant; EachComplianceEvent calls it
 // before reading.
 func (q ComplianceEventQuery) Check() error {

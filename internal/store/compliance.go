@@ -81,8 +81,27 @@ type ComplianceEventQuery struct {
 // events and the history of archiving runs.
 type Compliance interface {
 	// PutComplianceViewer inserts or replaces the viewer's row; tenant,
-	// viewer and status are required.
+	// viewer and status are required. Only opting in and out write the
+	// whole row; the archiver writes the narrow, conditional methods below.
 	PutComplianceViewer(ctx context.Context, v ComplianceViewer) error
+	// RecordComplianceAttempt records an archiving run that ended at at:
+	// the last attempt becomes at, the last error errText and, when
+	// errText is "", the last sync at. Nothing else changes (not the
+	// status, the opt-in or the cursor), so an opt-out landing meanwhile
+	// on another instance stays. ErrNotFound when the viewer has no row.
+	RecordComplianceAttempt(ctx context.Context, tenant, viewer string, at time.Time, errText string) error
+	// RecordComplianceCheck records an authorization check at at: the last
+	// check becomes at and, when errText is not "", the last error
+	// errText. Nothing else changes. ErrNotFound when the viewer has no
+	// row.
+	RecordComplianceCheck(ctx context.Context, tenant, viewer string, at time.Time, errText string) error
+	// SwapComplianceStatus moves the viewer from status from to status to
+	// (status changed at at; regulatedAt replaces LinkedIn's start of
+	// capture unless zero), but only if the row still holds from, and
+	// reports whether it did: a status changed meanwhile (an opt-out on
+	// another instance) is never overwritten by a decision made on the
+	// older one.
+	SwapComplianceStatus(ctx context.Context, tenant, viewer, from, to string, at, regulatedAt time.Time) (bool, error)
 	// ComplianceViewerOf returns the viewer's row (Events filled), or
 	// ErrNotFound.
 	ComplianceViewerOf(ctx context.Context, tenant, viewer string) (ComplianceViewer, error)

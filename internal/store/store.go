@@ -17,6 +17,10 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("store: not found")
 
+// ErrStale is returned by a conditional write whose row changed since the
+// caller read it (another writer, perhaps on another instance, came first).
+var ErrStale = errors.New("store: the row changed since it was read")
+
 // Store is everything snapbridge keeps durably. Implementations are safe
 // for concurrent use; Close releases the connection.
 type Store interface {

@@ -21,6 +21,11 @@ type TenantRow struct {
 	Sealed []byte
 	// CreatedAt and UpdatedAt are when the row was first and last written.
 	CreatedAt, UpdatedAt time.Time
+	// Revision counts the row's versions: 1 when inserted, one more at
+	// each UpdateTenant. Editors hand back the revision they read, so a
+	// save made on an older version is refused instead of overwriting
+	// what was saved since. Inserts ignore it.
+	Revision int64
 }
 
 // Check refuses a row without id, configuration, key id or sealed
@@ -39,13 +44,18 @@ func (row TenantRow) Check() error {
 
 // Tenants keeps the tenants created or changed through the admin API.
 type Tenants interface {
-	// PutTenant inserts the tenant or replaces the stored one, keeping
-	// its creation time.
-	PutTenant(ctx context.Context, row TenantRow) error
-	// InsertTenantIfAbsent stores the tenant only when no tenant with its
-	// id is stored yet, and reports whether it did. Start-up seeding uses
-	// it, so a configuration file never overwrites what admins changed
-	// since.
+	// UpdateTenant replaces the stored tenant's configuration, secrets
+	// and update time, keeping its creation time, but only if the stored
+	// row is still at revision (the one the caller read); it returns the
+	// new revision, revision+1. A row at another revision is ErrStale, a
+	// missing one ErrNotFound: two admins saving the same tenant never
+	// lose one's changes silently.
+	UpdateTenant(ctx context.Context, row TenantRow, revision int64) (int64, error)
+	// InsertTenantIfAbsent stores the tenant at revision 1 only when no
+	// tenant with its id is stored yet, and reports whether it did.
+	// Start-up seeding and tenant creation use it, so a configuration
+	// file never overwrites what admins changed since and two instances
+	// creating the same id make one tenant.
 	InsertTenantIfAbsent(ctx context.Context, row TenantRow) (bool, error)
 	// StoredTenant returns the stored tenant with this id, or ErrNotFound.
 	StoredTenant(ctx context.Context, id string) (TenantRow, error)

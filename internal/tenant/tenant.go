@@ -34,6 +34,10 @@ type Tenant struct {
 	DailyLookupBudget int `yaml:"dailyLookupBudget" json:"dailyLookupBudget"`
 	// AccentColor is the widget's accent colour as #rrggbb. Default: #0a66c2.
 	AccentColor string `yaml:"accentColor" json:"accentColor"`
+	// Revision is the revision of the stored tenant this one was read
+	// from or saved as (store.TenantRow.Revision); 0 for a tenant not
+	// stored. Admins' saves are conditional on it. Never configured.
+	Revision int64 `yaml:"-" json:"-"`
 }
 
 // LinkedInApp is a LinkedIn developer application's credentials.

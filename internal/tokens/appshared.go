@@ -44,7 +44,12 @@ func (a *AppTokens) Share(s Sharing, ring *keyring.KeyRing) *AppTokens {
 	return a
 }
 
-func appSharedKey(key appTokenKey) string { return "apptoken:" + key.tenant + ":" + key.scope }
+// appSharedKey is where instances share the token of key: by tenant,
+// scope and credentials id, so a token fetched with old credentials is
+// never read for new ones.
+func appSharedKey(key appTokenKey) string {
+	return "apptoken:" + key.tenant + ":" + key.scope + ":" + key.creds
+}
 
 // fetchShared reads the token another instance stored or, under the
 // cluster-wide lock, fetches and stores it.
@@ -121,8 +126,8 @@ func (a *AppTokens) writeShared(ctx context.Context, key appTokenKey, c cachedAp
 }
 
 // forgetShared drops the shared tokens of the tenant for scope (every
-// scope when empty).
-func (a *AppTokens) forgetShared(tenantID, scope string) {
+// scope when empty) fetched with any of creds (credentials ids).
+func (a *AppTokens) forgetShared(tenantID, scope string, creds map[string]bool) {
 	if a.shared == nil {
 		return
 	}
@@ -130,7 +135,9 @@ func (a *AppTokens) forgetShared(tenantID, scope string) {
 	if scope != "" {
 		scopes = []string{scope}
 	}
-	for _, s := range scopes {
-		_ = a.shared.Delete(context.Background(), appSharedKey(appTokenKey{tenant: tenantID, scope: s}))
+	for c := range creds {
+		for _, s := range scopes {
+			_ = a.shared.Delete(context.Background(), appSharedKey(appTokenKey{tenant: tenantID, scope: s, creds: c}))
+		}
 	}
 }

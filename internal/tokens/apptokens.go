@@ -2,6 +2,10 @@ package tokens
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"sync"
 	"time"
@@ -9,6 +13,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -33,9 +38,34 @@ type AppTokens struct {
 
 	mu    sync.Mutex
 	cache map[appTokenKey]cachedAppToken
+	// creds is the credentials id each tenant was last asked with here,
+	// so Invalidate knows which shared token to forget.
+	creds map[string]string
 }
 
-type appTokenKey struct{ tenant, scope string }
+// appTokenKey names one cached token: a tenant's token for scope,
+// fetched with the client credentials credentialsID names. A token
+// fetched with a tenant's old credentials is thus never served for new
+// ones, even when the fetch ends after the change.
+type appTokenKey struct{ tenant, scope, creds string }
+
+// appCredentialsLabel is the HMAC key credentialsID hashes under: not a
+// secret, it only keeps these hashes apart from any other use of SHA-256.
+const appCredentialsLabel = "snapbridge app token credentials v1"
+
+// credentialsID names a LinkedIn application's client id and secret
+// without revealing them: HMAC-SHA256 under a fixed label, the first 16
+// bytes as hex. It is part of the cache keys (and of the Redis keys
+// instances share), never the secret itself.
+func credentialsID(app linkedin.App) string {
+	m := hmac.New(sha256.New, []byte(appCredentialsLabel))
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(app.ClientID)))
+	m.Write(n[:])
+	m.Write([]byte(app.ClientID))
+	m.Write([]byte(app.ClientSecret))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
 
 type cachedAppToken struct {
 	token     string
@@ -48,7 +78,7 @@ func NewAppTokens(li LinkedIn, now func() time.Time) *AppTokens {
 	if now == nil {
 		now = time.Now
 	}
-	return &AppTokens{li: li, now: now, cache: map[appTokenKey]cachedAppToken{}}
+	return &AppTokens{li: li, now: now, cache: map[appTokenKey]cachedAppToken{}, creds: map[string]string{}}
 }
 
 // Get returns an app token of tenant t for scope. A cached token is reused
@@ -58,11 +88,14 @@ func (a *AppTokens) Get(ctx context.Context, t *tenant.Tenant, scope string) (st
 	if t == nil || scope == "" {
 		return "", fmt.Errorf("app token: tenant and scope are required")
 	}
-	key := appTokenKey{tenant: t.ID, scope: scope}
+	key := appTokenKey{tenant: t.ID, scope: scope, creds: credentialsID(appOf(t))}
+	a.mu.Lock()
+	a.creds[t.ID] = key.creds
+	a.mu.Unlock()
 	if tok, ok := a.cached(key, AppTokenRenewal); ok {
 		return tok, nil
 	}
-	ch := a.flight.DoChan(t.ID+"\x00"+scope, func() (any, error) {
+	ch := a.flight.DoChan(t.ID+"\x00"+scope+"\x00"+key.creds, func() (any, error) {
 		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), upstreamTimeout)
 		defer cancel()
 		return a.fetch(shared, t, key)
@@ -80,16 +113,22 @@ func (a *AppTokens) Get(ctx context.Context, t *tenant.Tenant, scope string) (st
 
 // Invalidate drops the cached token of the tenant for scope, e.g. after
 // LinkedIn answered 401 to it; an empty scope drops every scope of the
-// tenant.
+// tenant. Tokens of every credentials of the tenant are dropped here; in
+// the shared cache, those of the credentials this instance knows.
 func (a *AppTokens) Invalidate(tenantID, scope string) {
 	a.mu.Lock()
+	creds := map[string]bool{}
+	if c, ok := a.creds[tenantID]; ok {
+		creds[c] = true
+	}
 	for k := range a.cache {
 		if k.tenant == tenantID && (scope == "" || k.scope == scope) {
+			creds[k.creds] = true
 			delete(a.cache, k)
 		}
 	}
 	a.mu.Unlock()
-	a.forgetShared(tenantID, scope)
+	a.forgetShared(tenantID, scope, creds)
 }
 
 func (a *AppTokens) fetch(ctx context.Context, t *tenant.Tenant, key appTokenKey) (string, error) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/snapbridge/snapbridge/internal/store"
 )
@@ -185,4 +186,56 @@ func (db *DB) ComplianceRuns(ctx context.Context, tenant, viewer string, limit i
 		return nil, fmt.Errorf("compliance runs of %s/%s: %w", tenant, viewer, err)
 	}
 	return out, nil
+}
+
+// RecordComplianceAttempt records an archiving run in the columns the
+// archiver owns (last attempt, last sync, last error) and nothing else.
+func (db *DB) RecordComplianceAttempt(ctx context.Context, tenant, viewer string, at time.Time, errText string) error {
+	if err := store.CheckComplianceViewerKey("record compliance attempt", tenant, viewer); err != nil {
+		return err
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE compliance_viewers SET last_attempt_at = $1, last_error = $2::text,
+		last_sync_at = CASE WHEN $2::text = '' THEN $1 ELSE last_sync_at END
+		WHERE tenant = $3 AND viewer = $4`, msTime(at), errText, tenant, viewer)
+	return oneViewerChanged(tag, err, "record compliance attempt", tenant, viewer)
+}
+
+// RecordComplianceCheck records an authorization check (last check and,
+// for a failed one, last error) and nothing else.
+func (db *DB) RecordComplianceCheck(ctx context.Context, tenant, viewer string, at time.Time, errText string) error {
+	if err := store.CheckComplianceViewerKey("record compliance check", tenant, viewer); err != nil {
+		return err
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE compliance_viewers SET last_check_at = $1,
+		last_error = CASE WHEN $2::text = '' THEN last_error ELSE $2::text END
+		WHERE tenant = $3 AND viewer = $4`, msTime(at), errText, tenant, viewer)
+	return oneViewerChanged(tag, err, "record compliance check", tenant, viewer)
+}
+
+// SwapComplianceStatus moves the viewer from status from to to in one
+// conditional UPDATE and reports whether the row still held from.
+func (db *DB) SwapComplianceStatus(ctx context.Context, tenant, viewer, from, to string, at, regulatedAt time.Time) (bool, error) {
+	if err := store.CheckSwapComplianceStatus(tenant, viewer, from, to); err != nil {
+		return false, err
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE compliance_viewers SET status = $1, status_changed_at = $2,
+		regulated_at = CASE WHEN $3::bigint = 0 THEN regulated_at ELSE $3::bigint END
+		WHERE tenant = $4 AND viewer = $5 AND status = $6`,
+		to, msTime(at), msTime(regulatedAt), tenant, viewer, from)
+	if err != nil {
+		return false, fmt.Errorf("swap compliance status of %s/%s: %w", tenant, viewer, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// oneViewerChanged turns the outcome of a narrow viewer UPDATE into an
+// error: store.ErrNotFound when no row matched.
+func oneViewerChanged(tag pgconn.CommandTag, err error, what, tenant, viewer string) error {
+	if err != nil {
+		return fmt.Errorf("%s of %s/%s: %w", what, tenant, viewer, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%s of %s/%s: %w", what, tenant, viewer, store.ErrNotFound)
+	}
+	return nil
 }

@@ -10,31 +10,42 @@ import (
 	"github.com/snapbridge/snapbridge/internal/store"
 )
 
-const tenantColumns = `id, config, key_id, sealed, created_at, updated_at`
+const tenantColumns = `id, config, key_id, sealed, created_at, updated_at, revision`
 
-// PutTenant inserts the tenant or replaces the stored one, keeping its
-// creation time.
-func (db *DB) PutTenant(ctx context.Context, row store.TenantRow) error {
+// UpdateTenant replaces the stored tenant's configuration, secrets and
+// update time in one UPDATE conditional on its revision, and returns the
+// new revision; store.ErrStale when the row is at another revision,
+// store.ErrNotFound when there is none.
+func (db *DB) UpdateTenant(ctx context.Context, row store.TenantRow, revision int64) (int64, error) {
 	if err := row.Check(); err != nil {
-		return fmt.Errorf("put tenant: %w", err)
+		return 0, fmt.Errorf("update tenant: %w", err)
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (id) DO UPDATE SET config = excluded.config, key_id = excluded.key_id,
-			sealed = excluded.sealed, updated_at = excluded.updated_at`,
-		row.ID, row.Config, row.KeyID, row.Sealed, msTime(row.CreatedAt), msTime(row.UpdatedAt))
+	var next int64
+	err := db.pool.QueryRow(ctx, `UPDATE tenants SET config = $1, key_id = $2, sealed = $3, updated_at = $4,
+			revision = revision + 1
+		WHERE id = $5 AND revision = $6 RETURNING revision`,
+		row.Config, row.KeyID, row.Sealed, msTime(row.UpdatedAt), row.ID, revision).Scan(&next)
+	if errors.Is(err, pgx.ErrNoRows) {
+		cur, err := db.StoredTenant(ctx, row.ID)
+		if err != nil {
+			return 0, fmt.Errorf("update tenant: %w", err)
+		}
+		return 0, fmt.Errorf("update tenant %s: read at revision %d, stored at %d: %w", row.ID, revision, cur.Revision, store.ErrStale)
+	}
 	if err != nil {
-		return fmt.Errorf("put tenant %s: %w", row.ID, err)
+		return 0, fmt.Errorf("update tenant %s: %w", row.ID, err)
 	}
-	return nil
+	return next, nil
 }
 
-// InsertTenantIfAbsent stores the tenant only when no tenant with its id
-// is stored yet (ON CONFLICT DO NOTHING), and reports whether it did.
+// InsertTenantIfAbsent stores the tenant at revision 1 only when no tenant
+// with its id is stored yet (ON CONFLICT DO NOTHING), and reports whether
+// it did.
 func (db *DB) InsertTenantIfAbsent(ctx context.Context, row store.TenantRow) (bool, error) {
 	if err := row.Check(); err != nil {
 		return false, fmt.Errorf("seed tenant: %w", err)
 	}
-	tag, err := db.pool.Exec(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
+	tag, err := db.pool.Exec(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES ($1, $2, $3, $4, $5, $6, 1)
 		ON CONFLICT (id) DO NOTHING`,
 		row.ID, row.Config, row.KeyID, row.Sealed, msTime(row.CreatedAt), msTime(row.UpdatedAt))
 	if err != nil {
@@ -71,7 +82,7 @@ func (db *DB) StoredTenants(ctx context.Context) ([]store.TenantRow, error) {
 func scanTenant(s pgx.Row) (store.TenantRow, error) {
 	var row store.TenantRow
 	var created, updated int64
-	if err := s.Scan(&row.ID, &row.Config, &row.KeyID, &row.Sealed, &created, &updated); err != nil {
+	if err := s.Scan(&row.ID, &row.Config, &row.KeyID, &row.Sealed, &created, &updated, &row.Revision); err != nil {
 		return store.TenantRow{}, err
 	}
 	row.CreatedAt, row.UpdatedAt = rowTime(created), rowTime(updated)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -195,4 +196,64 @@ func (db *DB) ComplianceRuns(ctx context.Context, tenant, viewer string, limit i
 		return nil, fmt.Errorf("compliance runs of %s/%s: %w", tenant, viewer, err)
 	}
 	return out, nil
+}
+
+// RecordComplianceAttempt records an archiving run in the columns the
+// archiver owns (last attempt, last sync, last error) and nothing else.
+func (db *DB) RecordComplianceAttempt(ctx context.Context, tenant, viewer string, at time.Time, errText string) error {
+	if err := store.CheckComplianceViewerKey("record compliance attempt", tenant, viewer); err != nil {
+		return err
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE compliance_viewers SET last_attempt_at = ?, last_error = ?,
+		last_sync_at = CASE WHEN ? = '' THEN ? ELSE last_sync_at END
+		WHERE tenant = ? AND viewer = ?`, tokenTime(at), errText, errText, tokenTime(at), tenant, viewer)
+	return oneViewerChanged(res, err, "record compliance attempt", tenant, viewer)
+}
+
+// RecordComplianceCheck records an authorization check (last check and,
+// for a failed one, last error) and nothing else.
+func (db *DB) RecordComplianceCheck(ctx context.Context, tenant, viewer string, at time.Time, errText string) error {
+	if err := store.CheckComplianceViewerKey("record compliance check", tenant, viewer); err != nil {
+		return err
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE compliance_viewers SET last_check_at = ?,
+		last_error = CASE WHEN ? = '' THEN last_error ELSE ? END
+		WHERE tenant = ? AND viewer = ?`, tokenTime(at), errText, errText, tenant, viewer)
+	return oneViewerChanged(res, err, "record compliance check", tenant, viewer)
+}
+
+// SwapComplianceStatus moves the viewer from status from to to in one
+// conditional UPDATE and reports whether the row still held from.
+func (db *DB) SwapComplianceStatus(ctx context.Context, tenant, viewer, from, to string, at, regulatedAt time.Time) (bool, error) {
+	if err := store.CheckSwapComplianceStatus(tenant, viewer, from, to); err != nil {
+		return false, err
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE compliance_viewers SET status = ?, status_changed_at = ?,
+		regulated_at = CASE WHEN ? = 0 THEN regulated_at ELSE ? END
+		WHERE tenant = ? AND viewer = ? AND status = ?`,
+		to, tokenTime(at), tokenTime(regulatedAt), tokenTime(regulatedAt), tenant, viewer, from)
+	if err != nil {
+		return false, fmt.Errorf("swap compliance status of %s/%s: %w", tenant, viewer, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("swap compliance status of %s/%s: %w", tenant, viewer, err)
+	}
+	return n == 1, nil
+}
+
+// oneViewerChanged turns the outcome of a narrow viewer UPDATE into an
+// error: store.ErrNotFound when no row matched.
+func oneViewerChanged(res sql.Result, err error, what, tenant, viewer string) error {
+	if err != nil {
+		return fmt.Errorf("%s of %s/%s: %w", what, tenant, viewer, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("%s of %s/%s: %w", what, tenant, viewer, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%s of %s/%s: %w", what, tenant, viewer, store.ErrNotFound)
+	}
+	return nil
 }

@@ -9,32 +9,49 @@ import (
 	"github.com/snapbridge/snapbridge/internal/store"
 )
 
-const tenantColumns = `id, config, key_id, sealed, created_at, updated_at`
+const tenantColumns = `id, config, key_id, sealed, created_at, updated_at, revision`
 
-// PutTenant inserts the tenant or replaces the stored one, keeping its
-// creation time.
-func (db *DB) PutTenant(ctx context.Context, row store.TenantRow) error {
+// UpdateTenant replaces the stored tenant's configuration, secrets and
+// update time in one UPDATE conditional on its revision, and returns the
+// new revision; store.ErrStale when the row is at another revision,
+// store.ErrNotFound when there is none.
+func (db *DB) UpdateTenant(ctx context.Context, row store.TenantRow, revision int64) (int64, error) {
 	if err := row.Check(); err != nil {
-		return fmt.Errorf("put tenant: %w", err)
+		return 0, fmt.Errorf("update tenant: %w", err)
 	}
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET config = excluded.config, key_id = excluded.key_id,
-			sealed = excluded.sealed, updated_at = excluded.updated_at`,
-		row.ID, row.Config, row.KeyID, row.Sealed, tokenTime(row.CreatedAt), tokenTime(row.UpdatedAt))
+	var next int64
+	err := db.sql.QueryRowContext(ctx, `UPDATE tenants SET config = ?, key_id = ?, sealed = ?, updated_at = ?,
+			revision = revision + 1
+		WHERE id = ? AND revision = ? RETURNING revision`,
+		row.Config, row.KeyID, row.Sealed, tokenTime(row.UpdatedAt), row.ID, revision).Scan(&next)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, db.tenantMissedRevision(ctx, row.ID, revision)
+	}
 	if err != nil {
-		return fmt.Errorf("put tenant %s: %w", row.ID, err)
+		return 0, fmt.Errorf("update tenant %s: %w", row.ID, err)
 	}
-	return nil
+	return next, nil
 }
 
-// InsertTenantIfAbsent stores the tenant only when no tenant with its id
-// is stored yet, and reports whether it did. Start-up seeding uses it, so
-// a configuration file never overwrites what admins changed since.
+// tenantMissedRevision says why an update of tenant id at revision
+// changed nothing: the row is gone or at another revision.
+func (db *DB) tenantMissedRevision(ctx context.Context, id string, revision int64) error {
+	cur, err := db.StoredTenant(ctx, id)
+	if err != nil {
+		return fmt.Errorf("update tenant: %w", err)
+	}
+	return fmt.Errorf("update tenant %s: read at revision %d, stored at %d: %w", id, revision, cur.Revision, store.ErrStale)
+}
+
+// InsertTenantIfAbsent stores the tenant at revision 1 only when no tenant
+// with its id is stored yet, and reports whether it did. Start-up seeding
+// and tenant creation use it, so a configuration file never overwrites
+// what admins changed since.
 func (db *DB) InsertTenantIfAbsent(ctx context.Context, row store.TenantRow) (bool, error) {
 	if err := row.Check(); err != nil {
 		return false, fmt.Errorf("seed tenant: %w", err)
 	}
-	res, err := db.sql.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES (?, ?, ?, ?, ?, ?)
+	res, err := db.sql.ExecContext(ctx, `INSERT INTO tenants (`+tenantColumns+`) VALUES (?, ?, ?, ?, ?, ?, 1)
 		ON CONFLICT (id) DO NOTHING`,
 		row.ID, row.Config, row.KeyID, row.Sealed, tokenTime(row.CreatedAt), tokenTime(row.UpdatedAt))
 	if err != nil {
@@ -83,7 +100,7 @@ func (db *DB) StoredTenants(ctx context.Context) ([]store.TenantRow, error) {
 func scanTenant(s memberTokenScanner) (store.TenantRow, error) {
 	var row store.TenantRow
 	var created, updated int64
-	if err := s.Scan(&row.ID, &row.Config, &row.KeyID, &row.Sealed, &created, &updated); err != nil {
+	if err := s.Scan(&row.ID, &row.Config, &row.KeyID, &row.Sealed, &created, &updated, &row.Revision); err != nil {
 		return store.TenantRow{}, err
 	}
 	row.CreatedAt, row.UpdatedAt = rowTime(created), rowTime(updated)

@@ -66,7 +66,7 @@ func cols(specs ...string) []column {
 // schema_migrations and the leases of running instances are each store's
 // own).
 var tables = []table{
-	{name: "tenants", columns: cols("id:t", "config:b", "key_id:t", "sealed:b", "created_at:i", "updated_at:i")},
+	{name: "tenants", columns: cols("id:t", "config:b", "key_id:t", "sealed:b", "created_at:i", "updated_at:i", "revision:i")},
 	{name: "api_keys", columns: cols("id:t", "tenant:t", "name:t", "secret_hash:b", "created_by:t", "created_at:i", "last_used_at:i", "revoked_at:i")},
 	{name: "member_tokens", columns: cols("tenant:t", "viewer:t", "key_id:t", "sealed:b", "expires_at:i", "refresh_expires_at:i", "status:t", "updated_at:i")},
 	{name: "oauth_states", columns: cols("kind:t", "id_hash:t", "tenant:t", "viewer:t", "session_id:t", "payload:b", "expires_at:i")},

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -65,5 +66,110 @@ func testComplianceArchiveWalksEveryEventOnce(t *testing.T, open Opener) {
 	v, err := db.ComplianceViewerOf(ctx, "acme", "v1")
 	if err != nil || v.Events != 700 || !v.Cursor.Equal(base.Add(100*time.Second)) {
 		t.Fatalf("viewer = %+v, %v; want 700 events and the cursor moved", v, err)
+	}
+}
+
+// The archiver's writes are narrow and conditional: recording a run or a
+// check changes only the columns the archiver owns, and a status moves
+// only from the one the caller read, so an opt-out landing meanwhile on
+// another instance is never undone.
+func testComplianceArchiverWritesLeaveTheOptInAlone(t *testing.T, open Opener) {
+	ctx := context.Background()
+	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	at, regulated := base.Add(time.Hour), base.Add(30*time.Minute)
+	optedOut := store.ComplianceViewer{Tenant: "acme", Viewer: "v1", Member: "urn:li:person:abc", DeveloperApplication: "urn:li:developerApplication:7",
+		Status: store.ComplianceOptedOut, OptedInAt: base, RegulatedAt: base, Cursor: base.Add(time.Minute),
+		LastSyncAt: base.Add(2 * time.Minute), LastAttemptAt: base.Add(2 * time.Minute), LastError: "earlier failure",
+		LastCheckAt: base.Add(3 * time.Minute), StatusChangedAt: base.Add(4 * time.Minute)}
+	for _, tc := range []struct {
+		scenario string
+		stored   store.ComplianceViewer
+		write    func(db store.Store) (bool, error)
+		wantOK   bool
+		want     func(v *store.ComplianceViewer)
+	}{
+		{scenario: "a successful run records its attempt and sync and clears the error", stored: optedOut,
+			write: func(db store.Store) (bool, error) {
+				return true, db.RecordComplianceAttempt(ctx, "acme", "v1", at, "")
+			}, wantOK: true,
+			want: func(v *store.ComplianceViewer) { v.LastAttemptAt, v.LastSyncAt, v.LastError = at, at, "" }},
+		{scenario: "a failed run records its attempt and error and keeps the last sync", stored: optedOut,
+			write: func(db store.Store) (bool, error) {
+				return true, db.RecordComplianceAttempt(ctx, "acme", "v1", at, "LinkedIn 500")
+			}, wantOK: true,
+			want: func(v *store.ComplianceViewer) { v.LastAttemptAt, v.LastError = at, "LinkedIn 500" }},
+		{scenario: "a check records when it ran and keeps the error", stored: optedOut,
+			write: func(db store.Store) (bool, error) {
+				return true, db.RecordComplianceCheck(ctx, "acme", "v1", at, "")
+			}, wantOK: true,
+			want: func(v *store.ComplianceViewer) { v.LastCheckAt = at }},
+		{scenario: "a failed check records its error", stored: optedOut,
+			write: func(db store.Store) (bool, error) {
+				return true, db.RecordComplianceCheck(ctx, "acme", "v1", at, "authorization check failed")
+			}, wantOK: true,
+			want: func(v *store.ComplianceViewer) { v.LastCheckAt, v.LastError = at, "authorization check failed" }},
+		{scenario: "a status swap from a status the row no longer holds is refused", stored: optedOut,
+			write: func(db store.Store) (bool, error) {
+				return db.SwapComplianceStatus(ctx, "acme", "v1", store.ComplianceOptedIn, store.ComplianceRevoked, at, time.Time{})
+			}, wantOK: false,
+			want: func(*store.ComplianceViewer) {}},
+		{scenario: "a status swap from the held status moves it", stored: func() store.ComplianceViewer {
+			v := optedOut
+			v.Status = store.ComplianceRevoked
+			return v
+		}(),
+			write: func(db store.Store) (bool, error) {
+				return db.SwapComplianceStatus(ctx, "acme", "v1", store.ComplianceRevoked, store.ComplianceOptedIn, at, regulated)
+			}, wantOK: true,
+			want: func(v *store.ComplianceViewer) {
+				v.Status, v.StatusChangedAt, v.RegulatedAt = store.ComplianceOptedIn, at, regulated
+			}},
+		{scenario: "a status swap without a new start of capture keeps the old one", stored: func() store.ComplianceViewer {
+			v := optedOut
+			v.Status = store.ComplianceOptedIn
+			return v
+		}(),
+			write: func(db store.Store) (bool, error) {
+				return db.SwapComplianceStatus(ctx, "acme", "v1", store.ComplianceOptedIn, store.ComplianceRevoked, at, time.Time{})
+			}, wantOK: true,
+			want: func(v *store.ComplianceViewer) { v.Status, v.StatusChangedAt = store.ComplianceRevoked, at }},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			db := open(t)
+			if err := db.PutComplianceViewer(ctx, tc.stored); err != nil {
+				t.Fatal(err)
+			}
+			ok, err := tc.write(db)
+			if err != nil || ok != tc.wantOK {
+				t.Fatalf("write = %v, %v; want %v", ok, err, tc.wantOK)
+			}
+			got, err := db.ComplianceViewerOf(ctx, "acme", "v1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.stored
+			tc.want(&want)
+			if got != want {
+				t.Fatalf("stored\n %+v\nwant\n %+v", got, want)
+			}
+		})
+	}
+	db := open(t)
+	for name, err := range map[string]error{
+		"RecordComplianceAttempt": db.RecordComplianceAttempt(ctx, "acme", "nobody", at, ""),
+		"RecordComplianceCheck":   db.RecordComplianceCheck(ctx, "acme", "nobody", at, ""),
+	} {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s of an unknown viewer: err = %v, want store.ErrNotFound", name, err)
+		}
+	}
+	if ok, err := db.SwapComplianceStatus(ctx, "acme", "nobody", store.ComplianceOptedIn, store.ComplianceRevoked, at, time.Time{}); ok || err != nil {
+		t.Errorf("swap of an unknown viewer = %v, %v; want false, nil", ok, err)
+	}
+	if err := db.RecordComplianceAttempt(ctx, "", "v1", at, ""); err == nil {
+		t.Error("an attempt without tenant was accepted")
+	}
+	if _, err := db.SwapComplianceStatus(ctx, "acme", "v1", "", store.ComplianceRevoked, at, time.Time{}); err == nil {
+		t.Error("a swap without from was accepted")
 	}
 }
