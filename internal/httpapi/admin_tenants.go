@@ -30,10 +30,10 @@ func ifMatchRevision(c *gin.Context) (int64, error) {
 	if h == "" || h == "*" {
 		return 0, nil
 	}
-	digits, ok := strings.CutPrefix(h, `"`)
-	if digits, ok = strings.CutSuffix(digits, `"`); !ok {
+	if len(h) < 2 || h[0] != '"' || h[len(h)-1] != '"' {
 		return 0, errIfMatchInvalid
 	}
+	digits := h[1 : len(h)-1]
 	rev, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || rev < 1 {
 		return 0, errIfMatchInvalid

@@ -75,6 +75,7 @@ func TestAdminAPISaveOfAnOlderRevisionIsRefused(t *testing.T) {
 		{"a save of the current version is stored", func(cur string) string { return cur }, "Saved by Bob after a reload", http.StatusOK, ""},
 		{"a weak ETag never matches", func(cur string) string { return "W/" + cur }, "Weak", http.StatusPreconditionFailed, "precondition_failed"},
 		{"an ETag that is no revision never matches", func(string) string { return `"abc"` }, "Foreign", http.StatusPreconditionFailed, "precondition_failed"},
+		{"an unquoted revision never matches", func(cur string) string { return strings.TrimPrefix(cur, `"`) }, "Half-quoted", http.StatusPreconditionFailed, "precondition_failed"},
 		{"If-Match * saves whatever is stored", func(string) string { return "*" }, "Star", http.StatusOK, ""},
 		{"a save without If-Match is stored as before", func(string) string { return "" }, "No If-Match", http.StatusOK, ""},
 	} {
