@@ -1,7 +1,8 @@
 // Package sat brokers LinkedIn Sales Access Tokens: the short-lived tokens
 // that sign a viewer into the Sales Navigator Display Services iframe.
 // Tokens are cached per tenant and viewer until shortly before they expire,
-// and concurrent requests for one viewer share one upstream call.
+// each tied to the member authorization it was issued on, and concurrent
+// requests for one viewer share one upstream call.
 package sat
 
 import (

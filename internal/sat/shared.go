@@ -20,7 +20,8 @@ const fetchLock = 30 * time.Second
 
 // Sharing lets brokers on several instances share their tokens and fetch
 // each viewer's token once: the token is sealed with the key ring before
-// it is stored, so it never reaches Redis in plaintext.
+// it is stored, so it never reaches Redis in plaintext, and bound to the
+// viewer and the member authorization it was issued on.
 type Sharing interface {
 	shared.Cache
 	shared.Locks
