@@ -38,13 +38,18 @@ func (f *fakeLinkedIn) SalesAccessToken(ctx context.Context, member string) (lin
 	return linkedin.SalesAccessToken{Token: member + "-sat-" + string(rune('0'+n)), ExpiresAt: f.now().Add(f.lifetime)}, nil
 }
 
+// fakeMembers answers one member token; its generation is the token.
 type fakeMembers struct {
 	token    string
 	err      error
 	rejected atomic.Int32
 }
 
-func (m *fakeMembers) AccessToken(context.Context, *tenant.Tenant, string) (string, error) {
+func (m *fakeMembers) Grant(context.Context, *tenant.Tenant, string) (tokens.Grant, error) {
+	return tokens.Grant{AccessToken: m.token, Generation: m.token}, m.err
+}
+
+func (m *fakeMembers) Generation(context.Context, *tenant.Tenant, string) (string, error) {
 	return m.token, m.err
 }
 
@@ -183,70 +188,93 @@ func TestBrokerRenewsTheMarginAheadOfExpiry(t *testing.T) {
 	}
 }
 
-// connectedViewer stores a live member token for viewer v of demo in a real
-// vault and returns the vault and the member-token service over it.
-func connectedViewer(t *testing.T, now func() time.Time) (*tokens.Vault, *tokens.MemberTokens) {
+// memberStore is a real SQLite store and key ring, as instances share them.
+func memberStore(t testing.TB) (*sqlite.DB, *keyring.KeyRing) {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "snapbridge.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	key, err := keyring.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := keyring.New(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return db, testRing(t)
+}
+
+// connectedViewer stores a live member token ("member") for viewer v of
+// demo in a real vault and returns the vault and the member-token service
+// over it.
+func connectedViewer(t *testing.T, now func() time.Time) (*tokens.Vault, *tokens.MemberTokens) {
+	t.Helper()
+	db, ring := memberStore(t)
 	vault := tokens.NewVault(db, ring, now)
 	// No refresh token: a member token LinkedIn refuses cannot be renewed,
 	// so the refresh client is never called.
-	if err := vault.Save(context.Background(), "demo", "v", linkedin.Token{AccessToken: "member", ExpiresAt: now().Add(time.Hour)}); err != nil {
+	connectAs(t, vault, "member", now)
+	return vault, tokens.NewMemberTokens(vault, nil, now)
+}
+
+// connectAs stores member as viewer v's live member token, as confirming
+// a connect does.
+func connectAs(t *testing.T, vault *tokens.Vault, member string, now func() time.Time) {
+	t.Helper()
+	if err := vault.Save(context.Background(), "demo", "v", linkedin.Token{AccessToken: member, ExpiresAt: now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	return vault, tokens.NewMemberTokens(vault, nil, now)
+}
+
+// wiredBroker is a broker told of the vault's changes, as the server wires it.
+func wiredBroker(li LinkedIn, vault *tokens.Vault, members MemberTokens, now func() time.Time) *Broker {
+	b := NewBroker(li, members, time.Minute, now)
+	vault.OnChange(b.MemberChanged)
+	return b
 }
 
 // A Sales Access Token must not outlive the viewer's LinkedIn
 // authorization: once the viewer disconnects or is revoked, the cached
-// token is no longer handed out, and a reconnected viewer gets a new one.
+// token is no longer handed out, and a viewer connected again (as another
+// LinkedIn member, say) gets a new one.
 func TestBrokerDropsTokensOfViewersNoLongerConnected(t *testing.T) {
 	for _, tc := range []struct {
-		scenario string
-		end      func(ctx context.Context, v *tokens.Vault) error
+		scenario      string
+		end           func(ctx context.Context, v *tokens.Vault) error
+		stillConnects bool
 	}{
-		{"revoked (another service met a 401 it cannot refresh)", func(ctx context.Context, v *tokens.Vault) error {
+		{scenario: "revoked (another service met a 401 it cannot refresh)", end: func(ctx context.Context, v *tokens.Vault) error {
 			if err := tokens.NewMemberTokens(v, nil, nil).Rejected(ctx, demo, "v"); !errors.Is(err, tokens.ErrNotConnected) {
 				return fmt.Errorf("Rejected = %v, want ErrNotConnected", err)
 			}
 			return nil
 		}},
-		{"disconnected", func(ctx context.Context, v *tokens.Vault) error { return v.Disconnect(ctx, "demo", "v") }},
+		{scenario: "disconnected", end: func(ctx context.Context, v *tokens.Vault) error { return v.Disconnect(ctx, "demo", "v") }},
+		{scenario: "connected again as another LinkedIn member", stillConnects: true, end: func(ctx context.Context, v *tokens.Vault) error {
+			return v.Save(ctx, "demo", "v", linkedin.Token{AccessToken: "member2", ExpiresAt: time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC)})
+		}},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			ctx := context.Background()
 			now := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
 			vault, members := connectedViewer(t, now)
 			li := &fakeLinkedIn{lifetime: 30 * time.Minute, now: now}
-			b := NewBroker(li, members, time.Minute, now)
-			first, err := b.Token(ctx, demo, "v")
-			if err != nil {
+			b := wiredBroker(li, vault, members, now)
+			if _, err := b.Token(ctx, demo, "v"); err != nil {
 				t.Fatal(err)
 			}
 			if err := tc.end(ctx, vault); err != nil {
 				t.Fatal(err)
 			}
-			if tok, err := b.Token(ctx, demo, "v"); !errors.Is(err, tokens.ErrNotConnected) {
+			tok, err := b.Token(ctx, demo, "v")
+			if tc.stillConnects {
+				if err != nil || tok.Token != "member2-sat-2" {
+					t.Fatalf("after the reconnect: %q, %v; want member2's new token", tok.Token, err)
+				}
+				return
+			}
+			if !errors.Is(err, tokens.ErrNotConnected) {
 				t.Fatalf("after the authorization ended: %q, %v; want ErrNotConnected", tok.Token, err)
 			}
-			if err := vault.Save(ctx, "demo", "v", linkedin.Token{AccessToken: "member2", ExpiresAt: now().Add(time.Hour)}); err != nil {
-				t.Fatal(err)
-			}
+			connectAs(t, vault, "member2", now)
 			again, err := b.Token(ctx, demo, "v")
-			if err != nil || again.Token == first.Token || li.calls.Load() != 2 {
-				t.Fatalf("after reconnecting: %q, %v after %d calls; want a new token", again.Token, err, li.calls.Load())
+			if err != nil || again.Token != "member2-sat-2" {
+				t.Fatalf("after reconnecting: %q, %v after %d calls; want member2's new token", again.Token, err, li.calls.Load())
 			}
 		})
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
 
-func testRing(t *testing.T) *keyring.KeyRing {
+func testRing(t testing.TB) *keyring.KeyRing {
 	t.Helper()
 	key, err := keyring.GenerateKey("k1")
 	if err != nil {

@@ -112,9 +112,11 @@ func BenchmarkBareHandlerHTTP(b *testing.B) {
 	benchHTTP(b, srv.URL+"/api/v1/associations?records="+rec.ID, "")
 }
 
-func benchHTTP(b *testing.B, url, token string) {
+func benchHTTP(b *testing.B, url, token string) { benchHTTPMethod(b, "GET", url, token) }
+
+func benchHTTPMethod(b *testing.B, method, url, token string) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	req, _ := http.NewRequest("GET", url, nil)
+	req, _ := http.NewRequest(method, url, nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -131,4 +133,86 @@ func benchHTTP(b *testing.B, url, token string) {
 			b.Fatalf("status %d", resp.StatusCode)
 		}
 	}
+}
+
+// BenchmarkCachedSAT measures a cached Sales Access Token through the
+// whole handler stack (middleware, session verification, broker, JSON)
+// against BenchmarkBareSATHandler, a bare Gin handler writing the same
+// bytes. A cached token is answered from memory (no database read, no
+// decryption): the ratio of the two ns/op is the broker's cost.
+func BenchmarkCachedSAT(b *testing.B) {
+	p, token, _ := connectedSeller(b)
+	h := p.srv.Handler()
+	req := httptest.NewRequest("POST", "/api/v1/sales-access-token", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	b.ReportAllocs()
+	b.ResetTimer()
+	w := &discardWriter{}
+	for b.Loop() {
+		w.reset()
+		h.ServeHTTP(w, req)
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+	b.StopTimer()
+	p.stop()
+}
+
+// BenchmarkBareSATHandler is the baseline: Gin writing the same JSON bytes.
+func BenchmarkBareSATHandler(b *testing.B) {
+	p, _, body := connectedSeller(b)
+	p.stop()
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.POST("/api/v1/sales-access-token", func(c *gin.Context) { c.Data(http.StatusOK, "application/json; charset=utf-8", body) })
+	req := httptest.NewRequest("POST", "/api/v1/sales-access-token", nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	w := &discardWriter{}
+	for b.Loop() {
+		w.reset()
+		r.ServeHTTP(w, req)
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+}
+
+// connectedSeller starts the product with a seller connected to LinkedIn
+// and returns a session token for one record with the SAT answer body
+// (the token then cached).
+func connectedSeller(b *testing.B) (*product, string, []byte) {
+	p := startBoth(b, nil)
+	rec := p.demoRecords("demo", "matched")[0]
+	s := p.newSession("demo", "bench-user", rec)
+	var nc wire.Error
+	p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &nc)
+	p.connect(nc.Error.ConnectURL, firstMember(p.li), s.Token)
+	resp, body := p.do("POST", p.srv.URL+"/api/v1/sales-access-token", s.Token, nil)
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("status %d: %s", resp.StatusCode, body)
+	}
+	return p, s.Token, body
+}
+
+// BenchmarkCachedSATHTTP is a cached SAT as the widget asks for it: over a
+// kept-alive loopback connection to the running server. Compare it with
+// BenchmarkBareSATHandlerHTTP.
+func BenchmarkCachedSATHTTP(b *testing.B) {
+	p, token, _ := connectedSeller(b)
+	benchHTTPMethod(b, "POST", p.srv.URL+"/api/v1/sales-access-token", token)
+	p.stop()
+}
+
+// BenchmarkBareSATHandlerHTTP serves the same bytes from a bare Gin
+// handler over loopback.
+func BenchmarkBareSATHandlerHTTP(b *testing.B) {
+	p, _, body := connectedSeller(b)
+	p.stop()
+	r := gin.New()
+	r.POST("/api/v1/sales-access-token", func(c *gin.Context) { c.Data(http.StatusOK, "application/json; charset=utf-8", body) })
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	benchHTTPMethod(b, "POST", srv.URL+"/api/v1/sales-access-token", "")
 }

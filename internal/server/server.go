@@ -179,8 +179,11 @@ func (s *Server) build() error {
 	if err != nil {
 		return err
 	}
-	vault := tokens.NewVault(s.DB, ring, now)
+	vault := tokens.NewVault(s.DB, ring, now).Share(s.acrossInstances())
 	members := tokens.NewMemberTokens(vault, li, now).Share(s.acrossInstances())
+	salesAccess := sat.NewBroker(li, members, time.Minute, now).Share(s.acrossInstances(), ring)
+	vault.OnChange(salesAccess.MemberChanged)
+	s.followMemberChanges(salesAccess)
 	apps := tokens.NewAppTokens(li, now).Share(s.acrossInstances(), ring)
 	linkedinErrors := admin.NewErrorStats(now).Share(s.acrossInstances())
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
@@ -226,7 +229,7 @@ func (s *Server) build() error {
 		Sessions:     sessions,
 		Connector:    connector,
 		Connections:  vault,
-		SalesAccess:  sat.NewBroker(li, members, time.Minute, now).Share(s.acrossInstances(), ring),
+		SalesAccess:  salesAccess,
 		Associations: resolver,
 		DB:           s.DB,
 		Shared:       s.Shared,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/sat"
 	"github.com/snapbridge/snapbridge/internal/shared"
 )
 
@@ -45,6 +46,19 @@ func (s *Server) acrossInstances() shared.State {
 // until the server stops.
 func (s *Server) followTenantChanges(adm *admin.Service) {
 	stop := adm.FollowChanges()
+	closeShared := s.closeShared
+	s.closeShared = func() error { stop(); return closeShared() }
+}
+
+// followMemberChanges has the SAT broker apply the member changes other
+// instances announce until the server stops; a single instance hears its
+// own in process.
+func (s *Server) followMemberChanges(b *sat.Broker) {
+	n := s.acrossInstances()
+	if n == nil {
+		return
+	}
+	stop := b.Follow(n)
 	closeShared := s.closeShared
 	s.closeShared = func() error { stop(); return closeShared() }
 }

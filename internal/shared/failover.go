@@ -78,6 +78,15 @@ func (f *Failover) Mode(ctx context.Context) string {
 	return ModeRedis
 }
 
+// Degraded reports, without calling Redis, whether f answers from the
+// process because Redis failed at the last call: notifications published
+// on other instances do not reach this one meanwhile.
+func (f *Failover) Degraded() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.down
+}
+
 // onRedis says whether this call goes to Redis: always while Redis is up,
 // and while it is away one call per retryEvery (the first to ask).
 func (f *Failover) onRedis() bool {

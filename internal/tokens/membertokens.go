@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/tenant"
@@ -63,17 +64,55 @@ func NewMemberTokens(v *Vault, li LinkedIn, now func() time.Time) *MemberTokens 
 // changed while LinkedIn answered: after a disconnect it returns
 // ErrNotConnected, after a reconnect the new authorization's token.
 func (m *MemberTokens) AccessToken(ctx context.Context, t *tenant.Tenant, viewer string) (string, error) {
+	g, err := m.Grant(ctx, t, viewer)
+	return g.AccessToken, err
+}
+
+// Grant is a viewer's live member access token with the generation of the
+// stored authorization it belongs to.
+type Grant struct {
+	// AccessToken is the member access token.
+	AccessToken string
+	// Generation names the stored authorization, as Generation does.
+	Generation string
+}
+
+// Grant is AccessToken with the generation of the authorization the token
+// belongs to (after a refresh, the refreshed one's), so that what is
+// obtained with the token can be tied to that authorization.
+func (m *MemberTokens) Grant(ctx context.Context, t *tenant.Tenant, viewer string) (Grant, error) {
 	if t == nil || viewer == "" {
-		return "", fmt.Errorf("member access token: tenant and viewer are required")
+		return Grant{}, fmt.Errorf("member access token: tenant and viewer are required")
 	}
-	tok, err := m.vault.Load(ctx, t.ID, viewer)
+	cur, err := m.vault.load(ctx, t.ID, viewer)
+	if err != nil {
+		return Grant{}, err
+	}
+	if m.fresh(cur.Token) {
+		return cur.grant(), nil
+	}
+	return m.refresh(ctx, t, viewer, false)
+}
+
+// Generation names the viewer's stored authorization without opening it:
+// a short digest that changes with every connect (a reconnect as the same
+// or another LinkedIn member included), refresh and re-encryption. It
+// returns ErrNotConnected when the viewer is not connected (never
+// connected, disconnected, revoked, or sealed with a key no longer in the
+// ring, which marks the row reconnect_required as loading it would). The
+// expiry of the access token is not looked at.
+func (m *MemberTokens) Generation(ctx context.Context, t *tenant.Tenant, viewer string) (string, error) {
+	if t == nil || viewer == "" {
+		return "", fmt.Errorf("member token generation: tenant and viewer are required")
+	}
+	row, err := m.vault.connectedRow(ctx, t.ID, viewer)
 	if err != nil {
 		return "", err
 	}
-	if m.fresh(tok) {
-		return tok.AccessToken, nil
+	if !m.vault.ring.Has(row.KeyID) {
+		return "", m.vault.keyMissing(ctx, row, keyring.ErrUnknownKey)
 	}
-	return m.refresh(ctx, t, viewer, false)
+	return generation(row), nil
 }
 
 // Rejected handles LinkedIn answering 401 to the viewer's stored access
@@ -92,7 +131,7 @@ func (m *MemberTokens) Rejected(ctx context.Context, t *tenant.Tenant, viewer st
 
 // refresh runs refreshNow once per tenant and viewer however many callers
 // ask at the same time. force refreshes even a token that looks fresh.
-func (m *MemberTokens) refresh(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (string, error) {
+func (m *MemberTokens) refresh(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (Grant, error) {
 	ch := m.flight.DoChan(t.ID+"\x00"+viewer, func() (any, error) {
 		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), upstreamTimeout)
 		defer cancel()
@@ -100,12 +139,12 @@ func (m *MemberTokens) refresh(ctx context.Context, t *tenant.Tenant, viewer str
 	})
 	select {
 	case <-ctx.Done():
-		return "", fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, ctx.Err())
+		return Grant{}, fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, ctx.Err())
 	case res := <-ch:
 		if res.Err != nil {
-			return "", res.Err
+			return Grant{}, res.Err
 		}
-		return res.Val.(string), nil
+		return res.Val.(Grant), nil
 	}
 }
 
@@ -113,14 +152,14 @@ func (m *MemberTokens) refresh(ctx context.Context, t *tenant.Tenant, viewer str
 // shared. An instance that waited for another's refresh takes the lock in
 // turn and re-reads: the token is then fresh (and a rejected one replaced,
 // so it is not forced again) unless that refresh failed.
-func (m *MemberTokens) refreshLocked(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (string, error) {
+func (m *MemberTokens) refreshLocked(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (Grant, error) {
 	if m.locks == nil {
 		return m.refreshNow(ctx, t, viewer, force)
 	}
 	for {
 		release, taken, err := m.locks.Take(ctx, "refresh:"+t.ID+":"+viewer, upstreamTimeout)
 		if err != nil {
-			return "", fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, err)
+			return Grant{}, fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, err)
 		}
 		if !taken {
 			force = false
@@ -141,7 +180,7 @@ const refreshPasses = 3
 // or reconnects while LinkedIn answers, the answer about the old
 // authorization is dropped and the outcome decided again on what is
 // stored now (not connected, or the new authorization's token).
-func (m *MemberTokens) refreshNow(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (string, error) {
+func (m *MemberTokens) refreshNow(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (Grant, error) {
 	for range refreshPasses {
 		tok, changed, err := m.refreshOnce(ctx, t, viewer, force)
 		if !changed {
@@ -151,59 +190,59 @@ func (m *MemberTokens) refreshNow(ctx context.Context, t *tenant.Tenant, viewer 
 		// one stored now.
 		force = false
 	}
-	return "", fmt.Errorf("refresh member token %s/%s: the authorization changed during %d refreshes in a row", t.ID, viewer, refreshPasses)
+	return Grant{}, fmt.Errorf("refresh member token %s/%s: the authorization changed during %d refreshes in a row", t.ID, viewer, refreshPasses)
 }
 
 // refreshOnce is one pass of refreshNow; changed reports that the stored
 // authorization changed since it was read, so nothing was written.
-func (m *MemberTokens) refreshOnce(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (tok string, changed bool, err error) {
+func (m *MemberTokens) refreshOnce(ctx context.Context, t *tenant.Tenant, viewer string, force bool) (g Grant, changed bool, err error) {
 	// Reload: a refresh that finished just before this one started has
 	// already stored a fresh token.
 	cur, err := m.vault.load(ctx, t.ID, viewer)
 	if err != nil {
-		return "", false, err
+		return Grant{}, false, err
 	}
 	if !force && m.fresh(cur.Token) {
-		return cur.AccessToken, false, nil
+		return cur.grant(), false, nil
 	}
 	now := m.now()
 	stillValid := !force && now.Before(cur.ExpiresAt)
 	if !refreshable(cur.Token, now) {
 		switch {
 		case stillValid:
-			return cur.AccessToken, false, nil
+			return cur.grant(), false, nil
 		case force:
 			if ok, err := m.vault.revoke(ctx, cur); err != nil || !ok {
-				return "", err == nil, err
+				return Grant{}, err == nil, err
 			}
-			return "", false, fmt.Errorf("member token %s/%s rejected by linkedin and not refreshable: %w", t.ID, viewer, ErrNotConnected)
+			return Grant{}, false, fmt.Errorf("member token %s/%s rejected by linkedin and not refreshable: %w", t.ID, viewer, ErrNotConnected)
 		default:
-			return "", false, fmt.Errorf("member token %s/%s expired and not refreshable: %w", t.ID, viewer, ErrNotConnected)
+			return Grant{}, false, fmt.Errorf("member token %s/%s expired and not refreshable: %w", t.ID, viewer, ErrNotConnected)
 		}
 	}
 	next, err := m.li.Refresh(ctx, appOf(t), cur.RefreshToken)
 	switch {
 	case err != nil && linkedin.IsInvalidGrant(err):
 		if ok, rerr := m.vault.revoke(ctx, cur); rerr != nil || !ok {
-			return "", rerr == nil, rerr
+			return Grant{}, rerr == nil, rerr
 		}
-		return "", false, fmt.Errorf("refresh member token %s/%s: %w (%w)", t.ID, viewer, ErrNotConnected, err)
+		return Grant{}, false, fmt.Errorf("refresh member token %s/%s: %w (%w)", t.ID, viewer, ErrNotConnected, err)
 	case err != nil && stillValid:
-		return cur.AccessToken, false, nil
+		return cur.grant(), false, nil
 	case err != nil:
-		return "", false, fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, err)
+		return Grant{}, false, fmt.Errorf("refresh member token %s/%s: %w", t.ID, viewer, err)
 	case next.AccessToken == "":
-		return "", false, fmt.Errorf("refresh member token %s/%s: linkedin returned no access token", t.ID, viewer)
+		return Grant{}, false, fmt.Errorf("refresh member token %s/%s: linkedin returned no access token", t.ID, viewer)
 	}
 	next = carryOver(cur.Token, next)
-	ok, err := m.vault.replace(ctx, cur, next)
+	saved, ok, err := m.vault.replace(ctx, cur, next)
 	if err != nil {
-		return "", false, fmt.Errorf("store refreshed member token: %w", err)
+		return Grant{}, false, fmt.Errorf("store refreshed member token: %w", err)
 	}
 	if !ok {
-		return "", true, nil
+		return Grant{}, true, nil
 	}
-	return next.AccessToken, false, nil
+	return saved.grant(), false, nil
 }
 
 func (m *MemberTokens) fresh(tok linkedin.Token) bool {

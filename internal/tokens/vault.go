@@ -20,6 +20,9 @@ type Vault struct {
 	db   Store
 	ring *keyring.KeyRing
 	now  func() time.Time
+	// hooks and notifier, set by OnChange and Share, hear every change.
+	hooks    []func(MemberChange)
+	notifier Notifier
 }
 
 // sealedToken is the plaintext inside a sealed record. The expiries are
@@ -56,7 +59,11 @@ func (v *Vault) Save(ctx context.Context, tenantID, viewer string, tok linkedin.
 	if err != nil {
 		return err
 	}
-	return v.db.PutMemberToken(ctx, row)
+	if err := v.db.PutMemberToken(ctx, row); err != nil {
+		return err
+	}
+	v.changed(ctx, row, true)
+	return nil
 }
 
 // Load returns the viewer's stored token, expired or not. It returns
@@ -78,16 +85,15 @@ type stored struct {
 	row store.MemberTokenRow
 }
 
+// grant is the token with the generation of its row.
+func (s stored) grant() Grant {
+	return Grant{AccessToken: s.AccessToken, Generation: generation(s.row)}
+}
+
 func (v *Vault) load(ctx context.Context, tenantID, viewer string) (stored, error) {
-	row, err := v.db.MemberToken(ctx, tenantID, viewer)
-	if errors.Is(err, store.ErrNotFound) {
-		return stored{}, fmt.Errorf("load member token %s/%s: %w", tenantID, viewer, ErrNotConnected)
-	}
+	row, err := v.connectedRow(ctx, tenantID, viewer)
 	if err != nil {
-		return stored{}, fmt.Errorf("load member token: %w", err)
-	}
-	if row.Status != store.StatusConnected {
-		return stored{}, fmt.Errorf("load member token %s/%s: status %s: %w", tenantID, viewer, row.Status, ErrNotConnected)
+		return stored{}, err
 	}
 	tok, err := v.open(row)
 	if errors.Is(err, keyring.ErrUnknownKey) {
@@ -99,26 +105,52 @@ func (v *Vault) load(ctx context.Context, tenantID, viewer string) (stored, erro
 	return stored{Token: tok, row: row}, nil
 }
 
+// connectedRow reads the viewer's row, still sealed; ErrNotConnected when
+// there is none or it is not connected.
+func (v *Vault) connectedRow(ctx context.Context, tenantID, viewer string) (store.MemberTokenRow, error) {
+	row, err := v.db.MemberToken(ctx, tenantID, viewer)
+	if errors.Is(err, store.ErrNotFound) {
+		return row, fmt.Errorf("load member token %s/%s: %w", tenantID, viewer, ErrNotConnected)
+	}
+	if err != nil {
+		return row, fmt.Errorf("load member token: %w", err)
+	}
+	if row.Status != store.StatusConnected {
+		return row, fmt.Errorf("load member token %s/%s: status %s: %w", tenantID, viewer, row.Status, ErrNotConnected)
+	}
+	return row, nil
+}
+
 // keyMissing marks a row whose sealing key has left the ring as needing a
 // reconnect, and returns the ErrNotConnected its viewer gets.
 func (v *Vault) keyMissing(ctx context.Context, row store.MemberTokenRow, cause error) error {
 	next := row
 	next.Status, next.UpdatedAt = store.StatusReconnectRequired, v.now()
-	if _, err := v.db.SwapMemberToken(ctx, row, next); err != nil {
+	ok, err := v.db.SwapMemberToken(ctx, row, next)
+	if err != nil {
 		return fmt.Errorf("load member token %s/%s: %w", row.Tenant, row.Viewer, err)
+	}
+	if ok {
+		v.changed(ctx, next, false)
 	}
 	return fmt.Errorf("load member token %s/%s: reconnect required: %w (%w)", row.Tenant, row.Viewer, ErrNotConnected, cause)
 }
 
-// replace stores tok in place of the token was holds, and reports false,
-// storing nothing, when the row changed since it was read (disconnected,
-// revoked, reconnected, refreshed or re-encrypted meanwhile).
-func (v *Vault) replace(ctx context.Context, was stored, tok linkedin.Token) (bool, error) {
+// replace stores tok in place of the token was holds and returns what it
+// stored, or reports false, storing nothing, when the row changed since it
+// was read (disconnected, revoked, reconnected, refreshed or re-encrypted
+// meanwhile).
+func (v *Vault) replace(ctx context.Context, was stored, tok linkedin.Token) (stored, bool, error) {
 	next, err := v.seal(was.row.Tenant, was.row.Viewer, tok)
 	if err != nil {
-		return false, err
+		return stored{}, false, err
 	}
-	return v.db.SwapMemberToken(ctx, was.row, next)
+	ok, err := v.db.SwapMemberToken(ctx, was.row, next)
+	if err != nil || !ok {
+		return stored{}, false, err
+	}
+	v.changed(ctx, next, true)
+	return stored{Token: tok, row: next}, true, nil
 }
 
 // revoke marks the authorization was holds revoked, and reports false,
@@ -130,6 +162,9 @@ func (v *Vault) revoke(ctx context.Context, was stored) (bool, error) {
 	ok, err := v.db.SwapMemberToken(ctx, was.row, next)
 	if err != nil {
 		return false, fmt.Errorf("mark member token revoked: %w", err)
+	}
+	if ok {
+		v.changed(ctx, next, false)
 	}
 	return ok, nil
 }
@@ -163,7 +198,11 @@ func (v *Vault) seal(tenantID, viewer string, tok linkedin.Token) (store.MemberT
 // Disconnect deletes the viewer's authorization because the viewer asked.
 // Disconnecting a viewer who is not connected is not an error.
 func (v *Vault) Disconnect(ctx context.Context, tenantID, viewer string) error {
-	return v.db.DeleteMemberToken(ctx, tenantID, viewer)
+	if err := v.db.DeleteMemberToken(ctx, tenantID, viewer); err != nil {
+		return err
+	}
+	v.changed(ctx, store.MemberTokenRow{Tenant: tenantID, Viewer: viewer}, false)
+	return nil
 }
 
 // Rotate re-encrypts every record not sealed with the primary key, so the
