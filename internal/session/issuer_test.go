@@ -323,3 +323,43 @@ func BenchmarkVerifySession(b *testing.B) {
 		}
 	}
 }
+
+// A session outlives nothing: up to its expiry every instance accepts it
+// (the store keeps its records at least that long); past its expiry and
+// the leeway, neither the instance that issued it (and remembers it) nor
+// another one does.
+func TestSessionOutlivesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		after    time.Duration // from the session's expiry
+		wantCode string
+	}{
+		{scenario: "at its expiry", after: 0},
+		{scenario: "within the leeway after its expiry", after: 4 * time.Second},
+		{scenario: "past the leeway", after: 6 * time.Second, wantCode: session.CodeSessionExpired},
+		{scenario: "an hour later", after: time.Hour, wantCode: session.CodeSessionExpired},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			f := newFixture(t)
+			key := newEd25519(t)
+			now := f.now
+			clock := func() time.Time { return now }
+			issuing := f.issuer(key, 0, clock)
+			token, s, err := issuing.Issue(f.hostContext(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			now = s.ExpiresAt.Add(tc.after)
+			for name, iss := range map[string]*session.Issuer{"issuing": issuing, "other": f.issuer(key, 0, clock)} {
+				_, err := iss.Verify(context.Background(), token)
+				var e *session.Error
+				switch {
+				case tc.wantCode == "" && err != nil:
+					t.Errorf("the %s instance refused the session: %v", name, err)
+				case tc.wantCode != "" && (!errors.As(err, &e) || e.Code != tc.wantCode):
+					t.Errorf("the %s instance answered %v, want %s", name, err, tc.wantCode)
+				}
+			}
+		})
+	}
+}
