@@ -27,7 +27,7 @@ type ContextVerifier interface {
 // *session.Issuer satisfies it.
 type Sessions interface {
 	Issue(hc *session.HostContext) (string, *session.Session, error)
-	Verify(token string) (*session.Session, error)
+	Verify(ctx context.Context, token string) (*session.Session, error)
 }
 
 // ExportLinks gives the file links of completed exports; *exports.Service

@@ -31,6 +31,7 @@ import (
 type fixture struct {
 	registry *tenant.Registry
 	issuer   *session.Issuer
+	verifier *session.ContextVerifier
 	db       *sqlite.DB
 	handler  *console.Console
 }
@@ -90,8 +91,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatalf("generate key: %v", err)
 	}
-	f := &fixture{registry: reg, issuer: session.NewIssuer(key, 15*time.Minute, time.Now), db: db}
-	f.handler = console.New(console.Config{Tenants: reg, Contexts: session.NewContextVerifier(reg, db, time.Now),
+	f := &fixture{registry: reg, issuer: session.NewIssuer(key, 15*time.Minute, db, time.Now), db: db,
+		verifier: session.NewContextVerifier(reg, db, time.Now)}
+	f.handler = console.New(console.Config{Tenants: reg, Contexts: f.verifier,
 		Sessions: f.issuer, Links: links{}, Audit: admin.New(admin.Deps{Store: db, Tenants: reg})})
 	return f
 }
@@ -125,10 +127,11 @@ func (f *fixture) sign(t *testing.T, id string, roles ...string) string {
 // session returns a console session token of tenant id with roles.
 func (f *fixture) session(t *testing.T, id string, roles ...string) string {
 	t.Helper()
-	tn, _ := f.registry.Get(id)
-	tok, _, err := f.issuer.Issue(&session.HostContext{Tenant: tn, Viewer: wire.Viewer{ID: "admin-1"},
-		Records: []wire.Record{{ID: "c-001", Type: "contact"}}, Roles: roles, ID: rand.Text(),
-		IssuedAt: time.Now(), ExpiresAt: time.Now().Add(time.Minute)})
+	hc, err := f.verifier.Verify(context.Background(), f.sign(t, id, roles...))
+	if err != nil {
+		t.Fatalf("verify context: %v", err)
+	}
+	tok, _, err := f.issuer.Issue(hc)
 	if err != nil {
 		t.Fatalf("issue session: %v", err)
 	}

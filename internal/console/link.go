@@ -119,7 +119,7 @@ func (c *Console) adminSession(w http.ResponseWriter, r *http.Request, tenantID 
 		problem.Error(w, r, http.StatusUnauthorized, "session_required", "send the console session token as Authorization: Bearer <token>")
 		return nil, false
 	}
-	s, err := c.cfg.Sessions.Verify(raw)
+	s, err := c.cfg.Sessions.Verify(r.Context(), raw)
 	if err != nil {
 		problem.Error(w, r, http.StatusUnauthorized, "session_invalid", "the console session has expired or is not valid; open the console again from your CRM")
 		return nil, false

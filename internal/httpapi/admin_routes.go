@@ -91,7 +91,7 @@ func (a *API) requireAdmin(c *gin.Context) {
 		c.Next()
 		return
 	}
-	s, err := a.Sessions.Verify(raw)
+	s, err := a.Sessions.Verify(c.Request.Context(), raw)
 	if err != nil {
 		// An expired console session says so; anything else was never
 		// one of the three admin credentials.

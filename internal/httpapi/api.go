@@ -28,7 +28,7 @@ type ContextVerifier interface {
 // SessionIssuer issues and verifies widget session tokens.
 type SessionIssuer interface {
 	Issue(hc *session.HostContext) (string, *session.Session, error)
-	Verify(token string) (*session.Session, error)
+	Verify(ctx context.Context, token string) (*session.Session, error)
 }
 
 // Connector runs the LinkedIn connect flow.

@@ -164,7 +164,7 @@ func (a *API) requireSession(c *gin.Context) {
 		a.fail(c, errNoSession)
 		return
 	}
-	s, err := a.Sessions.Verify(raw)
+	s, err := a.Sessions.Verify(c.Request.Context(), raw)
 	if err != nil {
 		a.fail(c, err)
 		return

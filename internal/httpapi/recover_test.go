@@ -26,7 +26,7 @@ type fixedSessions struct{ s *session.Session }
 func (f fixedSessions) Issue(*session.HostContext) (string, *session.Session, error) {
 	return "", nil, nil
 }
-func (f fixedSessions) Verify(string) (*session.Session, error) { return f.s, nil }
+func (f fixedSessions) Verify(context.Context, string) (*session.Session, error) { return f.s, nil }
 
 // A bug in a service must cost the seller one failed request with an id
 // to quote, not the server.

@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -215,4 +218,156 @@ func BenchmarkBareSATHandlerHTTP(b *testing.B) {
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 	benchHTTPMethod(b, "POST", srv.URL+"/api/v1/sales-access-token", "")
+}
+
+// sessionBenchRecords are the sizes session creation is measured at: one
+// record (a record page) and fifty (the largest list view).
+var sessionBenchRecords = []int{1, 50}
+
+// BenchmarkSessionCreate measures POST /api/v1/sessions through the whole
+// handler stack (a fresh host context each time: HS256 verification, the
+// jti write, Ed25519 signing, JSON) against BenchmarkSessionCreateBare, a
+// bare Gin handler reading the same body and writing the same bytes.
+// Report the ratio of the two ns/op from one run.
+func BenchmarkSessionCreate(b *testing.B) {
+	for _, n := range sessionBenchRecords {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			p := startBoth(b, nil)
+			records := syntheticRecords(p, "bench", n)
+			bodies := make([][]byte, b.N)
+			for i := range bodies {
+				bodies[i] = sessionBody(b, p.signedContext("demo", "bench-user", records...))
+			}
+			h := p.srv.Handler()
+			b.ReportAllocs()
+			b.ResetTimer()
+			w := &discardWriter{}
+			for i := range b.N {
+				w.reset()
+				h.ServeHTTP(w, sessionRequest(bodies[i]))
+				if w.code != http.StatusCreated {
+					b.Fatalf("status %d", w.code)
+				}
+			}
+			b.StopTimer()
+			p.stop()
+		})
+	}
+}
+
+// BenchmarkSessionCreateBare is the baseline of BenchmarkSessionCreate: a
+// bare Gin handler that reads the same request body and writes the same
+// answer bytes.
+func BenchmarkSessionCreateBare(b *testing.B) {
+	for _, n := range sessionBenchRecords {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			p := startBoth(b, nil)
+			records := syntheticRecords(p, "bench", n)
+			body := sessionBody(b, p.signedContext("demo", "bench-user", records...))
+			resp, answer := p.do("POST", p.srv.URL+"/api/v1/sessions", "", json.RawMessage(body))
+			if resp.StatusCode != http.StatusCreated {
+				b.Fatalf("status %d: %s", resp.StatusCode, answer)
+			}
+			p.stop()
+			gin.SetMode(gin.ReleaseMode)
+			r := gin.New()
+			r.POST("/api/v1/sessions", func(c *gin.Context) {
+				_, _ = io.Copy(io.Discard, c.Request.Body)
+				c.Data(http.StatusCreated, "application/json; charset=utf-8", answer)
+			})
+			b.ReportAllocs()
+			b.ResetTimer()
+			w := &discardWriter{}
+			for b.Loop() {
+				w.reset()
+				r.ServeHTTP(w, sessionRequest(body))
+				if w.code != http.StatusCreated {
+					b.Fatalf("status %d", w.code)
+				}
+			}
+		})
+	}
+}
+
+func sessionBody(b *testing.B, ctx string) []byte {
+	body, err := json.Marshal(wire.SessionRequest{Ctx: ctx})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
+
+func sessionRequest(body []byte) *http.Request {
+	req := httptest.NewRequest("POST", "/api/v1/sessions", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return req
+}
+
+// BenchmarkSessionCreateHTTP is session creation as a widget page makes
+// it (and as wrk measures it): over a kept-alive loopback connection to
+// the running server. Compare it with BenchmarkSessionCreateBareHTTP.
+func BenchmarkSessionCreateHTTP(b *testing.B) {
+	for _, n := range sessionBenchRecords {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			p := startBoth(b, nil)
+			records := syntheticRecords(p, "bench", n)
+			bodies := make([][]byte, b.N)
+			for i := range bodies {
+				bodies[i] = sessionBody(b, p.signedContext("demo", "bench-user", records...))
+			}
+			benchPostHTTP(b, p.srv.URL+"/api/v1/sessions", bodies)
+			p.stop()
+		})
+	}
+}
+
+// BenchmarkSessionCreateBareHTTP serves the same answer from a bare Gin
+// handler over loopback.
+func BenchmarkSessionCreateBareHTTP(b *testing.B) {
+	for _, n := range sessionBenchRecords {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			p := startBoth(b, nil)
+			records := syntheticRecords(p, "bench", n)
+			body := sessionBody(b, p.signedContext("demo", "bench-user", records...))
+			resp, answer := p.do("POST", p.srv.URL+"/api/v1/sessions", "", json.RawMessage(body))
+			if resp.StatusCode != http.StatusCreated {
+				b.Fatalf("status %d: %s", resp.StatusCode, answer)
+			}
+			p.stop()
+			gin.SetMode(gin.ReleaseMode)
+			r := gin.New()
+			r.POST("/api/v1/sessions", func(c *gin.Context) {
+				_, _ = io.Copy(io.Discard, c.Request.Body)
+				c.Data(http.StatusCreated, "application/json; charset=utf-8", answer)
+			})
+			srv := httptest.NewServer(r)
+			defer srv.Close()
+			bodies := make([][]byte, b.N)
+			for i := range bodies {
+				bodies[i] = body
+			}
+			benchPostHTTP(b, srv.URL+"/api/v1/sessions", bodies)
+		})
+	}
+}
+
+// benchPostHTTP posts bodies[i] in iteration i over one kept-alive
+// connection and expects 201.
+func benchPostHTTP(b *testing.B, url string, bodies [][]byte) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	defer client.CloseIdleConnections()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		resp, err := client.Post(url, "application/json", bytes.NewReader(bodies[i]))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	b.StopTimer()
 }

@@ -136,6 +136,23 @@ func TestClusterOfThreeInstancesSharesOneLinkedInQuota(t *testing.T) {
 		}
 	})
 
+	t.Run("a 50-record session opened on one instance works on the others", func(t *testing.T) {
+		records := syntheticRecords(a, "cluster-session", 50)
+		s := c.at(t, 0).newSession("demo", "crm-user-cluster-session", records...)
+		if len(s.Token) > 1024 {
+			t.Errorf("the session token is %d bytes, want at most 1024", len(s.Token))
+		}
+		for i := 1; i <= 2; i++ {
+			var got wire.Associations
+			c.at(t, i).call("GET", "/api/v1/associations?records="+records[49].ID, s.Token, nil, http.StatusOK, &got)
+			if len(got.Associations) != 1 || got.Associations[0].RecordID != records[49].ID {
+				t.Fatalf("instance %d answered %+v for the session's 50th record", i, got)
+			}
+			var e wire.Error
+			c.at(t, i).call("GET", "/api/v1/associations?records="+matched[0].ID, s.Token, nil, http.StatusForbidden, &e)
+		}
+	})
+
 	t.Run("50 concurrent SAT requests over three instances make one LinkedIn call", func(t *testing.T) {
 		s := c.at(t, 2).newSession("demo", "crm-user-cluster-sat", matched[0])
 		var nc wire.Error

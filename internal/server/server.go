@@ -222,7 +222,7 @@ func (s *Server) build() error {
 		Now: cfg.Platform.Now, Logger: s.logger, Owner: leaseOwner,
 	}, s.DB, li, members, s.Tenants)
 	contexts := admin.NewLiveContexts(s.Tenants, s.DB, now)
-	sessions := session.NewIssuer(sessionKey, 15*time.Minute, now)
+	sessions := session.NewIssuer(sessionKey, 15*time.Minute, s.DB, now)
 	api := httpapi.New(httpapi.Services{
 		Tenants:      s.Tenants,
 		Contexts:     contexts,

@@ -187,15 +187,16 @@ func TestHostContextLimitsHoldAtTheirEdges(t *testing.T) {
 // signed by our key is not enough when the issuer, the lifetime or the
 // token's spelling differ.
 func TestSessionTokenOnlyInTheFormWeIssued(t *testing.T) {
+	f := newFixture(t)
 	key := newEd25519(t)
-	start := time.Now().Truncate(time.Second)
-	iss := session.NewIssuer(key, 0, func() time.Time { return start })
-	issued, _, err := iss.Issue(hostContext())
+	start := f.now
+	iss := f.issuer(key, 0, func() time.Time { return start })
+	issued, _, err := iss.Issue(f.hostContext(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ours := func(edit func(c jwt.MapClaims)) string {
-		c := sessionClaims(start, time.Minute)
+		c := sessionClaims(t, issued, start, time.Minute)
 		edit(c)
 		return sign(t, jwt.SigningMethodEdDSA, key, "", c)
 	}
@@ -211,11 +212,11 @@ func TestSessionTokenOnlyInTheFormWeIssued(t *testing.T) {
 		{"our key, exactly the 15-minute maximum", ours(func(c jwt.MapClaims) { c["exp"] = start.Add(session.MaxSessionLifetime).Unix() }), true},
 		{"our key, one second over the maximum", ours(func(c jwt.MapClaims) { c["exp"] = start.Add(session.MaxSessionLifetime + time.Second).Unix() }), false},
 		{"the issued token with its signature spelled another way", respell(t, issued), false},
-		{"our key, a token of exactly MaxSessionBytes", sessionSized(t, key, start, session.MaxSessionBytes), true},
-		{"our key, a token one byte over MaxSessionBytes", sessionSized(t, key, start, session.MaxSessionBytes+1), false},
+		{"our key, a token of exactly MaxSessionBytes", sessionSized(t, key, issued, start, session.MaxSessionBytes), true},
+		{"our key, a token one byte over MaxSessionBytes", sessionSized(t, key, issued, start, session.MaxSessionBytes+1), false},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
-			_, err := iss.Verify(tc.token)
+			_, err := iss.Verify(context.Background(), tc.token)
 			if tc.ok {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -232,10 +233,10 @@ func TestSessionTokenOnlyInTheFormWeIssued(t *testing.T) {
 
 // sessionSized signs our session claims, padded with an unknown claim and
 // header, so the token is exactly size bytes long.
-func sessionSized(t *testing.T, key any, start time.Time, size int) string {
+func sessionSized(t *testing.T, key any, issued string, start time.Time, size int) string {
 	t.Helper()
 	return sized(t, size, func(header, pad int) string {
-		c := sessionClaims(start, time.Minute)
+		c := sessionClaims(t, issued, start, time.Minute)
 		c["pad"] = strings.Repeat("p", pad)
 		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
 		if header > 0 {

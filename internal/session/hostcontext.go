@@ -23,4 +23,18 @@ type HostContext struct {
 	ID string
 	// IssuedAt and ExpiresAt are the context's `iat` and `exp`.
 	IssuedAt, ExpiresAt time.Time
+
+	// kept is Viewer and Records as the ContextVerifier stored them with
+	// ID (a keptRecords in JSON), until keptUntil. A session refers to
+	// these bytes by ID and their digest; nil when the context did not
+	// come from a ContextVerifier, which Issue refuses.
+	kept      []byte
+	keptUntil time.Time
+}
+
+// keptRecords is what the store keeps with a context id for the session
+// opened from it.
+type keptRecords struct {
+	Viewer  *wire.Viewer  `json:"viewer"`
+	Records []wire.Record `json:"records"`
 }

@@ -1,9 +1,13 @@
 package session
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,7 +15,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/snapbridge/snapbridge/internal/wire"
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // Widget session token constants.
@@ -23,39 +27,56 @@ const (
 	// MaxSessionLifetime is both the default and the longest lifetime of a
 	// widget session (PRODUCT.md §2).
 	MaxSessionLifetime = 15 * time.Minute
-	// MaxSessionBytes is the largest session token Verify reads. A session
-	// repeats its context's records, so it stays close to MaxContextBytes.
+	// MaxSessionBytes is the largest session token Verify reads. Tokens
+	// are under 1 KiB (they refer to their records); the bound stays
+	// where it was when they carried them, so that such a token of an
+	// earlier release is still read and answered session_expired.
 	MaxSessionBytes = 2 * MaxContextBytes
 	// sessionLeeway tolerates clock skew between our own instances.
 	sessionLeeway = 5 * time.Second
 )
 
-// sessionClaims is the payload of a widget session token.
+// sessionClaims is the payload of a widget session token. It carries who
+// (tenant, viewer id as `sub`, roles) and until when, and refers to the
+// viewer and records the host context named, which the store keeps with
+// the context's id: Context is that id, Digest the SHA-256 of the kept
+// bytes, so no stored row can swap records under a token.
 type sessionClaims struct {
 	jwt.RegisteredClaims
-	Tenant  string        `json:"tnt"`
-	Viewer  *wire.Viewer  `json:"viewer,omitempty"`
-	Records []wire.Record `json:"records,omitempty"`
-	Roles   []string      `json:"roles,omitempty"`
+	Tenant  string   `json:"tnt"`
+	Roles   []string `json:"roles,omitempty"`
+	Context string   `json:"ctx,omitempty"`
+	Digest  string   `json:"rsd,omitempty"`
+}
+
+// RecordStore gives back the records a ContextVerifier kept with a host
+// context id (see ReplayGuard). Every store.ReplayIDs implements it.
+type RecordStore interface {
+	// ContextRecords returns the bytes kept with tenant's id jti while
+	// that id is live at now, and store.ErrNotFound otherwise.
+	ContextRecords(ctx context.Context, tenant, jti string, now time.Time) ([]byte, error)
 }
 
 // Issuer issues and verifies widget session tokens, signed EdDSA with the
-// server's Ed25519 key. Every instance sharing the key accepts every other
-// instance's sessions. It is safe for concurrent use.
+// server's Ed25519 key. Every instance sharing the key and the store
+// accepts every other instance's sessions. It is safe for concurrent use.
 type Issuer struct {
 	key      ed25519.PrivateKey
 	public   ed25519.PublicKey
 	lifetime time.Duration
+	records  RecordStore
 	now      func() time.Time
 	parser   *jwt.Parser
 	verified verifiedTokens
 }
 
-// NewIssuer returns an Issuer signing with key. lifetime is how long a
-// session lasts; zero, negative or anything above MaxSessionLifetime means
-// MaxSessionLifetime. now is the clock; nil means time.Now. A key of the
-// wrong size makes Issue and Verify fail rather than panic.
-func NewIssuer(key ed25519.PrivateKey, lifetime time.Duration, now func() time.Time) *Issuer {
+// NewIssuer returns an Issuer signing with key whose sessions read their
+// records from records (the store the ContextVerifier remembers contexts
+// in). lifetime is how long a session lasts; zero, negative or anything
+// above MaxSessionLifetime means MaxSessionLifetime. now is the clock; nil
+// means time.Now. A key of the wrong size makes Issue and Verify fail
+// rather than panic, and so does a nil records for Verify.
+func NewIssuer(key ed25519.PrivateKey, lifetime time.Duration, records RecordStore, now func() time.Time) *Issuer {
 	if lifetime <= 0 {
 		lifetime = MaxSessionLifetime
 	}
@@ -63,7 +84,7 @@ func NewIssuer(key ed25519.PrivateKey, lifetime time.Duration, now func() time.T
 	if now == nil {
 		now = time.Now
 	}
-	i := &Issuer{lifetime: lifetime, now: now}
+	i := &Issuer{lifetime: lifetime, records: records, now: now}
 	if len(key) == ed25519.PrivateKeySize {
 		i.key = key
 		i.public = key.Public().(ed25519.PublicKey)
@@ -86,14 +107,19 @@ func NewIssuer(key ed25519.PrivateKey, lifetime time.Duration, now func() time.T
 // errNoKey is returned when the issuer was built without a usable key.
 var errNoKey = errors.New("the session issuer has no valid Ed25519 private key")
 
-// Issue creates a session for a verified host context and returns it with
-// its signed token.
+// Issue creates a session for a host context a ContextVerifier verified
+// (and so stored its records) and returns it with its signed token. The
+// session ends after the issuer's lifetime, and never after the store
+// stops keeping its records.
 func (i *Issuer) Issue(hc *HostContext) (string, *Session, error) {
 	if i.key == nil {
 		return "", nil, fmt.Errorf("issue session: %w", errNoKey)
 	}
 	if hc == nil || hc.Tenant == nil {
 		return "", nil, fmt.Errorf("issue session: no verified host context")
+	}
+	if hc.kept == nil {
+		return "", nil, fmt.Errorf("issue session: the host context's records were not stored; verify it with a ContextVerifier")
 	}
 	if err := checkPayload(&hc.Viewer, hc.Records, hc.Roles); err != nil {
 		return "", nil, fmt.Errorf("issue session: %w", err)
@@ -104,13 +130,20 @@ func (i *Issuer) Issue(hc *HostContext) (string, *Session, error) {
 	}
 	// Whole seconds, because that is what the token can carry.
 	now := i.now().Truncate(time.Second)
+	expires := now.Add(i.lifetime)
+	if last := hc.keptUntil.Add(-sessionLeeway).Truncate(time.Second); expires.After(last) {
+		expires = last
+	}
+	if !expires.After(now) {
+		return "", nil, fmt.Errorf("issue session: the host context's records are no longer kept")
+	}
 	s := &Session{
 		ID:        id,
 		Tenant:    hc.Tenant.ID,
 		Viewer:    hc.Viewer,
 		Records:   slices.Clone(hc.Records),
 		Roles:     slices.Clone(hc.Roles),
-		ExpiresAt: now.Add(i.lifetime),
+		ExpiresAt: expires,
 	}
 	claims := sessionClaims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -122,20 +155,25 @@ func (i *Issuer) Issue(hc *HostContext) (string, *Session, error) {
 			ID:        id,
 		},
 		Tenant:  s.Tenant,
-		Viewer:  &s.Viewer,
-		Records: s.Records,
 		Roles:   s.Roles,
+		Context: hc.ID,
+		Digest:  digest(hc.kept),
 	}
 	token, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims).SignedString(i.key)
 	if err != nil {
 		return "", nil, fmt.Errorf("sign session: %w", err)
 	}
+	// The widget calls the API right after opening its session, most
+	// likely here: it need not read back what we already know.
+	i.verified.put(token, s, i.now())
 	return token, s, nil
 }
 
-// Verify checks a widget session token and returns its session. A refused
-// token is an *Error with code session_invalid or session_expired.
-func (i *Issuer) Verify(token string) (*Session, error) {
+// Verify checks a widget session token and returns its session, with the
+// records read once from the store on an instance that has not seen the
+// session yet. A refused token is an *Error with code session_invalid or
+// session_expired; any other error is a fault of the store.
+func (i *Issuer) Verify(ctx context.Context, token string) (*Session, error) {
 	invalid := func(msg string) error { return refuse(CodeSessionInvalid, msg) }
 	if i.public == nil {
 		return nil, fmt.Errorf("verify session: %w", errNoKey)
@@ -155,11 +193,26 @@ func (i *Issuer) Verify(token string) (*Session, error) {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenInvalidAudience) &&
 		!errors.Is(err, jwt.ErrTokenInvalidIssuer) && !errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return nil, refuse(CodeSessionExpired, "the widget session expired; create a new one from a fresh host context")
+		return nil, errSessionExpired
 	default:
 		return nil, invalid("the session token is not one this server issued, or it was altered")
 	}
-	s, err := claims.session()
+	if err := claims.check(); err != nil {
+		return nil, err
+	}
+	if i.records == nil {
+		return nil, fmt.Errorf("verify session: no record store configured")
+	}
+	kept, err := i.records.ContextRecords(ctx, claims.Tenant, claims.Context, i.now())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// Kept as long as the session lives: only a store that is not
+		// the one the session was opened on lacks them.
+		return nil, refuse(CodeSessionExpired, "the widget session's records are not kept here; create a new session from a fresh host context")
+	case err != nil:
+		return nil, fmt.Errorf("read the records of session %s of tenant %s: %w", claims.ID, claims.Tenant, err)
+	}
+	s, err := claims.session(kept)
 	if err != nil {
 		return nil, invalid(err.Error())
 	}
@@ -167,26 +220,63 @@ func (i *Issuer) Verify(token string) (*Session, error) {
 	return s, nil
 }
 
-// session checks what jwt's validator does not: a session names a tenant,
-// a viewer, at least one record, and lives no longer than allowed.
-func (c *sessionClaims) session() (*Session, error) {
-	if c.ID == "" || c.Tenant == "" || c.IssuedAt == nil {
-		return nil, fmt.Errorf("the session token lacks its id, tenant or iat")
+// errSessionExpired is the answer to an expired or superseded token.
+var errSessionExpired = refuse(CodeSessionExpired, "the widget session expired; create a new one from a fresh host context")
+
+// check applies the rules jwt's validator does not know and that need no
+// records: a session names its id, tenant, viewer, record set and digest,
+// and lives no longer than allowed. A token of an
+// earlier release (records inside, no record set) is answered as expired.
+func (c *sessionClaims) check() error {
+	invalid := func(msg string) error { return refuse(CodeSessionInvalid, msg) }
+	if c.ID == "" || c.Tenant == "" || c.IssuedAt == nil || c.Subject == "" {
+		return invalid("the session token lacks its id, tenant, viewer or iat")
 	}
 	if c.ExpiresAt.Sub(c.IssuedAt.Time) > MaxSessionLifetime {
-		return nil, fmt.Errorf("the session token lives longer than %s", MaxSessionLifetime)
+		return invalid(fmt.Sprintf("the session token lives longer than %s", MaxSessionLifetime))
 	}
-	if err := checkPayload(c.Viewer, c.Records, c.Roles); err != nil {
-		return nil, fmt.Errorf("the session token is malformed: %w", err)
+	if c.Context == "" && c.Digest == "" {
+		return errSessionExpired
+	}
+	if c.Context == "" || len(c.Context) > MaxIDLen || len(c.Digest) != digestLen {
+		return invalid("the session token's record set reference is malformed")
+	}
+	return nil
+}
+
+// session checks the kept bytes against the token's digest and builds the
+// session from both.
+func (c *sessionClaims) session(kept []byte) (*Session, error) {
+	if subtle.ConstantTimeCompare([]byte(digest(kept)), []byte(c.Digest)) != 1 {
+		return nil, fmt.Errorf("the session's records do not match its token")
+	}
+	var r keptRecords
+	if err := json.Unmarshal(kept, &r); err != nil {
+		return nil, fmt.Errorf("the session's records are malformed")
+	}
+	if err := checkPayload(r.Viewer, r.Records, c.Roles); err != nil {
+		return nil, fmt.Errorf("the session's records are malformed: %w", err)
+	}
+	if r.Viewer.ID != c.Subject {
+		return nil, fmt.Errorf("the session's records belong to another viewer")
 	}
 	return &Session{
 		ID:        c.ID,
 		Tenant:    c.Tenant,
-		Viewer:    *c.Viewer,
-		Records:   c.Records,
+		Viewer:    *r.Viewer,
+		Records:   r.Records,
 		Roles:     c.Roles,
 		ExpiresAt: c.ExpiresAt.Time,
 	}, nil
+}
+
+// digestLen is the length of a digest: 32 bytes, base64url.
+var digestLen = base64.RawURLEncoding.EncodedLen(sha256.Size)
+
+// digest is the SHA-256 of kept, base64url-encoded.
+func digest(kept []byte) string {
+	sum := sha256.Sum256(kept)
+	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // randomID returns 128 random bits, base64url-encoded.

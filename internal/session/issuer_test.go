@@ -1,8 +1,10 @@
 package session_test
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -24,29 +26,53 @@ func newEd25519(t testing.TB) ed25519.PrivateKey {
 	return key
 }
 
-func hostContext() *session.HostContext {
-	return &session.HostContext{
-		Tenant:  &tenant.Tenant{ID: "acme"},
-		Viewer:  wire.Viewer{ID: "crm-user-7", Name: "Dana Seller", Email: "dana@acme.example"},
-		Records: []wire.Record{{ID: "lead-1", Type: "lead", FirstName: "Ada"}, {ID: "acct-9", Type: "account", Company: "Globex"}},
-		Roles:   []string{session.RoleAdmin},
-		ID:      "ctx-1",
+// hostContext verifies a fresh acme context (viewer crm-user-7, two
+// records, the admin role) with f's verifier, which keeps its records in
+// f's store, as every session's context is. edits change its claims.
+func (f *fixture) hostContext(t testing.TB, edits ...func(jwt.MapClaims)) *session.HostContext {
+	t.Helper()
+	c := f.claims()
+	c["records"] = []any{map[string]any{"id": "lead-1", "type": "lead", "firstName": "Ada"},
+		map[string]any{"id": "acct-9", "type": "account", "company": "Globex"}}
+	c["roles"] = []any{session.RoleAdmin}
+	for _, edit := range edits {
+		edit(c)
 	}
+	hc, err := f.verifier.Verify(context.Background(), sign(t, jwt.SigningMethodHS256, []byte(acmeSecret1), "hs-1", c))
+	if err != nil {
+		t.Fatalf("verify context: %v", err)
+	}
+	return hc
 }
 
-// sessionClaims returns the payload Issue would write, for forging tokens.
-func sessionClaims(now time.Time, lifetime time.Duration) jwt.MapClaims {
-	return jwt.MapClaims{
-		"iss": session.SessionIssuer, "aud": session.SessionAudience, "sub": "crm-user-7",
-		"iat": now.Unix(), "exp": now.Add(lifetime).Unix(), "jti": "forged",
-		"tnt": "acme", "viewer": map[string]any{"id": "crm-user-7"},
-		"records": []any{map[string]any{"id": "lead-1", "type": "lead"}},
+// issuer returns an issuer over f's store with key, lifetime and clock.
+func (f *fixture) issuer(key ed25519.PrivateKey, lifetime time.Duration, now func() time.Time) *session.Issuer {
+	return session.NewIssuer(key, lifetime, f.db, now)
+}
+
+// claimsOf returns the payload of a token, unverified, to forge others
+// from it.
+func claimsOf(t testing.TB, token string) jwt.MapClaims {
+	t.Helper()
+	c := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(token, c); err != nil {
+		t.Fatalf("read token: %v", err)
 	}
+	return c
+}
+
+// sessionClaims returns the payload of issued with iat now and exp
+// now+lifetime, for forging tokens.
+func sessionClaims(t testing.TB, issued string, now time.Time, lifetime time.Duration) jwt.MapClaims {
+	c := claimsOf(t, issued)
+	c["iat"], c["exp"] = now.Unix(), now.Add(lifetime).Unix()
+	return c
 }
 
 func TestIssuer(t *testing.T) {
+	f := newFixture(t)
 	key := newEd25519(t)
-	start := time.Now().Truncate(time.Second)
+	start := f.now
 	tests := []struct {
 		scenario string
 		// lifetime is passed to NewIssuer.
@@ -70,7 +96,7 @@ func TestIssuer(t *testing.T) {
 			token: func(_ *testing.T, issued string) string { return issued }, after: 16 * time.Minute, wantCode: session.CodeSessionExpired},
 		{scenario: "signed by another key",
 			token: func(t *testing.T, _ string) string {
-				other, _, err := session.NewIssuer(newEd25519(t), 0, func() time.Time { return start }).Issue(hostContext())
+				other, _, err := f.issuer(newEd25519(t), 0, func() time.Time { return start }).Issue(f.hostContext(t))
 				if err != nil {
 					t.Fatalf("Issue: %v", err)
 				}
@@ -78,41 +104,67 @@ func TestIssuer(t *testing.T) {
 			},
 			wantCode: session.CodeSessionInvalid},
 		{scenario: "alg swapped to HS256 with the public key bytes as secret",
-			token: func(t *testing.T, _ string) string {
-				return sign(t, jwt.SigningMethodHS256, []byte(key.Public().(ed25519.PublicKey)), "", sessionClaims(start, time.Minute))
+			token: func(t *testing.T, issued string) string {
+				return sign(t, jwt.SigningMethodHS256, []byte(key.Public().(ed25519.PublicKey)), "", sessionClaims(t, issued, start, time.Minute))
 			},
 			wantCode: session.CodeSessionInvalid},
 		{scenario: "alg none",
-			token: func(t *testing.T, _ string) string {
-				return sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", sessionClaims(start, time.Minute))
+			token: func(t *testing.T, issued string) string {
+				return sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, "", sessionClaims(t, issued, start, time.Minute))
 			},
 			wantCode: session.CodeSessionInvalid},
 		{scenario: "our key but living an hour",
-			token: func(t *testing.T, _ string) string {
-				return sign(t, jwt.SigningMethodEdDSA, key, "", sessionClaims(start, time.Hour))
+			token: func(t *testing.T, issued string) string {
+				return sign(t, jwt.SigningMethodEdDSA, key, "", sessionClaims(t, issued, start, time.Hour))
 			},
 			wantCode: session.CodeSessionInvalid},
 		{scenario: "our key but a host context's audience",
-			token: func(t *testing.T, _ string) string {
-				c := sessionClaims(start, time.Minute)
+			token: func(t *testing.T, issued string) string {
+				c := sessionClaims(t, issued, start, time.Minute)
 				c["aud"] = "snapbridge"
 				return sign(t, jwt.SigningMethodEdDSA, key, "", c)
 			},
 			wantCode: session.CodeSessionInvalid},
-		{scenario: "our key but no records",
-			token: func(t *testing.T, _ string) string {
-				c := sessionClaims(start, time.Minute)
-				delete(c, "records")
+		{scenario: "our key but no record set",
+			token: func(t *testing.T, issued string) string {
+				c := sessionClaims(t, issued, start, time.Minute)
+				delete(c, "ctx")
 				return sign(t, jwt.SigningMethodEdDSA, key, "", c)
 			},
 			wantCode: session.CodeSessionInvalid},
-		{scenario: "tampered records",
+		{scenario: "our key but another session's record set under this digest",
+			token: func(t *testing.T, issued string) string {
+				c := sessionClaims(t, issued, start, time.Minute)
+				c["ctx"] = f.hostContext(t, func(c jwt.MapClaims) { c["records"] = records(2, 3) }).ID
+				return sign(t, jwt.SigningMethodEdDSA, key, "", c)
+			},
+			wantCode: session.CodeSessionInvalid},
+		{scenario: "our key but another tenant's record set",
+			token: func(t *testing.T, issued string) string {
+				c := sessionClaims(t, issued, start, time.Minute)
+				c["tnt"] = "globex"
+				return sign(t, jwt.SigningMethodEdDSA, key, "", c)
+			},
+			wantCode: session.CodeSessionExpired},
+		{scenario: "tampered record set reference",
 			token: func(t *testing.T, issued string) string {
 				parts := strings.Split(issued, ".")
-				forged := strings.Split(sign(t, jwt.SigningMethodEdDSA, newEd25519(t), "", sessionClaims(start, time.Minute)), ".")
+				c := claimsOf(t, issued)
+				c["ctx"] = f.hostContext(t).ID
+				forged := strings.Split(sign(t, jwt.SigningMethodEdDSA, newEd25519(t), "", c), ".")
 				return parts[0] + "." + forged[1] + "." + parts[2]
 			},
 			wantCode: session.CodeSessionInvalid},
+		{scenario: "a token of the earlier format, records inside, is answered as expired",
+			token: func(t *testing.T, issued string) string {
+				c := sessionClaims(t, issued, start, time.Minute)
+				delete(c, "ctx")
+				delete(c, "rsd")
+				c["viewer"] = map[string]any{"id": "crm-user-7"}
+				c["records"] = []any{map[string]any{"id": "lead-1", "type": "lead"}}
+				return sign(t, jwt.SigningMethodEdDSA, key, "", c)
+			},
+			wantCode: session.CodeSessionExpired},
 		{scenario: "empty token", token: func(*testing.T, string) string { return "" }, wantCode: session.CodeSessionInvalid},
 		{scenario: "garbage", token: func(*testing.T, string) string { return "not-a-token" }, wantCode: session.CodeSessionInvalid},
 		{scenario: "oversized token",
@@ -122,8 +174,8 @@ func TestIssuer(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
 			now := start
-			iss := session.NewIssuer(key, tc.lifetime, func() time.Time { return now })
-			issued, s, err := iss.Issue(hostContext())
+			clock := func() time.Time { return now }
+			issued, s, err := f.issuer(key, tc.lifetime, clock).Issue(f.hostContext(t))
 			if err != nil {
 				t.Fatalf("Issue: %v", err)
 			}
@@ -131,7 +183,9 @@ func TestIssuer(t *testing.T) {
 				t.Fatalf("session lives %s, want %s", s.ExpiresAt.Sub(start), tc.wantLifetime)
 			}
 			now = start.Add(tc.after)
-			got, err := iss.Verify(tc.token(t, issued))
+			// Another instance: it has not seen the session, so it reads
+			// the records from the store.
+			got, err := f.issuer(key, tc.lifetime, clock).Verify(context.Background(), tc.token(t, issued))
 			if tc.wantCode == "" {
 				if err != nil {
 					t.Fatalf("Verify refused its own session: %v", err)
@@ -150,7 +204,55 @@ func TestIssuer(t *testing.T) {
 	}
 }
 
+// A store row whose records were changed after the session was issued
+// never yields them: the token's digest no longer matches.
+func TestSessionRefusesRecordsSwappedInTheStore(t *testing.T) {
+	f := newFixture(t)
+	key := newEd25519(t)
+	hc := f.hostContext(t)
+	issued, _, err := f.issuer(key, 0, func() time.Time { return f.now }).Issue(hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+f.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	swapped := `{"viewer":{"id":"crm-user-7"},"records":[{"id":"ceo-1","type":"contact"}]}`
+	if res, err := raw.Exec(`UPDATE used_jtis SET records = ? WHERE tenant = 'acme' AND jti = ?`, []byte(swapped), hc.ID); err != nil {
+		t.Fatal(err)
+	} else if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("updated %d rows, want the session's one", n)
+	}
+	_, err = f.issuer(key, 0, func() time.Time { return f.now }).Verify(context.Background(), issued)
+	var e *session.Error
+	if !errors.As(err, &e) || e.Code != session.CodeSessionInvalid {
+		t.Fatalf("Verify with swapped records = %v, want %s", err, session.CodeSessionInvalid)
+	}
+}
+
+// A session token refers to its records: fifty records of realistic
+// size make a token under 1 KiB, while the answer still lists them all.
+func TestFiftyRecordSessionTokenIsUnderOneKilobyte(t *testing.T) {
+	f := newFixture(t)
+	c := f.claims()
+	c["records"] = records(session.MaxRecords, 20)
+	hc, err := f.verifier.Verify(context.Background(), sign(t, jwt.SigningMethodHS256, []byte(acmeSecret1), "hs-1", c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, s, err := f.issuer(newEd25519(t), 0, func() time.Time { return f.now }).Issue(hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(token) > 1024 || len(s.Records) != session.MaxRecords {
+		t.Fatalf("a %d-record session token is %d bytes, want at most 1024", len(s.Records), len(token))
+	}
+}
+
 func TestIssuerRefusesBadInput(t *testing.T) {
+	f := newFixture(t)
 	tests := []struct {
 		scenario string
 		key      ed25519.PrivateKey
@@ -161,16 +263,18 @@ func TestIssuerRefusesBadInput(t *testing.T) {
 			Viewer: wire.Viewer{ID: "v"}, Records: []wire.Record{{ID: "r", Type: "lead"}}}},
 		{scenario: "host context without records", key: newEd25519(t), hc: &session.HostContext{
 			Tenant: &tenant.Tenant{ID: "acme"}, Viewer: wire.Viewer{ID: "v"}}},
-		{scenario: "no key", hc: hostContext()},
-		{scenario: "truncated key", key: newEd25519(t)[:10], hc: hostContext()},
+		{scenario: "host context not verified, so its records were never stored", key: newEd25519(t), hc: &session.HostContext{
+			Tenant: &tenant.Tenant{ID: "acme"}, Viewer: wire.Viewer{ID: "v"}, Records: []wire.Record{{ID: "r", Type: "lead"}}, ID: "ctx-1"}},
+		{scenario: "no key", hc: f.hostContext(t)},
+		{scenario: "truncated key", key: newEd25519(t)[:10], hc: f.hostContext(t)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			iss := session.NewIssuer(tc.key, 0, nil)
+			iss := session.NewIssuer(tc.key, 0, f.db, nil)
 			if token, s, err := iss.Issue(tc.hc); err == nil {
 				t.Fatalf("Issue = %q, %+v; want an error", token, s)
 			}
-			if _, err := iss.Verify("a.b.c"); err == nil {
+			if _, err := iss.Verify(context.Background(), "a.b.c"); err == nil {
 				t.Fatal("Verify accepted garbage")
 			}
 		})
@@ -206,15 +310,56 @@ func TestSessionRecordAndRole(t *testing.T) {
 }
 
 func BenchmarkVerifySession(b *testing.B) {
-	iss := session.NewIssuer(newEd25519(b), 0, nil)
-	token, _, err := iss.Issue(hostContext())
+	f := newFixture(b)
+	iss := f.issuer(newEd25519(b), 0, nil)
+	token, _, err := iss.Issue(f.hostContext(b))
 	if err != nil {
 		b.Fatalf("Issue: %v", err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := iss.Verify(token); err != nil {
+		if _, err := iss.Verify(context.Background(), token); err != nil {
 			b.Fatalf("Verify: %v", err)
 		}
+	}
+}
+
+// A session outlives nothing: up to its expiry every instance accepts it
+// (the store keeps its records at least that long); past its expiry and
+// the leeway, neither the instance that issued it (and remembers it) nor
+// another one does.
+func TestSessionOutlivesNothing(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		after    time.Duration // from the session's expiry
+		wantCode string
+	}{
+		{scenario: "at its expiry", after: 0},
+		{scenario: "within the leeway after its expiry", after: 4 * time.Second},
+		{scenario: "past the leeway", after: 6 * time.Second, wantCode: session.CodeSessionExpired},
+		{scenario: "an hour later", after: time.Hour, wantCode: session.CodeSessionExpired},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			f := newFixture(t)
+			key := newEd25519(t)
+			now := f.now
+			clock := func() time.Time { return now }
+			issuing := f.issuer(key, 0, clock)
+			token, s, err := issuing.Issue(f.hostContext(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			now = s.ExpiresAt.Add(tc.after)
+			for name, iss := range map[string]*session.Issuer{"issuing": issuing, "other": f.issuer(key, 0, clock)} {
+				_, err := iss.Verify(context.Background(), token)
+				var e *session.Error
+				switch {
+				case tc.wantCode == "" && err != nil:
+					t.Errorf("the %s instance refused the session: %v", name, err)
+				case tc.wantCode != "" && (!errors.As(err, &e) || e.Code != tc.wantCode):
+					t.Errorf("the %s instance answered %v, want %s", name, err, tc.wantCode)
+				}
+			}
+		})
 	}
 }

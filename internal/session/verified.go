@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// maxVerified bounds the verified-token memo (tokens are ~1 KiB each).
+// maxVerified bounds the verified-session memo (tokens are under 1 KiB;
+// each session holds its at most MaxRecords records).
 const maxVerified = 10_000
 
 // verifiedTokens remembers tokens whose signature already checked out, so

@@ -19,14 +19,17 @@ import (
 // ours when checking `exp`, `nbf` and `iat`.
 const ContextLeeway = 30 * time.Second
 
-// ReplayGuard remembers host context ids so each context is accepted once.
-// Every store.ReplayIDs implements it durably, so a restart does not
-// reopen the window.
+// ReplayGuard remembers host context ids so each context is accepted once,
+// and keeps with each id the viewer and records of the session opened from
+// it, which the session token then only refers to. Every store.ReplayIDs
+// implements it durably and shared by the instances on one database, so a
+// restart does not reopen the window and any instance reads the records.
 type ReplayGuard interface {
-	// RememberJTI records jti for tenant until exp and reports whether it
-	// was new. It must be atomic: of two concurrent calls with the same
-	// jti, exactly one sees fresh == true.
-	RememberJTI(ctx context.Context, tenant, jti string, exp time.Time) (fresh bool, err error)
+	// RememberContext records jti for tenant until exp together with
+	// records, in one write, and reports whether it was new. It must be
+	// atomic: of two concurrent calls with the same jti, exactly one sees
+	// fresh == true, and only a fresh call stores its records.
+	RememberContext(ctx context.Context, tenant, jti string, exp time.Time, records []byte) (fresh bool, err error)
 }
 
 // ContextVerifier verifies host context tokens signed by tenants' CRMs
@@ -81,9 +84,16 @@ func (v *ContextVerifier) Verify(ctx context.Context, raw string) (*HostContext,
 		return nil, fmt.Errorf("verify context: no replay guard configured")
 	}
 	exp := claims.ExpiresAt.Time
+	kept, err := json.Marshal(keptRecords{Viewer: claims.Viewer, Records: claims.Records})
+	if err != nil {
+		return nil, fmt.Errorf("encode context records for tenant %s: %w", t.ID, err)
+	}
 	// Remember past exp by the leeway, because that is how long the token
-	// is still accepted.
-	fresh, err := v.replay.RememberJTI(ctx, t.ID, claims.ID, exp.Add(ContextLeeway))
+	// is still accepted, and for as long as a session opened from it
+	// can be accepted, because the session reads its records from here.
+	// (One second more, so that the session's whole seconds fit.)
+	keepUntil := maxTime(exp.Add(ContextLeeway), v.now().Add(MaxSessionLifetime+sessionLeeway+time.Second))
+	fresh, err := v.replay.RememberContext(ctx, t.ID, claims.ID, keepUntil, kept)
 	if err != nil {
 		return nil, fmt.Errorf("remember context id for tenant %s: %w", t.ID, err)
 	}
@@ -99,7 +109,16 @@ func (v *ContextVerifier) Verify(ctx context.Context, raw string) (*HostContext,
 		ID:        claims.ID,
 		IssuedAt:  claims.IssuedAt.Time,
 		ExpiresAt: exp,
+		kept:      kept,
+		keptUntil: keepUntil,
 	}, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // tenantOf reads `iss` without verifying anything, only to learn whose keys

@@ -44,7 +44,7 @@ type fuzzSigner struct {
 // context_replayed refusal; the store's guard has its own tests.
 type freshIDs struct{}
 
-func (freshIDs) RememberJTI(context.Context, string, string, time.Time) (bool, error) {
+func (freshIDs) RememberContext(context.Context, string, string, time.Time, []byte) (bool, error) {
 	return true, nil
 }
 

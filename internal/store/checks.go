@@ -175,6 +175,28 @@ func CheckJTI(tenant, jti string, exp time.Time) error {
 	return nil
 }
 
+// CheckContextRecords refuses what CheckJTI refuses and records longer
+// than MaxContextRecordsBytes; RememberContext calls it before writing.
+func CheckContextRecords(tenant, jti string, exp time.Time, records []byte) error {
+	if err := CheckJTI(tenant, jti, exp); err != nil {
+		return err
+	}
+	if len(records) > MaxContextRecordsBytes {
+		return fmt.Errorf("remember jti: %d bytes of records, at most %d are kept", len(records), MaxContextRecordsBytes)
+	}
+	return nil
+}
+
+// JTIExpiry is the second a context id stays remembered until: exp
+// rounded up, so an id is never forgotten before its token expires.
+func JTIExpiry(exp time.Time) int64 {
+	expires := exp.Unix()
+	if exp.After(time.Unix(expires, 0)) {
+		expires++
+	}
+	return expires
+}
+
 // CheckReservation refuses a look-up reservation whose tenant or day
 // CheckBudgetKey refuses, whose limit is negative or that names an empty
 // record id; the reservation methods call it before any work.

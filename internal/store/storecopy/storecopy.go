@@ -70,7 +70,7 @@ var tables = []table{
 	{name: "api_keys", columns: cols("id:t", "tenant:t", "name:t", "secret_hash:b", "created_by:t", "created_at:i", "last_used_at:i", "revoked_at:i")},
 	{name: "member_tokens", columns: cols("tenant:t", "viewer:t", "key_id:t", "sealed:b", "expires_at:i", "refresh_expires_at:i", "status:t", "updated_at:i")},
 	{name: "oauth_states", columns: cols("kind:t", "id_hash:t", "tenant:t", "viewer:t", "session_id:t", "payload:b", "expires_at:i")},
-	{name: "used_jtis", columns: cols("tenant:t", "jti:t", "expires_at:i")},
+	{name: "used_jtis", columns: cols("tenant:t", "jti:t", "expires_at:i", "records:b")},
 	{name: "lookup_budget", columns: cols("tenant:t", "day:t", "record_id:t")},
 	{name: "lookup_budget_forced", columns: cols("tenant:t", "day:t", "lookups:i")},
 	{name: "audit_log", identity: "id", columns: cols("id:i", "tenant:t", "actor:t", "action:t", "detail:t", "at:i")},

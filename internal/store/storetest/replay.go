@@ -2,9 +2,12 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 func testRememberJTI(t *testing.T, open Opener) {
@@ -88,5 +91,104 @@ func testRememberJTIConcurrentOnlyOneWins(t *testing.T, open Opener) {
 	wg.Wait()
 	if fresh != 1 {
 		t.Fatalf("%d of %d concurrent callers saw the id as fresh, want exactly 1", fresh, callers)
+	}
+}
+
+// testContextRecords: the records kept with a context id come back to
+// every reader of the store while the id lives, to its own tenant only,
+// and a refused (replayed) context never replaces them.
+func testContextRecords(t *testing.T, open Opener) {
+	ctx := context.Background()
+	const later = 10 * time.Minute
+	type remember struct {
+		tenant, jti string
+		in          time.Duration
+		records     string
+		wantFresh   bool
+	}
+	tests := []struct {
+		scenario string
+		before   []remember
+		tenant   string
+		jti      string
+		want     string // "": ErrNotFound
+	}{
+		{scenario: "the records kept with a live id come back",
+			before: []remember{{"acme", "j1", later, `{"records":[1]}`, true}},
+			tenant: "acme", jti: "j1", want: `{"records":[1]}`},
+		{scenario: "another tenant's id of the same name yields nothing",
+			before: []remember{{"globex", "j1", later, `{"records":[1]}`, true}},
+			tenant: "acme", jti: "j1"},
+		{scenario: "a replayed context keeps the first records",
+			before: []remember{{"acme", "j1", later, `first`, true}, {"acme", "j1", later, `second`, false}},
+			tenant: "acme", jti: "j1", want: `first`},
+		{scenario: "an id reused after its expiry holds the new records",
+			before: []remember{{"acme", "j1", -time.Second, `old`, true}, {"acme", "j1", later, `new`, true}},
+			tenant: "acme", jti: "j1", want: `new`},
+		{scenario: "an expired id yields nothing, even before it is purged",
+			before: []remember{{"acme", "j1", -time.Second, `old`, true}},
+			tenant: "acme", jti: "j1"},
+		{scenario: "an id remembered without records yields nothing",
+			before: []remember{{"acme", "j1", later, "", true}},
+			tenant: "acme", jti: "j1"},
+		{scenario: "an unknown id yields nothing", tenant: "acme", jti: "nobody"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.scenario, func(t *testing.T) {
+			db := open(t)
+			for _, r := range tc.before {
+				var records []byte
+				if r.records != "" {
+					records = []byte(r.records)
+				}
+				fresh, err := db.RememberContext(ctx, r.tenant, r.jti, time.Now().Add(r.in), records)
+				if err != nil || fresh != r.wantFresh {
+					t.Fatalf("setup RememberContext(%s, %s) = %v, %v; want %v", r.tenant, r.records, fresh, err, r.wantFresh)
+				}
+			}
+			got, err := db.ContextRecords(ctx, tc.tenant, tc.jti, time.Now())
+			if tc.want == "" {
+				if !errors.Is(err, store.ErrNotFound) {
+					t.Fatalf("ContextRecords = %q, %v; want store.ErrNotFound", got, err)
+				}
+				return
+			}
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("ContextRecords = %q, %v; want %q", got, err, tc.want)
+			}
+		})
+	}
+	t.Run("records longer than the bound are refused and nothing is remembered", func(t *testing.T) {
+		db := open(t)
+		big := make([]byte, store.MaxContextRecordsBytes+1)
+		if _, err := db.RememberContext(ctx, "acme", "big", time.Now().Add(later), big); err == nil {
+			t.Fatal("RememberContext kept records over the bound")
+		}
+		if fresh, err := db.RememberJTI(ctx, "acme", "big", time.Now().Add(later)); err != nil || !fresh {
+			t.Fatalf("the refused context id was remembered (fresh %v, %v)", fresh, err)
+		}
+	})
+}
+
+// testContextRecordsPurgedWithTheirID: the background purge removes the
+// records with their expired id and leaves live ones readable.
+func testContextRecordsPurgedWithTheirID(t *testing.T, open Opener) {
+	ctx := context.Background()
+	db := open(t)
+	now := time.Now().Truncate(time.Second)
+	if _, err := db.RememberContext(ctx, "acme", "gone", now.Add(-time.Minute), []byte("old")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RememberContext(ctx, "acme", "kept", now.Add(time.Hour), []byte("live")); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := db.PurgeExpired(ctx, now); err != nil || p.ContextIDs != 1 {
+		t.Fatalf("PurgeExpired = %+v, %v; want one context id", p, err)
+	}
+	if got, err := db.ContextRecords(ctx, "acme", "kept", now); err != nil || string(got) != "live" {
+		t.Fatalf("live records after the purge = %q, %v", got, err)
+	}
+	if fresh, err := db.RememberContext(ctx, "acme", "gone", now.Add(time.Hour), []byte("new")); err != nil || !fresh {
+		t.Fatalf("the purged id is not fresh again (%v, %v)", fresh, err)
 	}
 }

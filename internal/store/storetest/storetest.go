@@ -36,6 +36,8 @@ func Run(t *testing.T, open Opener) {
 		{"PutOneTimeOnceConcurrentStoresOne", testPutOneTimeOnceConcurrentStoresOne},
 		{"RememberJTI", testRememberJTI},
 		{"RememberJTIConcurrentOnlyOneWins", testRememberJTIConcurrentOnlyOneWins},
+		{"ContextRecords", testContextRecords},
+		{"ContextRecordsPurgedWithTheirID", testContextRecordsPurgedWithTheirID},
 		{"ReserveLookups", testReserveLookups},
 		{"ForcedLookupsCountEveryCall", testForcedLookupsCountEveryCall},
 		{"ForcedLookupsStartAfreshEachDay", testForcedLookupsStartAfreshEachDay},
