@@ -2,11 +2,16 @@ package httpapi
 
 import (
 	"errors"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gin-gonic/gin"
+
+	"github.com/snapbridge/snapbridge/internal/assoc"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -125,4 +130,33 @@ func FuzzAssociationsParamsReadsAsParseQuery(f *testing.F) {
 			t.Fatalf("associationsParams(%q) = %q, %q; url.ParseQuery reads %q, %q", raw, records, force, q.Get("records"), q.Get("forceRefresh"))
 		}
 	})
+}
+
+// The X-RateLimit-* values are reused while a tenant's budget does not
+// move, and never carried to another tenant or past a change.
+func TestRateLimitHeadersFollowEachTenantsBudget(t *testing.T) {
+	reset := time.Date(2030, 3, 15, 0, 0, 0, 0, time.UTC)
+	var h rateLimitHeaders
+	for _, step := range []struct {
+		scenario string
+		tenant   string
+		rl       assoc.RateLimit
+		want     [4]string // limit, used, remaining, reset
+	}{
+		{"acme's first answer", "acme", assoc.RateLimit{Limit: 100, Used: 3, Remaining: 97, Reset: reset}, [4]string{"100", "3", "97", "1899763200"}},
+		{"acme again, unchanged", "acme", assoc.RateLimit{Limit: 100, Used: 3, Remaining: 97, Reset: reset}, [4]string{"100", "3", "97", "1899763200"}},
+		{"globex in between", "globex", assoc.RateLimit{Limit: 50, Used: 50, Remaining: 0, Reset: reset}, [4]string{"50", "50", "0", "1899763200"}},
+		{"acme after a look-up", "acme", assoc.RateLimit{Limit: 100, Used: 4, Remaining: 96, Reset: reset}, [4]string{"100", "4", "96", "1899763200"}},
+		{"acme the next day", "acme", assoc.RateLimit{Limit: 100, Used: 0, Remaining: 100, Reset: reset.Add(24 * time.Hour)}, [4]string{"100", "0", "100", "1899849600"}},
+		{"acme with a new limit", "acme", assoc.RateLimit{Limit: 200, Used: 0, Remaining: 200, Reset: reset.Add(24 * time.Hour)}, [4]string{"200", "0", "200", "1899849600"}},
+	} {
+		w := httptest.NewRecorder()
+		c, _ := gin.CreateTestContext(w)
+		h.set(c, step.tenant, step.rl)
+		hdr := w.Header()
+		got := [4]string{hdr.Get("X-RateLimit-Limit"), hdr.Get("X-RateLimit-Used"), hdr.Get("X-RateLimit-Remaining"), hdr.Get("X-RateLimit-Reset")}
+		if got != step.want {
+			t.Fatalf("%s: headers %q, want %q", step.scenario, got, step.want)
+		}
+	}
 }
