@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"sync"
@@ -56,6 +57,7 @@ const (
 	DefaultMaxBatch        = 20
 	DefaultKeepStale       = 7 * 24 * time.Hour
 	DefaultMaxEntries      = 100000
+	DefaultMaxBytes        = 128 << 20
 	DefaultThrottleBackoff = 60 * time.Second
 	DefaultCoalesceWindow  = 5 * time.Millisecond
 	DefaultLookupTimeout   = 4 * time.Second
@@ -71,9 +73,16 @@ type Config struct {
 	// KeepStale is how long after expiry an answer is kept to be served,
 	// marked stale, while LinkedIn throttles or fails. Default: 7 days.
 	KeepStale time.Duration
-	// MaxEntries bounds the cache across all tenants; the oldest answers
-	// are evicted first. Default: 100000.
+	// MaxEntries bounds how many answers the cache holds across all
+	// tenants. Over it (or MaxBytes), answers are evicted from the tenant
+	// holding the most, least recently used first: a tenant holding no
+	// more than its share (the bound divided by the tenants with cached
+	// answers) keeps them however busy the others are. Default: 100000.
 	MaxEntries int
+	// MaxBytes bounds the cache's size in bytes across all tenants, as
+	// estimated from each answer's texts and encoding plus a fixed
+	// overhead per answer; eviction as for MaxEntries. Default: 128 MiB.
+	MaxBytes int64
 	// ThrottleBackoff is how long a tenant stops calling LinkedIn after a
 	// 429 without Retry-After; up to half of it again is added as jitter.
 	// Default: 60s.
@@ -120,6 +129,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxEntries <= 0 {
 		c.MaxEntries = DefaultMaxEntries
 	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
+	}
 	if c.ThrottleBackoff <= 0 {
 		c.ThrottleBackoff = DefaultThrottleBackoff
 	}
@@ -147,6 +159,7 @@ type Resolver struct {
 	apps   AppTokens
 	budget Budget
 	now    func() time.Time
+	days   days
 	cache  *cache
 
 	mu       sync.Mutex
@@ -179,7 +192,7 @@ func NewResolver(cfg Config, li LinkedIn, apps AppTokens, budget Budget, now fun
 		apps:     apps,
 		budget:   budget,
 		now:      now,
-		cache:    newCache(cfg.MaxEntries, cfg.KeepStale),
+		cache:    newCache(cfg.MaxEntries, cfg.MaxBytes, cfg.KeepStale),
 		inflight: map[cacheKey]*flight{},
 		tenants:  map[string]*tenantState{},
 		forced:   forcedRefreshes{at: map[cacheKey]time.Time{}},
@@ -193,6 +206,49 @@ type Result struct {
 	Associations []wire.Association
 	// RateLimit is the tenant's daily look-up budget after this request.
 	RateLimit RateLimit
+	// cached[i].json, when not nil, is Associations[i] as JSON, kept
+	// encoded in the cache.
+	cached []cachedAnswer
+}
+
+// cachedAnswer is what an answer served from the cache keeps besides the
+// wire.Association: its JSON and the times the association points to.
+type cachedAnswer struct {
+	json  []byte
+	times [2]time.Time
+}
+
+// AppendJSON appends the answer's JSON body, {"associations":[…]}, to b:
+// what wire.Associations{Associations: r.Associations}.AppendJSON appends
+// for the Associations Resolve returned, but with the answers served from
+// the cache copied as they were encoded when cached.
+func (r Result) AppendJSON(b []byte) []byte {
+	b = append(b, `{"associations":[`...)
+	for i, a := range r.Associations {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if i < len(r.cached) && r.cached[i].json != nil {
+			b = append(b, r.cached[i].json...)
+		} else {
+			b = a.AppendJSON(b)
+		}
+	}
+	return append(b, "]}"...)
+}
+
+// JSONSize is how many bytes AppendJSON appends, give or take the answers
+// not served from the cache; a buffer that large rarely grows.
+func (r Result) JSONSize() int {
+	n := 20
+	for i := range r.Associations {
+		if i < len(r.cached) && r.cached[i].json != nil {
+			n += len(r.cached[i].json) + 1
+		} else {
+			n += 256
+		}
+	}
+	return n
 }
 
 // Resolve answers each of recordIDs for tenant t: from the cache when a
@@ -215,22 +271,28 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 		return Result{}, err
 	}
 	now := r.now()
-	day := now.UTC().Format(dayLayout)
+	day := r.days.of(now)
 	ts := r.state(t.ID)
 
-	answers := make(map[string]wire.Association, len(ids))
+	out := make([]wire.Association, len(ids))
+	var cached []cachedAnswer
 	var hits, misses int
 	missing := ids
 	if !force {
-		missing = missing[:0:0]
-		for _, id := range ids {
-			k := cacheKey{t.ID, id}
-			e, ok := r.cache.get(k, now)
-			if !ok || !e.fresh(now) {
-				e, ok = r.fromShared(ctx, k, now)
+		cached = make([]cachedAnswer, len(ids))
+		r.cache.getAll(t.ID, ids, now, func(i int, e *entry) {
+			if e.fresh(now) {
+				out[i], cached[i].json = e.serve(now, &cached[i].times), e.json
 			}
-			if ok && e.fresh(now) {
-				answers[id] = e.served(now)
+		})
+		missing = nil
+		for i, id := range ids {
+			if cached[i].json != nil {
+				hits++
+				continue
+			}
+			if e, ok := r.fromShared(ctx, cacheKey{t.ID, id}, now); ok && e.fresh(now) {
+				out[i], cached[i].json = e.serve(now, &cached[i].times), e.json
 				hits++
 				continue
 			}
@@ -240,14 +302,16 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 
 	var owned, forced []string
 	var waits map[string]*flight
+	answers := map[string]wire.Association(nil)
 	if len(missing) > 0 {
+		answers = make(map[string]wire.Association, len(missing))
 		owned, forced, waits = r.claim(t.ID, missing, force, now, answers)
 		hits += len(missing) - len(waits)
 		misses += len(waits)
 	}
 	// Counted before waiting on LinkedIn, so the health figures show
 	// a request while it is still in flight.
-	r.count(context.WithoutCancel(ctx), t.ID, ts, hits, misses)
+	r.count(ctx, t.ID, ts, hits, misses)
 	used := -1
 	if len(missing) > 0 {
 		used, err = r.start(ctx, t, ts, day, owned, forced)
@@ -261,17 +325,18 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 		if spent == len(ids) {
 			return r.failed(ctx, t, ts, day, now, used, ErrBudgetExhausted)
 		}
+		for i, id := range ids {
+			if a, ok := answers[id]; ok {
+				out[i] = a
+			}
+		}
 	}
 
 	rl, err := r.rateLimit(ctx, t, ts, day, now, used)
 	if err != nil {
 		return Result{}, err
 	}
-	out := make([]wire.Association, len(ids))
-	for i, id := range ids {
-		out[i] = answers[id]
-	}
-	return Result{Associations: out, RateLimit: rl}, nil
+	return Result{Associations: out, RateLimit: rl, cached: cached}, nil
 }
 
 // Stats reports, for health pages, how many answers the tenant has cached
@@ -280,15 +345,22 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 // every instance over the last SharedCountsFor.
 func (r *Resolver) Stats(tenantID string) (entries int, hits, misses uint64) {
 	if h, m, ok := r.sharedCounts(tenantID); ok {
-		return r.cache.count(tenantID), h, m
+		return r.cache.countOf(tenantID), h, m
 	}
 	r.mu.Lock()
 	ts := r.tenants[tenantID]
 	r.mu.Unlock()
 	if ts == nil {
-		return r.cache.count(tenantID), 0, 0
+		return r.cache.countOf(tenantID), 0, 0
 	}
-	return r.cache.count(tenantID), ts.hits.Load(), ts.misses.Load()
+	return r.cache.countOf(tenantID), ts.hits.Load(), ts.misses.Load()
+}
+
+// CacheUsage reports how many answers this instance's cache holds, across
+// all tenants, and their estimated size in bytes (Config.MaxEntries and
+// Config.MaxBytes bound them).
+func (r *Resolver) CacheUsage() (entries int, bytes int64) {
+	return r.cache.usage()
 }
 
 func (r *Resolver) state(tenantID string) *tenantState {
@@ -441,14 +513,20 @@ func checkTenant(t *tenant.Tenant) error {
 	return nil
 }
 
-// uniqueRecordIDs drops repeated ids, keeping the first occurrence's place.
+// uniqueRecordIDs drops repeated ids, keeping the first occurrence's
+// place. A list without repeats (the usual one) is returned as it is.
 func uniqueRecordIDs(recordIDs []string) ([]string, error) {
-	seen := make(map[string]bool, len(recordIDs))
-	ids := make([]string, 0, len(recordIDs))
 	for i, id := range recordIDs {
 		if id == "" {
 			return nil, fmt.Errorf("resolve associations: record id %d is empty", i)
 		}
+	}
+	if !repeats(recordIDs) {
+		return recordIDs, nil
+	}
+	seen := make(map[string]bool, len(recordIDs))
+	ids := make([]string, 0, len(recordIDs))
+	for _, id := range recordIDs {
 		if !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
@@ -456,6 +534,36 @@ func uniqueRecordIDs(recordIDs []string) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// repeats reports whether an id occurs more than once. Up to 64 ids (a
+// request names at most 50) it hashes them into a table on the stack.
+func repeats(ids []string) bool {
+	if len(ids) <= 64 {
+		var slots [128]int8 // 1 + the index of the id hashed there; 0: free
+		for i, id := range ids {
+			for j := maphash.String(repeatsSeed, id) & 127; ; j = (j + 1) & 127 {
+				if slots[j] == 0 {
+					slots[j] = int8(i + 1)
+					break
+				}
+				if ids[slots[j]-1] == id {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	seen := make(map[string]struct{}, len(ids))
+	for _, id := range ids {
+		if _, ok := seen[id]; ok {
+			return true
+		}
+		seen[id] = struct{}{}
+	}
+	return false
+}
+
+var repeatsSeed = maphash.MakeSeed()
 
 func lookupBudget(t *tenant.Tenant) int {
 	if t.DailyLookupBudget == 0 {
@@ -466,3 +574,26 @@ func lookupBudget(t *tenant.Tenant) int {
 
 // dayLayout names a budget day, the UTC calendar day.
 const dayLayout = "2006-01-02"
+
+// days names the budget day of a time, formatting the name once a day.
+type days struct {
+	cur atomic.Pointer[dayName]
+}
+
+// dayName is one UTC day's name and its bounds in Unix seconds.
+type dayName struct {
+	from, until int64
+	name        string
+}
+
+func (d *days) of(now time.Time) string {
+	s := now.Unix()
+	if n := d.cur.Load(); n != nil && s >= n.from && s < n.until {
+		return n.name
+	}
+	y, m, dd := now.UTC().Date()
+	from := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	n := &dayName{from: from.Unix(), until: from.AddDate(0, 0, 1).Unix(), name: from.Format(dayLayout)}
+	d.cur.Store(n)
+	return n.name
+}

@@ -65,6 +65,7 @@ func (r *Resolver) count(ctx context.Context, tenantID string, ts *tenantState, 
 	if r.cfg.Shared == nil {
 		return
 	}
+	ctx = context.WithoutCancel(ctx)
 	if hits > 0 {
 		_, _ = r.cfg.Shared.Add(ctx, "assoc-hits:"+tenantID, int64(hits), SharedCountsFor)
 	}

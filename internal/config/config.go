@@ -186,6 +186,15 @@ type Associations struct {
 	// retries included; past it the record answers unavailable. At most
 	// 1m. Default: 4s.
 	LookupTimeout time.Duration `yaml:"lookupTimeout"`
+	// CacheEntries bounds how many look-up answers the instance keeps in
+	// memory across all tenants; over it (or CacheBytes), the tenant
+	// holding the most gives way, least recently used first. 0 means the
+	// default, 100000 (SNAPBRIDGE_ASSOCIATIONS_CACHE_ENTRIES).
+	CacheEntries int `yaml:"cacheEntries"`
+	// CacheBytes bounds those answers' estimated size, e.g. 256MiB; at
+	// least 1MiB. 0 means the default, 128MiB
+	// (SNAPBRIDGE_ASSOCIATIONS_CACHE_BYTES).
+	CacheBytes ByteSize `yaml:"cacheBytes"`
 	// Now is the resolver's clock (cache lifetimes, budget days, forced
 	// refresh intervals); tests move it. Default: time.Now.
 	Now func() time.Time `yaml:"-"`
@@ -281,6 +290,9 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.Sandbox.ComplianceCadence = d
 	}
+	if err := c.Associations.applyEnv(getenv); err != nil {
+		return err
+	}
 	if v := getenv("SNAPBRIDGE_SANDBOX"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -374,6 +386,9 @@ func (c *Config) Finish() error {
 	}
 	if c.Associations.MaxBatch < 1 || c.Associations.MaxBatch > 100 {
 		return fmt.Errorf("associations.maxBatch: %d must be between 1 and 100", c.Associations.MaxBatch)
+	}
+	if err := c.Associations.checkCache(); err != nil {
+		return err
 	}
 	if c.OperatorKey != "" && len(c.OperatorKey) < MinOperatorKeyLen {
 		return fmt.Errorf("operatorKey: must be at least %d characters (e.g. openssl rand -base64 32)", MinOperatorKeyLen)

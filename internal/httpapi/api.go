@@ -110,8 +110,9 @@ type Services struct {
 // API holds the services behind the handlers.
 type API struct {
 	Services
-	ids   *requestIDs
-	ready readiness
+	ids        *requestIDs
+	ready      readiness
+	rateLimits rateLimitHeaders
 }
 
 // New builds the HTTP handler: the Gin engine with every route and

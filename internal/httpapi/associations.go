@@ -3,8 +3,10 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,43 +16,96 @@ import (
 )
 
 // associations answers what LinkedIn knows about the session's records.
+// A look-up the cache answers is the server's hottest path: the query is
+// read in one pass, the rate-limit header values are reused while they do
+// not change, cached answers are copied as they were encoded, and the body
+// is built in a pooled buffer.
 func (a *API) associations(c *gin.Context) {
 	s := sessionOf(c)
 	t, _ := a.Tenants.Get(s.Tenant)
-	q, err := strictQuery(c.Request.URL.RawQuery, "records", "forceRefresh")
+	records, forceRefresh, err := associationsParams(c.Request.URL.RawQuery)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	ids, force, err := associationsQuery(q.Get("records"), q.Get("forceRefresh"), s.Records)
+	ids, force, err := associationsQuery(records, forceRefresh, s.Records)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
 	res, err := a.Associations.Resolve(c.Request.Context(), t, ids, force)
-	setRateLimit(c, res.RateLimit)
+	a.rateLimits.set(c, s.Tenant, res.RateLimit)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	body := wire.Associations{Associations: res.Associations}.AppendJSON(make([]byte, 0, 256*len(res.Associations)+32))
-	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	buf := answerBuffers.Get().(*[]byte)
+	body := res.AppendJSON(slices.Grow((*buf)[:0], res.JSONSize()))
+	c.Writer.Header()["Content-Type"] = hdrJSON
+	c.Writer.WriteHeader(http.StatusOK)
+	_, _ = c.Writer.Write(body)
+	if cap(body) <= maxPooledAnswer {
+		*buf = body
+		answerBuffers.Put(buf)
+	}
 }
 
-// strictQuery parses a raw query string, refusing what a lenient parser
-// would quietly guess at: broken percent-encoding, and any of names given
-// more than once (which one would count?).
-func strictQuery(raw string, names ...string) (url.Values, error) {
-	q, err := url.ParseQuery(raw)
-	if err != nil {
-		return nil, badRequest("bad_query", "the query string is not valid URL encoding")
-	}
-	for _, n := range names {
-		if len(q[n]) > 1 {
-			return nil, badRequest("bad_query", n+" may be given only once")
+var hdrJSON = []string{"application/json; charset=utf-8"}
+
+// answerBuffers holds the buffers look-up answers are built in; the
+// answer is written (copied to the connection) before its buffer goes
+// back. Buffers grown past maxPooledAnswer are left to the collector.
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledAnswer = 64 << 10
+
+// associationsParams reads records and forceRefresh from a raw query
+// string in one pass, refusing what a lenient parser would quietly guess
+// at: broken percent-encoding (anywhere in the query, as url.ParseQuery
+// refuses it) and either parameter given more than once (which one would
+// count?). Other parameters are left alone.
+func associationsParams(raw string) (records, forceRefresh string, err error) {
+	var badEncoding bool
+	var nRecords, nForce int
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if strings.Contains(pair, ";") {
+			badEncoding = true
+			continue
+		}
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err1 := queryUnescape(k)
+		if err1 != nil {
+			badEncoding = true
+			continue
+		}
+		value, err1 := queryUnescape(v)
+		if err1 != nil {
+			badEncoding = true
+			continue
+		}
+		switch key {
+		case "records":
+			records = value
+			nRecords++
+		case "forceRefresh":
+			forceRefresh = value
+			nForce++
 		}
 	}
-	return q, nil
+	switch {
+	case badEncoding:
+		return "", "", badRequest("bad_query", "the query string is not valid URL encoding")
+	case nRecords > 1:
+		return "", "", badRequest("bad_query", "records may be given only once")
+	case nForce > 1:
+		return "", "", badRequest("bad_query", "forceRefresh may be given only once")
+	}
+	return records, forceRefresh, nil
 }
 
 // associationsQuery reads the query of GET /api/v1/associations: the
@@ -71,6 +126,16 @@ func associationsQuery(records, forceRefresh string, allowed []wire.Record) (ids
 // errTooManyRecords refuses a list longer than a context may name.
 var errTooManyRecords = badRequest("too_many_records", "ask for at most "+strconv.Itoa(session.MaxRecords)+" records at once")
 
+// queryUnescape is url.QueryUnescape, returning at once what has nothing
+// to decode (a list of 50 plain ids is scanned by two IndexByte calls, not
+// byte by byte).
+func queryUnescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
+}
+
 // recordList parses records=id1,id2 (default: every record of the session)
 // and refuses ids the session's context did not name, and more than
 // session.MaxRecords ids at once.
@@ -89,28 +154,69 @@ func recordList(q string, allowed []wire.Record) ([]string, error) {
 	if len(parts) > session.MaxRecords {
 		return nil, errTooManyRecords
 	}
-	named := make(map[string]bool, len(allowed))
-	for _, r := range allowed {
-		named[r.ID] = true
-	}
+	// Lists name records in the context's order, or close to it: each id
+	// is looked for from where the previous one was found, so that
+	// checking a list costs about one comparison per id, and at most
+	// len(allowed) when the order is mixed.
+	at := 0
 	for _, id := range parts {
 		if id == "" {
 			return nil, badRequest("bad_records", "records is a comma-separated list of record ids with no empty item")
 		}
-		if !named[id] {
+		found := false
+		for range allowed {
+			found = allowed[at].ID == id
+			if at++; at == len(allowed) {
+				at = 0
+			}
+			if found {
+				break
+			}
+		}
+		if !found {
 			return nil, errForeignRecord
 		}
 	}
 	return parts, nil
 }
 
-func setRateLimit(c *gin.Context, rl assoc.RateLimit) {
+// rateLimitHeaders keeps each tenant's last X-RateLimit-* header values:
+// they change only when the tenant's budget is used (or at midnight UTC),
+// so most answers reuse them instead of formatting four numbers.
+type rateLimitHeaders struct {
+	byTenant sync.Map // tenant id → *rateLimitValues
+}
+
+// rateLimitValues are the header values of one RateLimit; the slices are
+// shared by every answer carrying them and never appended to in place
+// (len == cap).
+type rateLimitValues struct {
+	limit, used, remaining int
+	reset                  int64
+	hdrLimit, hdrUsed      []string
+	hdrRemaining, hdrReset []string
+}
+
+// set writes rl's headers, unless rl is unset (an answer that never got
+// as far as the budget).
+func (h *rateLimitHeaders) set(c *gin.Context, tenantID string, rl assoc.RateLimit) {
 	if rl.Limit == 0 && rl.Reset.IsZero() {
 		return
 	}
-	h := c.Writer.Header()
-	h["X-Ratelimit-Limit"] = []string{strconv.Itoa(rl.Limit)}
-	h["X-Ratelimit-Used"] = []string{strconv.Itoa(rl.Used)}
-	h["X-Ratelimit-Remaining"] = []string{strconv.Itoa(rl.Remaining)}
-	h["X-Ratelimit-Reset"] = []string{strconv.FormatInt(rl.Reset.Unix(), 10)}
+	reset := rl.Reset.Unix()
+	v, _ := h.byTenant.Load(tenantID)
+	vals, _ := v.(*rateLimitValues)
+	if vals == nil || vals.limit != rl.Limit || vals.used != rl.Used || vals.remaining != rl.Remaining || vals.reset != reset {
+		vals = &rateLimitValues{
+			limit: rl.Limit, used: rl.Used, remaining: rl.Remaining, reset: reset,
+			hdrLimit: []string{strconv.Itoa(rl.Limit)}, hdrUsed: []string{strconv.Itoa(rl.Used)},
+			hdrRemaining: []string{strconv.Itoa(rl.Remaining)}, hdrReset: []string{strconv.FormatInt(reset, 10)},
+		}
+		h.byTenant.Store(tenantID, vals)
+	}
+	hdr := c.Writer.Header()
+	hdr["X-Ratelimit-Limit"] = vals.hdrLimit
+	hdr["X-Ratelimit-Used"] = vals.hdrUsed
+	hdr["X-Ratelimit-Remaining"] = vals.hdrRemaining
+	hdr["X-Ratelimit-Reset"] = vals.hdrReset
 }

@@ -60,7 +60,8 @@ func newRequestIDs() *requestIDs {
 }
 
 func (r *requestIDs) next() string {
-	return r.prefix + strconv.FormatUint(r.n.Add(1), 36)
+	var buf [32]byte // one allocation per id: the string
+	return string(strconv.AppendUint(append(buf[:0], r.prefix...), r.n.Add(1), 36))
 }
 
 // requestID tags each request with an id, echoed in X-Request-Id, so a

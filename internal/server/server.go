@@ -187,7 +187,8 @@ func (s *Server) build() error {
 	apps := tokens.NewAppTokens(li, now).Share(s.acrossInstances(), ring)
 	linkedinErrors := admin.NewErrorStats(now).Share(s.acrossInstances())
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
-		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.acrossInstances()},
+		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.acrossInstances(),
+		MaxEntries: cfg.Associations.CacheEntries, MaxBytes: int64(cfg.Associations.CacheBytes)},
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
 		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now,

@@ -15,12 +15,15 @@ func (a Associations) AppendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = x.appendJSON(b)
+		b = x.AppendJSON(b)
 	}
 	return append(b, "]}"...)
 }
 
-func (a Association) appendJSON(b []byte) []byte {
+// AppendJSON appends the JSON encoding of one association to b, as
+// encoding/json would write it; the resolver keeps cached answers
+// encoded with it.
+func (a Association) AppendJSON(b []byte) []byte {
 	b = append(b, `{"recordId":`...)
 	b = appendString(b, a.RecordID)
 	b = append(b, `,"status":`...)
