@@ -26,11 +26,6 @@ const (
 	panelFailed
 )
 
-// popupName names the consent popup's window. The Connect link targets it
-// and web/widget-early.js opens it, so a second click focuses the same
-// popup instead of opening another.
-const popupName = "snapbridge-connect"
-
 // SalesNavPanel embeds LinkedIn's Display Services iframe for one record,
 // signed in for the viewer with a Sales Access Token. The server
 // prerenders the panel in the state it already knows (Boot.SAT, Boot.ConnectURL):
@@ -251,12 +246,14 @@ func (p *SalesNavPanel) placeholder() app.UI {
 			text = connectWaitingText
 		}
 		// A real link: it works before any script runs, and
-		// web/widget-early.js turns the click into a popup.
+		// web/widget-early.js turns the click into a popup. _blank keeps
+		// go-app's router away from it; rel=opener lets the consent page
+		// answer this window even when it opened as a tab.
 		return app.Div().Class("sb-connect").
 			DataSet("text-waiting", connectWaitingText).DataSet("text-blocked", connectBlockedText).Body(
 			app.P().Class("sb-connect__title").Text("Connect LinkedIn"),
 			app.P().Class("sb-connect__text").Text(text),
-			app.A().Class("sb-btn sb-btn--primary").Href(attr(p.connectURL)).Target(popupName).
+			app.A().Class("sb-btn sb-btn--primary").Href(attr(p.connectURL)).Target("_blank").Rel("opener").
 				DataSet("sb-connect", "1").
 				Aria("label", "Connect your LinkedIn account (opens a sign-in window)").
 				Text("Connect LinkedIn"),

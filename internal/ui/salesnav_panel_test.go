@@ -103,7 +103,7 @@ func TestSalesNavPanelStates(t *testing.T) {
 			if tt.wantLink != (len(links) == 1) {
 				t.Fatalf("Connect links = %d, want link %v", len(links), tt.wantLink)
 			}
-			if tt.wantLink && (attrOf(links[0], "href") != "/oauth/start?s=1" || attrOf(links[0], "target") != popupName) {
+			if tt.wantLink && (attrOf(links[0], "href") != "/oauth/start?s=1" || attrOf(links[0], "target") != "_blank" || attrOf(links[0], "rel") != "opener") {
 				t.Errorf("Connect link href=%q target=%q", attrOf(links[0], "href"), attrOf(links[0], "target"))
 			}
 			buttons := r.all("button", "")

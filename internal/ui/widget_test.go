@@ -258,8 +258,8 @@ func TestPrerenderedCardShowsThePanelTheSellerCanUse(t *testing.T) {
 			switch {
 			case tt.wantLink == "" && len(links) != 0:
 				t.Errorf("page links Connect to %q", attrOf(links[0], "href"))
-			case tt.wantLink != "" && (len(links) != 1 || attrOf(links[0], "href") != tt.wantLink || attrOf(links[0], "target") != popupName):
-				t.Fatalf("page has %d Connect links, want one to %q in %q:\n%s", len(links), tt.wantLink, popupName, r.raw)
+			case tt.wantLink != "" && (len(links) != 1 || attrOf(links[0], "href") != tt.wantLink || attrOf(links[0], "target") != "_blank" || attrOf(links[0], "rel") != "opener"):
+				t.Fatalf("page has %d Connect links, want one to %q:\n%s", len(links), tt.wantLink, r.raw)
 			}
 			if tt.wantText != "" && !strings.Contains(r.text(), tt.wantText) {
 				t.Errorf("text %q missing from %q", tt.wantText, r.text())

@@ -316,7 +316,7 @@ func TestPrerenderedPanelWorksWithoutTheWasm(t *testing.T) {
 			notWant: []string{"data-sb-connect", "Opening Sales Navigator"}},
 		{scenario: "seller not connected: a Connect link that opens the consent popup",
 			boot: ui.Boot{Token: "sess", Records: records, ConnectURL: connectURL},
-			want: []string{`href="` + html.EscapeString(connectURL) + `"`, `target="snapbridge-connect"`, `data-sb-connect="1"`,
+			want: []string{`href="` + html.EscapeString(connectURL) + `"`, `target="_blank"`, `rel="opener"`, `data-sb-connect="1"`,
 				"Connect your LinkedIn account once"},
 			notWant: []string{"<iframe", "Opening Sales Navigator"}},
 	}
