@@ -122,7 +122,7 @@ test('a seller opens a matched contact and sees name, photo and the Sales Naviga
   const rel = (await link.getAttribute('rel')).split(/\s+/);
   assert.ok(rel.includes('noopener') && rel.includes('noreferrer'), `rel="${rel.join(' ')}"`);
   // Not connected yet: the panel offers the consent popup instead.
-  await widget.getByRole('button', { name: /Connect your LinkedIn account/ }).waitFor();
+  await widget.getByRole('link', { name: /Connect your LinkedIn account/ }).waitFor();
   await shot(page, '01-card-matched-not-connected');
   await page.close();
 });
@@ -137,7 +137,7 @@ test('a seller connects LinkedIn once and the Sales Navigator panel appears with
   let crmNavigations = 0;
   page.on('framenavigated', f => { if (f === page.mainFrame()) crmNavigations++; });
 
-  const connect = widget.getByRole('button', { name: /Connect your LinkedIn account/ });
+  const connect = widget.getByRole('link', { name: /Connect your LinkedIn account/ });
   const [popup] = await Promise.all([context.waitForEvent('page'), connect.click()]);
   await popup.waitForLoadState();
   assert.ok(popup.url().startsWith(`${product.standin}/oauth/v2/authorization?`), `the popup opened ${popup.url()}`);
@@ -160,7 +160,7 @@ test('a seller connects LinkedIn once and the Sales Navigator panel appears with
   assert.match(await sn.locator('[data-testid="sn-member"] .name').textContent(), new RegExp(`${r.firstName} ${r.lastName}`));
   assert.equal(await sn.locator('[data-testid="sn-member"] a').getAttribute('href'), answer.profile);
   assert.match(await sn.locator('.viewer').textContent(), new RegExp(`Signed in as ${seller}`));
-  assert.equal(await widget.getByRole('button', { name: /Connect your LinkedIn account/ }).count(), 0);
+  assert.equal(await widget.getByRole('link', { name: /Connect your LinkedIn account/ }).count(), 0);
   assert.equal(await page.evaluate(() => window.__stillTheSamePage), true, 'the CRM page was reloaded');
   assert.equal(crmNavigations, 0, 'the CRM page navigated');
   await shot(page, '03-card-connected-with-panel');

@@ -61,6 +61,12 @@ type Config struct {
 	// WasmDir holds the built widget (app.wasm and its .br/.gz).
 	// Default: <DataDir>/build/web (SNAPBRIDGE_WASM_DIR).
 	WasmDir string `yaml:"wasmDir"`
+	// WidgetPrerenderBudget bounds how long the server waits, while it
+	// prerenders a widget page, for what the page can show at once: cached
+	// associations and the Sales Navigator panel (a Sales Access Token, or
+	// the Connect link). Past it the widget asks for the rest itself. At
+	// most 4s. Default: 150ms.
+	WidgetPrerenderBudget time.Duration `yaml:"widgetPrerenderBudget"`
 	// Version is the build's version, set by the binary (not configurable).
 	Version string `yaml:"-"`
 	// OperatorKey lets its holder create and manage every tenant through
@@ -334,6 +340,9 @@ func (c *Config) Finish() error {
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.Addr
+	}
+	if c.WidgetPrerenderBudget < 0 || c.WidgetPrerenderBudget > 4*time.Second {
+		return fmt.Errorf("widgetPrerenderBudget: %s must be between 0 (the default, 150ms) and 4s", c.WidgetPrerenderBudget)
 	}
 	u, err := url.Parse(c.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {

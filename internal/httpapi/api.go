@@ -100,6 +100,11 @@ type Services struct {
 	// Operator serves the operator page (/operator and /web/operator.js),
 	// where the operator key's holder creates tenants; nil leaves it out.
 	Operator http.Handler
+	// WidgetBudget bounds how long prerendering a widget page waits for
+	// associations and the Sales Navigator panel (a Sales Access Token, or
+	// whether the viewer must connect); what is not known by then the
+	// widget asks for itself. Default: DefaultWidgetBudget (150ms).
+	WidgetBudget time.Duration
 	// WidgetCSP builds the Content-Security-Policy of a tenant's widget page.
 	// Default: frame-ancestors from the tenant's allowed origins only.
 	WidgetCSP func(t *tenant.Tenant) string

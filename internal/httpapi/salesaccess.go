@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -65,17 +66,27 @@ func (a *API) salesAccessToken(c *gin.Context) {
 // notConnected answers 409 with a one-time URL that starts the connect
 // popup for this session.
 func (a *API) notConnected(c *gin.Context, t *tenant.Tenant, s *session.Session) {
-	handle, err := a.Connector.NewHandle(c.Request.Context(), tokens.Handle{
-		Tenant: t.ID, Viewer: s.Viewer.ID, SessionID: s.ID, ExpiresAt: s.ExpiresAt,
-	})
+	connect, err := a.connectURL(c.Request.Context(), t, s)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	q := url.Values{"tenant": {t.ID}, "h": {handle}}
 	a.fail(c, &apiError{status: http.StatusConflict, code: "linkedin_not_connected",
 		message: "connect your LinkedIn account to see Sales Navigator here",
-		connect: a.PublicURL + "/oauth/linkedin/start?" + q.Encode()})
+		connect: connect})
+}
+
+// connectURL returns a one-time address that starts the connect popup for
+// this session.
+func (a *API) connectURL(ctx context.Context, t *tenant.Tenant, s *session.Session) (string, error) {
+	handle, err := a.Connector.NewHandle(ctx, tokens.Handle{
+		Tenant: t.ID, Viewer: s.Viewer.ID, SessionID: s.ID, ExpiresAt: s.ExpiresAt,
+	})
+	if err != nil {
+		return "", err
+	}
+	q := url.Values{"tenant": {t.ID}, "h": {handle}}
+	return a.PublicURL + "/oauth/linkedin/start?" + q.Encode(), nil
 }
 
 func displayParams(t *tenant.Tenant, r wire.Record, sat string) linkedin.DisplayParams {

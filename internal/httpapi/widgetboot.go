@@ -5,9 +5,13 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"sync"
 	"time"
 
+	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/tokens"
 	"github.com/snapbridge/snapbridge/internal/ui"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -15,6 +19,10 @@ import (
 // widgetLoadTimeout bounds the work done while prerendering a widget page,
 // LinkedIn look-ups included: a slow LinkedIn must not hold the CRM page.
 const widgetLoadTimeout = 4 * time.Second
+
+// DefaultWidgetBudget is how long the prerender of a widget page waits for
+// what it can put on the page at once (Services.WidgetBudget).
+const DefaultWidgetBudget = 150 * time.Millisecond
 
 // LoadWidget is the ui.Loader: while the server prerenders a widget page it
 // verifies the page's context, opens the widget session and looks up what
@@ -56,14 +64,67 @@ func (a *API) LoadWidget(ctx context.Context, tenantID, mode string, page *url.U
 	for i, r := range s.Records {
 		ids[i] = r.ID
 	}
+	a.resolveForPage(ctx, t, s, mode, &boot)
+	return boot
+}
+
+// resolveForPage puts on the page what can be known within the widget
+// budget: the records' cached (or quickly answered) associations and, on a
+// card, the Sales Navigator panel — a Sales Access Token for a connected
+// viewer, the consent address for one who is not. Whatever is not known by
+// then the widget asks the API for; the look-ups still under way go on and
+// answer that request (the resolver and the broker share one flight per
+// record and viewer).
+func (a *API) resolveForPage(ctx context.Context, t *tenant.Tenant, s *session.Session, mode string, boot *ui.Boot) {
+	budget := a.WidgetBudget
+	if budget <= 0 {
+		budget = DefaultWidgetBudget
+	}
+	bctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	ids := make([]string, len(s.Records))
+	for i, r := range s.Records {
+		ids[i] = r.ID
+	}
+	var wg sync.WaitGroup
+	if mode == ui.ModeCard && len(s.Records) > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			boot.SAT, boot.ConnectURL = a.panelForPage(ctx, bctx, t, s, s.Records[0])
+		}()
+	}
 	// A failed look-up is not fatal: the widget shows its loading state
 	// and asks the API itself, which then explains what is wrong.
-	if res, err := a.Associations.Resolve(ctx, t, ids, false); err == nil {
+	if res, err := a.Associations.Resolve(bctx, t, ids, false); err == nil {
 		boot.Associations = res.Associations
-	} else {
+	} else if bctx.Err() == nil {
 		a.Logger.WarnContext(ctx, "widget prerender look-up failed", "tenant", t.ID, "err", err.Error())
 	}
-	return boot
+	wg.Wait()
+}
+
+// panelForPage returns the viewer's Sales Access Token for the record's
+// Display Services iframe or, when the viewer has not connected LinkedIn,
+// a one-time consent address for this session; neither when the answer
+// did not come within bctx.
+func (a *API) panelForPage(ctx, bctx context.Context, t *tenant.Tenant, s *session.Session, rec wire.Record) (*wire.SalesAccessToken, string) {
+	tok, err := a.SalesAccess.Token(bctx, t, s.Viewer.ID)
+	switch {
+	case err == nil:
+		return &wire.SalesAccessToken{Token: tok.Token, ExpiresAt: tok.ExpiresAt,
+			IframeURL: linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token))}, ""
+	case errors.Is(err, tokens.ErrNotConnected):
+		u, err := a.connectURL(ctx, t, s)
+		if err != nil {
+			a.Logger.WarnContext(ctx, "widget prerender: no connect link", "tenant", t.ID, "err", err.Error())
+			return nil, ""
+		}
+		return nil, u
+	case bctx.Err() == nil:
+		a.Logger.WarnContext(ctx, "widget prerender: no sales access token", "tenant", t.ID, "err", err.Error())
+	}
+	return nil, ""
 }
 
 // bootError turns a service error into what the widget's error card shows.

@@ -6,17 +6,12 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -241,6 +236,7 @@ func (s *Server) build() error {
 		DisplayURL:   cfg.LinkedIn.DisplayURL,
 		WidgetCSP:    httpapi.WidgetCSP(cfg.LinkedIn.DisplayURL, cfg.LinkedIn.MediaOrigins),
 		Widget:       widget,
+		WidgetBudget: cfg.WidgetPrerenderBudget,
 		Console: console.New(console.Config{Tenants: s.Tenants, Contexts: contexts, Sessions: sessions,
 			Links: s.exports, Audit: adm, Logger: s.logger}),
 		Operator: console.NewOperator(console.OperatorConfig{Enabled: cfg.OperatorKey != "", Logger: s.logger}),
@@ -374,22 +370,11 @@ func (s *Server) Serve(ctx context.Context) error {
 // go-app keeps them in a global table shared with the wasm main.
 var registerRoutes sync.Once
 
-// widgetHandler serves the widget. Its version is the binary's version
-// plus a hash of app.wasm, so browsers never keep a stale widget cached
-// under an unchanged version (a "-dirty" build, say).
+// widgetHandler serves the widget. Its asset URLs carry the binary's
+// version and a hash of the widget's files (see webapp.Config.Version).
 func widgetHandler(cfg *config.Config) (http.Handler, error) {
 	registerRoutes.Do(ui.Routes)
-	version := cfg.Version
-	if f, err := os.Open(filepath.Join(cfg.WasmDir, "app.wasm")); err == nil {
-		h := sha256.New()
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("read widget: %w", err)
-		}
-		version = strings.Trim(version+"-"+hex.EncodeToString(h.Sum(nil))[:12], "-")
-	}
-	return webapp.Handler(webapp.Config{Version: version, WasmDir: cfg.WasmDir}), nil
+	return webapp.Handler(webapp.Config{Version: cfg.Version, WasmDir: cfg.WasmDir}), nil
 }
 
 // KeyRing builds the key ring from "id:base64" entries, newest first.

@@ -69,6 +69,17 @@ type Boot struct {
 	// ParentOrigin is the exact origin the widget posts its height to.
 	// Default "": the widget tells nobody its height.
 	ParentOrigin string `json:"parentOrigin,omitempty"`
+	// SAT, on a card page of a viewer who has connected LinkedIn, is the
+	// Sales Access Token the server already brokered: the page carries the
+	// Display Services iframe from the start and the widget does not ask
+	// for another. Default nil: see ConnectURL.
+	SAT *wire.SalesAccessToken `json:"sat,omitempty"`
+	// ConnectURL, on a card page of a viewer who has not connected
+	// LinkedIn, is the one-time address of the consent popup; the page
+	// offers Connect at once and the widget never asks the API for a token
+	// it knows it cannot get. When neither SAT nor ConnectURL is set the
+	// server did not find out in time and the widget asks the API.
+	ConnectURL string `json:"connectUrl,omitempty"`
 	// Error, when set, replaces the widget by an error card (for example an
 	// invalid or reused context token).
 	Error *wire.ErrorDetail `json:"error,omitempty"`
@@ -92,6 +103,12 @@ func (b Boot) normalized(pathMode string) Boot {
 	}
 	if !isOrigin(b.ParentOrigin) {
 		b.ParentOrigin = ""
+	}
+	if b.SAT != nil && !isWebURL(b.SAT.IframeURL) {
+		b.SAT = nil
+	}
+	if !isConnectURL(b.ConnectURL) {
+		b.ConnectURL = ""
 	}
 	return b
 }

@@ -136,3 +136,8 @@ func receive[T any](ch <-chan T, d time.Duration) (T, bool) {
 		return zero, false
 	}
 }
+
+// pageOrigin is the test page's origin.
+func pageOrigin() string {
+	return js.Global().Get("location").Get("origin").String()
+}

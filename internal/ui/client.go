@@ -87,19 +87,6 @@ func (c *Client) call(ctx context.Context, method, path string, body []byte, out
 	return nil
 }
 
-// ConfirmConnection finishes connecting LinkedIn: it sends back the code
-// the consent popup posted to this widget, proving this session asked.
-func (c *Client) ConfirmConnection(ctx context.Context, code string) error {
-	body, err := json.Marshal(map[string]string{"code": code})
-	if err != nil {
-		return fmt.Errorf("confirm connection: %w", err)
-	}
-	if err := c.call(ctx, "POST", "/api/v1/linkedin/connection", body, nil); err != nil {
-		return fmt.Errorf("confirm connection: %w", err)
-	}
-	return nil
-}
-
 // isWebURL reports whether s is an absolute http(s) URL, the only kind the
 // widget puts into href, src or window.open (never javascript:).
 func isWebURL(s string) bool {

@@ -77,7 +77,7 @@ func bodyHeight() int {
 // named, and to nobody when that is missing or not an origin: a wildcard
 // would let any page that frames the widget learn about the records shown.
 func TestBrowserResizeGoesOnlyToTheParentOrigin(t *testing.T) {
-	own := ownOrigin()
+	own := pageOrigin()
 	for _, tc := range []struct {
 		scenario      string
 		parentOrigin  string
@@ -119,7 +119,7 @@ func TestBrowserResizeGoesOnlyToTheParentOrigin(t *testing.T) {
 func TestBrowserResizeFollowsTheContent(t *testing.T) {
 	host := withHostFrame(t)
 	doc := js.Global().Get("document")
-	stop := reportHeight(ownOrigin())
+	stop := reportHeight(pageOrigin())
 	stopped := false
 	defer func() {
 		if !stopped {

@@ -27,9 +27,13 @@ const (
 )
 
 // SalesNavPanel embeds LinkedIn's Display Services iframe for one record,
-// signed in for the viewer with a Sales Access Token from the API. A viewer
-// who has not connected LinkedIn gets a Connect button that runs the
-// consent in a popup; the panel appears when the popup reports success.
+// signed in for the viewer with a Sales Access Token. The server
+// prerenders the panel in the state it already knows (Boot.SAT, Boot.ConnectURL):
+// the iframe itself, or a Connect link. Connecting is run by the page's
+// own script, web/widget-early.js, which works before the WebAssembly does:
+// it opens the consent popup, hears its answer, confirms the connection
+// and fetches the token; the panel follows what the script reports and
+// only asks the API itself when the server could not tell.
 type SalesNavPanel struct {
 	app.Compo
 	// Client calls the widget API. Default nil: the panel stays loading.
@@ -43,6 +47,12 @@ type SalesNavPanel struct {
 	// Reload, when changed by the parent, reloads the panel; a still valid
 	// token is reused, an expired one replaced.
 	Reload int
+	// SAT is the token the page was prerendered with: the panel starts
+	// with its iframe and asks for nothing. Default nil.
+	SAT *wire.SalesAccessToken
+	// ConnectURL is the consent address the page was prerendered with: the
+	// panel starts on Connect and asks for nothing. Default "".
+	ConnectURL string
 
 	state        panelState
 	sat          wire.SalesAccessToken
@@ -51,28 +61,52 @@ type SalesNavPanel struct {
 	popupBlocked bool
 	message      string
 	reloaded     int
+	known        bool // the page said what to show: nothing to ask at mount
+	seen         int  // the last connect report followed
+	frame        any  // the prerendered iframe, kept loaded across go-app's first render
 	release      func()
 }
 
-// OnMount listens for the consent popup's message and loads the panel.
-func (p *SalesNavPanel) OnMount(ctx app.Context) {
-	own := ownOrigin()
-	p.release = listenMessages(func(origin, msgType, code string) {
-		if !isConnectedMessage(origin, own, msgType) {
-			return
-		}
-		client := p.Client
-		ctx.Async(func() {
-			// The server stores the LinkedIn token only when this session
-			// sends back the code; a failure shows up as "not connected".
-			_ = client.ConfirmConnection(context.Background(), code)
-			ctx.Dispatch(func(ctx app.Context) { p.load(ctx, true) })
-		})
-	})
-	p.load(ctx, false)
+// OnInit starts from what the page was rendered with. In the browser it
+// also takes over from the connect script, which may have moved on since
+// (popup open, already connected), and keeps the prerendered iframe loaded
+// while go-app replaces the prerendered page.
+func (p *SalesNavPanel) OnInit() {
+	p.reloaded = p.Reload
+	switch {
+	case p.state != panelLoading:
+		// Already settled (a test drives the panel before mounting it).
+	case p.SAT != nil && time.Now().Add(satMargin).Before(p.SAT.ExpiresAt):
+		p.state, p.sat, p.known = panelReady, *p.SAT, true
+	case isConnectURL(p.ConnectURL):
+		p.state, p.connectURL, p.known = panelNotConnected, p.ConnectURL, true
+	}
+	if !app.IsClient {
+		return
+	}
+	p.follow(takeOverConnect())
+	if p.state == panelReady {
+		p.frame = parkFrame()
+	}
 }
 
-// OnDismount stops listening for messages.
+// OnMount puts the prerendered iframe back in place, follows the connect
+// script, and asks the API when the page did not say what to show.
+func (p *SalesNavPanel) OnMount(ctx app.Context) {
+	if p.frame != nil {
+		placeFrame(p.JSValue(), p.frame)
+	}
+	p.release = observeConnect(func(st connectStatus) {
+		ctx.Dispatch(func(ctx app.Context) { p.follow(st) })
+	})
+	// A report between OnInit and now had no listener yet.
+	p.follow(readConnect())
+	if !p.known {
+		p.load(ctx, false)
+	}
+}
+
+// OnDismount stops following the connect script.
 func (p *SalesNavPanel) OnDismount() {
 	if p.release != nil {
 		p.release()
@@ -87,6 +121,45 @@ func (p *SalesNavPanel) OnUpdate(ctx app.Context) {
 	}
 }
 
+// follow shows what the connect script reports, once per report.
+func (p *SalesNavPanel) follow(st connectStatus) {
+	if st.seq <= p.seen {
+		return
+	}
+	p.seen = st.seq
+	switch st.state {
+	case connectWaiting, connectBlocked:
+		if p.state != panelNotConnected {
+			return // not offering Connect: the report is not about this panel
+		}
+		p.waiting, p.popupBlocked = st.state == connectWaiting, st.state == connectBlocked
+		return
+	case connectConfirming:
+		p.state = panelLoading
+	case connectConnected:
+		if !isWebURL(st.sat.IframeURL) {
+			p.state, p.message = panelFailed, ""
+			break
+		}
+		p.state, p.sat = panelReady, st.sat
+	case connectFailed:
+		p.state, p.message = panelFailed, st.message
+	default:
+		return
+	}
+	p.known = true
+	p.waiting, p.popupBlocked = false, false
+	p.dropFrame()
+}
+
+// dropFrame forgets the prerendered iframe, which go-app does not know.
+func (p *SalesNavPanel) dropFrame() {
+	if p.frame != nil {
+		removeFrame(p.frame)
+		p.frame = nil
+	}
+}
+
 // load shows the panel, asking for a new Sales Access Token unless the one
 // in memory is still good (and force is false).
 func (p *SalesNavPanel) load(ctx app.Context, force bool) {
@@ -96,6 +169,7 @@ func (p *SalesNavPanel) load(ctx app.Context, force bool) {
 	if !force && p.state == panelReady && time.Now().Add(satMargin).Before(p.sat.ExpiresAt) {
 		return
 	}
+	p.dropFrame()
 	p.state, p.waiting, p.popupBlocked = panelLoading, false, false
 	client, recordID := p.Client, p.RecordID
 	ctx.Async(func() {
@@ -113,6 +187,9 @@ func (p *SalesNavPanel) settle(sat wire.SalesAccessToken, err error) {
 		p.state, p.sat = panelReady, sat
 	case problemNotConnected:
 		p.state, p.connectURL = panelNotConnected, apiErr.Detail.ConnectURL
+		if !isConnectURL(p.connectURL) {
+			p.state, p.message = panelFailed, "The server sent no usable sign-in address."
+		}
 	case problemThrottled:
 		p.state = panelThrottled
 	case problemUnavailable:
@@ -127,26 +204,19 @@ func (p *SalesNavPanel) settle(sat wire.SalesAccessToken, err error) {
 	}
 }
 
-// connect opens the consent popup; it runs in the click handler so the
-// browser counts it as a user action and lets the popup open.
-func (p *SalesNavPanel) connect(ctx app.Context, _ app.Event) {
-	if !isConnectURL(p.connectURL) {
-		p.state, p.message = panelFailed, "The server sent no usable sign-in address."
-		return
-	}
-	opened := openPopup(p.connectURL)
-	p.waiting, p.popupBlocked = opened, !opened
-}
-
 func (p *SalesNavPanel) retry(ctx app.Context, _ app.Event) { p.load(ctx, true) }
 
 // Render draws the iframe or the state that stands in for it.
 func (p *SalesNavPanel) Render() app.UI {
 	if p.state == panelReady {
-		return app.Div().Class("sb-panel").Body(
+		panel := app.Div().Class("sb-panel")
+		if p.frame != nil {
+			return panel // OnMount moves the prerendered iframe in
+		}
+		return panel.Body(
 			app.IFrame().Class("sb-panel__frame").Src(attr(p.sat.IframeURL)).
 				Width(p.Width).Height(p.Height).
-				Title(attr("LinkedIn Sales Navigator for " + p.Name)),
+				Title(attr(p.frameTitle())),
 		)
 	}
 	placeholder := app.Div().Class("sb-panel sb-panel--placeholder")
@@ -154,8 +224,16 @@ func (p *SalesNavPanel) Render() app.UI {
 		// Hold the iframe's place so the page does not jump when it comes.
 		placeholder = placeholder.Style("min-height", itoaPx(p.Height))
 	}
+	if p.state == panelNotConnected {
+		// What web/widget-early.js needs to show the iframe before the
+		// WebAssembly runs.
+		placeholder = placeholder.DataSet("frame-width", p.Width).DataSet("frame-height", p.Height).
+			DataSet("frame-title", attr(p.frameTitle()))
+	}
 	return placeholder.Body(p.placeholder())
 }
+
+func (p *SalesNavPanel) frameTitle() string { return "LinkedIn Sales Navigator for " + p.Name }
 
 func (p *SalesNavPanel) placeholder() app.UI {
 	switch p.state {
@@ -163,16 +241,22 @@ func (p *SalesNavPanel) placeholder() app.UI {
 		text := "Connect your LinkedIn account once to see Sales Navigator here."
 		switch {
 		case p.popupBlocked:
-			text = "Your browser blocked the sign-in window. Allow pop-ups for this site, then press Connect again."
+			text = connectBlockedText
 		case p.waiting:
-			text = "Finish signing in to LinkedIn in the pop-up window. This panel updates by itself."
+			text = connectWaitingText
 		}
-		return app.Div().Class("sb-connect").Body(
+		// A real link: it works before any script runs, and
+		// web/widget-early.js turns the click into a popup. _blank keeps
+		// go-app's router away from it; rel=opener lets the consent page
+		// answer this window even when it opened as a tab.
+		return app.Div().Class("sb-connect").
+			DataSet("text-waiting", connectWaitingText).DataSet("text-blocked", connectBlockedText).Body(
 			app.P().Class("sb-connect__title").Text("Connect LinkedIn"),
 			app.P().Class("sb-connect__text").Text(text),
-			app.Button().Type("button").Class("sb-btn sb-btn--primary").
+			app.A().Class("sb-btn sb-btn--primary").Href(attr(p.connectURL)).Target("_blank").Rel("opener").
+				DataSet("sb-connect", "1").
 				Aria("label", "Connect your LinkedIn account (opens a sign-in window)").
-				Text("Connect LinkedIn").OnClick(p.connect),
+				Text("Connect LinkedIn"),
 		)
 	case panelThrottled:
 		return p.retryNotice("Sales Navigator is busy", "LinkedIn asked us to slow down. Try again in a few minutes.")
@@ -207,5 +291,12 @@ func isConnectURL(s string) bool {
 	}
 	return len(s) > 1 && s[0] == '/' && s[1] != '/' && s[1] != '\\'
 }
+
+// What the Connect offer says while the popup is open, or when the
+// browser blocked it.
+const (
+	connectWaitingText = "Finish signing in to LinkedIn in the pop-up window. This panel updates by itself."
+	connectBlockedText = "Your browser blocked the sign-in window. Allow pop-ups for this site, then press Connect again."
+)
 
 func itoaPx(n int) string { return strconv.Itoa(n) + "px" }

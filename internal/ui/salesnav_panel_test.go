@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 // TestSalesNavPanelStates drives the panel with real API answers (over
@@ -23,22 +25,23 @@ func TestSalesNavPanelStates(t *testing.T) {
 		wantText   []string
 		wantIframe bool
 		wantButton string
+		wantLink   bool // the Connect link to the consent popup
 	}{
 		{scenario: "connected viewer sees the Display Services iframe", status: 200,
 			body:       `{"token":"abc","expiresAt":"2099-01-01T00:00:00Z","iframeUrl":"` + iframeURL + `"}`,
 			wantIframe: true},
-		{scenario: "not connected shows a Connect button", status: 409,
-			body:       `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
-			wantText:   []string{"Connect LinkedIn", "Connect your LinkedIn account once"},
-			wantButton: "Connect LinkedIn"},
+		{scenario: "not connected shows a Connect link", status: 409,
+			body:     `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
+			wantText: []string{"Connect LinkedIn", "Connect your LinkedIn account once"},
+			wantLink: true},
 		{scenario: "while the popup is open the panel says where to finish", status: 409, popup: "waiting",
-			body:       `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
-			wantText:   []string{"Finish signing in to LinkedIn in the pop-up window"},
-			wantButton: "Connect LinkedIn"},
+			body:     `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
+			wantText: []string{"Finish signing in to LinkedIn in the pop-up window"},
+			wantLink: true},
 		{scenario: "a blocked popup is explained", status: 409, popup: "blocked",
-			body:       `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
-			wantText:   []string{"blocked the sign-in window", "Allow pop-ups"},
-			wantButton: "Connect LinkedIn"},
+			body:     `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
+			wantText: []string{"blocked the sign-in window", "Allow pop-ups"},
+			wantLink: true},
 		{scenario: "throttled says try again in a few minutes", status: 429,
 			body:     `{"error":{"code":"throttled","message":"x"}}`,
 			wantText: []string{"Sales Navigator is busy", "Try again in a few minutes"}, wantButton: "Retry"},
@@ -90,6 +93,18 @@ func TestSalesNavPanelStates(t *testing.T) {
 				if attrOf(f, "title") != "LinkedIn Sales Navigator for Ada Lovelace" {
 					t.Errorf("iframe title = %q", attrOf(f, "title"))
 				}
+			}
+			var links []*html.Node
+			for _, a := range r.all("a", "") {
+				if hasAttr(a, "data-sb-connect") {
+					links = append(links, a)
+				}
+			}
+			if tt.wantLink != (len(links) == 1) {
+				t.Fatalf("Connect links = %d, want link %v", len(links), tt.wantLink)
+			}
+			if tt.wantLink && (attrOf(links[0], "href") != "/oauth/start?s=1" || attrOf(links[0], "target") != "_blank" || attrOf(links[0], "rel") != "opener") {
+				t.Errorf("Connect link href=%q target=%q", attrOf(links[0], "href"), attrOf(links[0], "target"))
 			}
 			buttons := r.all("button", "")
 			switch {

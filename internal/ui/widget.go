@@ -155,7 +155,8 @@ func (w *Widget) content() app.UI {
 	return app.Div().Class("sb-stack").Body(
 		&Card{Record: r, Assoc: a, Loading: !ok, Retrying: w.retrying, OnRetry: w.retry},
 		&SalesNavPanel{Client: w.client, RecordID: r.ID, Name: displayName(r),
-			Width: b.FrameWidth, Height: b.FrameHeight, Reload: w.reload},
+			Width: b.FrameWidth, Height: b.FrameHeight, Reload: w.reload,
+			SAT: b.SAT, ConnectURL: b.ConnectURL},
 	)
 }
 

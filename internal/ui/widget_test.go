@@ -202,3 +202,68 @@ func TestWidgetKeepsGoodAnswersWhenARefreshFails(t *testing.T) {
 		})
 	}
 }
+
+// TestPrerenderedCardShowsThePanelTheSellerCanUse: the server's prerender
+// already carries what the seller can do: LinkedIn's iframe with its sat
+// for a connected seller, a working Connect link for one who is not, and
+// the loading state only when the server could not tell in time.
+func TestPrerenderedCardShowsThePanelTheSellerCanUse(t *testing.T) {
+	const iframeURL = "https://www.linkedin.com/sales/widget/profile-matching?apiKey=k&sat=sat-123"
+	records := []wire.Record{{ID: "r1", FirstName: "Ada", LastName: "Lovelace"}}
+	tests := []struct {
+		scenario   string
+		boot       Boot
+		wantIframe string // its src; "" for none
+		wantLink   string // the Connect link's href; "" for none
+		wantText   string
+	}{
+		{scenario: "connected seller: the Display Services iframe with its sat",
+			boot:       Boot{Token: "s", Records: records, SAT: &wire.SalesAccessToken{Token: "sat-123", ExpiresAt: time.Now().Add(time.Hour), IframeURL: iframeURL}},
+			wantIframe: iframeURL},
+		{scenario: "seller not connected: a Connect link to the consent popup",
+			boot:     Boot{Token: "s", Records: records, ConnectURL: "https://snapbridge.example/oauth/linkedin/start?tenant=demo&h=H1"},
+			wantLink: "https://snapbridge.example/oauth/linkedin/start?tenant=demo&h=H1", wantText: "Connect your LinkedIn account once"},
+		{scenario: "not known in time: the panel is loading and the widget asks",
+			boot: Boot{Token: "s", Records: records}, wantText: "Opening Sales Navigator…"},
+		{scenario: "an iframe URL that is not a web address is never framed",
+			boot:     Boot{Token: "s", Records: records, SAT: &wire.SalesAccessToken{Token: "x", ExpiresAt: time.Now().Add(time.Hour), IframeURL: "javascript:alert(1)"}},
+			wantText: "Opening Sales Navigator…"},
+		{scenario: "a connect address that is not a web address is never linked",
+			boot:     Boot{Token: "s", Records: records, ConnectURL: "javascript:alert(1)"},
+			wantText: "Opening Sales Navigator…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			SetLoader(func(context.Context, string, string, *url.URL, string) Boot { return tt.boot })
+			t.Cleanup(func() { SetLoader(nil) })
+			r := prerender(t, "/w/demo/card?ctx=x")
+			frames := r.all("iframe", "sb-panel__frame")
+			switch {
+			case tt.wantIframe == "" && len(frames) != 0:
+				t.Errorf("page frames %q", attrOf(frames[0], "src"))
+			case tt.wantIframe != "" && (len(frames) != 1 || attrOf(frames[0], "src") != tt.wantIframe):
+				t.Fatalf("page has %d panel iframes, want one with src %q:\n%s", len(frames), tt.wantIframe, r.raw)
+			case tt.wantIframe != "":
+				if attrOf(frames[0], "width") != "300" || attrOf(frames[0], "height") != "336" ||
+					attrOf(frames[0], "title") != "LinkedIn Sales Navigator for Ada Lovelace" {
+					t.Errorf("iframe %sx%s titled %q", attrOf(frames[0], "width"), attrOf(frames[0], "height"), attrOf(frames[0], "title"))
+				}
+			}
+			var links []*html.Node
+			for _, a := range r.all("a", "") {
+				if hasAttr(a, "data-sb-connect") {
+					links = append(links, a)
+				}
+			}
+			switch {
+			case tt.wantLink == "" && len(links) != 0:
+				t.Errorf("page links Connect to %q", attrOf(links[0], "href"))
+			case tt.wantLink != "" && (len(links) != 1 || attrOf(links[0], "href") != tt.wantLink || attrOf(links[0], "target") != "_blank" || attrOf(links[0], "rel") != "opener"):
+				t.Fatalf("page has %d Connect links, want one to %q:\n%s", len(links), tt.wantLink, r.raw)
+			}
+			if tt.wantText != "" && !strings.Contains(r.text(), tt.wantText) {
+				t.Errorf("text %q missing from %q", tt.wantText, r.text())
+			}
+		})
+	}
+}

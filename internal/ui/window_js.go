@@ -5,6 +5,9 @@ package ui
 import (
 	"math"
 	"syscall/js"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -24,48 +27,100 @@ func pageBoot() (string, bool) {
 	return v.String(), true
 }
 
-// ownOrigin is the widget page's origin ("null" when sandboxed without
-// allow-same-origin).
-func ownOrigin() string {
-	return js.Global().Get("location").Get("origin").String()
-}
-
-// Popup geometry and name for the LinkedIn consent flow. A fixed name makes
-// a second click focus the same popup instead of opening another.
+// connectGlobal is the object web/widget-early.js keeps its connect state
+// in, and connectEvent the document event it fires on every change.
 const (
-	popupName     = "snapbridge-connect"
-	popupFeatures = "popup,width=520,height=640"
+	connectGlobal = "snapbridgeConnect"
+	connectEvent  = "snapbridge:connect"
 )
 
-// openPopup opens u in the connect popup and reports whether the browser
-// allowed it.
-func openPopup(u string) bool {
-	w := js.Global().Call("open", u, popupName, popupFeatures)
-	return w.Truthy()
+// takeOverConnect tells the connect script that the WebAssembly widget now
+// draws the page (the script stops drawing its own changes) and returns
+// what it last reported.
+func takeOverConnect() connectStatus {
+	g := js.Global().Get(connectGlobal)
+	if g.Type() != js.TypeObject {
+		return connectStatus{}
+	}
+	g.Set("wasm", true)
+	return readConnect()
 }
 
-// listenMessages calls handle with the origin, data.type and data.code of every
-// window message until release is called.
-func listenMessages(handle func(origin, msgType, code string)) (release func()) {
-	fn := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		ev := args[0]
-		var msgType, code string
-		if data := ev.Get("data"); data.Type() == js.TypeObject {
-			if t := data.Get("type"); t.Type() == js.TypeString {
-				msgType = t.String()
-			}
-			if c := data.Get("code"); c.Type() == js.TypeString {
-				code = c.String()
-			}
+// readConnect returns the connect script's last report; zero when the
+// script did not run.
+func readConnect() connectStatus {
+	g := js.Global().Get(connectGlobal)
+	if g.Type() != js.TypeObject {
+		return connectStatus{}
+	}
+	st := connectStatus{seq: jsInt(g.Get("seq")), state: jsString(g.Get("state")), message: jsString(g.Get("message"))}
+	if sat := g.Get("sat"); sat.Type() == js.TypeObject {
+		st.sat = wire.SalesAccessToken{Token: jsString(sat.Get("token")), IframeURL: jsString(sat.Get("iframeUrl"))}
+		if t, err := time.Parse(time.RFC3339, jsString(sat.Get("expiresAt"))); err == nil {
+			st.sat.ExpiresAt = t
 		}
-		handle(ev.Get("origin").String(), msgType, code)
+	}
+	return st
+}
+
+// observeConnect calls handle with every report of the connect script
+// until release is called.
+func observeConnect(handle func(connectStatus)) (release func()) {
+	fn := js.FuncOf(func(js.Value, []js.Value) any {
+		handle(readConnect())
 		return nil
 	})
-	js.Global().Call("addEventListener", "message", fn)
+	doc := js.Global().Get("document")
+	doc.Call("addEventListener", connectEvent, fn)
 	return func() {
-		js.Global().Call("removeEventListener", "message", fn)
+		doc.Call("removeEventListener", connectEvent, fn)
 		fn.Release()
 	}
+}
+
+// parkFrame moves the prerendered Display Services iframe to the end of
+// the body, where go-app's replacement of the prerendered page does not
+// detach (and so reload) it, and returns it; nil when there is none or the
+// browser cannot move an iframe without reloading it (Element.moveBefore).
+func parkFrame() any {
+	doc := js.Global().Get("document")
+	frame := doc.Call("querySelector", "iframe.sb-panel__frame")
+	body := doc.Get("body")
+	if !frame.Truthy() || body.Get("moveBefore").Type() != js.TypeFunction {
+		return nil
+	}
+	body.Call("moveBefore", frame, nil)
+	return frame
+}
+
+// placeFrame moves a parked iframe into parent, still without reloading it.
+func placeFrame(parent app.Value, frame any) {
+	f, ok := frame.(js.Value)
+	if !ok || parent == nil || !parent.Truthy() {
+		return
+	}
+	parent.Call("moveBefore", f, nil)
+}
+
+// removeFrame takes a parked or placed iframe out of the page.
+func removeFrame(frame any) {
+	if f, ok := frame.(js.Value); ok {
+		f.Call("remove")
+	}
+}
+
+func jsString(v js.Value) string {
+	if v.Type() != js.TypeString {
+		return ""
+	}
+	return v.String()
+}
+
+func jsInt(v js.Value) int {
+	if v.Type() != js.TypeNumber {
+		return 0
+	}
+	return v.Int()
 }
 
 // reportHeight posts the body's height to the parent window whenever it

@@ -2,15 +2,24 @@
 
 package ui
 
-// Outside the browser there is no page, no parent window and no popup:
-// these are the server-side (prerender and test) halves of window_js.go.
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+// Outside the browser there is no page, no parent window and no connect
+// script: these are the server-side (prerender and test) halves of
+// window_js.go.
 
 func pageBoot() (string, bool) { return "", false }
 
-func ownOrigin() string { return "" }
+func takeOverConnect() connectStatus { return connectStatus{} }
 
-func openPopup(string) bool { return false }
+func readConnect() connectStatus { return connectStatus{} }
 
-func listenMessages(func(origin, msgType, code string)) (release func()) { return func() {} }
+func observeConnect(func(connectStatus)) (release func()) { return func() {} }
+
+func parkFrame() any { return nil }
+
+func placeFrame(app.Value, any) {}
+
+func removeFrame(any) {}
 
 func reportHeight(string) (stop func()) { return func() {} }

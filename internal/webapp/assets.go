@@ -1,8 +1,11 @@
 package webapp
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -137,6 +140,35 @@ func (a *assets) serveFile(w http.ResponseWriter, r *http.Request, f *os.File, e
 	// Each encoding is its own representation: its own validator.
 	w.Header().Set("ETag", fmt.Sprintf(`"%s-%s-%d"`, a.version, enc, st.Size()))
 	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// contentHash is a hash of app.wasm and the embedded files, 12 hex
+// digits, or "" when app.wasm has not been built: asset URLs carry it, so a
+// new widget gets new URLs even under an unchanged version (a "-dirty"
+// build, say) and browsers may keep every asset for a year.
+func contentHash(files fs.FS, wasmDir string) string {
+	f, err := os.Open(filepath.Join(wasmDir, wasmName))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	_ = fs.WalkDir(files, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(files, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "\x00%s\x00%d\x00", name, len(b))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // wasmSize is the raw size of app.wasm for go-app's progress bar, or 0

@@ -28,25 +28,35 @@ var goAppFiles = map[string]bool{
 // or the error page for a browser navigation).
 func Handler(cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
+	hash := contentHash(web.Files, cfg.WasmDir)
 	res := &assets{
-		files:     web.Files,
-		wasmDir:   cfg.WasmDir,
-		version:   cfg.versionSegment(),
-		immutable: cfg.Version != "",
+		files:   web.Files,
+		wasmDir: cfg.WasmDir,
+		version: cfg.versionSegment(hash),
+		// Under a content hash a URL never names other bytes.
+		immutable: cfg.Version != "" || hash != "",
 	}
 	icon := "/web/icon.svg"
 	h := &app.Handler{
-		Name:                  "snapbridge",
-		ShortName:             "snapbridge",
-		Title:                 cfg.Title,
-		Description:           "LinkedIn Sales Navigator for this CRM record.",
-		Lang:                  "en",
-		Icon:                  app.Icon{Default: icon, Large: icon, SVG: icon, Maskable: icon},
-		BackgroundColor:       "#ffffff",
-		ThemeColor:            "#0a66c2",
-		LoadingLabel:          "Loading Sales Navigator… {progress}%",
-		Styles:                []string{"/web/widget.css"},
-		Scripts:               []string{"/web/storage-shim.js"}, // no defer: runs before app.js
+		Name:            "snapbridge",
+		ShortName:       "snapbridge",
+		Title:           cfg.Title,
+		Description:     "LinkedIn Sales Navigator for this CRM record.",
+		Lang:            "en",
+		Icon:            app.Icon{Default: icon, Large: icon, SVG: icon, Maskable: icon},
+		BackgroundColor: "#ffffff",
+		ThemeColor:      "#0a66c2",
+		LoadingLabel:    "Loading Sales Navigator… {progress}%",
+		Styles:          []string{"/web/widget.css"},
+		Scripts: []string{
+			"/web/storage-shim.js",       // no defer: runs before app.js
+			"/web/widget-early.js async", // Connect works before the wasm runs
+		},
+		// The wasm downloads while the prerendered page shows, not after
+		// app.js asked for it. crossorigin matches app.js's fetch(), so the
+		// preloaded response is the one it gets.
+		RawHeaders: []string{`<link rel="preload" href="` + res.Resolve("/web/"+wasmName) +
+			`" as="fetch" type="application/wasm" crossorigin="anonymous">`},
 		Resources:             res,
 		Version:               res.version,
 		ServiceWorkerTemplate: string(readEmbedded(web.Files, "app-worker.js")),

@@ -5,15 +5,18 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/snapbridge/snapbridge/internal/ui"
@@ -122,11 +125,15 @@ func TestWidgetPageUnderGinNoRoute(t *testing.T) {
 				t.Errorf("loader referer = %q, want %q", gotReferer, tt.wantReferer)
 			}
 			page := string(body)
-			shim := strings.Index(page, `<script src="/v1.2.3/web/storage-shim.js">`)
+			seg := assetSegment(t, srv)
+			if !strings.HasPrefix(seg, "v1.2.3-") {
+				t.Errorf("asset URLs under %q, want the version and a hash", seg)
+			}
+			shim := strings.Index(page, `<script src="/`+seg+`/web/storage-shim.js">`)
 			if shim < 0 {
 				t.Fatalf("storage shim missing or deferred:\n%s", page)
 			}
-			if !strings.Contains(page, `<link href="/v1.2.3/web/widget.css"`) && !strings.Contains(page, `href="/v1.2.3/web/widget.css"`) {
+			if !strings.Contains(page, `href="/`+seg+`/web/widget.css"`) {
 				t.Errorf("widget.css not linked with the version")
 			}
 			if strings.Contains(page, "raw.githubusercontent.com") {
@@ -136,8 +143,20 @@ func TestWidgetPageUnderGinNoRoute(t *testing.T) {
 	}
 }
 
+// assetSegment is the path segment go-app's app.js loads app.wasm under.
+func assetSegment(t *testing.T, srv *httptest.Server) string {
+	t.Helper()
+	_, js := get(t, srv, "/app.js", nil)
+	m := regexp.MustCompile(`fetchWithProgress\("/([^/"]+)/web/app\.wasm"`).FindSubmatch(js)
+	if m == nil {
+		t.Fatalf("app.js names no versioned app.wasm:\n%.400s", js)
+	}
+	return string(m[1])
+}
+
 func TestStaticFiles(t *testing.T) {
 	srv := serve(t, Config{Version: "v9", WasmDir: wasmFixture(t, "gz", "br")})
+	seg := assetSegment(t, srv)
 	tests := []struct {
 		scenario     string
 		path         string
@@ -173,7 +192,7 @@ func TestStaticFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			res, body := get(t, srv, tt.path, tt.header)
+			res, body := get(t, srv, strings.Replace(tt.path, "/v9/", "/"+seg+"/", 1), tt.header)
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d (%s)", res.StatusCode, tt.wantStatus, body)
 			}
@@ -273,5 +292,108 @@ func TestNoFileIsFetchedFromTheClientsHost(t *testing.T) {
 	case p := <-hits:
 		t.Errorf("the server fetched %s from the Host the client named", p)
 	default:
+	}
+}
+
+// TestPrerenderedPanelWorksWithoutTheWasm: the page the server sends is
+// already what the seller can use — LinkedIn's iframe (with its sat) for a
+// connected seller, a Connect link to the consent popup for one who is not
+// — plus the small script that runs Connect before the WebAssembly does.
+func TestPrerenderedPanelWorksWithoutTheWasm(t *testing.T) {
+	const iframeURL = "https://www.linkedin.com/sales/widget/profile-matching?apiKey=k&sat=SAT-42"
+	const connectURL = "https://snapbridge.example/oauth/linkedin/start?tenant=demo&h=H-42"
+	records := []wire.Record{{ID: "r1", FirstName: "Ada", LastName: "Lovelace"}}
+	tests := []struct {
+		scenario string
+		boot     ui.Boot
+		want     []string
+		notWant  []string
+	}{
+		{scenario: "connected seller: the Display Services iframe with its sat",
+			boot: ui.Boot{Token: "sess", Records: records,
+				SAT: &wire.SalesAccessToken{Token: "SAT-42", ExpiresAt: time.Now().Add(time.Hour), IframeURL: iframeURL}},
+			want:    []string{`class="sb-panel__frame"`, ` src="` + html.EscapeString(iframeURL) + `"`},
+			notWant: []string{"data-sb-connect", "Opening Sales Navigator"}},
+		{scenario: "seller not connected: a Connect link that opens the consent popup",
+			boot: ui.Boot{Token: "sess", Records: records, ConnectURL: connectURL},
+			want: []string{`href="` + html.EscapeString(connectURL) + `"`, `target="_blank"`, `rel="opener"`, `data-sb-connect="1"`,
+				"Connect your LinkedIn account once"},
+			notWant: []string{"<iframe", "Opening Sales Navigator"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			ui.SetLoader(func(context.Context, string, string, *url.URL, string) ui.Boot { return tt.boot })
+			t.Cleanup(func() { ui.SetLoader(nil) })
+			srv := serve(t, Config{Version: "v1", WasmDir: wasmFixture(t)})
+			res, body := get(t, srv, "/w/demo/card?ctx=abc", nil)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			page := string(body)
+			for _, w := range tt.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("page lacks %s:\n%s", w, page)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(page, w) {
+					t.Errorf("page has %s", w)
+				}
+			}
+			early := regexp.MustCompile(`<script (?:async )?src="/` + regexp.QuoteMeta(assetSegment(t, srv)) + `/web/widget-early\.js"(?: async)?>`)
+			if !early.MatchString(page) || !strings.Contains(early.FindString(page), "async") {
+				t.Errorf("page does not load widget-early.js async from the hashed path:\n%s", page)
+			}
+			if res, js := get(t, srv, "/"+assetSegment(t, srv)+"/web/widget-early.js", nil); res.StatusCode != http.StatusOK ||
+				!bytes.Contains(js, []byte("snapbridge:connected")) || res.Header.Get("Content-Type") != "text/javascript; charset=utf-8" {
+				t.Errorf("widget-early.js: %d %q", res.StatusCode, res.Header.Get("Content-Type"))
+			}
+		})
+	}
+}
+
+// TestWasmIsPreloadedUnderAContentHashedImmutableURL: the page asks for
+// app.wasm at once (a preload app.js's fetch then uses), under a URL that
+// changes whenever the binary does, so browsers keep it for a year.
+func TestWasmIsPreloadedUnderAContentHashedImmutableURL(t *testing.T) {
+	ui.SetLoader(func(context.Context, string, string, *url.URL, string) ui.Boot {
+		return ui.Boot{Token: "sess", Records: []wire.Record{{ID: "r1", FirstName: "Ada"}}}
+	})
+	t.Cleanup(func() { ui.SetLoader(nil) })
+	dirA, dirB := wasmFixture(t, "br"), wasmFixture(t, "br")
+	if err := os.WriteFile(filepath.Join(dirB, "app.wasm"), []byte("\x00asm-another-build"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		scenario string
+		cfg      Config
+	}{
+		{"a release build", Config{Version: "v2.0.0", WasmDir: dirA}},
+		{"the same release, another wasm", Config{Version: "v2.0.0", WasmDir: dirB}},
+		{"a dev build without a version", Config{WasmDir: dirA}},
+	}
+	seen := map[string]string{}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			srv := serve(t, tt.cfg)
+			wasmURL := "/" + assetSegment(t, srv) + "/web/app.wasm"
+			if other, dup := seen[wasmURL]; dup {
+				t.Errorf("%s and %s share the wasm URL %s", tt.scenario, other, wasmURL)
+			}
+			seen[wasmURL] = tt.scenario
+			_, body := get(t, srv, "/w/demo/card?ctx=abc", nil)
+			preload := `<link rel="preload" href="` + wasmURL + `" as="fetch" type="application/wasm" crossorigin="anonymous">`
+			if !strings.Contains(string(body), preload) {
+				t.Errorf("page lacks %s:\n%s", preload, body)
+			}
+			res, _ := get(t, srv, wasmURL, map[string]string{"Accept-Encoding": "br"})
+			if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != cacheImmutable {
+				t.Errorf("GET %s: %d, Cache-Control %q, want %q", wasmURL, res.StatusCode, res.Header.Get("Cache-Control"), cacheImmutable)
+			}
+		})
+	}
+	// The same build always gets the same URL: caches stay warm across restarts.
+	if again := "/" + assetSegment(t, serve(t, tests[0].cfg)) + "/web/app.wasm"; seen[again] != tests[0].scenario {
+		t.Errorf("a restart of %s moved the wasm to %s", tests[0].scenario, again)
 	}
 }

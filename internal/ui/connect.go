@@ -1,0 +1,22 @@
+package ui
+
+import "github.com/snapbridge/snapbridge/internal/wire"
+
+// What web/widget-early.js, the page's connect script, reports in
+// window.snapbridgeConnect.state.
+const (
+	connectWaiting    = "waiting"    // the consent popup is open
+	connectBlocked    = "blocked"    // the browser refused to open it
+	connectConfirming = "confirming" // the popup said yes; confirming and fetching the token
+	connectConnected  = "connected"  // done: sat is the Display Services token
+	connectFailed     = "failed"     // confirming or fetching failed: message says why
+)
+
+// connectStatus is one report of the connect script. seq grows with every
+// report, so each is followed once.
+type connectStatus struct {
+	seq     int
+	state   string
+	sat     wire.SalesAccessToken
+	message string
+}
