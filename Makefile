@@ -204,8 +204,11 @@ bench-deps:
 bench-cluster: build services-deps bench-deps
 	$(GO) run ./bench/load -bin $(BIN)/snapbridge -wasm-dir $(WEB) $(BENCH_FLAGS)
 
-## bench-load: every HTTP load benchmark of bench/load (today the cluster benchmark)
-bench-load: bench-cluster
+## bench-load: issue 10's hot paths (cached look-ups of 1, 10, 50 records, cached SAT, session
+## creation) under wrk against a bare Gin handler answering the same bytes, ratio and PASS/FAIL per
+## pair (see bench/README.md; BENCH_FLAGS="-setup both -pairs lookup1,session -enforce-targets")
+bench-load: build services-deps bench-deps
+	$(GO) run ./bench/load -bench bare -bin $(BIN)/snapbridge -wasm-dir $(WEB) $(BENCH_FLAGS)
 .PHONY: bench-deps bench-cluster bench-load
 
 clean:

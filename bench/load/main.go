@@ -1,6 +1,6 @@
-// Command load is snapbridge's HTTP load benchmark (make bench-cluster):
-// the real binary as separate processes, the real load generator (wrk)
-// against them, over loopback only.
+// Command load is snapbridge's HTTP load benchmark (make bench-cluster,
+// make bench-load): the real binary as separate processes, the real load
+// generator (wrk) against them, over loopback only.
 //
 // The cluster benchmark starts one LinkedIn stand-in (snapbridge
 // sandbox), a private PostgreSQL and Redis, three snapbridge serve on
@@ -9,6 +9,13 @@
 // counts LinkedIn calls per 1,000 warm widget loads on each side, and
 // measures cached look-ups with wrk, cluster and single in turns (A B A
 // B), printing requests/s, p50 and p99 of each and their ratio.
+//
+// The bare benchmark (-bench bare, make bench-load) measures the hot paths
+// of issue 10 — cached look-ups of 1, 10 and 50 records, a cached Sales
+// Access Token, session creation — against a bare Gin handler answering
+// the same bytes from a process of its own, in turns (A B A B), on one
+// instance on SQLite (-setup single), the cluster (-setup cluster) or
+// both, and prints each pair's ratio against the issue's target.
 //
 // Everything it starts is stopped at the end (process groups), and its
 // temporary directory removed (-keep keeps it, with every log).
@@ -39,6 +46,13 @@ type options struct {
 	records   int
 	loads     int
 	keep      bool
+	// bench is the benchmark: "cluster" or "bare".
+	bench string
+	// setup, pairs, contexts and enforceTargets are the bare benchmark's.
+	setup          string
+	pairs          string
+	contexts       int
+	enforceTargets bool
 }
 
 func main() {
@@ -56,10 +70,27 @@ func main() {
 	flag.IntVar(&o.records, "records", 100, "records for the warm loads")
 	flag.IntVar(&o.loads, "loads", 1000, "warm widget loads per side")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (configuration and logs)")
+	flag.StringVar(&o.bench, "bench", "cluster", "the benchmark: cluster (three instances vs one) or bare (the product vs a bare Gin handler, issue 10)")
+	flag.StringVar(&o.setup, "setup", setupSingle, "bare: the product measured, single (one instance on SQLite), cluster (-instances on PostgreSQL + Redis) or both")
+	flag.StringVar(&o.pairs, "pairs", "all", "bare: pairs to measure, comma-separated: lookup1, lookup10, lookup50, sat, session, or all")
+	flag.IntVar(&o.contexts, "contexts", 200_000, "bare: signed contexts for session creation, per setup, shared among the rounds")
+	flag.BoolVar(&o.enforceTargets, "enforce-targets", false, "bare: exit 1 when a pair misses its target (else only FAIL is printed)")
+	serveBareFile := flag.String("serve-bare", "", "internal: serve the answer in this file as the bare Gin server (on -addr)")
+	addr := flag.String("addr", "127.0.0.1:0", "internal: the bare server's address, with -serve-bare")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := runCluster(ctx, o, os.Stdout); err != nil {
+	measure := runCluster
+	switch {
+	case *serveBareFile != "":
+		measure = func(ctx context.Context, _ options, _ io.Writer) error { return serveBare(ctx, *serveBareFile, *addr) }
+	case o.bench == "bare":
+		measure = runBare
+	case o.bench != "cluster":
+		fmt.Fprintln(os.Stderr, "bench/load: -bench is cluster or bare")
+		os.Exit(2)
+	}
+	if err := measure(ctx, o, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/load:", err)
 		stop()
 		os.Exit(1)
@@ -83,14 +114,12 @@ func (o options) check() error {
 	return nil
 }
 
-// runCluster is the cluster benchmark, written to out.
-func runCluster(ctx context.Context, o options, out io.Writer) error {
-	if err := o.check(); err != nil {
-		return err
-	}
+// resolvePrograms finds wrk on PATH and makes the binary's and the
+// widget's paths absolute, checking the binary is built.
+func (o *options) resolvePrograms() error {
 	var err error
 	if o.wrk.Bin, err = exec.LookPath(o.wrk.Bin); err != nil {
-		return fmt.Errorf("wrk is not installed (make bench-cluster installs the Debian package): %w", err)
+		return fmt.Errorf("wrk is not installed (make bench-deps installs the Debian package): %w", err)
 	}
 	if o.bin, err = filepath.Abs(o.bin); err != nil {
 		return err
@@ -101,11 +130,25 @@ func runCluster(ctx context.Context, o options, out io.Writer) error {
 	if _, err := os.Stat(o.bin); err != nil {
 		return fmt.Errorf("%w (run make build)", err)
 	}
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	return nil
+}
+
+// stderrLog prints progress to stderr, each line with the time.
+func stderrLog(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+}
+
+// runCluster is the cluster benchmark, written to out.
+func runCluster(ctx context.Context, o options, out io.Writer) error {
+	if err := o.check(); err != nil {
+		return err
 	}
+	if err := o.resolvePrograms(); err != nil {
+		return err
+	}
+	logf := stderrLog
 	machine := describeMachine(o.wrk.Bin)
-	s, err := startStack(ctx, o.bin, o.wasmDir, o.instances, o.redis, logf)
+	s, err := startStack(ctx, o.bin, o.wasmDir, o.instances, o.redis, true, logf)
 	defer s.stop(o.keep)
 	if err != nil {
 		return err

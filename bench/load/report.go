@@ -50,22 +50,9 @@ func report(out io.Writer, o options, machine string, results []pairResult, clus
 	fmt.Fprintf(out, "wrk: %d connections, %d threads, %v per run, sides in turns (A B A B…, %d rounds); both sides\n"+
 		"behind the same in-process round-robin reverse proxy (cluster: %d backends, single: 1), all on loopback\n\n",
 		o.wrk.Connections, o.wrk.Threads, o.wrk.Duration, o.wrk.Rounds, o.instances)
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "pair\tside\trun\treq/s\tp50\tp99\tfailed\t")
-	for _, r := range results {
-		for i := range r.A {
-			for _, side := range []struct {
-				label string
-				x     run
-			}{{r.Pair.A.Label, r.A[i]}, {r.Pair.B.Label, r.B[i]}} {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%d\t\n", r.Pair.Name, side.label, i+1,
-					side.x.RPS(), micros(side.x.P50Us), micros(side.x.P99Us), side.x.Errors())
-			}
-		}
-	}
-	tw.Flush()
+	printRuns(out, results)
 	fmt.Fprintln(out)
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "pair (median of %d runs)\treq/s %s\treq/s %s\tratio\tp50 %s\tp50 %s\tp99 %s\tp99 %s\tratio\t\n", o.wrk.Rounds,
 		labelA(results), labelB(results), labelA(results), labelB(results), labelA(results), labelB(results))
 	for _, r := range results {
@@ -84,6 +71,24 @@ func report(out io.Writer, o options, machine string, results []pairResult, clus
 		fmt.Fprintf(out, "  %-8s %s   (look-ups not from the cache: %d; the warm-up made %d calls)\n",
 			side.label+":", side.u, side.u.NotCached, side.u.WarmUpCalls)
 	}
+}
+
+// printRuns prints every wrk run of results in the order they ran.
+func printRuns(out io.Writer, results []pairResult) {
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "pair\tside\trun\treq/s\tp50\tp99\tfailed\t")
+	for _, r := range results {
+		for i := range r.A {
+			for _, side := range []struct {
+				label string
+				x     run
+			}{{r.Pair.A.Label, r.A[i]}, {r.Pair.B.Label, r.B[i]}} {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%d\t\n", r.Pair.Name, side.label, i+1,
+					side.x.RPS(), micros(side.x.P50Us), micros(side.x.P99Us), side.x.Errors())
+			}
+		}
+	}
+	tw.Flush()
 }
 
 // stats are a side's medians.
@@ -109,4 +114,55 @@ func labelB(rs []pairResult) string {
 		return "B"
 	}
 	return rs[0].Pair.B.Label
+}
+
+// setupNames describes the setups in the bare benchmark's report.
+var setupNames = map[string]string{
+	setupSingle:  "one instance on SQLite, reached directly (as the bare server)",
+	setupCluster: "the cluster on PostgreSQL + Redis behind the round-robin proxy (the bare server behind one too)",
+}
+
+// reportBare prints the bare benchmark: per setup every wrk run, then per
+// pair the medians, the ratio (the bare handler's requests/s over the
+// product's: how many times a bare handler's cost a request costs) with
+// its target and PASS or FAIL, and the latencies. It returns the number
+// of missed targets.
+func reportBare(out io.Writer, o options, machine string, measured []setupResult) int {
+	fmt.Fprintf(out, "\nBare benchmark (issue 10): the product vs a bare Gin handler answering the same bytes\n")
+	fmt.Fprintf(out, "machine: %s\n", machine)
+	fmt.Fprintf(out, "wrk: %d connections, %d threads, %v per run, product and bare in turns (A B A B…, %d rounds);\n"+
+		"the bare handler is Gin in release mode without middleware, in a process of its own\n",
+		o.wrk.Connections, o.wrk.Threads, o.wrk.Duration, o.wrk.Rounds)
+	missed := 0
+	for _, m := range measured {
+		label := setupNames[m.Setup]
+		if m.Setup == setupCluster {
+			label = fmt.Sprintf("%d instances: %s", o.instances, label)
+		}
+		fmt.Fprintf(out, "\n== %s: %s; the warm-up made %d LinkedIn calls\n\n", m.Setup, label, m.WarmUpCalls)
+		printRuns(out, m.Results)
+		fmt.Fprintln(out)
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(tw, "%s (median of %d runs)\treq/s product\treq/s bare\tratio\ttarget\t\tp50 product\tp50 bare\tp99 product\tp99 bare\tp99 ratio\t\n",
+			m.Setup, o.wrk.Rounds)
+		for i, r := range m.Results {
+			bp := m.Pairs[i]
+			a, b := summarize(r.A), summarize(r.B)
+			ratio := b.rps / a.rps
+			target, verdict := "—", ""
+			if bp.Target > 0 {
+				target, verdict = fmt.Sprintf("≤ %.1f×", bp.Target), "PASS"
+				if ratio > bp.Target {
+					verdict = "FAIL"
+					missed++
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.2f×\t%s\t%s\t%s\t%s\t%s\t%s\t%.2f×\t\n", r.Pair.Name, a.rps, b.rps, ratio, target, verdict,
+				micros(a.p50), micros(b.p50), micros(a.p99), micros(b.p99), a.p99/b.p99)
+		}
+		tw.Flush()
+	}
+	fmt.Fprintf(out, "\nratio: the bare handler's requests/s over the product's (how many bare requests one product request costs);\n"+
+		"p99 ratio: the product's p99 over the bare handler's. wrk shares the machine's cores with both.\n")
+	return missed
 }

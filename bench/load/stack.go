@@ -40,6 +40,10 @@ type stack struct {
 	pg        *pgtest.Server
 	redis     *redistest.Server
 	instances int // instances in the cluster
+
+	// singleDirect is the single instance's own base URL, without the
+	// proxy in front.
+	singleDirect string
 }
 
 // startStack starts the stack in a fresh temporary directory; stop ends
@@ -48,8 +52,9 @@ type stack struct {
 //
 // Without redis (-redis=false) the cluster's instances share only the
 // database, each caching in its own memory: what Redis saves shows in the
-// LinkedIn calls of the warm loads.
-func startStack(ctx context.Context, bin, wasmDir string, instances int, redis bool, logf func(string, ...any)) (*stack, error) {
+// LinkedIn calls of the warm loads. With instances 0 there is no cluster
+// (nor PostgreSQL and Redis); without single, no single instance.
+func startStack(ctx context.Context, bin, wasmDir string, instances int, redis, single bool, logf func(string, ...any)) (*stack, error) {
 	s := &stack{bin: bin, wasmDir: wasmDir, instances: instances,
 		secrets: config.Secrets{EncryptionKeys: []string{config.NewEncryptionKey("bench")}, SessionKey: config.NewSessionKey()}}
 	var err error
@@ -71,46 +76,62 @@ func startStack(ctx context.Context, bin, wasmDir string, instances int, redis b
 	if err := s.startStandIn(ctx); err != nil {
 		return s, err
 	}
+	if instances > 0 {
+		if err := s.startCluster(ctx, redis); err != nil {
+			return s, err
+		}
+	}
+	if single {
+		u, err := s.startInstance(ctx, "single", s.single.URL, "", "")
+		if err != nil {
+			return s, err
+		}
+		if err := s.single.serve([]string{u}); err != nil {
+			return s, err
+		}
+		s.singleDirect = u
+	}
+	singles := 0
+	if single {
+		singles = 1
+	}
+	logf("stack up in %v: stand-in %s; %d instances on PostgreSQL (Redis %v) behind %s; %d on SQLite behind %s",
+		time.Since(began).Round(time.Millisecond), s.standIn, instances, redis && instances > 0, s.cluster.URL, singles, s.single.URL)
+	return s, nil
+}
+
+// startCluster starts PostgreSQL, Redis (with redis) and the cluster's
+// instances on them behind the cluster's proxy.
+func (s *stack) startCluster(ctx context.Context, redis bool) error {
+	var err error
 	if s.pg, err = pgtest.StartServer(); err != nil {
-		return s, fmt.Errorf("start PostgreSQL: %w", err)
+		return fmt.Errorf("start PostgreSQL: %w", err)
 	}
 	dbURL, err := s.pg.NewSchema()
 	if err != nil {
-		return s, err
+		return err
 	}
 	redisURL := ""
 	if redis {
 		if err := os.Mkdir(filepath.Join(s.dir, "redis"), 0o700); err != nil {
-			return s, err
+			return err
 		}
 		if s.redis, err = redistest.StartServer(filepath.Join(s.dir, "redis")); err != nil {
-			return s, err
+			return err
 		}
 		redisURL = s.redis.URL
 	}
 	var backends []string
-	for i := range instances {
+	for i := range s.instances {
 		// One after another, as a rolling start: each migrates the shared
 		// database and seeds the demo tenant if it is not there yet.
 		u, err := s.startInstance(ctx, fmt.Sprintf("cluster-%d", i+1), s.cluster.URL, dbURL, redisURL)
 		if err != nil {
-			return s, err
+			return err
 		}
 		backends = append(backends, u)
 	}
-	if err := s.cluster.serve(backends); err != nil {
-		return s, err
-	}
-	u, err := s.startInstance(ctx, "single", s.single.URL, "", "")
-	if err != nil {
-		return s, err
-	}
-	if err := s.single.serve([]string{u}); err != nil {
-		return s, err
-	}
-	logf("stack up in %v: stand-in %s, PostgreSQL, Redis %v, %d instances behind %s, one on SQLite behind %s",
-		time.Since(began).Round(time.Millisecond), s.standIn, redis, instances, s.cluster.URL, s.single.URL)
-	return s, nil
+	return s.cluster.serve(backends)
 }
 
 // startStandIn runs `snapbridge sandbox`, accepting both proxies'

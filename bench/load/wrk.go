@@ -27,6 +27,14 @@ type target struct {
 	Headers map[string]string
 	// Body is sent with every request; empty for none.
 	Body string
+	// Bodies, when set, replaces Body: each run sends the lines of its
+	// round's window (roundWindow), each wrk thread a disjoint slice of
+	// them in turn, starting over when its slice is used up. Both sides
+	// of a pair send the same lines in the same round.
+	Bodies *bodyFile
+	// OneTime says each body may be accepted once only (signed
+	// contexts): a run that started its slice over is reported as such.
+	OneTime bool
 }
 
 // pair is two targets measured against each other, A then B, in turns.
@@ -59,6 +67,9 @@ type run struct {
 	Write   int64 `json:"write"`
 	Timeout int64 `json:"timeout"`
 	Status  int64 `json:"status"`
+	// Wraps counts the times a thread used up its slice of a body file
+	// and started it over.
+	Wraps int64 `json:"wraps"`
 }
 
 // RPS is requests per second over the run.
@@ -83,15 +94,19 @@ type pairResult struct {
 // weighs on both alike.
 func runPairs(ctx context.Context, opts wrkOptions, pairs []pair, logf func(string, ...any)) ([]pairResult, error) {
 	var out []pairResult
-	for i, p := range pairs {
+	for _, p := range pairs {
 		res := pairResult{Pair: p}
 		for round := 1; round <= opts.Rounds; round++ {
 			for _, side := range []struct {
 				t    target
 				runs *[]run
 			}{{p.A, &res.A}, {p.B, &res.B}} {
-				script := filepath.Join(opts.Dir, fmt.Sprintf("pair%d-%s.lua", i, side.t.Label))
-				r, err := runWrk(ctx, opts, side.t, script)
+				script := filepath.Join(opts.Dir, fmt.Sprintf("pair-%s-%s.lua", fileSafe(p.Name), fileSafe(side.t.Label)))
+				var w window
+				if side.t.Bodies != nil {
+					w = roundWindow(side.t.Bodies.Lines(), round, opts.Rounds)
+				}
+				r, err := runWrk(ctx, opts, side.t, script, w)
 				if err != nil {
 					return out, fmt.Errorf("%s, %s, round %d: %w", p.Name, side.t.Label, round, err)
 				}
@@ -105,9 +120,27 @@ func runPairs(ctx context.Context, opts wrkOptions, pairs []pair, logf func(stri
 	return out, nil
 }
 
-// runWrk runs wrk once against t with the Lua script written to script.
-func runWrk(ctx context.Context, opts wrkOptions, t target, script string) (run, error) {
-	if err := os.WriteFile(script, []byte(luaScript(t)), 0o600); err != nil {
+// fileSafe is s with every byte but letters and digits as '-'.
+func fileSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+// runWrk runs wrk once against t with the Lua script written to script;
+// a target with Bodies sends the lines of w.
+func runWrk(ctx context.Context, opts wrkOptions, t target, script string, w window) (run, error) {
+	var slices []slice
+	if t.Bodies != nil {
+		if w.Count < opts.Threads {
+			return run{}, fmt.Errorf("%d bodies cannot be shared among %d threads", w.Count, opts.Threads)
+		}
+		slices = t.Bodies.threadSlices(w, opts.Threads)
+	}
+	if err := os.WriteFile(script, []byte(luaScript(t, slices)), 0o600); err != nil {
 		return run{}, err
 	}
 	cmd := exec.CommandContext(ctx, opts.Bin, "--threads", strconv.Itoa(opts.Threads),
@@ -127,7 +160,15 @@ const reportMark = "SNAPBRIDGE-BENCH "
 // luaScript is the wrk script for t: its method, headers and body, and a
 // done function printing the run's figures as one JSON line after
 // reportMark (latencies in microseconds).
-func luaScript(t target) string {
+//
+// With slices (one per thread; t.Bodies set), each thread's init reads
+// its slice's lines from t.Bodies.Path, seeking to the slice's offset,
+// and its request function sends them in turn, counting the times it
+// starts over (wraps). setup hands the slices to the threads in the
+// order wrk creates them. wrk calls the first thread's request function
+// once before the run, only to check the request parses: that thread's
+// first line is never sent.
+func luaScript(t target, slices []slice) string {
 	var b strings.Builder
 	method := t.Method
 	if method == "" {
@@ -142,15 +183,56 @@ func luaScript(t target) string {
 	for _, k := range keys {
 		fmt.Fprintf(&b, "wrk.headers[%s] = %s\n", luaString(k), luaString(t.Headers[k]))
 	}
-	if t.Body != "" {
+	if t.Body != "" && slices == nil {
 		fmt.Fprintf(&b, "wrk.body = %s\n", luaString(t.Body))
+	}
+	b.WriteString("local threads = {}\n")
+	if slices != nil {
+		fmt.Fprintf(&b, "bodyPath = %s\nslices = {", luaString(t.Bodies.Path))
+		for k, s := range slices {
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "{%d, %d}", s.Offset, s.Count)
+		}
+		b.WriteString("}\n")
+		b.WriteString(`setup = function(thread)
+  local n = #threads + 1
+  thread:set("offset", slices[n][1])
+  thread:set("count", slices[n][2])
+  threads[n] = thread
+end
+init = function(args)
+  bodies = {}
+  local f = assert(io.open(bodyPath, "rb"))
+  assert(f:seek("set", offset))
+  for k = 1, count do
+    local line = f:read("*l")
+    if line == nil then error("the body file ends before line " .. k .. " of this thread's slice") end
+    bodies[k] = line
+  end
+  f:close()
+  nextBody, wraps = 0, 0
+end
+request = function()
+  nextBody = nextBody + 1
+  if nextBody > count then
+    nextBody, wraps = 1, wraps + 1
+  end
+  return wrk.format(nil, nil, nil, bodies[nextBody])
+end
+`)
 	}
 	b.WriteString(`done = function(summary, latency, requests)
   local e = summary.errors
+  local wraps = 0
+  for _, thread in ipairs(threads) do
+    wraps = wraps + (thread:get("wraps") or 0)
+  end
   io.write(string.format('` + reportMark + `{"requests":%d,"durationUs":%d,"p50Us":%.1f,"p99Us":%.1f,` +
-		`"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d}\n',
+		`"connect":%d,"read":%d,"write":%d,"timeout":%d,"status":%d,"wraps":%d}\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect, e.read, e.write, e.timeout, e.status))
+    e.connect, e.read, e.write, e.timeout, e.status, wraps))
 end
 `)
 	return b.String()

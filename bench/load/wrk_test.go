@@ -94,7 +94,7 @@ func TestWrkSendsTheTargetsRequestAndCountsRefusals(t *testing.T) {
 		t.Run(tc.scenario, func(t *testing.T) {
 			good.Store(0)
 			bad.Store(0)
-			r, err := runWrk(context.Background(), opts, tc.target, filepath.Join(opts.Dir, tc.target.Label+".lua"))
+			r, err := runWrk(context.Background(), opts, tc.target, filepath.Join(opts.Dir, tc.target.Label+".lua"), window{})
 			if err != nil {
 				t.Fatal(err)
 			}
