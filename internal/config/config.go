@@ -179,6 +179,11 @@ type Redis struct {
 	// with caches and locks per instance, until Redis answers. Default:
 	// none, everything stays in the process (SNAPBRIDGE_REDIS_URL).
 	URL string `yaml:"url"`
+	// Timeout bounds every Redis call; past it the instance answers from
+	// its own memory (degraded) rather than keep a seller waiting. Raise
+	// it for a Redis reached over a slow network. Default: 200ms; at most
+	// 5s.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Associations tunes the resolver.
@@ -406,6 +411,9 @@ func (c *Config) Finish() error {
 		if _, err := shared.ParseRedisURL(c.Redis.URL); err != nil {
 			return fmt.Errorf("redis.url: %w", err)
 		}
+	}
+	if c.Redis.Timeout < 0 || c.Redis.Timeout > 5*time.Second {
+		return fmt.Errorf("redis.timeout: %v must be between 0 (the default, %v) and 5s", c.Redis.Timeout, shared.DefaultRedisTimeout)
 	}
 	if c.Purge.Interval < 0 {
 		return fmt.Errorf("purge.interval: must not be negative")

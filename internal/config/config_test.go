@@ -58,6 +58,8 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		{"short operator key", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_OPERATOR_KEY": "short"}, "operatorKey"},
 		{"write timeout not positive", "writeTimeout: 0s\nsandbox: {enabled: true}\n", nil, "writeTimeout"},
 		{"redis URL of another scheme", "redis: {url: 'http://cache:6379'}\nsandbox: {enabled: true}\n", nil, "redis.url"},
+		{"redis timeout over 5 s", "redis: {url: 'redis://cache:6379/0', timeout: 10s}\nsandbox: {enabled: true}\n", nil, "redis.timeout"},
+		{"redis timeout negative", "redis: {url: 'redis://cache:6379/0', timeout: -1s}\nsandbox: {enabled: true}\n", nil, "redis.timeout"},
 		{"redis URL from the environment with a bad database", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_REDIS_URL": "redis://cache:6379/zero"}, "redis.url"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {

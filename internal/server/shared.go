@@ -20,7 +20,7 @@ func sharedState(cfg *config.Config, logger *slog.Logger) (shared.State, func() 
 	if cfg.Redis.URL == "" {
 		return shared.NewLocal(0, nil), func() error { return nil }, nil
 	}
-	r, err := shared.NewRedis(cfg.Redis.URL, 0)
+	r, err := shared.NewRedis(cfg.Redis.URL, cfg.Redis.Timeout)
 	if err != nil {
 		return nil, nil, fmt.Errorf("redis.url: %w", err)
 	}
