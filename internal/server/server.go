@@ -240,6 +240,7 @@ func (s *Server) build() error {
 		Console: console.New(console.Config{Tenants: s.Tenants, Contexts: contexts, Sessions: sessions,
 			Links: s.exports, Audit: adm, Logger: s.logger}),
 		Operator: console.NewOperator(console.OperatorConfig{Enabled: cfg.OperatorKey != "", Logger: s.logger}),
+		Home:     console.NewHome(homeConfig(cfg, s.logger)),
 		Now:      now,
 	})
 	handlers = append(handlers, api)
@@ -303,6 +304,19 @@ func (s *Server) registerWithSandbox(ctx context.Context, t *tenant.Tenant) {
 		s.logger.WarnContext(ctx, "the LinkedIn stand-in refused the tenant's application; its sellers cannot connect in this sandbox",
 			"tenant", t.ID, "error", err)
 	}
+}
+
+// homeConfig is what the root page links: the demo CRM and the stand-in
+// when they run, the operator page.
+func homeConfig(cfg *config.Config, logger *slog.Logger) console.HomeConfig {
+	h := console.HomeConfig{Version: cfg.Version, Operator: cfg.OperatorKey != "", Logger: logger}
+	if cfg.Sandbox.Enabled {
+		h.StandInURL = cfg.SandboxURL()
+		if cfg.Demo.Addr != "" {
+			h.DemoURL = cfg.DemoURL()
+		}
+	}
+	return h
 }
 
 func demoOptions(cfg *config.Config) sandbox.DemoOptions {
