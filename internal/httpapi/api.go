@@ -173,6 +173,7 @@ func New(s Services) http.Handler {
 		operator := gin.WrapH(s.Operator)
 		r.GET("/operator", operator)
 		r.GET("/web/operator.js", operator)
+		r.GET("/operator/sample-record", operator)
 	}
 
 	if s.Home != nil {
