@@ -109,7 +109,7 @@ var homePage = template.Must(template.New("home").Parse(`<!doctype html>
 <li><a href="{{.DocsURL}}#quickstart">Quickstart</a> — what <code>make run</code> starts and what to try first.</li>
 <li><a href="{{.DocsURL}}#try-your-own-tenant-offline">Try your own tenant offline</a> — create a tenant, embed its widget in a page of your own, sign its context and connect, step by step.</li>
 <li><a href="{{.DocsURL}}#embedding-the-widget-for-crm-administrators">Embedding the widget</a> — the context token, the iframe, embed.js.</li>
-<li><a href="{{.DocsURL}}#operator-page">Operator page</a> and <a href="{{.DocsURL}}#admin-api">Admin API</a>.</li>
+<li><a href="{{.DocsURL}}#operator-page">Operator page reference</a> and <a href="{{.DocsURL}}#admin-api">Admin API</a>.</li>
 <li><a href="{{.DocsURL}}#configuration">Configuration</a> and <a href="{{.DocsURL}}#deployment">Deployment</a>.</li>
 </ul>
 </section>
