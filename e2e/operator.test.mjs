@@ -37,7 +37,7 @@ const acme = {
 };
 
 async function fillTenant(page, origins) {
-  await page.getByLabel('Id', { exact: true }).fill(acme.id);
+  await page.getByRole('textbox', { name: 'Id', exact: true }).fill(acme.id);
   await page.getByLabel('Name', { exact: true }).fill(acme.name);
   await page.getByLabel('Client id').fill(acme.clientId);
   await page.getByLabel('Client secret').fill(acme.clientSecret);
@@ -85,6 +85,26 @@ test('the operator signs in, creates a tenant and its admin opens the console', 
     'the key went to browser storage');
   assert.ok(!page.url().includes(operatorKey), 'the key is in the address bar');
 
+  // Every required field is marked (the asterisk is not part of the
+  // accessible name), and an empty form is refused with every error at
+  // once; the secret's hint and its error both count bytes.
+  const required = await page.locator('#tenant-form [required]').evaluateAll((els) => els.map((e) => e.id));
+  assert.deepEqual(required, ['t-id', 't-client-id', 't-client-secret', 't-crm-type', 't-crm-instance', 't-crm-partner',
+    't-crm-source', 't-origins', 't-issuer', 't-key-id', 't-key-alg', 't-key-secret', 't-key-pem']);
+  assert.equal(await page.locator('#tenant-form label .req').count(), required.length);
+  assert.match(await page.locator('#t-key-secret-hint').textContent(), /At least 32 bytes/);
+  await page.getByRole('button', { name: 'Create tenant' }).click();
+  await page.waitForFunction(() => document.querySelector('#tenant-msg').textContent.startsWith('Not created'));
+  const invalid = await page.locator('#tenant-form [aria-invalid=true]').evaluateAll((els) => els.map((e) => e.id));
+  assert.deepEqual(invalid, ['t-id', 't-client-id', 't-client-secret', 't-crm-instance', 't-crm-source', 't-origins', 't-issuer', 't-key-secret']);
+  assert.match(await page.locator('#tenant-msg').textContent(), /Not created: fix the 8 marked fields\./);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 't-id', 'the first wrong field has the focus');
+  assert.match(await page.locator('#t-client-id-err').textContent(), /^Is required$/);
+  assert.match(await page.locator('#t-origins-err').textContent(), /^Needs at least one origin$/);
+  assert.match(await page.locator('#t-key-secret-err').textContent(), /^HS256 needs at least 32 bytes$/);
+  assert.equal((await asOperator('/tenants')).body.tenants.length, ids.length);
+  await shot(page, 'operator-1b-every-error-at-once');
+
   // An origin with a path is refused next to the origins box; nothing is created.
   await fillTenant(page, [acme.origin, `${acme.origin}/records`]);
   await page.getByRole('button', { name: 'Create tenant' }).click();
@@ -93,7 +113,8 @@ test('the operator signs in, creates a tenant and its admin opens the console', 
   assert.match(await page.locator('#t-origins-err').textContent(), /is not an origin like https:\/\/crm\.example\.com/);
   assert.equal(await origins.getAttribute('aria-invalid'), 'true');
   assert.equal(await page.evaluate(() => document.activeElement.id), 't-origins');
-  assert.match(await page.locator('#tenant-msg').textContent(), /Not created: fix the marked field/);
+  assert.match(await page.locator('#tenant-msg').textContent(), /Not created: fix the marked field\./);
+  assert.equal(await page.locator('#tenant-form [aria-invalid=true]').count(), 1, 'fixed fields stay marked');
   assert.equal((await asOperator(`/tenants/${acme.id}`)).status, 404);
   await shot(page, 'operator-2-bad-origin');
 
@@ -107,7 +128,7 @@ test('the operator signs in, creates a tenant and its admin opens the console', 
   assert.ok(secret.length >= 32, `generated secret of ${secret.length} characters`);
   assert.match(await created.textContent(), /algorithm HS256, key id \(kid\) “k1”, issuer \(iss\) “https:\/\/acme-e2e\.crm\.example”, audience \(aud\) “snapbridge”, lifetime at most 10m;/);
   assert.match(await created.textContent(), new RegExp(`${product.api}/admin/acme-e2e\\?ctx=`));
-  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByRole('button', { name: 'Copy', exact: true }).click();
   await page.waitForFunction(() => document.querySelector('#created-copy-msg').textContent !== '');
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
   const row = page.locator('#tenant-table tbody tr[data-tenant="acme-e2e"]');
@@ -119,6 +140,39 @@ test('the operator signs in, creates a tenant and its admin opens the console', 
   assert.equal(stored.linkedin.clientSecretSet, true);
   await shot(page, 'operator-3-created');
 
+  // The last step is ready to paste: the context sign command for this
+  // server's database (with a record the stand-in matches), the iframe
+  // and embed.js snippets, the stand-in's records of the tenant.
+  const command = await page.locator('#created-sign').textContent();
+  assert.match(command, /\/snapbridge context sign --db \S+\/snapbridge\.db --tenant acme-e2e --viewer crm-user-1 --viewer-name 'Sam Seller' --record '\{"id":"[^"]+","type":"contact"/);
+  assert.ok(!command.includes('--sandbox'), command);
+  assert.equal(await page.locator('#created-iframe').textContent(),
+    `<iframe src="${product.api}/w/acme-e2e/card?ctx=CONTEXT" title="LinkedIn Sales Navigator" width="300" height="640" style="border:0"></iframe>`);
+  assert.equal(await page.locator('#created-embed').textContent(),
+    `<div data-snapbridge-tenant="acme-e2e" data-snapbridge-ctx="CONTEXT"></div>\n<script src="${product.api}/embed.js" async></script>`);
+  assert.equal(await page.locator('#created-records').getAttribute('href'), `${product.standin}/_sandbox/records?tenant=acme-e2e`);
+  await page.getByRole('button', { name: 'Copy the command' }).click();
+  await page.waitForFunction(() => document.querySelector('#created-snippet-msg').textContent === 'Copied.');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), command);
+
+  // Test connection asks LinkedIn (the stand-in, where the tenant's app was
+  // registered as it was saved) for an app token and says what happened.
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const result = page.locator('#created-test-result');
+  await page.waitForFunction(() => /connection (works|does not work)/.test(document.querySelector('#created-test-result').textContent));
+  assert.match(await result.textContent(), /The connection works: LinkedIn accepts this application\./);
+  assert.match(await result.textContent(), /App token: LinkedIn issued an app token for r_sales_nav_profiles/);
+  const audit = (await asOperator('/tenants/acme-e2e/audit')).body.entries.map((e) => e.action);
+  assert.ok(audit.includes('tenant.test_connection'), audit.join(', '));
+  await shot(page, 'operator-3b-test-connection');
+
+  // The console link signs a fresh admin context in the page and opens
+  // the tenant's console.
+  const [consolePage] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: 'Open its admin console' }).click()]);
+  await consolePage.waitForLoadState();
+  assert.equal(await consolePage.locator('#tenant-name').textContent(), acme.name);
+  await consolePage.close();
+
   // Done forgets the secret; the same id again is refused next to the id.
   await page.getByRole('button', { name: 'Done' }).click();
   assert.equal(await created.isHidden(), true);
@@ -127,7 +181,7 @@ test('the operator signs in, creates a tenant and its admin opens the console', 
   await page.getByRole('button', { name: 'Create tenant' }).click();
   await page.waitForFunction(() => document.querySelector('#t-id-err').textContent !== '');
   assert.match(await page.locator('#t-id-err').textContent(), /A tenant with this id already exists; pick another id/);
-  assert.equal(await page.getByLabel('Id', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByRole('textbox', { name: 'Id', exact: true }).getAttribute('aria-invalid'), 'true');
   assert.equal(await page.evaluate(() => document.activeElement.id), 't-id');
   await shot(page, 'operator-4-id-taken');
   assert.deepEqual(unexpected(errors), []);

@@ -8,6 +8,13 @@
 
   const api = document.body.dataset.api;
   const $ = (id) => document.getElementById(id);
+  const signCommand = document.body.dataset.sign || 'snapbridge context sign';
+  const standIn = document.body.dataset.standin || '';
+  const hasSample = document.body.dataset.sample === 'on';
+  // The iframe height the README recommends: the card with a notice and
+  // the Sales Navigator panel under it fit without a scroll bar.
+  const iframeHeight = 640;
+  const secretHint = $('t-key-secret-hint').textContent;
   let key = '';
 
   // ---- API ---------------------------------------------------------------
@@ -18,6 +25,8 @@
       this.status = status;
       this.code = (detail && detail.code) || '';
       this.field = (detail && detail.field) || '';
+      // Every refused field of a tenant, [{field, code, message}].
+      this.fields = (detail && Array.isArray(detail.fields)) ? detail.fields : [];
     }
   }
 
@@ -90,6 +99,7 @@
     keyInput.value = '';
     // Nothing secret stays in the page after signing out.
     $('created-secret').value = '';
+    created = null;
     $('created').hidden = true;
     $('tenant-form').reset();
     $('t-key-alg').dispatchEvent(new Event('change'));
@@ -225,10 +235,28 @@
     return input ? { input, reason: shown } : null;
   }
 
-  function showFieldError(input, message) {
-    input.setAttribute('aria-invalid', 'true');
-    $(`${input.id}-err`).textContent = capital(message);
-    input.focus();
+  // showFieldErrors marks every input a refusal names, with its reasons,
+  // focuses the first one in the form's order and returns how many inputs
+  // are marked; problems no input shows are returned in rest.
+  function showFieldErrors(problems) {
+    const marked = new Map();
+    const rest = [];
+    for (const p of problems) {
+      const target = fieldTarget(p.field, p.message);
+      if (!target) { rest.push(p); continue; }
+      const reason = p.code === 'tenant_exists'
+        ? 'a tenant with this id already exists; pick another id (its own admins change its settings in their console)'
+        : target.reason;
+      if (!marked.has(target.input)) marked.set(target.input, []);
+      marked.get(target.input).push(capital(reason));
+    }
+    for (const [input, reasons] of marked) {
+      input.setAttribute('aria-invalid', 'true');
+      $(`${input.id}-err`).textContent = reasons.join(' ');
+    }
+    const first = [...form.querySelectorAll('[aria-invalid=true]')][0];
+    if (first) first.focus();
+    return { count: marked.size, rest };
   }
 
   form.addEventListener('submit', async (e) => {
@@ -239,26 +267,26 @@
     $('tenant-create').disabled = true;
     const sent = spec();
     try {
-      const created = await call('POST', '/tenants', sent);
+      const made = await call('POST', '/tenants', sent);
       form.reset();
       showKeyKind();
-      say($('t-key-secret-hint'), 'At least 32 characters; the CRM signs with the same secret. Generate makes a random one, which you copy to the CRM after creating the tenant.');
+      say($('t-key-secret-hint'), secretHint);
       say(msg, '');
-      showCreated(created, sent.context.keys[0]);
+      await showCreated(made, sent.context.keys[0]);
       await reloadTenants();
     } catch (err) {
       if (err.status === 401) return signOut(refusal(err));
-      const target = (err.code === 'invalid_field' || err.code === 'tenant_exists') && err.field
-        ? fieldTarget(err.field, err.message) : null;
-      if (target && err.code === 'tenant_exists') {
-        // The server's answer suggests PUT, which is not this page's way.
-        showFieldError(target.input, 'a tenant with this id already exists; pick another id (its own admins change its settings in their console)');
-        say(msg, 'Not created: fix the marked field.', 'error');
-      } else if (target) {
-        showFieldError(target.input, target.reason);
-        say(msg, 'Not created: fix the marked field.', 'error');
-      } else {
+      let problems = [];
+      if (err.code === 'invalid_field' || err.code === 'tenant_exists') {
+        problems = err.fields.length ? err.fields
+          : (err.field ? [{ field: err.field, code: err.code, message: err.message }] : []);
+      }
+      const shown = showFieldErrors(problems);
+      if (shown.count === 0) {
         say(msg, `Not created: ${err.message}`, 'error');
+      } else {
+        const others = shown.rest.map((p) => `${p.field}: ${p.message}`).join('; ');
+        say(msg, `Not created: fix the ${shown.count === 1 ? 'marked field' : `${shown.count} marked fields`}.${others ? ` Also: ${others}.` : ''}`, 'error');
       }
     } finally {
       $('tenant-create').disabled = false;
@@ -267,20 +295,126 @@
 
   // ---- after creating ----------------------------------------------------
 
-  function showCreated(t, sentKey) {
+  // shellWord quotes s for a POSIX shell.
+  const shellWord = (v) => (/^[A-Za-z0-9_./:@+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
+  const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  // seconds reads a Go duration such as "10m0s" or "90s".
+  function seconds(d) {
+    let total = 0;
+    for (const [, n, unit] of String(d).matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) total += Number(n) * { h: 3600, m: 60, s: 1 }[unit];
+    return total || 300;
+  }
+
+  // created is the tenant just created and what the page may still do
+  // with it: the sample record, and its HS256 key while the page shows it.
+  let created = null;
+
+  async function sampleRecord(id) {
+    const fallback = { id: 'c-001', type: 'contact', firstName: 'Ada', lastName: 'Lovelace', company: 'Analytical Engines' };
+    if (!hasSample) return fallback;
+    try {
+      const r = await fetch(`/operator/sample-record?tenant=${encodeURIComponent(id)}`, { cache: 'no-store' });
+      if (r.ok) return (await r.json()).record;
+    } catch (e) { /* the made-up record still signs */ }
+    return fallback;
+  }
+
+  async function showCreated(t, sentKey) {
     const origin = location.origin;
     const k = t.context.keys[0] || sentKey;
+    const hs = sentKey.alg === 'HS256';
+    const id = encodeURIComponent(t.id);
     $('created-id').textContent = t.id;
     $('created-signing').textContent = `algorithm ${k.alg}, key id (kid) “${k.id}”, issuer (iss) “${t.context.issuer}”, `
       + `audience (aud) “${t.context.audience}”, lifetime at most ${shortDuration(t.context.maxLifetime)}; the claims name the viewer and the records on the page.`;
-    const hs = sentKey.alg === 'HS256';
     $('created-secret-step').hidden = !hs;
     $('created-secret').value = hs ? sentKey.secret : '';
     say($('created-copy-msg'), '');
-    $('created-console').textContent = `${origin}/admin/${encodeURIComponent(t.id)}?ctx=<context with "roles": ["admin"]>`;
-    $('created-widget').textContent = `${origin}/w/${encodeURIComponent(t.id)}/card?ctx=<context>`;
+    say($('created-snippet-msg'), '');
+    $('created-test-result').replaceChildren();
+    $('created-standin').hidden = !standIn;
+    if (standIn) {
+      const records = `${standIn}/_sandbox/records?tenant=${id}`;
+      $('created-records').href = records;
+      $('created-records').textContent = records;
+    }
+    const record = await sampleRecord(t.id);
+    created = { tenant: t, key: hs ? { id: sentKey.id, secret: sentKey.secret } : null, record };
+    $('created-sign-where').textContent = standIn
+      ? ' (run it in a shell on this machine; it prints the context)'
+      : ' (run it with the server’s configuration: the same --config, --db or --database-url, and SNAPBRIDGE_ENCRYPTION_KEYS)';
+    $('created-sign').parentElement.parentElement.hidden = !hs;
+    $('created-sign-none').hidden = hs;
+    $('created-sign').textContent = `${signCommand} --tenant ${shellWord(t.id)} --viewer crm-user-1 --viewer-name 'Sam Seller' `
+      + `--record ${shellWord(JSON.stringify(record))}`;
+    $('created-origins').textContent = (t.allowedOrigins || []).join(', ');
+    $('created-iframe').textContent = `<iframe src="${origin}/w/${id}/card?ctx=CONTEXT" title="LinkedIn Sales Navigator" `
+      + `width="300" height="${iframeHeight}" style="border:0"></iframe>`;
+    $('created-embed').textContent = `<div data-snapbridge-tenant="${t.id}" data-snapbridge-ctx="CONTEXT"></div>\n`
+      + `<script src="${origin}/embed.js" async></script>`;
+    $('created-console').textContent = `${origin}/admin/${id}?ctx=<context with "roles": ["admin"]>`;
+    $('created-console-row').hidden = !(hs && window.crypto && crypto.subtle);
     $('created').hidden = false;
     $('created').focus();
+  }
+
+  // signAdminContext signs, in this page, a short admin context for the
+  // new tenant's console with the HS256 secret the operator just made.
+  async function signAdminContext() {
+    const t = created.tenant;
+    const enc = new TextEncoder();
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'HS256', typ: 'JWT', kid: created.key.id };
+    const claims = {
+      iss: t.context.issuer, aud: [t.context.audience], iat: now, exp: now + Math.min(300, seconds(t.context.maxLifetime)),
+      jti: crypto.randomUUID(), viewer: { id: 'operator', name: 'Operator' }, records: [created.record], roles: ['admin'],
+    };
+    const unsigned = `${b64url(enc.encode(JSON.stringify(header)))}.${b64url(enc.encode(JSON.stringify(claims)))}`;
+    const hmac = await crypto.subtle.importKey('raw', enc.encode(created.key.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    return `${unsigned}.${b64url(await crypto.subtle.sign('HMAC', hmac, enc.encode(unsigned)))}`;
+  }
+
+  $('created-console-link').addEventListener('click', async (e) => {
+    e.preventDefault();
+    if (!created || !created.key) return;
+    // A context is accepted once: every click signs a new one.
+    const ctx = await signAdminContext();
+    window.open(`${location.origin}/admin/${encodeURIComponent(created.tenant.id)}?ctx=${encodeURIComponent(ctx)}`, '_blank', 'noopener');
+  });
+
+  $('created-test').addEventListener('click', async () => {
+    if (!created) return;
+    const out = $('created-test-result');
+    const button = $('created-test');
+    button.disabled = true;
+    out.replaceChildren(el('p', { class: 'msg', text: 'Asking LinkedIn…' }));
+    try {
+      const rep = await call('POST', `/tenants/${encodeURIComponent(created.tenant.id)}/test-connection`);
+      const steps = el('ul', { class: 'checks' }, ...(rep.steps || []).map((st) => el('li', { class: st.ok ? 'ok' : 'bad' },
+        el('span', { class: 'mark', 'aria-hidden': 'true', text: st.ok ? '✓' : '✗' }),
+        el('b', { text: `${capital(st.name)}: ` }), `${st.ok ? '' : 'failed — '}${st.message}`)));
+      out.replaceChildren(el('p', { class: `msg ${rep.ok ? 'ok' : 'error'}`,
+        text: rep.ok ? 'The connection works: LinkedIn accepts this application.' : 'The connection does not work yet:' }), steps);
+    } catch (err) {
+      if (err.status === 401) return signOut(refusal(err));
+      out.replaceChildren(el('p', { class: 'msg error', text: `The test could not run: ${err.message}` }));
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  for (const b of document.querySelectorAll('button.copy')) {
+    b.addEventListener('click', async () => {
+      const code = $(b.dataset.copy);
+      const msg = b.closest('li').querySelector('.msg') || $('created-snippet-msg');
+      try {
+        await navigator.clipboard.writeText(code.textContent);
+        say(msg, 'Copied.', 'ok');
+      } catch (e) {
+        getSelection().selectAllChildren(code);
+        say(msg, 'Press Ctrl+C (⌘C) to copy the selected text.');
+      }
+    });
   }
 
   $('created-copy').addEventListener('click', async () => {
@@ -299,6 +433,7 @@
   // Done forgets the secret: it is shown once.
   $('created-done').addEventListener('click', () => {
     $('created-secret').value = '';
+    created = null;
     $('created').hidden = true;
     $('t-id').focus();
   });

@@ -47,10 +47,17 @@ func signContext(args []string, out io.Writer) error {
 	if *tenantID == "" || *viewer == "" || len(records) == 0 {
 		return fmt.Errorf("context sign needs --tenant, --viewer and at least one --record")
 	}
-	if err := cfg.Finish(); err != nil {
+	// Signing serves nothing: outside --sandbox it needs only the database
+	// and the keys that open the stored secrets, not a servable
+	// configuration (tenants, addresses, the session key).
+	if cfg.Sandbox.Enabled {
+		if err := cfg.Finish(); err != nil {
+			return err
+		}
+	} else if err := cfg.FinishDatabase(); err != nil {
 		return err
 	}
-	if err := cfg.EnsureSecrets(time.Now()); err != nil {
+	if _, err := cfg.EnsureEncryptionKeys(time.Now()); err != nil {
 		return err
 	}
 	t, err := contextTenant(context.Background(), cfg, *tenantID)
@@ -99,7 +106,7 @@ func contextTenant(ctx context.Context, cfg config.Config, id string) (*tenant.T
 	}
 	t, ok := reg.Get(id)
 	if !ok {
-		return nil, fmt.Errorf("tenant %q is not configured nor stored in %s (is --sandbox, --config or --db missing?)", id, cfg.DB)
+		return nil, fmt.Errorf("tenant %q is not configured nor stored in %s (is --sandbox, --config, --db or --database-url missing?)", id, databaseName(cfg))
 	}
 	return t, nil
 }
@@ -108,10 +115,16 @@ func contextTenant(ctx context.Context, cfg config.Config, id string) (*tenant.T
 // secrets opened by the key ring; nil without error when the database does
 // not exist yet or does not hold it.
 func storedTenant(ctx context.Context, cfg config.Config, id string) (*tenant.Tenant, error) {
-	if _, err := os.Stat(cfg.DB); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("read stored tenants: %w", err)
+	if !cfg.Database.IsPostgres() {
+		if _, err := os.Stat(cfg.DB); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("read stored tenants: %w", err)
+		}
+	}
+	if len(cfg.Secrets.EncryptionKeys) == 0 {
+		return nil, fmt.Errorf("the tenants stored in %s keep their secrets encrypted: set SNAPBRIDGE_ENCRYPTION_KEYS (or SNAPBRIDGE_ENCRYPTION_KEYS_FILE) as for the server, "+
+			"or give --sandbox for a database a sandbox run created", databaseName(cfg))
 	}
 	ring, err := server.KeyRing(cfg.Secrets.EncryptionKeys)
 	if err != nil {
@@ -128,10 +141,19 @@ func storedTenant(ctx context.Context, cfg config.Config, id string) (*tenant.Te
 	}
 	// No seeds: Load then only reads the stored tenants into reg.
 	if _, err := admin.New(admin.Deps{Store: db, Ring: ring, Tenants: reg}).Load(ctx, nil); err != nil {
-		return nil, fmt.Errorf("read stored tenants from %s: %w", cfg.DB, err)
+		return nil, fmt.Errorf("read stored tenants from %s: %w", databaseName(cfg), err)
 	}
 	t, _ := reg.Get(id)
 	return t, nil
+}
+
+// databaseName names the configured database for a message: the SQLite
+// file, or "the PostgreSQL database" (a URL may hold a password).
+func databaseName(cfg config.Config) string {
+	if cfg.Database.IsPostgres() {
+		return "the PostgreSQL database (--database-url)"
+	}
+	return cfg.DB
 }
 
 // signingKey picks the tenant's HS256 key kid, or its first HS256 key when

@@ -26,7 +26,7 @@ func main() {
 const usage = `usage:
   snapbridge serve [--config FILE] [--sandbox] [--addr HOST:PORT] [--sandbox-addr HOST:PORT] [--demo-addr HOST:PORT] [--db FILE | --database-url URL]
   snapbridge sandbox [--config FILE] [--addr HOST:PORT] [--state FILE] [--redirect-uri URL ...]
-  snapbridge context sign --tenant ID [--kid KEY] --viewer ID [--viewer-name NAME] [--viewer-email EMAIL] --record JSON [--record JSON ...] [--role admin] [--lifetime 5m] [--config FILE] [--sandbox] [--db FILE]
+  snapbridge context sign --tenant ID [--kid KEY] --viewer ID [--viewer-name NAME] [--viewer-email EMAIL] --record JSON [--record JSON ...] [--role admin] [--lifetime 5m] [--config FILE] [--sandbox] [--db FILE | --database-url URL]
   snapbridge migrate [--config FILE] [--db FILE | --database-url URL]
   snapbridge migrate --from sqlite:PATH --to postgres://…   (copy a SQLite deployment into an empty PostgreSQL database)
   snapbridge keys rotate [--config FILE]

@@ -40,6 +40,51 @@ func (c *Config) EnsureSecrets(now time.Time) error {
 	return c.generateSecrets(now)
 }
 
+// EnsureEncryptionKeys completes only the encryption keys, for commands
+// that open stored secrets without serving (context sign). It reads the
+// key files; in sandbox mode it fills every unset secret as EnsureSecrets
+// does. Outside sandbox mode, encryption keys that are not configured are
+// read from the secrets.json a sandbox run generated, in the data
+// directory or else next to the SQLite database (a database a `make run`
+// created, signed for with --db and no --sandbox); nothing is generated or
+// written, and the session key is not needed. Call FinishDatabase first.
+// It reports whether encryption keys are known.
+func (c *Config) EnsureEncryptionKeys(now time.Time) (bool, error) {
+	if err := c.readSecretFiles(); err != nil {
+		return false, err
+	}
+	if c.Sandbox.Enabled {
+		if err := c.generateSecrets(now); err != nil {
+			return false, err
+		}
+	}
+	if len(c.Secrets.EncryptionKeys) > 0 {
+		return true, nil
+	}
+	dirs := []string{c.DataDir}
+	if !c.Database.IsPostgres() && c.DB != "" {
+		dirs = append(dirs, filepath.Dir(c.DB))
+	}
+	for _, dir := range dirs {
+		raw, err := os.ReadFile(filepath.Join(dir, secretsFile))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return false, fmt.Errorf("read secrets: %w", err)
+		}
+		var stored Secrets
+		if err := json.Unmarshal(raw, &stored); err != nil {
+			return false, fmt.Errorf("%s: %w", filepath.Join(dir, secretsFile), err)
+		}
+		if len(stored.EncryptionKeys) > 0 {
+			c.Secrets.EncryptionKeys = stored.EncryptionKeys
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // requireSecrets refuses to run outside sandbox mode without configured
 // keys, saying which are missing and how to make them.
 func (c *Config) requireSecrets() error {

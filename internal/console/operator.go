@@ -1,12 +1,14 @@
 package console
 
 import (
+	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/snapbridge/snapbridge/internal/problem"
+	"github.com/snapbridge/snapbridge/internal/wire"
 	"github.com/snapbridge/snapbridge/web"
 )
 
@@ -21,6 +23,20 @@ type OperatorConfig struct {
 	APIPrefix string
 	// Logger logs failures; never a key. Default: slog.Default().
 	Logger *slog.Logger
+	// SignCommand starts the `snapbridge context sign` command the page
+	// prints for a new tenant; it must find the server's stored tenants.
+	// Default: "snapbridge context sign" (run with the server's
+	// configuration). In sandbox mode the server passes its binary and
+	// database by absolute path, so the printed command runs as is.
+	SignCommand string
+	// StandInURL is the LinkedIn stand-in's origin in sandbox mode, where
+	// the page links a new tenant's generated records; "" (the default)
+	// otherwise.
+	StandInURL string
+	// SampleRecord returns a CRM record of the tenant that the stand-in
+	// matches, for the printed command; nil (the default) outside sandbox
+	// mode, where the command names a made-up record.
+	SampleRecord func(tenantID string) (wire.Record, bool)
 }
 
 // Operator is the http.Handler of the operator page, where the holder of
@@ -39,13 +55,19 @@ func NewOperator(cfg OperatorConfig) *Operator {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.SignCommand == "" {
+		cfg.SignCommand = "snapbridge context sign"
+	}
 	return &Operator{cfg: cfg}
 }
 
-// Paths of the operator page and its script.
+// Paths of the operator page, its script and, in sandbox mode, the
+// stand-in's sample record for a CRM instance.
 const (
 	operatorPath       = "/operator"
 	operatorScriptPath = "/web/operator.js"
+	// OperatorSampleRecordPath answers {"record": …} for ?tenant=<id>.
+	OperatorSampleRecordPath = "/operator/sample-record"
 )
 
 // operatorData is what the operator template renders.
@@ -53,11 +75,17 @@ type operatorData struct {
 	Enabled bool
 	// API is the admin API base the script calls.
 	API string
+	// Sign, StandIn and Sample are OperatorConfig's SignCommand,
+	// StandInURL and whether SampleRecord is set.
+	Sign, StandIn string
+	Sample        bool
 }
 
-// ServeHTTP answers GET /operator (the page) and GET /web/operator.js.
+// ServeHTTP answers GET /operator (the page), GET /web/operator.js and,
+// with a SampleRecord, GET /operator/sample-record.
 func (o *Operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != operatorPath && r.URL.Path != operatorScriptPath {
+	sample := r.URL.Path == OperatorSampleRecordPath && o.cfg.SampleRecord != nil
+	if r.URL.Path != operatorPath && r.URL.Path != operatorScriptPath && !sample {
 		problem.Error(w, r, http.StatusNotFound, "not_found", "no such page")
 		return
 	}
@@ -66,10 +94,35 @@ func (o *Operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		problem.Error(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "this method is not allowed on this path")
 		return
 	}
-	if r.URL.Path == operatorPath {
+	switch {
+	case sample:
+		o.serveSample(w, r)
+	case r.URL.Path == operatorPath:
 		o.servePage(w, r)
-	} else {
+	default:
 		o.serveScript(w, r)
+	}
+}
+
+// serveSample answers a record of tenant ?tenant= that the stand-in
+// matches: generated demo data, no secret.
+func (o *Operator) serveSample(w http.ResponseWriter, r *http.Request) {
+	rec, ok := o.cfg.SampleRecord(r.URL.Query().Get("tenant"))
+	if !ok {
+		problem.Error(w, r, http.StatusNotFound, "not_found", "the stand-in has no matched record for this tenant")
+		return
+	}
+	body, err := json.Marshal(map[string]wire.Record{"record": rec})
+	if err != nil {
+		problem.Error(w, r, http.StatusInternalServerError, "internal", "the record could not be encoded")
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(body)
 	}
 }
 
@@ -77,7 +130,8 @@ func (o *Operator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // never cached: it is where the operator types the key.
 func (o *Operator) servePage(w http.ResponseWriter, r *http.Request) {
 	var b strings.Builder
-	data := operatorData{Enabled: o.cfg.Enabled, API: o.cfg.APIPrefix}
+	data := operatorData{Enabled: o.cfg.Enabled, API: o.cfg.APIPrefix, Sign: o.cfg.SignCommand,
+		StandIn: o.cfg.StandInURL, Sample: o.cfg.SampleRecord != nil}
 	if err := operatorPage.Execute(&b, data); err != nil {
 		o.cfg.Logger.ErrorContext(r.Context(), "operator page render", "err", err.Error())
 		problem.Error(w, r, http.StatusInternalServerError, "internal", "the operator page could not be rendered")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/console"
 	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
 func operatorDo(enabled bool, method, target string) *httptest.ResponseRecorder {
@@ -27,7 +28,8 @@ func TestOperatorPage(t *testing.T) {
 	}{
 		{scenario: "with an operator key the page offers sign-in and the new tenant form", enabled: true,
 			want: []string{`<script src="/web/operator.js" defer>`, `data-api="/api/v1/admin"`, `data-operator="on"`,
-				`<input id="op-key" type="password"`, "Sign in", "New tenant", `<label for="t-origins">Allowed origins (one per line)</label>`,
+				`<input id="op-key" type="password"`, "Sign in", "New tenant", `<label for="t-origins">Allowed origins (one per line)<span class="req" aria-hidden="true"> *</span></label><textarea id="t-origins" required`,
+				`data-sign="snapbridge context sign"`, "At least 32 bytes",
 				`id="t-key-generate"`, `<option value="SFDC">`, `<option value="EdDSA">`},
 			notWant: []string{"No operator key is configured"}},
 		{scenario: "without an operator key the page says so and how to set one", enabled: false,
@@ -171,6 +173,37 @@ func TestOperatorFormNamesEveryField(t *testing.T) {
 			}
 			if !strings.Contains(page, `data-field="`+path+`"`) {
 				t.Errorf("the form has no input for %q", path)
+			}
+		})
+	}
+}
+
+// In sandbox mode the page asks for a record the stand-in matches, to
+// print a `context sign` command that shows a matched card; outside it
+// the path does not exist.
+func TestOperatorSampleRecordOnlyInSandbox(t *testing.T) {
+	sample := func(id string) (wire.Record, bool) {
+		return wire.Record{ID: "rec-" + id, Type: "contact", FirstName: "Katherine"}, id == "acme"
+	}
+	for _, tc := range []struct {
+		scenario string
+		cfg      console.OperatorConfig
+		target   string
+		status   int
+		want     string
+	}{
+		{"a tenant the stand-in knows", console.OperatorConfig{Enabled: true, SampleRecord: sample}, "/operator/sample-record?tenant=acme",
+			http.StatusOK, `{"record":{"id":"rec-acme","type":"contact","firstName":"Katherine"}}`},
+		{"a tenant it does not", console.OperatorConfig{Enabled: true, SampleRecord: sample}, "/operator/sample-record?tenant=other",
+			http.StatusNotFound, `"code":"not_found"`},
+		{"outside sandbox mode", console.OperatorConfig{Enabled: true}, "/operator/sample-record?tenant=acme",
+			http.StatusNotFound, `"code":"not_found"`},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			console.NewOperator(tc.cfg).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.target, nil))
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+				t.Errorf("%d %s, want %d with %s", rec.Code, rec.Body.String(), tc.status, tc.want)
 			}
 		})
 	}

@@ -100,6 +100,8 @@ type Services struct {
 	// Operator serves the operator page (/operator and /web/operator.js),
 	// where the operator key's holder creates tenants; nil leaves it out.
 	Operator http.Handler
+	// Home serves the root page "/" to browsers; nil leaves "/" a 404.
+	Home http.Handler
 	// WidgetBudget bounds how long prerendering a widget page waits for
 	// associations and the Sales Navigator panel (a Sales Access Token, or
 	// whether the viewer must connect); what is not known by then the
@@ -171,6 +173,11 @@ func New(s Services) http.Handler {
 		operator := gin.WrapH(s.Operator)
 		r.GET("/operator", operator)
 		r.GET("/web/operator.js", operator)
+		r.GET("/operator/sample-record", operator)
+	}
+
+	if s.Home != nil {
+		r.GET("/", gin.WrapH(s.Home))
 	}
 
 	r.NoMethod(func(c *gin.Context) {

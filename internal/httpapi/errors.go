@@ -78,11 +78,14 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 			scope = e.Scope
 		}
 		return http.StatusConflict, wire.ErrorDetail{Code: "linkedin_scope_required", Message: scopeReason(scope)}
+	case len(tenant.Fields(err)) > 1:
+		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Field: tenant.Fields(err)[0].Field,
+			Message: err.Error(), Fields: fieldProblems(err)}
 	case errors.Is(err, tenant.ErrExists):
 		return http.StatusConflict, wire.ErrorDetail{Code: "tenant_exists", Field: "id",
-			Message: "a tenant with this id already exists; pick another id or update it with PUT"}
+			Message: "a tenant with this id already exists; pick another id or update it with PUT", Fields: fieldProblems(err)}
 	case errors.As(err, &tfe):
-		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Field: tfe.Field, Message: tfe.Error()}
+		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Field: tfe.Field, Message: tfe.Error(), Fields: fieldProblems(err)}
 	case errors.Is(err, tenant.ErrUnknown):
 		return http.StatusNotFound, wire.ErrorDetail{Code: "unknown_tenant", Message: "no such tenant"}
 	case errors.Is(err, admin.ErrAPIKeyInvalid):
@@ -142,4 +145,17 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 func isLinkedIn(err error) bool {
 	_, ok := linkedin.AsError(err)
 	return ok
+}
+
+// fieldProblems lists every field a tenant's validation refused.
+func fieldProblems(err error) []wire.FieldProblem {
+	var out []wire.FieldProblem
+	for _, fe := range tenant.Fields(err) {
+		code := "invalid_field"
+		if errors.Is(fe, tenant.ErrExists) {
+			code = "tenant_exists"
+		}
+		out = append(out, wire.FieldProblem{Field: fe.Field, Code: code, Message: fe.Reason})
+	}
+	return out
 }

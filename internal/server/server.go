@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +38,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/tokens"
 	"github.com/snapbridge/snapbridge/internal/ui"
 	"github.com/snapbridge/snapbridge/internal/webapp"
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
 // Server is a running snapbridge: the API server and, in sandbox mode, the
@@ -239,7 +242,8 @@ func (s *Server) build() error {
 		WidgetBudget: cfg.WidgetPrerenderBudget,
 		Console: console.New(console.Config{Tenants: s.Tenants, Contexts: contexts, Sessions: sessions,
 			Links: s.exports, Audit: adm, Logger: s.logger}),
-		Operator: console.NewOperator(console.OperatorConfig{Enabled: cfg.OperatorKey != "", Logger: s.logger}),
+		Operator: console.NewOperator(s.operatorConfig()),
+		Home:     console.NewHome(homeConfig(cfg, s.logger)),
 		Now:      now,
 	})
 	handlers = append(handlers, api)
@@ -303,6 +307,76 @@ func (s *Server) registerWithSandbox(ctx context.Context, t *tenant.Tenant) {
 		s.logger.WarnContext(ctx, "the LinkedIn stand-in refused the tenant's application; its sellers cannot connect in this sandbox",
 			"tenant", t.ID, "error", err)
 	}
+}
+
+// operatorConfig is the operator page's: in sandbox mode it prints a
+// `context sign` command that runs as is (binary and database by absolute
+// path) and a record the stand-in matches for a new tenant.
+func (s *Server) operatorConfig() console.OperatorConfig {
+	cfg := &s.Config
+	o := console.OperatorConfig{Enabled: cfg.OperatorKey != "", Logger: s.logger}
+	if !cfg.Sandbox.Enabled {
+		return o
+	}
+	o.StandInURL = cfg.SandboxURL()
+	o.SampleRecord = s.sampleRecord
+	exe, err := os.Executable()
+	if err != nil {
+		return o
+	}
+	if cfg.Database.IsPostgres() {
+		o.SignCommand = shellWord(exe) + ` context sign --database-url "$SNAPBRIDGE_DATABASE_URL"`
+	} else if db, err := filepath.Abs(cfg.DB); err == nil {
+		o.SignCommand = shellWord(exe) + " context sign --db " + shellWord(db)
+	}
+	return o
+}
+
+// shellWord quotes s for a POSIX shell when it needs quoting.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// sampleRecord is the first record of the tenant's CRM instance in the
+// stand-in that LinkedIn matches (with a photo).
+func (s *Server) sampleRecord(tenantID string) (wire.Record, bool) {
+	t, ok := s.Tenants.Get(tenantID)
+	if !ok || s.Sandbox == nil {
+		return wire.Record{}, false
+	}
+	for _, app := range s.Sandbox.Apps() {
+		if app.ClientID != t.LinkedIn.ClientID {
+			continue
+		}
+		for _, in := range app.Instances {
+			if in.Partner != t.CRM.Partner || in.InstanceID != t.CRM.InstanceID || !in.SyncEnabled {
+				continue
+			}
+			for _, r := range in.Records {
+				if r.Outcome == sandbox.OutcomeMatched || r.Outcome == "" {
+					return wire.Record{ID: r.ID, Type: r.Type, FirstName: r.FirstName, LastName: r.LastName,
+						Email: r.Email, Company: r.Company, Title: r.Title}, true
+				}
+			}
+		}
+	}
+	return wire.Record{}, false
+}
+
+// homeConfig is what the root page links: the demo CRM and the stand-in
+// when they run, the operator page.
+func homeConfig(cfg *config.Config, logger *slog.Logger) console.HomeConfig {
+	h := console.HomeConfig{Version: cfg.Version, Operator: cfg.OperatorKey != "", Logger: logger}
+	if cfg.Sandbox.Enabled {
+		h.StandInURL = cfg.SandboxURL()
+		if cfg.Demo.Addr != "" {
+			h.DemoURL = cfg.DemoURL()
+		}
+	}
+	return h
 }
 
 func demoOptions(cfg *config.Config) sandbox.DemoOptions {

@@ -137,7 +137,8 @@ func TestNoPathOrMethodAnswersGoDefaultText(t *testing.T) {
 		{"a trailing slash, in a browser", "GET", "/operator/", byPage, 404, "not_found"},
 		{"unknown OAuth path, in the popup", "GET", "/oauth/nope", byPage, 404, "not_found"},
 		{"POST to the OAuth start", "POST", "/oauth/linkedin/start", byScript, 405, "method_not_allowed"},
-		{"the root", "GET", "/", byPage, 404, "not_found"},
+		{"the root, by a script (a browser gets the root page)", "GET", "/", byScript, 404, "not_found"},
+		{"POST to the root", "POST", "/", byPage, 405, "method_not_allowed"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {

@@ -68,6 +68,14 @@ func prepare(t Tenant, l leniency) (*Tenant, error) {
 
 // checkIssuer refuses t when another tenant already uses its issuer.
 func (ix *index) checkIssuer(t *Tenant) error {
+	if fe := ix.issuerProblem(t); fe != nil {
+		return fe
+	}
+	return nil
+}
+
+// issuerProblem is the problem of t's issuer being another tenant's, or nil.
+func (ix *index) issuerProblem(t *Tenant) *FieldError {
 	if other, dup := ix.byIssuer[t.Context.Issuer]; dup && other.ID != t.ID {
 		return &FieldError{Tenant: t.ID, Field: "context.issuer",
 			Reason: fmt.Sprintf("%q is already the issuer of tenant %q", t.Context.Issuer, other.ID)}
@@ -98,22 +106,27 @@ func (ix *index) kept(t Tenant, create bool) leniency {
 	return l
 }
 
+// check validates t against ix in one pass: its fields, a taken id and
+// an issuer of another tenant are all reported together.
 func (r *Registry) check(ix *index, t Tenant, create bool, l leniency) (*Tenant, error) {
-	c, err := prepare(t, l)
-	if err != nil {
-		return nil, err
-	}
+	c := t.Clone()
+	c.ApplyDefaults()
 	_, exists := ix.byID[c.ID]
-	switch {
-	case create && exists:
-		return nil, &FieldError{Tenant: c.ID, Field: "id", Reason: "is used by another tenant", Err: ErrExists}
-	case !create && !exists:
+	if !create && !exists {
 		return nil, fmt.Errorf("update tenant %q: %w", c.ID, ErrUnknown)
 	}
-	if err := ix.checkIssuer(c); err != nil {
+	p := &problems{}
+	if create && exists {
+		p.add(&FieldError{Tenant: c.ID, Field: "id", Reason: "is used by another tenant", Err: ErrExists})
+	}
+	c.check(p, l)
+	if fe := ix.issuerProblem(&c); fe != nil {
+		p.add(fe)
+	}
+	if err := p.err(); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return &c, nil
 }
 
 // Create adds a new tenant after the same defaults and validation as

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -31,6 +32,75 @@ func (e *FieldError) Error() string {
 // Unwrap returns the sentinel behind the problem, if any.
 func (e *FieldError) Unwrap() error { return e.Err }
 
+// FieldErrors is every problem of one tenant found in one pass, one per
+// field, in the order of the fields. Validation returns it when more than
+// one field is wrong (a single problem is its *FieldError alone), so a
+// form can mark every wrong field at once; errors.As still finds the
+// first *FieldError and errors.Is its sentinel.
+type FieldErrors struct {
+	// Problems has at least two entries.
+	Problems []*FieldError
+}
+
+func (e *FieldErrors) Error() string {
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.Field + ": " + p.Reason
+	}
+	return fmt.Sprintf("tenant %q: %d fields are wrong: %s", e.Problems[0].Tenant, len(e.Problems), strings.Join(parts, "; "))
+}
+
+// Unwrap returns every problem.
+func (e *FieldErrors) Unwrap() []error {
+	out := make([]error, len(e.Problems))
+	for i, p := range e.Problems {
+		out[i] = p
+	}
+	return out
+}
+
+// Fields lists the problems of err: every *FieldError of a *FieldErrors,
+// or the one *FieldError err is or wraps; nil when err has none.
+func Fields(err error) []*FieldError {
+	var all *FieldErrors
+	if errors.As(err, &all) {
+		return all.Problems
+	}
+	var one *FieldError
+	if errors.As(err, &one) {
+		return []*FieldError{one}
+	}
+	return nil
+}
+
+// problems collects the problems of one validation pass, the first one
+// per field only.
+type problems struct {
+	list []*FieldError
+}
+
+// add records a problem unless field already has one.
+func (p *problems) add(fe *FieldError) {
+	for _, have := range p.list {
+		if have.Field == fe.Field {
+			return
+		}
+	}
+	p.list = append(p.list, fe)
+}
+
+// err is nil, the one *FieldError, or *FieldErrors.
+func (p *problems) err() error {
+	switch len(p.list) {
+	case 0:
+		return nil
+	case 1:
+		return p.list[0]
+	default:
+		return &FieldErrors{Problems: p.list}
+	}
+}
+
 var (
 	idPattern     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	colourPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -45,9 +115,11 @@ func ValidKeyID(id string) bool { return keyIDPattern.MatchString(id) }
 // MinHS256SecretLen is the shortest accepted HS256 context secret (RFC 7518 §3.2).
 const MinHS256SecretLen = 32
 
-// Validate checks a tenant after ApplyDefaults and returns the first problem
-// as a *FieldError. It rewrites every allowed origin in its canonical form
-// (see ParseOrigin), so what is stored and served is what was checked.
+// Validate checks a tenant after ApplyDefaults and returns every problem
+// found in one pass: a *FieldError when one field is wrong, a
+// *FieldErrors when several are. It rewrites every allowed origin in its
+// canonical form (see ParseOrigin), so what is stored and served is what
+// was checked.
 func (t *Tenant) Validate() error { return t.validate(leniency{}) }
 
 // leniency lists what validate lets through for tenants an older version
@@ -61,64 +133,69 @@ type leniency struct {
 
 // validate is Validate with the leniency l.
 func (t *Tenant) validate(l leniency) error {
-	bad := func(field, reason string, args ...any) error {
-		return &FieldError{Tenant: t.ID, Field: field, Reason: fmt.Sprintf(reason, args...)}
+	p := &problems{}
+	t.check(p, l)
+	return p.err()
+}
+
+// check adds every problem of t to p.
+func (t *Tenant) check(p *problems, l leniency) {
+	bad := func(field, reason string, args ...any) {
+		p.add(&FieldError{Tenant: t.ID, Field: field, Reason: fmt.Sprintf(reason, args...)})
 	}
 	if !idPattern.MatchString(t.ID) {
-		return bad("id", "must be 1-63 lower-case letters, digits or '-'")
+		bad("id", "must be 1-63 lower-case letters, digits or '-'")
 	}
 	// The database keeps a tenant as JSON, which replaces bytes that are
 	// not UTF-8: such a tenant would not be the same after a restart.
 	for _, f := range t.textFields() {
 		if !utf8.ValidString(f.value) {
-			return bad(f.name, "must be UTF-8 text")
+			bad(f.name, "must be UTF-8 text")
 		}
 	}
 	if strings.TrimSpace(t.LinkedIn.ClientID) == "" {
-		return bad("linkedin.clientId", "is required")
+		bad("linkedin.clientId", "is required")
 	}
 	if t.LinkedIn.ClientSecret == "" {
-		return bad("linkedin.clientSecret", "is required")
+		bad("linkedin.clientSecret", "is required")
 	}
-	for field, v := range map[string]string{
-		"crm.partner": t.CRM.Partner, "crm.instanceId": t.CRM.InstanceID,
-		"crm.sourceType": t.CRM.SourceType, "crm.type": t.CRM.Type,
+	for _, f := range []textField{
+		{"crm.type", t.CRM.Type}, {"crm.instanceId", t.CRM.InstanceID},
+		{"crm.partner", t.CRM.Partner}, {"crm.sourceType", t.CRM.SourceType},
 	} {
-		if strings.TrimSpace(v) == "" {
-			return bad(field, "is required")
+		if strings.TrimSpace(f.value) == "" {
+			bad(f.name, "is required")
 		}
 	}
 	if len(t.AllowedOrigins) == 0 && !l.noOrigins {
-		return bad("allowedOrigins", "needs at least one origin")
+		bad("allowedOrigins", "needs at least one origin")
 	}
 	origins := make([]string, len(t.AllowedOrigins))
 	for i, o := range t.AllowedOrigins {
 		canonical, err := ParseOrigin(o)
 		if err != nil {
-			return bad(fmt.Sprintf("allowedOrigins[%d]", i), "%v", err)
+			bad(fmt.Sprintf("allowedOrigins[%d]", i), "%v", err)
+			canonical = o
 		}
 		origins[i] = canonical
 	}
 	t.AllowedOrigins = origins
-	if err := t.validateContext(bad, l.keyIDs); err != nil {
-		return err
-	}
+	t.validateContext(bad, l.keyIDs)
 	if t.Display.Width < 100 || t.Display.Width > 2000 {
-		return bad("display.width", "must be 100-2000 pixels")
+		bad("display.width", "must be 100-2000 pixels")
 	}
 	if t.Display.Height < 100 || t.Display.Height > 4000 {
-		return bad("display.height", "must be 100-4000 pixels")
+		bad("display.height", "must be 100-4000 pixels")
 	}
 	if t.Cache.Matched < 0 || t.Cache.NoMatch < 0 {
-		return bad("cache", "lifetimes cannot be negative")
+		bad("cache", "lifetimes cannot be negative")
 	}
 	if t.DailyLookupBudget < 0 {
-		return bad("dailyLookupBudget", "cannot be negative")
+		bad("dailyLookupBudget", "cannot be negative")
 	}
 	if !colourPattern.MatchString(t.AccentColor) {
-		return bad("accentColor", "must look like #0a66c2")
+		bad("accentColor", "must look like #0a66c2")
 	}
-	return nil
 }
 
 // textField is one string of a tenant, named as FieldError names it.
@@ -144,35 +221,33 @@ func (t *Tenant) textFields() []textField {
 	return fields
 }
 
-func (t *Tenant) validateContext(bad func(string, string, ...any) error, legacy map[string]bool) error {
+func (t *Tenant) validateContext(bad func(string, string, ...any), legacy map[string]bool) {
 	c := t.Context
 	if strings.TrimSpace(c.Issuer) == "" {
-		return bad("context.issuer", "is required")
+		bad("context.issuer", "is required")
 	}
 	if c.MaxLifetime <= 0 || c.MaxLifetime > DefaultMaxLifetime {
-		return bad("context.maxLifetime", "must be positive and at most %s", DefaultMaxLifetime)
+		bad("context.maxLifetime", "must be positive and at most %s", DefaultMaxLifetime)
 	}
 	if len(c.Keys) == 0 {
-		return bad("context.keys", "needs at least one key")
+		bad("context.keys", "needs at least one key")
 	}
 	seen := map[string]bool{}
 	for i, k := range c.Keys {
 		field := fmt.Sprintf("context.keys[%d]", i)
-		if k.ID == "" {
-			return bad(field+".id", "is required")
-		}
-		if !ValidKeyID(k.ID) && !legacy[k.ID] {
-			return bad(field+".id", "%s must be 1-64 letters, digits, '.', '_' or '-'", clipQuote(k.ID))
-		}
-		if seen[k.ID] {
-			return bad(field+".id", "%s is used twice", clipQuote(k.ID))
+		switch {
+		case k.ID == "":
+			bad(field+".id", "is required")
+		case !ValidKeyID(k.ID) && !legacy[k.ID]:
+			bad(field+".id", "%s must be 1-64 letters, digits, '.', '_' or '-'", clipQuote(k.ID))
+		case seen[k.ID]:
+			bad(field+".id", "%s is used twice", clipQuote(k.ID))
 		}
 		seen[k.ID] = true
 		if _, err := k.VerificationKey(); err != nil {
-			return bad(field, "%v", err)
+			bad(field, "%v", err)
 		}
 	}
-	return nil
 }
 
 // VerificationKey returns the key material jwt verification needs for this

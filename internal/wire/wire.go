@@ -100,10 +100,24 @@ type ErrorDetail struct {
 	// Field names the offending field of a validation error
 	// (code invalid_field), e.g. "context.keys[1].secret".
 	Field string `json:"field,omitempty"`
+	// Fields lists every offending field of a tenant's validation (codes
+	// invalid_field and tenant_exists), Field being the first of them, so
+	// a form can mark them all at once.
+	Fields []FieldProblem `json:"fields,omitempty"`
 	// ConnectURL is set with code linkedin_not_connected.
 	ConnectURL string `json:"connectUrl,omitempty"`
 	// RequestID is set on server faults, to quote to support.
 	RequestID string `json:"requestId,omitempty"`
+}
+
+// FieldProblem is one offending field of a validation error.
+type FieldProblem struct {
+	// Field is the field's path, e.g. "allowedOrigins[1]".
+	Field string `json:"field"`
+	// Code is tenant_exists for a taken id, otherwise invalid_field.
+	Code string `json:"code"`
+	// Message says what is wrong with the field, without its path.
+	Message string `json:"message"`
 }
 
 // HostMessage types posted between the widget, its popup and the CRM page.
