@@ -107,7 +107,9 @@ func (a *API) complianceRuns(c *gin.Context) {
 }
 
 // complianceArchive streams the archive as JSON Lines or CSV, for as long
-// as the client keeps reading (see streamWriter).
+// as the client keeps reading (see streamWriter). A range without events
+// answers 204 No Content rather than an empty file; the read is audited
+// either way.
 func (a *API) complianceArchive(c *gin.Context) {
 	t, p, ok := a.adminTenant(c)
 	if !ok {
@@ -127,8 +129,18 @@ func (a *API) complianceArchive(c *gin.Context) {
 		fmt.Sprintf("compliance archive of %s, %s, as %s", whose, exports.Period(q.From, q.To), q.Format)) {
 		return
 	}
-	name += "." + q.Format
+	found, err := a.Platform.Compliance.HasEvents(c.Request.Context(), q)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	h := c.Writer.Header()
+	if !found {
+		h.Set("Cache-Control", "no-store")
+		c.Status(http.StatusNoContent)
+		return
+	}
+	name += "." + q.Format
 	h.Set("Content-Type", compliance.ContentType(q.Format))
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
