@@ -68,6 +68,9 @@ func (c *Console) servePage(w http.ResponseWriter, r *http.Request, tenantID str
 			"The console could not start on our side. Open it again from your CRM; if it keeps failing, tell your operator.")
 		return
 	}
+	if c.cfg.Viewers != nil {
+		c.cfg.Viewers.RememberViewer(r.Context(), t.ID, s.Viewer)
+	}
 	c.render(w, r, t, pageData{
 		Tenant: t, Viewer: s.Viewer, Token: token, ExpiresAt: s.ExpiresAt,
 		API:             c.cfg.APIPrefix + "/tenants/" + url.PathEscape(t.ID),

@@ -16,8 +16,12 @@ import (
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
-// complianceOptIn opts the session viewer in to compliance archiving.
+// complianceOptIn opts the session viewer in to compliance archiving,
+// remembering their display name for the admins' viewer list.
 func (a *API) complianceOptIn(c *gin.Context) {
+	if s := sessionOf(c); a.Admin != nil {
+		a.Admin.RememberViewer(c.Request.Context(), s.Tenant, s.Viewer)
+	}
 	a.viewerCompliance(c, http.StatusOK, a.Platform.Compliance.OptIn)
 }
 
@@ -57,7 +61,32 @@ func (a *API) complianceViewers(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"viewers": vs})
+	ids := make([]string, len(vs))
+	for i, v := range vs {
+		ids[i] = v.Viewer
+	}
+	names := a.viewerNames(c, t.ID, ids)
+	out := make([]viewerReportJSON, len(vs))
+	for i, v := range vs {
+		out[i] = viewerReportJSON{ViewerReport: v, Name: names[v.Viewer]}
+	}
+	c.JSON(http.StatusOK, gin.H{"viewers": out})
+}
+
+// viewerReportJSON is a viewer's archive report with their display name
+// as their CRM last signed it ("" when unknown).
+type viewerReportJSON struct {
+	compliance.ViewerReport
+	Name string `json:"name,omitempty"`
+}
+
+// viewerNames answers the known display names of ids (none without an
+// Admin service).
+func (a *API) viewerNames(c *gin.Context, tenantID string, ids []string) map[string]string {
+	if a.Admin == nil || len(ids) == 0 {
+		return map[string]string{}
+	}
+	return a.Admin.ViewerNames(c.Request.Context(), tenantID, ids)
 }
 
 // complianceSync runs the viewer's archive now and answers the run.

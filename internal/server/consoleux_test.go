@@ -90,3 +90,61 @@ func TestArchiveRangeWithoutMessagesSaysSo(t *testing.T) {
 		t.Errorf("audit = %+v, want both looks recorded", audit.Entries)
 	}
 }
+
+// The console names people, not CRM user ids: the audit log's actors
+// (an admin by the name their CRM signed, an API key by its name), the
+// person who requested an export, and the sellers in the archive list.
+func TestConsoleNamesPeopleNotIds(t *testing.T) {
+	p := startPlatform(t)
+	members := p.li.Members()
+	tenantAPI := "/api/v1/admin/tenants/demo"
+	ada := p.adminSession("demo", "crm-admin-1")
+	var key admin.NewAPIKey
+	p.call("POST", tenantAPI+"/api-keys", ada, map[string]string{"name": "nightly"}, http.StatusCreated, &key)
+	p.call("POST", tenantAPI+"/api-keys", key.Key, map[string]string{"name": "second"}, http.StatusCreated, nil)
+
+	end := p.clock.Now().Add(-24 * time.Hour)
+	body := exportBody(sandbox.ContractURN(sandbox.DemoEnterpriseContract), "seat", end.Add(-7*24*time.Hour), end)
+	var e wire.Error
+	p.call("POST", tenantAPI+"/exports", ada, body, http.StatusConflict, &e)
+	p.connectAsking(e.Error.ConnectURL, members[0].ID, ada, linkedin.ScopeAnalytics)
+	p.call("POST", tenantAPI+"/exports", ada, body, http.StatusCreated, nil)
+
+	seller := p.newSession("demo", "crm-user-40", p.demoRecords("demo", "matched")[0])
+	p.call("POST", "/api/v1/compliance/opt-in", seller.Token, nil, http.StatusConflict, &e)
+	p.connectAsking(e.Error.ConnectURL, members[1].ID, seller.Token, linkedin.ScopeCompliance)
+	p.call("POST", "/api/v1/compliance/opt-in", seller.Token, nil, http.StatusOK, nil)
+
+	var audit struct{ Entries []admin.AuditEntry }
+	p.call("GET", tenantAPI+"/audit", ada, nil, http.StatusOK, &audit)
+	var exports struct {
+		Exports []struct{ Viewer, ViewerName string } `json:"exports"`
+	}
+	p.call("GET", tenantAPI+"/exports", ada, nil, http.StatusOK, &exports)
+	var viewers struct {
+		Viewers []struct{ Viewer, Name string } `json:"viewers"`
+	}
+	p.call("GET", tenantAPI+"/compliance/viewers", ada, nil, http.StatusOK, &viewers)
+	named := map[string]string{}
+	for _, x := range audit.Entries {
+		named["audit "+x.Action+" by "+x.Actor] = x.ActorName
+	}
+	for _, x := range exports.Exports {
+		named["export by "+x.Viewer] = x.ViewerName
+	}
+	for _, x := range viewers.Viewers {
+		named["archive of "+x.Viewer] = x.Name
+	}
+	for _, tc := range []struct{ scenario, what, want string }{
+		{"an admin in the audit log", "audit api_key.create by viewer:crm-admin-1", "Ada Admin"},
+		{"an API key in the audit log", "audit api_key.create by apikey:" + key.ID, "API key “nightly”"},
+		{"whoever requested an export", "export by crm-admin-1", "Ada Admin"},
+		{"a seller who opted in", "archive of crm-user-40", "Sam Seller"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			if got, ok := named[tc.what]; !ok || got != tc.want {
+				t.Errorf("%s is named %q (listed: %v), want %q", tc.what, got, ok, tc.want)
+			}
+		})
+	}
+}
