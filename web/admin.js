@@ -749,6 +749,7 @@
   // frame without clipboard-write, an http origin) a copy of the selected
   // key; it says "Copied" or asks to copy by hand with the key selected.
   async function copyKey(text, button, status) {
+    status.textContent = '';
     const code = $('apikey-secret');
     let ok = false;
     try {
@@ -765,10 +766,7 @@
     }
     status.textContent = ok ? 'Copied' : 'Your browser did not allow copying: the key is selected, press Ctrl+C (⌘C on a Mac).';
     status.className = ok ? 'ok' : 'error';
-    if (ok) {
-      button.textContent = 'Copied ✓';
-      setTimeout(() => { button.textContent = 'Copy'; }, 3000);
-    }
+    if (ok) button.focus();
   }
 
   async function refreshKeys() {
