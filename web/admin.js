@@ -1,22 +1,68 @@
 // The tenant admin console (internal/console renders the page). Plain
 // script, no framework: it reads the console session from the body's data-
-// attributes (the CSP forbids inline script), keeps it in memory only and
-// calls the admin JSON API with Authorization: Bearer.
+// attributes (the CSP forbids inline script) and calls the admin JSON API
+// with Authorization: Bearer. The session is also kept in sessionStorage
+// (this tab, this origin — partitioned by the CRM's site inside its
+// iframe), so a reload continues it until it expires; where the browser
+// blocks storage it lives in memory only and a reload asks to open the
+// console again.
 (() => {
   'use strict';
 
   const body = document.body;
+  const storeKey = `snapbridge:console:${body.dataset.tenant}`;
+
+  // kept is the tab's sessionStorage, or null where the browser refuses it
+  // (storage blocked in third-party frames, private modes).
+  const kept = (() => {
+    try {
+      const s = window.sessionStorage;
+      s.setItem(`${storeKey}:probe`, '1');
+      s.removeItem(`${storeKey}:probe`);
+      return s;
+    } catch (e) {
+      return null;
+    }
+  })();
+
+  // resumeSession is the session of the page, or the one kept for a
+  // reload; null when there is none, or it has expired.
+  function resumeSession() {
+    if (body.dataset.session) {
+      const fresh = { token: body.dataset.session, expires: body.dataset.expires,
+        viewer: document.getElementById('viewer-name').textContent };
+      try { if (kept) kept.setItem(storeKey, JSON.stringify(fresh)); } catch (e) { /* full or refused: memory only */ }
+      return fresh;
+    }
+    try {
+      const old = kept && JSON.parse(kept.getItem(storeKey) || 'null');
+      if (old && old.token && Date.parse(old.expires) > Date.now()) return old;
+      if (kept) kept.removeItem(storeKey);
+    } catch (e) { /* unreadable: none */ }
+    return null;
+  }
+
+  const resumed = resumeSession();
+  // The session now lives in memory (and the tab's storage); the attribute
+  // and the one-time context in the address bar are not needed any more.
+  // ?resume tells the server a reload wants the page without a context.
+  delete body.dataset.session;
+  if (location.search !== '?resume') history.replaceState(null, '', `${location.pathname}?resume`);
+  if (!resumed) {
+    document.getElementById('session-missing').hidden = false;
+    document.getElementById('main').hidden = true;
+    document.querySelector('nav.sections').hidden = true;
+    document.querySelector('header.top .who').hidden = true;
+    return;
+  }
   const cfg = {
-    token: body.dataset.session,
-    expires: Date.parse(body.dataset.expires),
+    token: resumed.token,
+    expires: Date.parse(resumed.expires),
     api: body.dataset.api,
     links: body.dataset.links,
     validationLinks: body.dataset.validationLinks,
   };
-  // The session now lives in memory; the attribute and the one-time context
-  // in the address bar are not needed any more.
-  delete body.dataset.session;
-  if (location.search) history.replaceState(null, '', location.pathname);
+  document.getElementById('viewer-name').textContent = resumed.viewer;
 
   const $ = (id) => document.getElementById(id);
   const DAY = 24 * 3600 * 1000;
@@ -33,6 +79,7 @@
       this.code = (detail && detail.code) || '';
       this.connectUrl = (detail && detail.connectUrl) || '';
       this.field = (detail && detail.field) || '';
+      this.existing = (detail && detail.existing) || 0;
     }
   }
 
@@ -72,7 +119,10 @@
     return { view: data, revision: (r.headers.get('ETag') || '').replace(/"/g, '') };
   }
 
-  function showExpired() { $('session-banner').hidden = false; }
+  function showExpired() {
+    $('session-banner').hidden = false;
+    try { if (kept) kept.removeItem(storeKey); } catch (e) { /* nothing kept */ }
+  }
   setTimeout(showExpired, Math.max(0, cfg.expires - Date.now()));
 
   // ---- small DOM helpers -------------------------------------------------
@@ -96,10 +146,18 @@
     node.classList.toggle('ok', kind === 'ok');
   }
 
+  // Every time is shown in the browser's zone, with UTC on hover (title);
+  // export ranges are whole UTC days, so they are dates without a zone.
   const dateFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
   const timeFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const clockFmt = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
   const fmtDate = (s) => (s ? dateFmt.format(new Date(s)) : '—');
   const fmtTime = (s) => (s ? timeFmt.format(new Date(s)) : '—');
+  const utc = (s) => `${new Date(s).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  // timeEl shows an instant in the browser's zone, its UTC on hover.
+  const timeEl = (s) => (s ? el('time', { datetime: new Date(s).toISOString(), title: utc(s), text: fmtTime(s) }) : '—');
+  // timeCell is a table cell of timeEl.
+  const timeCell = (s) => el('td', {}, timeEl(s));
   const isoDay = (d) => d.toISOString().slice(0, 10);
   const plural = (n, word) => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
   const dayStart = (v) => new Date(`${v}T00:00:00Z`);
@@ -144,17 +202,22 @@
           for (const [, w] of waiting) if (w.retry) w.retry();
         });
     } else if (e.data.type === 'snapbridge:connect-failed') {
-      for (const [, w] of connectWaiters) say(w.msgNode, 'LinkedIn did not grant access. Try Connect LinkedIn again.', 'error');
+      for (const [id, w] of connectWaiters) {
+        say(w.msgNode, w.failText || 'LinkedIn did not grant access. Try Connect LinkedIn again.', 'error');
+        if (w.failText) connectWaiters.delete(id);
+      }
     }
   });
-  for (const id of ['connect', 'my-connect']) {
-    $(id).addEventListener('click', () => {
-      const w = connectWaiters.get(id);
-      if (!w || !w.url) return;
-      const popup = window.open(w.url, 'snapbridge-connect', 'popup,width=520,height=680');
-      if (!popup) say(w.msgNode, 'Your browser blocked the LinkedIn window. Allow pop-ups for this site and try again.', 'error');
-    });
-  }
+  $('connect').addEventListener('click', () => {
+    const w = connectWaiters.get('connect');
+    if (!w || !w.url) return;
+    const popup = window.open(w.url, 'snapbridge-connect', 'popup,width=520,height=680');
+    if (!popup) say(w.msgNode, 'Your browser blocked the LinkedIn window. Allow pop-ups for this site and try again.', 'error');
+  });
+  $('my-connect').addEventListener('click', () => {
+    const w = connectWaiters.get('my-connect');
+    if (w && w.url) askArchiveConsent(w.url);
+  });
 
   // needsConnect shows a 409 asking for LinkedIn consent and the Connect
   // button (id) next to msgNode; retry runs once the viewer has connected.
@@ -212,6 +275,7 @@
         say(msg, '');
       }
       renderAnalytics(lastAnalytics);
+      refreshAudit();
     } catch (err) {
       sel.replaceChildren(el('option', { value: '', text: 'Contracts unavailable' }));
       if (!needsConnect(err, msg)) say(msg, err.message, 'error');
@@ -248,8 +312,23 @@
       return;
     }
     button.disabled = true;
+    const body = { contract, action: $('action').value, startAt: start.toISOString(), endAt: end.toISOString() };
     try {
-      await call('POST', '/exports', { contract, action: $('action').value, startAt: start.toISOString(), endAt: end.toISOString() });
+      try {
+        await call('POST', '/exports', body);
+      } catch (err) {
+        if (err.code !== 'export_duplicate') throw err;
+        // The same file is already on its way: create a second only when
+        // the admin says so.
+        const same = lastAnalytics.find((j) => j.id === err.existing);
+        const state = same && same.status === 'waiting' ? 'waiting to start' : 'running';
+        if (!window.confirm(`Export #${err.existing} of the same data, contract and dates is already ${state}; its file will be in the list when it completes.\n\nCreate a second, identical export anyway?`)) {
+          say(msg, `Not created: export #${err.existing} is the same and already ${state}.`);
+          highlightExport(err.existing);
+          return;
+        }
+        await call('POST', '/exports', { ...body, allowDuplicate: true });
+      }
       say(msg, '');
       await refreshAnalytics();
     } catch (err) {
@@ -281,6 +360,15 @@
 
   const actionNames = { seat: 'Seats', activity: 'Activity', activity_outcome: 'Activity outcomes' };
 
+  // highlightExport points at export id in the table.
+  function highlightExport(id) {
+    const row = document.querySelector(`#analytics-table tr[data-id="${id}"]`);
+    if (!row) return;
+    row.classList.add('highlight');
+    row.scrollIntoView({ block: 'nearest' });
+    setTimeout(() => row.classList.remove('highlight'), 4000);
+  }
+
   function renderAnalytics(jobs) {
     const rows = jobs.map((j) => {
       const bar = el('progress', { max: '100', value: String(j.progress), 'aria-label': `Export ${j.id} progress` });
@@ -291,7 +379,7 @@
         el('td', { text: String(j.id) }),
         el('td', { text: actionNames[j.action] || j.action }),
         el('td', { text: contractLabel(j.contract), title: j.contract }),
-        el('td', { text: j.viewer }),
+        el('td', { text: j.viewerName || j.viewer, title: j.viewerName ? j.viewer : undefined }),
         el('td', { text: `${fmtDate(j.startAt)} – ${fmtDate(new Date(Date.parse(j.endAt) - 1))}` }),
         el('td', {}, badge(j.status)),
         el('td', { class: 'progress' }, bar, el('span', { class: 'note', text: j.message || '' })),
@@ -341,6 +429,7 @@
     const since = $('vsince');
     since.disabled = !next;
     $('vsince-label').textContent = next ? `Since last export (${fmtTime(next)})` : 'Since last export (none yet)';
+    $('vsince-label').title = next ? utc(next) : '';
     if (!next && since.checked) document.querySelector('input[name=vstart][value=date]').checked = true;
     const rows = jobs.map((j) => {
       // downloadUrls are the API's audited download routes; the console asks
@@ -356,7 +445,7 @@
       return el('tr', { 'data-status': j.status },
         el('td', { text: String(j.id) }),
         el('td', { text: j.linkedinJobId ? String(j.linkedinJobId) : '—' }),
-        el('td', { text: `${fmtTime(j.exportStartAt)} – ${j.exportEndAt ? fmtTime(j.exportEndAt) : '…'}` }),
+        el('td', {}, timeEl(j.exportStartAt), ' – ', j.exportEndAt ? timeEl(j.exportEndAt) : '…'),
         el('td', {}, badge(j.status)),
         el('td', { class: 'note', text: j.message || '' }),
         el('td', { class: 'files' }, ...(files.length ? files : ['—'])));
@@ -441,7 +530,66 @@
     }
   }
 
-  $('my-optin').addEventListener('click', (e) => myCompliance('POST', '/opt-in', e.currentTarget));
+  // optIn is the one click of "Archive my messages": when LinkedIn's
+  // permission is missing, its consent window opens at once and the
+  // opt-in completes by itself when the window reports success.
+  async function optIn() {
+    const msg = $('my-compliance-status');
+    const button = $('my-optin');
+    button.disabled = true;
+    try {
+      const r = await request('POST', `${complianceAPI}/opt-in`);
+      const data = await r.json().catch(() => null);
+      if (r.ok) {
+        renderMyCompliance(data);
+        refreshCompliance();
+        return;
+      }
+      const err = new APIError(r.status, data && data.error);
+      if ((err.code === 'linkedin_scope_required' || err.code === 'linkedin_not_connected') && err.connectUrl) {
+        askArchiveConsent(err.connectUrl);
+        return;
+      }
+      say(msg, err.message, 'error');
+    } catch (err) {
+      say(msg, err.message, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // askArchiveConsent opens LinkedIn's consent window for archiving and
+  // follows it: success opts in, closing it or a refusal says so. A
+  // blocked window offers a button that opens it (a fresh click).
+  function askArchiveConsent(url) {
+    const msg = $('my-compliance-status');
+    const waiter = { url, msgNode: msg, retry: optIn,
+      failText: 'LinkedIn did not allow archiving, so your messages are not archived. Archive my messages asks again.' };
+    connectWaiters.set('my-connect', waiter);
+    const popup = window.open(url, 'snapbridge-connect', 'popup,width=520,height=680');
+    if (!popup) {
+      say(msg, 'Your browser blocked the LinkedIn window. Allow pop-ups for this site, or open it here:', 'error');
+      $('my-connect').textContent = 'Open LinkedIn';
+      $('my-connect').hidden = false;
+      return;
+    }
+    $('my-connect').hidden = true;
+    say(msg, 'Allow archiving in the LinkedIn window; archiving starts as soon as you do.');
+    const watch = setInterval(() => {
+      if (!popup.closed) return;
+      clearInterval(watch);
+      // The window's own report arrives just before it closes: give it a
+      // moment, and speak only if it did not come.
+      setTimeout(() => {
+        if (connectWaiters.get('my-connect') !== waiter) return;
+        connectWaiters.delete('my-connect');
+        say(msg, 'You closed the LinkedIn window, so your messages are not archived. Archive my messages opens it again.', 'error');
+        $('my-optin').focus();
+      }, 500);
+    }, 300);
+  }
+
+  $('my-optin').addEventListener('click', optIn);
   $('my-optout').addEventListener('click', (e) => {
     if (!window.confirm('Stop archiving your Sales Navigator messages? Messages sent from now on are not captured; the archive so far is kept.')) return;
     myCompliance('DELETE', '/opt-in', e.currentTarget);
@@ -459,18 +607,19 @@
   }
 
   function renderCompliance(viewers) {
+    const who = (v) => v.name || v.viewer;
     const rows = viewers.map((v) => {
       const sync = el('button', { type: 'button', class: 'secondary small', text: 'Sync now',
-        'aria-label': `Sync the archive of ${v.viewer} now`, disabled: v.status !== 'opted_in',
-        onclick: (e) => syncViewer(v.viewer, e.currentTarget) });
+        'aria-label': `Sync the archive of ${who(v)} now`, disabled: v.status !== 'opted_in',
+        onclick: (e) => syncViewer(v.viewer, who(v), e.currentTarget) });
       const warn = v.gap ? el('strong', { class: 'gap', text: `Archive gap: ${gapReasons(v.gap)}` })
         : (v.lastError ? el('span', { class: 'note error', text: v.lastError }) : '—');
       return el('tr', { class: v.gap ? 'has-gap' : undefined },
-        el('th', { scope: 'row', text: v.viewer }),
+        el('th', { scope: 'row', text: who(v), title: v.name ? v.viewer : undefined }),
         el('td', {}, badge(v.status)),
-        el('td', { text: fmtTime(v.lastSync) }),
+        timeCell(v.lastSync),
         el('td', { class: 'num', text: v.eventsArchived.toLocaleString() }),
-        el('td', { text: fmtTime(v.archivedThrough) }),
+        timeCell(v.archivedThrough),
         el('td', {}, warn),
         el('td', {}, sync));
     });
@@ -480,24 +629,24 @@
     const summary = $('gap-summary');
     summary.hidden = gaps.length === 0;
     summary.textContent = gaps.length === 0 ? ''
-      : `${gaps.length} viewer${gaps.length > 1 ? 's have' : ' has'} a gap in the archive: events may be missing. ${gaps.map((v) => v.viewer).join(', ')}.`;
+      : `${gaps.length} viewer${gaps.length > 1 ? 's have' : ' has'} a gap in the archive: events may be missing. ${gaps.map(who).join(', ')}.`;
     const sel = $('archive-viewer');
     const chosen = sel.value;
-    sel.replaceChildren(el('option', { value: '', text: 'All viewers' }), ...viewers.map((v) => el('option', { value: v.viewer, text: v.viewer })));
+    sel.replaceChildren(el('option', { value: '', text: 'All viewers' }), ...viewers.map((v) => el('option', { value: v.viewer, text: who(v) })));
     sel.value = viewers.some((v) => v.viewer === chosen) ? chosen : '';
   }
 
-  async function syncViewer(viewer, button) {
+  async function syncViewer(viewer, name, button) {
     const msg = $('compliance-msg');
     button.disabled = true;
-    say(msg, `Syncing ${viewer}…`);
+    say(msg, `Syncing ${name}…`);
     try {
       const run = await call('POST', `/compliance/viewers/${encodeURIComponent(viewer)}/sync`);
-      if (run.ok) say(msg, `${viewer}: fetched ${plural(run.fetched, 'event')}, archived ${run.archived} new.`, 'ok');
-      else say(msg, `${viewer}: the sync failed: ${run.error || 'unknown error'}`, 'error');
+      if (run.ok) say(msg, `${name}: fetched ${plural(run.fetched, 'event')}, archived ${run.archived} new.`, 'ok');
+      else say(msg, `${name}: the sync failed: ${run.error || 'unknown error'}`, 'error');
       await refreshCompliance();
     } catch (err) {
-      say(msg, `${viewer}: ${err.message}`, 'error');
+      say(msg, `${name}: ${err.message}`, 'error');
       button.disabled = false;
     }
   }
@@ -525,6 +674,11 @@
       if (!r.ok) {
         const data = await r.json().catch(() => null);
         throw new APIError(r.status, data && data.error);
+      }
+      if (r.status === 204) {
+        const whom = $('archive-viewer').value ? ` for ${$('archive-viewer').selectedOptions[0].textContent}` : '';
+        say(msg, `No archived messages${whom} from ${fmtDate(start)} to ${fmtDate(end.getTime() - 1)}, so there is nothing to download. Choose other dates.`);
+        return;
       }
       const blob = await r.blob();
       const name = (/filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') || '') || [])[1] || `compliance.${$('archive-format').value}`;
@@ -564,8 +718,8 @@
         ['CRM Sync', { enabled: 'Enabled', disabled: 'Not enabled — ask LinkedIn to enable CRM Sync', unknown: 'Not known yet' }[h.crmSync] || h.crmSync],
         ['LinkedIn errors', `401: ${errs['401'] || 0} · 403: ${errs['403'] || 0} · 429: ${errs['429'] || 0} · 5xx: ${errs['5xx'] || 0}`],
       ];
-      if (errs.last) rows.push(['Last LinkedIn error', `${fmtTime(errs.last.at)} — ${errs.last.kind}: ${errs.last.message}`]);
-      $('health-stats').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+      if (errs.last) rows.push(['Last LinkedIn error', el('span', {}, timeEl(errs.last.at), ` — ${errs.last.kind}: ${errs.last.message}`)]);
+      $('health-stats').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), typeof v === 'string' ? el('dd', { text: v }) : el('dd', {}, v)]));
       say(msg, '');
     } catch (err) {
       say(msg, err.message, 'error');
@@ -591,13 +745,37 @@
     }
   });
 
+  // copyKey puts text on the clipboard: the Clipboard API, else (a CRM
+  // frame without clipboard-write, an http origin) a copy of the selected
+  // key; it says "Copied" or asks to copy by hand with the key selected.
+  async function copyKey(text, button, status) {
+    status.textContent = '';
+    const code = $('apikey-secret');
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch (e) {
+      const range = document.createRange();
+      range.selectNodeContents(code);
+      const sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
+      if (ok) sel.removeAllRanges();
+    }
+    status.textContent = ok ? 'Copied' : 'Your browser did not allow copying: the key is selected, press Ctrl+C (⌘C on a Mac).';
+    status.className = ok ? 'ok' : 'error';
+    if (ok) button.focus();
+  }
+
   async function refreshKeys() {
     try {
       const r = await call('GET', '/api-keys');
       const keys = r.apiKeys || [];
       $('apikey-empty').hidden = keys.length > 0;
       $('apikey-table').querySelector('tbody').replaceChildren(...keys.map((k) => el('tr', {},
-        el('td', { text: k.name }), el('td', { text: fmtTime(k.createdAt) }), el('td', { text: fmtTime(k.lastUsedAt) }),
+        el('td', { text: k.name }), timeCell(k.createdAt), timeCell(k.lastUsedAt),
         el('td', {}, el('span', { class: `badge ${k.active ? 'completed' : 'failed'}`, text: k.active ? 'Active' : 'Revoked' })),
         el('td', {}, k.active ? el('button', { type: 'button', class: 'secondary small', 'aria-label': `Revoke API key ${k.name}`, text: 'Revoke', onclick: () => revokeKey(k) }) : ''))));
     } catch (err) {
@@ -624,7 +802,10 @@
     if (!name) { say(msg, 'Give the key a name that says what uses it.', 'error'); $('apikey-name').focus(); return; }
     try {
       const k = await call('POST', '/api-keys', { name });
-      msg.replaceChildren('Copy this key now, it is not shown again: ', el('code', { id: 'apikey-secret', text: k.key }));
+      const copied = el('span', { id: 'apikey-copied', class: 'ok' });
+      msg.replaceChildren('Copy this key now, it is not shown again: ', el('code', { id: 'apikey-secret', text: k.key }), ' ',
+        el('button', { type: 'button', class: 'secondary small', id: 'apikey-copy', text: 'Copy', 'aria-label': 'Copy the new API key',
+          onclick: (ev) => copyKey(k.key, ev.currentTarget, copied) }), ' ', copied);
       msg.classList.remove('error');
       $('apikey-name').value = '';
       refreshKeys();
@@ -634,14 +815,18 @@
     }
   });
 
+  // readableDetail names the contracts an audit detail quotes by URN,
+  // where this viewer's contract list knows them.
+  const readableDetail = (d) => d.replace(/urn:li:salesContract:\d+/g, (urn) => (contractNames.has(urn) ? `“${contractNames.get(urn)}”` : urn));
+
   async function refreshAudit() {
     try {
       const r = await call('GET', '/audit?limit=20');
       const entries = r.entries || [];
       $('audit-empty').hidden = entries.length > 0;
       $('audit-table').querySelector('tbody').replaceChildren(...entries.map((x) => el('tr', {},
-        el('td', { text: fmtTime(x.at) }), el('td', { text: x.actor }), el('td', { text: x.action }),
-        el('td', { text: typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail || {}) }))));
+        timeCell(x.at), el('td', { text: x.actorName || x.actor, title: x.actorName ? x.actor : undefined }), el('td', { text: x.action }),
+        el('td', { class: 'detail', text: readableDetail(typeof x.detail === 'string' ? x.detail : JSON.stringify(x.detail || {})) }))));
     } catch (err) {
       $('audit-empty').hidden = false;
       $('audit-empty').textContent = err.message;
@@ -977,6 +1162,11 @@
   });
 
   // ---- start ---------------------------------------------------------------
+
+  const sessionEnd = $('session-end');
+  sessionEnd.dateTime = new Date(cfg.expires).toISOString();
+  sessionEnd.title = utc(cfg.expires);
+  sessionEnd.textContent = clockFmt.format(new Date(cfg.expires));
 
   refreshHealth();
   loadSettings();

@@ -56,7 +56,7 @@ func TestMigrateCopiesASQLiteDeploymentIntoPostgreSQL(t *testing.T) {
 	wantRows := map[string]int{
 		"tenants": 2, "api_keys": 1, "member_tokens": 2, "oauth_states": 1, "used_jtis": 1, "lookup_budget": 2,
 		"lookup_budget_forced": 1, "audit_log": 3, "analytics_exports": 2, "validation_exports": 1, "validation_cursors": 1,
-		"compliance_viewers": 1, "compliance_events": 2, "compliance_runs": 2,
+		"compliance_viewers": 1, "compliance_events": 2, "compliance_runs": 2, "viewer_names": 1,
 	}
 	total := 0
 	for table, n := range wantRows {
@@ -159,6 +159,7 @@ func fill(t *testing.T, db *sqlite.DB, at time.Time) {
 	for _, a := range []string{"tenant.create", "apikey.create", "tenant.update"} {
 		must(db.AddAudit(ctx, store.AuditEntry{Tenant: "acme", Actor: "operator", Action: a, At: at}))
 	}
+	must(db.RememberViewerName(ctx, "acme", "v1", "Ada Admin", at))
 	j1, err := db.InsertAnalyticsExport(ctx, store.AnalyticsExport{Tenant: "acme", Viewer: "v1", Contract: "c", Action: "a", Status: store.JobWaiting, CreatedAt: at})
 	must(err)
 	j1.Status, j1.FinishedAt = store.JobCompleted, at

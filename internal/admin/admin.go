@@ -16,12 +16,13 @@ import (
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
-// Store is the storage the service needs: tenants, API keys and the
-// audit log, plus the counts Health shows. Every store.Store satisfies it.
+// Store is the storage the service needs: tenants, API keys, the audit
+// log and viewers' display names, plus the counts Health shows. Every store.Store satisfies it.
 type Store interface {
 	store.Tenants
 	store.APIKeys
 	store.AuditLog
+	store.ViewerNames
 	CountMemberTokens(ctx context.Context, tenant, status string) (int, error)
 	LookupsUsed(ctx context.Context, tenant, day string) (int, error)
 }

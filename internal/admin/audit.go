@@ -10,12 +10,16 @@ import (
 
 // AuditEntry is one line of the audit log as the admin API shows it.
 type AuditEntry struct {
-	ID     int64     `json:"id"`
-	Tenant string    `json:"tenant"`
-	Actor  string    `json:"actor"`
-	Action string    `json:"action"`
-	Detail string    `json:"detail"`
-	At     time.Time `json:"at"`
+	ID     int64  `json:"id"`
+	Tenant string `json:"tenant"`
+	Actor  string `json:"actor"`
+	// ActorName names the actor for people: the viewer's display name as
+	// their CRM last signed it, "API key “name”" or "Operator"; empty
+	// when unknown.
+	ActorName string    `json:"actorName,omitempty"`
+	Action    string    `json:"action"`
+	Detail    string    `json:"detail"`
+	At        time.Time `json:"at"`
 }
 
 // Record writes one admin action to the audit log. detail must never
@@ -29,7 +33,8 @@ func (s *Service) Record(ctx context.Context, tenantID, actor, action, detail st
 }
 
 // Audit returns the tenant's audit log, newest first, at most limit
-// entries (default and maximum store.MaxAuditLimit).
+// entries (default and maximum store.MaxAuditLimit), each actor named
+// for people where it can be (ActorName).
 func (s *Service) Audit(ctx context.Context, tenantID string, limit int) ([]AuditEntry, error) {
 	rows, err := s.Store.Audit(ctx, tenantID, limit)
 	if err != nil {
@@ -38,6 +43,10 @@ func (s *Service) Audit(ctx context.Context, tenantID string, limit int) ([]Audi
 	out := make([]AuditEntry, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, AuditEntry{ID: r.ID, Tenant: r.Tenant, Actor: r.Actor, Action: r.Action, Detail: r.Detail, At: r.At})
+	}
+	names := s.actorNames(ctx, tenantID, out)
+	for i := range out {
+		out[i].ActorName = names[out[i].Actor]
 	}
 	return out, nil
 }

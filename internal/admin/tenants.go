@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
-	"strings"
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/store"
@@ -258,7 +256,8 @@ func (s *Service) CreateTenant(ctx context.Context, actor string, spec TenantSpe
 // not 0, is the revision the editor read (If-Match): a tenant saved since
 // is refused with ErrTenantRevision. With 0 the spec is applied to the
 // tenant as stored now, and nothing another admin saved meanwhile is lost
-// (see edit).
+// (see edit). A spec that changes nothing stores and audits nothing, and
+// answers the tenant as it is.
 func (s *Service) UpdateTenant(ctx context.Context, actor, id string, spec TenantSpec, revision int64) (*tenant.Tenant, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -269,10 +268,10 @@ func (s *Service) UpdateTenant(ctx context.Context, actor, id string, spec Tenan
 		t := spec.tenant(current)
 		return t, checkKeyCount(t)
 	})
-	if err != nil {
-		return nil, err
+	if err != nil || updated == current {
+		return updated, err
 	}
-	return updated, s.Record(ctx, id, actor, "tenant.update", "changed "+changes(current, updated))
+	return updated, s.Record(ctx, id, actor, "tenant.update", changes(current, updated))
 }
 
 // edit is every change of a stored tenant: change builds the new tenant
@@ -282,7 +281,8 @@ func (s *Service) UpdateTenant(ctx context.Context, actor, id string, spec Tenan
 // (ErrTenantRevision otherwise). Without it, a change that loses the race
 // to another save is built once more on the newer tenant; losing again is
 // ErrTenantChanged. It returns the tenant the change was built on and the
-// result. The caller holds s.mu.
+// result, which is that same tenant, unstored, when the change leaves
+// every setting as it was. The caller holds s.mu.
 func (s *Service) edit(ctx context.Context, id string, revision int64, change func(current *tenant.Tenant) (tenant.Tenant, error)) (current, updated *tenant.Tenant, err error) {
 	for attempt := 1; ; attempt++ {
 		current, err := s.fresh(ctx, id)
@@ -296,8 +296,18 @@ func (s *Service) edit(ctx context.Context, id string, revision int64, change fu
 		if err != nil {
 			return nil, nil, err
 		}
-		updated, err := s.Tenants.Update(t, s.persistUpdate(ctx, current.Revision))
+		unchanged := false
+		persist := s.persistUpdate(ctx, current.Revision)
+		updated, err := s.Tenants.Update(t, func(t *tenant.Tenant) error {
+			if sameSettings(current, t) {
+				unchanged = true
+				return errUnchanged
+			}
+			return persist(t)
+		})
 		switch {
+		case unchanged:
+			return current, current, nil
 		case errors.Is(err, store.ErrStale) && revision != 0:
 			return nil, nil, fmt.Errorf("tenant %s: %w", id, ErrTenantRevision)
 		case errors.Is(err, store.ErrStale) && attempt == 1:
@@ -346,34 +356,4 @@ func (s *Service) saved(ctx context.Context, t *tenant.Tenant) {
 		s.OnTenantSaved(ctx, t)
 	}
 	s.announce(ctx, t.ID)
-}
-
-// changes names the settings that differ between two versions of a
-// tenant, for the audit log; secrets are named, never shown.
-func changes(a, b *tenant.Tenant) string {
-	var out []string
-	add := func(name string, x, y any) {
-		if !reflect.DeepEqual(x, y) {
-			out = append(out, name)
-		}
-	}
-	add("name", a.Name, b.Name)
-	add("linkedin.clientId", a.LinkedIn.ClientID, b.LinkedIn.ClientID)
-	if a.LinkedIn.ClientSecret != b.LinkedIn.ClientSecret {
-		out = append(out, "linkedin.clientSecret (replaced)")
-	}
-	add("crm", a.CRM, b.CRM)
-	add("allowedOrigins", a.AllowedOrigins, b.AllowedOrigins)
-	add("context.issuer", a.Context.Issuer, b.Context.Issuer)
-	add("context.audience", a.Context.Audience, b.Context.Audience)
-	add("context.maxLifetime", a.Context.MaxLifetime, b.Context.MaxLifetime)
-	add("context.keys", a.Context.Keys, b.Context.Keys)
-	add("display", a.Display, b.Display)
-	add("cache", a.Cache, b.Cache)
-	add("dailyLookupBudget", a.DailyLookupBudget, b.DailyLookupBudget)
-	add("accentColor", a.AccentColor, b.AccentColor)
-	if len(out) == 0 {
-		return "nothing"
-	}
-	return strings.Join(out, ", ")
 }

@@ -79,7 +79,7 @@ func TestUpdateTenant(t *testing.T) {
 				t.Errorf("got name %q; secrets kept %v/%v", got.Name, got.LinkedIn.ClientSecret == clientSecret, got.Context.Keys[0].Secret == contextSecret)
 			}
 		}},
-		{"omitted keys keep the current keys", func(s *TenantSpec) { s.Context.Keys = nil }, "", func(t *testing.T, got *tenant.Tenant) {
+		{"omitted keys keep the current keys", func(s *TenantSpec) { s.Context.Keys = nil; s.Name = "ACME" }, "", func(t *testing.T, got *tenant.Tenant) {
 			if len(got.Context.Keys) != 1 || got.Context.Keys[0].ID != "k1" {
 				t.Errorf("keys = %v", got.Context.Keys)
 			}
@@ -89,7 +89,7 @@ func TestUpdateTenant(t *testing.T) {
 				t.Error("the new client secret was not stored")
 			}
 		}},
-		{"zero values take their defaults", func(s *TenantSpec) { s.DailyLookupBudget = 0; s.AccentColor = "" }, "", func(t *testing.T, got *tenant.Tenant) {
+		{"zero values take their defaults", func(s *TenantSpec) { s.DailyLookupBudget = 0; s.AccentColor = ""; s.Name = "ACME" }, "", func(t *testing.T, got *tenant.Tenant) {
 			if got.DailyLookupBudget != tenant.DefaultDailyLookupBudget || got.AccentColor != tenant.DefaultAccentColor {
 				t.Errorf("budget %d, colour %q", got.DailyLookupBudget, got.AccentColor)
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -133,4 +134,22 @@ func (s *Service) Export(ctx context.Context, w io.Writer, q ExportQuery) error 
 		return fmt.Errorf("export compliance archive of %s: %w", q.Tenant, err)
 	}
 	return nil
+}
+
+// errFound stops the walk of HasEvents at the first event.
+var errFound = errors.New("compliance: an event was found")
+
+// HasEvents reports whether the archive holds at least one event that
+// Export would write for q, so an empty range can be said instead of
+// sent as an empty file.
+func (s *Service) HasEvents(ctx context.Context, q ExportQuery) (bool, error) {
+	err := s.db.EachComplianceEvent(ctx, store.ComplianceEventQuery{Tenant: q.Tenant, Viewer: q.Viewer, From: q.From, To: q.To},
+		func(store.ComplianceEventRow) error { return errFound })
+	switch {
+	case errors.Is(err, errFound):
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("look into the compliance archive of %s: %w", q.Tenant, err)
+	}
+	return false, nil
 }

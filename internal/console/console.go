@@ -15,6 +15,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
 // ContextVerifier verifies host context tokens signed by a CRM;
@@ -48,6 +49,12 @@ type Auditor interface {
 	Record(ctx context.Context, tenantID, actor, action, detail string) error
 }
 
+// Viewers remembers the display names CRMs sign for their viewers;
+// *admin.Service satisfies it.
+type Viewers interface {
+	RememberViewer(ctx context.Context, tenantID string, v wire.Viewer)
+}
+
 // Config is what the console needs, injected by cmd/server.
 type Config struct {
 	// Tenants are the tenants whose consoles exist. Required.
@@ -63,6 +70,10 @@ type Config struct {
 	// it does; a link whose entry cannot be written is refused. Default:
 	// nil, which answers 404 to download link requests like a nil Links.
 	Audit Auditor
+	// Viewers remembers the name of each admin who opens the console, so
+	// the audit log and the export list show it. Default: nil, names
+	// are not remembered.
+	Viewers Viewers
 	// APIPrefix is where the admin API lives. Default: "/api/v1/admin".
 	APIPrefix string
 	// Logger logs failures; never tokens. Default: slog.Default().

@@ -25,7 +25,8 @@ type pageData struct {
 }
 
 // servePage verifies the context of GET /admin/<tenant>?ctx=…, issues the
-// console session and renders the console. HEAD answers the page's
+// console session and renders the console. GET /admin/<tenant>?resume
+// (a reload) renders it without a session. HEAD answers the page's
 // headers without verifying the context, which would spend it.
 func (c *Console) servePage(w http.ResponseWriter, r *http.Request, tenantID string) {
 	t, ok := c.cfg.Tenants.Get(tenantID)
@@ -37,6 +38,13 @@ func (c *Console) servePage(w http.ResponseWriter, r *http.Request, tenantID str
 		return
 	}
 	raw := r.URL.Query().Get("ctx")
+	if raw == "" && r.URL.Query().Has("resume") {
+		// A reload: admin.js left ?resume in the address bar for this and
+		// takes the session it kept in sessionStorage; without one it says
+		// to open the console from the CRM. The page holds no session.
+		c.render(w, r, t, c.pageData(t, nil, ""))
+		return
+	}
 	if raw == "" {
 		c.refuse(w, r, t, http.StatusBadRequest, "ctx_required", "Open the console from your CRM",
 			"The admin console opens from your CRM, which signs who you are. Use the “Admin console” link there.")
@@ -68,12 +76,25 @@ func (c *Console) servePage(w http.ResponseWriter, r *http.Request, tenantID str
 			"The console could not start on our side. Open it again from your CRM; if it keeps failing, tell your operator.")
 		return
 	}
-	c.render(w, r, t, pageData{
-		Tenant: t, Viewer: s.Viewer, Token: token, ExpiresAt: s.ExpiresAt,
+	if c.cfg.Viewers != nil {
+		c.cfg.Viewers.RememberViewer(r.Context(), t.ID, s.Viewer)
+	}
+	c.render(w, r, t, c.pageData(t, s, token))
+}
+
+// pageData is the console of t for session s and its token; a nil s
+// renders the page for a reload, which takes the session admin.js kept.
+func (c *Console) pageData(t *tenant.Tenant, s *session.Session, token string) pageData {
+	d := pageData{
+		Tenant: t, Token: token,
 		API:             c.cfg.APIPrefix + "/tenants/" + url.PathEscape(t.ID),
 		Links:           pagePrefix + url.PathEscape(t.ID) + "/exports/",
 		ValidationLinks: pagePrefix + url.PathEscape(t.ID) + "/validation-exports/",
-	})
+	}
+	if s != nil {
+		d.Viewer, d.ExpiresAt = s.Viewer, s.ExpiresAt
+	}
+	return d
 }
 
 // refuseContext explains a refused context the way a CRM admin can act on.

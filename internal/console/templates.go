@@ -22,15 +22,16 @@ const pageTemplates = `
 {{end}}
 
 {{define "page"}}{{template "head" (print "Admin console · " .Tenant.Name)}}<script src="/web/admin.js" defer></script></head>
-<body data-session="{{.Token}}" data-expires="{{rfc3339 .ExpiresAt}}" data-api="{{.API}}" data-links="{{.Links}}" data-validation-links="{{.ValidationLinks}}" data-tenant="{{.Tenant.ID}}">
+<body data-session="{{.Token}}" data-expires="{{if .Token}}{{rfc3339 .ExpiresAt}}{{end}}" data-api="{{.API}}" data-links="{{.Links}}" data-validation-links="{{.ValidationLinks}}" data-tenant="{{.Tenant.ID}}">
 <a class="skip" href="#main">Skip to content</a>
 <header class="top">
 <span class="brand">snapbridge <b>admin</b></span>
 <span class="tenant"><span id="tenant-name">{{.Tenant.Name}}</span> <code>{{.Tenant.ID}}</code></span>
-<span class="who">Signed in as {{if .Viewer.Name}}{{.Viewer.Name}}{{else}}{{.Viewer.ID}}{{end}} · <span id="session-left">session ends {{.ExpiresAt.UTC.Format "15:04"}} UTC</span></span>
+<span class="who">{{if .Token}}Signed in as <span id="viewer-name">{{if .Viewer.Name}}{{.Viewer.Name}}{{else}}{{.Viewer.ID}}{{end}}</span> · <span id="session-left">session ends <time id="session-end" datetime="{{rfc3339 .ExpiresAt}}" title="{{.ExpiresAt.UTC.Format "2006-01-02 15:04"}} UTC">{{.ExpiresAt.UTC.Format "15:04"}} UTC</time></span>{{else}}Signed in as <span id="viewer-name">…</span> · <span id="session-left">session ends <time id="session-end"></time></span>{{end}}</span>
 </header>
 <nav class="sections" aria-label="Console sections"><a href="#health">Health</a><a href="#settings">Settings</a><a href="#contextkeys">Context keys</a><a href="#apikeys">API keys</a><a href="#audit">Audit log</a><a href="#analytics">Analytics exports</a><a href="#validation">Validation exports</a><a href="#compliance">Compliance</a></nav>
 <div id="session-banner" class="banner" role="alert" hidden>This console session has expired. Open the console again from your CRM to continue.</div>
+<div id="session-missing" class="banner" role="alert" hidden>This console has no session to continue: it has ended, or this browser does not let the console keep it across a reload. Open the console again from your CRM.</div>
 <main id="main" tabindex="-1">
 
 <section class="panel" id="health" aria-labelledby="health-h">
@@ -193,7 +194,7 @@ const pageTemplates = `
 <div class="row">
 <button type="button" id="my-optin" hidden>Archive my messages</button>
 <button type="button" id="my-optout" class="secondary" hidden>Stop archiving</button>
-<button type="button" id="my-connect" class="secondary" hidden>Connect LinkedIn</button>
+<button type="button" id="my-connect" class="secondary" hidden>Open LinkedIn</button>
 </div>
 </div>
 <p id="gap-summary" class="banner warn" role="alert" hidden></p>

@@ -41,6 +41,10 @@ type AnalyticsRequest struct {
 	// at most 90 days apart. Required.
 	StartAt json.RawMessage `json:"startAt"`
 	EndAt   json.RawMessage `json:"endAt"`
+	// AllowDuplicate creates the export even when one of the same
+	// contract, action and range is waiting or running (a *DuplicateError
+	// otherwise). Default: false.
+	AllowDuplicate bool `json:"allowDuplicate,omitempty"`
 }
 
 // parse validates the request and returns LinkedIn's action and
@@ -74,7 +78,9 @@ func (r AnalyticsRequest) parse() (action string, start, end time.Time, err erro
 // to LinkedIn unless a job of the same contract and action is running
 // there, in which case it waits in our queue and says so. The range is at
 // most 90 days (a *FieldError otherwise); the contract must be one of the
-// viewer's with reporting access (ErrContractForbidden otherwise).
+// viewer's with reporting access (ErrContractForbidden otherwise). An
+// export identical to one of the tenant's waiting or running jobs is a
+// *DuplicateError unless req.AllowDuplicate.
 func (s *Service) CreateAnalytics(ctx context.Context, t *tenant.Tenant, viewer, actor string, req AnalyticsRequest) (store.AnalyticsExport, error) {
 	action, start, end, err := req.parse()
 	if err != nil {
@@ -92,6 +98,11 @@ func (s *Service) CreateAnalytics(ctx context.Context, t *tenant.Tenant, viewer,
 	}
 	if !allowed {
 		return store.AnalyticsExport{}, fmt.Errorf("export %s for %s/%s: %w", req.Contract, t.ID, viewer, ErrContractForbidden)
+	}
+	if !req.AllowDuplicate {
+		if err := s.refuseDuplicate(ctx, t.ID, req.Contract, action, start, end); err != nil {
+			return store.AnalyticsExport{}, err
+		}
 	}
 	now := s.cfg.Now()
 	j, err := s.db.InsertAnalyticsExport(ctx, store.AnalyticsExport{

@@ -113,7 +113,10 @@ func TestOneExportPerContractAndActionAtLinkedIn(t *testing.T) {
 	start := testNow.Add(-30 * 24 * time.Hour)
 	create := func(contract, action string) store.AnalyticsExport {
 		t.Helper()
-		j, err := e.svc.CreateAnalytics(ctx, acme, "v1", "viewer:v1", request(contract, action, start, testNow))
+		// The same request twice on purpose: LinkedIn runs one at a time.
+		req := request(contract, action, start, testNow)
+		req.AllowDuplicate = true
+		j, err := e.svc.CreateAnalytics(ctx, acme, "v1", "viewer:v1", req)
 		if err != nil {
 			t.Fatal(err)
 		}

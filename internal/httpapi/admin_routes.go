@@ -11,6 +11,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/tenant"
+	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
 // Admin is the tenant administration service; *admin.Service satisfies
@@ -34,6 +35,10 @@ type Admin interface {
 	Record(ctx context.Context, tenantID, actor, action, detail string) error
 	// RecordLinkedInError counts a LinkedIn failure for the health page.
 	RecordLinkedInError(tenantID string, err error)
+	// RememberViewer keeps the display name the CRM signed for a viewer;
+	// ViewerNames answers the known ones, so answers can name people.
+	RememberViewer(ctx context.Context, tenantID string, v wire.Viewer)
+	ViewerNames(ctx context.Context, tenantID string, ids []string) map[string]string
 }
 
 // adminRoutes registers the tenant-administration API under /api/v1/admin

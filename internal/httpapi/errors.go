@@ -67,6 +67,7 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 	var se *session.Error
 	var fe *wire.FieldError
 	var tfe *tenant.FieldError
+	var dup *exports.DuplicateError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, wire.ErrorDetail{Code: ae.code, Message: ae.message, ConnectURL: ae.connect}
@@ -112,6 +113,8 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 			Message: "you have no Sales Navigator seat with reporting access on this contract; pick one whose hasReportingAccess is true in GET /api/v1/contracts"}
 	case errors.Is(err, exports.ErrViewerRequired):
 		return http.StatusForbidden, wire.ErrorDetail{Code: "viewer_required", Message: exports.ErrViewerRequired.Error()}
+	case errors.As(err, &dup):
+		return http.StatusConflict, wire.ErrorDetail{Code: "export_duplicate", Message: dup.Error(), Existing: dup.Job.ID}
 	case errors.Is(err, exports.ErrNotFound):
 		return http.StatusNotFound, wire.ErrorDetail{Code: "export_not_found", Message: "no such export job for this tenant"}
 	case errors.Is(err, exports.ErrNotReady):

@@ -16,8 +16,12 @@ import (
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
-// complianceOptIn opts the session viewer in to compliance archiving.
+// complianceOptIn opts the session viewer in to compliance archiving,
+// remembering their display name for the admins' viewer list.
 func (a *API) complianceOptIn(c *gin.Context) {
+	if s := sessionOf(c); a.Admin != nil {
+		a.Admin.RememberViewer(c.Request.Context(), s.Tenant, s.Viewer)
+	}
 	a.viewerCompliance(c, http.StatusOK, a.Platform.Compliance.OptIn)
 }
 
@@ -57,7 +61,32 @@ func (a *API) complianceViewers(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"viewers": vs})
+	ids := make([]string, len(vs))
+	for i, v := range vs {
+		ids[i] = v.Viewer
+	}
+	names := a.viewerNames(c, t.ID, ids)
+	out := make([]viewerReportJSON, len(vs))
+	for i, v := range vs {
+		out[i] = viewerReportJSON{ViewerReport: v, Name: names[v.Viewer]}
+	}
+	c.JSON(http.StatusOK, gin.H{"viewers": out})
+}
+
+// viewerReportJSON is a viewer's archive report with their display name
+// as their CRM last signed it ("" when unknown).
+type viewerReportJSON struct {
+	compliance.ViewerReport
+	Name string `json:"name,omitempty"`
+}
+
+// viewerNames answers the known display names of ids (none without an
+// Admin service).
+func (a *API) viewerNames(c *gin.Context, tenantID string, ids []string) map[string]string {
+	if a.Admin == nil || len(ids) == 0 {
+		return map[string]string{}
+	}
+	return a.Admin.ViewerNames(c.Request.Context(), tenantID, ids)
 }
 
 // complianceSync runs the viewer's archive now and answers the run.
@@ -107,7 +136,9 @@ func (a *API) complianceRuns(c *gin.Context) {
 }
 
 // complianceArchive streams the archive as JSON Lines or CSV, for as long
-// as the client keeps reading (see streamWriter).
+// as the client keeps reading (see streamWriter). A range without events
+// answers 204 No Content rather than an empty file; the read is audited
+// either way.
 func (a *API) complianceArchive(c *gin.Context) {
 	t, p, ok := a.adminTenant(c)
 	if !ok {
@@ -127,8 +158,18 @@ func (a *API) complianceArchive(c *gin.Context) {
 		fmt.Sprintf("compliance archive of %s, %s, as %s", whose, exports.Period(q.From, q.To), q.Format)) {
 		return
 	}
-	name += "." + q.Format
+	found, err := a.Platform.Compliance.HasEvents(c.Request.Context(), q)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
 	h := c.Writer.Header()
+	if !found {
+		h.Set("Cache-Control", "no-store")
+		c.Status(http.StatusNoContent)
+		return
+	}
+	name += "." + q.Format
 	h.Set("Content-Type", compliance.ContentType(q.Format))
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")

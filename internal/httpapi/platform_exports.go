@@ -3,6 +3,7 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -38,8 +39,11 @@ type analyticsJSON struct {
 	Progress int    `json:"progress"`
 	RowCount *int64 `json:"rowCount,omitempty"`
 	// Download is our URL that redirects to a fresh LinkedIn link.
-	Download    string     `json:"download,omitempty"`
-	Viewer      string     `json:"viewer"`
+	Download string `json:"download,omitempty"`
+	Viewer   string `json:"viewer"`
+	// ViewerName is the viewer's display name as their CRM last signed
+	// it; empty when unknown.
+	ViewerName  string     `json:"viewerName,omitempty"`
 	CreatedBy   string     `json:"createdBy"`
 	CreatedAt   time.Time  `json:"createdAt"`
 	SubmittedAt *time.Time `json:"submittedAt,omitempty"`
@@ -141,9 +145,16 @@ func (a *API) listAnalyticsExports(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	ids := make([]string, len(js))
+	for i, j := range js {
+		ids[i] = j.Viewer
+	}
+	names := a.viewerNames(c, t.ID, slices.Compact(slices.Sorted(slices.Values(ids))))
 	out := make([]analyticsJSON, 0, len(js))
 	for _, j := range js {
-		out = append(out, a.analyticsView(j))
+		v := a.analyticsView(j)
+		v.ViewerName = names[j.Viewer]
+		out = append(out, v)
 	}
 	c.JSON(http.StatusOK, gin.H{"exports": out})
 }

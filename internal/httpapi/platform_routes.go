@@ -56,6 +56,7 @@ type Compliance interface {
 	Sync(ctx context.Context, tenantID, viewer string) (store.ComplianceRun, error)
 	Runs(ctx context.Context, tenantID, viewer string, limit int) ([]store.ComplianceRun, error)
 	Export(ctx context.Context, w io.Writer, q compliance.ExportQuery) error
+	HasEvents(ctx context.Context, q compliance.ExportQuery) (bool, error)
 }
 
 // ScopedConnector makes connect handles whose consent adds scopes;

@@ -37,6 +37,11 @@ func (a *API) createSession(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
+	if a.Admin != nil && s.HasRole(session.RoleAdmin) {
+		// Admins act in the audit log and the export list, which name
+		// them; sellers are named when they opt in to archiving.
+		a.Admin.RememberViewer(c.Request.Context(), s.Tenant, s.Viewer)
+	}
 	c.JSON(http.StatusCreated, wire.Session{
 		Token: token, ExpiresAt: s.ExpiresAt, Tenant: s.Tenant, Viewer: s.Viewer, Records: s.Records,
 	})

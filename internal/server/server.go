@@ -241,7 +241,7 @@ func (s *Server) build() error {
 		Widget:       widget,
 		WidgetBudget: cfg.WidgetPrerenderBudget,
 		Console: console.New(console.Config{Tenants: s.Tenants, Contexts: contexts, Sessions: sessions,
-			Links: s.exports, Audit: adm, Logger: s.logger}),
+			Links: s.exports, Audit: adm, Viewers: adm, Logger: s.logger}),
 		Operator: console.NewOperator(s.operatorConfig()),
 		Home:     console.NewHome(homeConfig(cfg, s.logger)),
 		Now:      now,

@@ -37,5 +37,6 @@ type Store interface {
 	Readiness
 	ExpiredPurger
 	Leases
+	ViewerNames
 	io.Closer
 }

@@ -108,6 +108,9 @@ type ErrorDetail struct {
 	ConnectURL string `json:"connectUrl,omitempty"`
 	// RequestID is set on server faults, to quote to support.
 	RequestID string `json:"requestId,omitempty"`
+	// Existing is set with code export_duplicate: the id of the waiting
+	// or running export the refused request repeats.
+	Existing int64 `json:"existing,omitempty"`
 }
 
 // FieldProblem is one offending field of a validation error.

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentTenantUpdatesFromOneReadHaveOneWinner", testConcurrentTenantUpdatesFromOneReadHaveOneWinner},
 		{"APIKeys", testAPIKeys},
 		{"Audit", testAudit},
+		{"ViewerNames", testViewerNames},
 		{"AnalyticsExports", testAnalyticsExports},
 		{"ValidationExports", testValidationExports},
 		{"ComplianceArchiveWalksEveryEventOnce", testComplianceArchiveWalksEveryEventOnce},
