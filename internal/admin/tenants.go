@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
@@ -18,6 +19,8 @@ import (
 type sealedSecrets struct {
 	ClientSecret   string            `json:"clientSecret"`
 	ContextSecrets map[string]string `json:"contextSecrets,omitempty"`
+	// CanvasSecrets are the Salesforce Connected App's consumer secrets.
+	CanvasSecrets []string `json:"canvasSecrets,omitempty"`
 }
 
 // Load seeds the database with the tenants of the configuration file (and
@@ -134,6 +137,9 @@ func (s *Service) row(t *tenant.Tenant) (store.TenantRow, error) {
 			sec.ContextSecrets[k.ID] = k.Secret
 		}
 	}
+	if sf := t.Host.Salesforce; sf != nil {
+		sec.CanvasSecrets = sf.ConsumerSecrets
+	}
 	plain, err := json.Marshal(sec)
 	if err != nil {
 		return store.TenantRow{}, fmt.Errorf("encode secrets of tenant %s: %w", t.ID, err)
@@ -171,6 +177,9 @@ func (s *Service) tenantOf(row store.TenantRow) (tenant.Tenant, error) {
 	t.LinkedIn.ClientSecret = sec.ClientSecret
 	for i, k := range t.Context.Keys {
 		t.Context.Keys[i].Secret = sec.ContextSecrets[k.ID]
+	}
+	if t.Host.Salesforce != nil {
+		t.Host.Salesforce.ConsumerSecrets = sec.CanvasSecrets
 	}
 	t.Revision = row.Revision
 	return t, nil
@@ -368,6 +377,16 @@ func changes(a, b *tenant.Tenant) string {
 	add("context.audience", a.Context.Audience, b.Context.Audience)
 	add("context.maxLifetime", a.Context.MaxLifetime, b.Context.MaxLifetime)
 	add("context.keys", a.Context.Keys, b.Context.Keys)
+	add("host.kind", a.Host.Kind, b.Host.Kind)
+	if sa, sb := a.Salesforce(), b.Salesforce(); sa != nil && sb != nil {
+		add("host.salesforce.orgId", sa.OrgID, sb.OrgID)
+		add("host.salesforce.myDomain", sa.MyDomain, sb.MyDomain)
+		if !slices.Equal(sa.ConsumerSecrets, sb.ConsumerSecrets) {
+			out = append(out, fmt.Sprintf("host.salesforce.consumerSecrets (replaced, %d active)", len(sb.ConsumerSecrets)))
+		}
+	} else if sb != nil {
+		out = append(out, "host.salesforce")
+	}
 	add("display", a.Display, b.Display)
 	add("cache", a.Cache, b.Cache)
 	add("dailyLookupBudget", a.DailyLookupBudget, b.DailyLookupBudget)
