@@ -189,12 +189,23 @@ const MinConsumerSecretLen = 16
 // suffix) form and returns the 18-character form with the case the
 // suffix encodes, so both forms of one org compare equal.
 func CanonicalOrgID(id string) (string, error) {
-	base, err := salesforceID15(id)
+	canonical, err := CanonicalSalesforceID(id)
 	if err != nil {
 		return "", err
 	}
-	if !strings.HasPrefix(base, "00D") {
+	if !strings.HasPrefix(canonical, "00D") {
 		return "", fmt.Errorf("%s is not an org id (those start with 00D)", clipQuote(id))
+	}
+	return canonical, nil
+}
+
+// CanonicalSalesforceID returns any Salesforce record id (user, contact,
+// org…) given in its 15- or 18-character form in the 18-character form,
+// so both forms of one record compare equal.
+func CanonicalSalesforceID(id string) (string, error) {
+	base, err := salesforceID15(id)
+	if err != nil {
+		return "", err
 	}
 	return base + idSuffix(base), nil
 }
