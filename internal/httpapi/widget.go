@@ -34,7 +34,7 @@ func (a *API) widgetOrNotFound(c *gin.Context) {
 				return
 			}
 		} else {
-			c.Request = problem.WithFrame(c.Request, t.AllowedOrigins)
+			c.Request = problem.WithFrame(c.Request, t.Origins())
 		}
 		if found && page && read {
 			h := c.Writer.Header()
