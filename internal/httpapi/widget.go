@@ -56,6 +56,17 @@ func (a *API) widgetOrNotFound(c *gin.Context) {
 	a.Widget.ServeHTTP(c.Writer, c.Request)
 }
 
+// frameForTenant lets the tenant's origins frame an error page answered
+// under /w/<tenant>/ before its handler runs (a Canvas POST too large),
+// as the handler's own answers may be.
+func (a *API) frameForTenant(c *gin.Context) {
+	if id, _, ok := widgetPath(c.Request.URL.Path); ok && a.Tenants != nil {
+		if t, found := a.Tenants.Get(id); found {
+			c.Request = problem.WithFrame(c.Request, t.Origins())
+		}
+	}
+}
+
 // widgetPath returns the tenant of a /w/<tenant>/… path and whether the
 // path is one of its pages, /w/<tenant>/card or /w/<tenant>/list.
 func widgetPath(p string) (tenantID string, page, ok bool) {
