@@ -84,14 +84,14 @@ type SharedState interface {
 
 // Services is everything the HTTP layer calls, injected by cmd/server.
 type Services struct {
-	Tenants      *tenant.Registry
-	Contexts     ContextVerifier
-	Sessions     SessionIssuer
+	Tenants  *tenant.Registry
+	Contexts ContextVerifier
+	Sessions SessionIssuer
 	// Hosts verifies CRM-native launches (Salesforce Canvas) and Launches
 	// hands them to the widget page; nil leaves POST /w/<tenant>/canvas
 	// answering 404.
-	Hosts    HostAdapters
-	Launches Launches
+	Hosts        HostAdapters
+	Launches     Launches
 	Connector    Connector
 	Connections  Connections
 	SalesAccess  SalesAccess

@@ -54,7 +54,9 @@ func salesforceContextSecret(contextSecret string) string {
 
 // SalesforceContextSecret is the demo Salesforce tenant's HS256 context
 // secret (key DemoContextKeyID).
-func SalesforceContextSecret(contextSecret string) string { return salesforceContextSecret(contextSecret) }
+func SalesforceContextSecret(contextSecret string) string {
+	return salesforceContextSecret(contextSecret)
+}
 
 func salesforceApp(o DemoOptions) App {
 	return App{
