@@ -861,7 +861,7 @@
     const bare = path.replace(/\[\d+\]/g, '');
     return inputs.find((i) => i.dataset.field === path)
       || inputs.find((i) => i.dataset.field === bare)
-      || inputs.find((i) => i.dataset.field.startsWith(`${bare}.`))
+      || inputs.find((i) => i.dataset.field.startsWith(`${bare}.`) || i.dataset.field.startsWith(`${bare}[`))
       || null;
   }
 
@@ -941,7 +941,49 @@
     document.title = `Admin console · ${v.name} · snapbridge admin`;
     paintSwatch();
     updateLockoutWarning();
+    renderHost(v.host || { kind: 'jwt' });
     renderContextKeys(v.context.keys || []);
+  }
+
+  // renderHost fills the CRM host fields; the Salesforce ones show only
+  // for a Salesforce tenant.
+  function renderHost(h) {
+    const sf = h.salesforce || {};
+    $('set-host-kind').value = h.kind || 'jwt';
+    $('set-sf-org').value = sf.orgId || '';
+    $('set-sf-domain').value = sf.myDomain || '';
+    $('set-sf-secret').value = '';
+    $('set-sf-secret2').value = '';
+    $('set-sf-drop2').checked = false;
+    const n = sf.consumerSecretsSet || 0;
+    $('set-sf-secret-hint').textContent = n > 0
+      ? `${n} secret${n > 1 ? 's are' : ' is'} active. Leave empty to keep; stored encrypted, never shown again.`
+      : 'From the Connected App (App Manager › View › Manage Consumer Details). Stored encrypted, never shown again.';
+    $('set-sf-drop2').closest('label').hidden = n < 2;
+    const canvasURL = `${location.origin}/w/${encodeURIComponent(document.body.dataset.tenant)}/canvas`;
+    $('set-sf-origins').textContent = (sf.origins || []).length
+      ? `Canvas app URL: ${canvasURL}. Pages that may frame the widget: ${sf.origins.join(', ')}.`
+      : `Canvas app URL: ${canvasURL}.`;
+    showHostFields();
+  }
+
+  function showHostFields() {
+    const on = $('set-host-kind').value === 'salesforce';
+    for (const el of document.querySelectorAll('[data-sf]')) el.hidden = !on;
+  }
+  $('set-host-kind').addEventListener('change', showHostFields);
+
+  // hostSpec reads the CRM host fields. Empty secret slots keep the stored
+  // secret of that slot (see admin.SalesforceSpec).
+  function hostSpec() {
+    const kind = $('set-host-kind').value;
+    if (kind !== 'salesforce') return { kind };
+    const stored = (tenantView.host && tenantView.host.salesforce && tenantView.host.salesforce.consumerSecretsSet) || 0;
+    const secrets = [$('set-sf-secret').value];
+    const second = $('set-sf-secret2').value;
+    if (second) secrets.push(second);
+    else if (stored >= 2 && !$('set-sf-drop2').checked) secrets.push('');
+    return { kind, salesforce: { orgId: $('set-sf-org').value.trim(), myDomain: $('set-sf-domain').value.trim(), consumerSecrets: secrets } };
   }
 
   // settingsSpec reads the form into a TenantSpec for PUT, or throws
@@ -974,6 +1016,7 @@
         partner: text('set-crm-partner'), sourceType: text('set-crm-source') },
       linkedin: { clientId: text('set-client-id') },
       context: { issuer: text('set-issuer'), audience: text('set-audience'), maxLifetime: dur('set-lifetime') },
+      host: hostSpec(),
       cache: { matched: dur('set-cache-matched'), noMatch: dur('set-cache-nomatch') },
       display: { modules: text('set-modules'), version: text('set-version'), width: int('set-width'), height: int('set-height'),
         inlineMode: inline && v.display.inlineMode == null ? null : inline },

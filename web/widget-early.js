@@ -125,6 +125,23 @@
     confirm(data.code);
   });
 
+  // resizeMessage is what the CRM page sizes its iframe from: embed.js's
+  // message, or in a Salesforce Canvas frame the Canvas SDK's resize
+  // (Sfdc.canvas.client.resize), a JSON string naming the app instance
+  // (never its OAuth token). ui.canvasResize writes the same.
+  function resizeMessage(b, h) {
+    var f = b.frame;
+    if (f && f.kind === "salesforce" && f.targetOrigin === b.parentOrigin) {
+      return JSON.stringify({
+        seq: 1, src: "client", clientVersion: "41.0",
+        body: { type: "resize", config: { client: { instanceId: f.instanceId || undefined, targetOrigin: f.targetOrigin } },
+          size: { height: h + "px", width: "" } },
+        targetModule: "Canvas"
+      });
+    }
+    return { type: "snapbridge:resize", height: h };
+  }
+
   // The CRM page sizes its iframe from these messages; the widget sends
   // them itself once it runs.
   function reportHeight() {
@@ -142,7 +159,7 @@
       var h = Math.ceil(document.body.getBoundingClientRect().height);
       if (h !== last) {
         last = h;
-        window.parent.postMessage({ type: "snapbridge:resize", height: h }, parentOrigin);
+        window.parent.postMessage(resizeMessage(b, h), parentOrigin);
       }
     });
     observer.observe(document.body);

@@ -18,6 +18,7 @@ const DefaultTestRecordID = "snapbridge-connection-test"
 const (
 	StepAppToken    = "app token"
 	StepAssociation = "profile association"
+	StepCanvas      = "salesforce canvas"
 )
 
 // ConnectionStep is one check of a connection test.
@@ -49,6 +50,9 @@ func (s *Service) TestConnection(ctx context.Context, actor, tenantID, recordID 
 		recordID = DefaultTestRecordID
 	}
 	rep := ConnectionReport{}
+	if sf := t.Salesforce(); sf != nil {
+		rep.Steps = append(rep.Steps, canvasStep(t.ID, sf))
+	}
 	// A cached token would prove nothing about the stored credentials.
 	s.AppTokens.Invalidate(t.ID, linkedin.ScopeProfiles)
 	token, err := s.AppTokens.Get(ctx, t, linkedin.ScopeProfiles)
@@ -143,4 +147,18 @@ func associationProblem(t *tenant.Tenant, err error) string {
 	default:
 		return fmt.Sprintf("LinkedIn failed (%d); try again later", e.Status)
 	}
+}
+
+// canvasStep checks offline what can be checked of a Salesforce org's
+// Canvas set-up (Salesforce cannot be asked without the org's consent):
+// the settings are consistent, and it says what the Connected App and
+// the org's pages must use.
+func canvasStep(tenantID string, sf *tenant.SalesforceHost) ConnectionStep {
+	origins := sf.Origins()
+	if len(origins) == 0 || len(sf.ConsumerSecrets) == 0 {
+		return ConnectionStep{Name: StepCanvas, Message: "host.salesforce is incomplete: set myDomain and the Connected App's consumer secret"}
+	}
+	return ConnectionStep{Name: StepCanvas, OK: true, Message: fmt.Sprintf(
+		"signed requests of org %s are accepted at /w/%s/canvas with %d active consumer secret(s); pages of %s may frame the widget (checked offline: Salesforce is not asked)",
+		sf.OrgID, tenantID, len(sf.ConsumerSecrets), strings.Join(origins, ", "))}
 }

@@ -31,8 +31,19 @@ func changes(a, b *tenant.Tenant) string {
 	if a.LinkedIn.ClientSecret != b.LinkedIn.ClientSecret {
 		out = append(out, "linkedin.clientSecret: changed")
 	}
+	if sa, sb := consumerSecrets(a), consumerSecrets(b); !slices.Equal(sa, sb) {
+		out = append(out, fmt.Sprintf("host.salesforce.consumerSecrets: changed (%d active)", len(sb)))
+	}
 	out = append(out, keyChanges(a.Context.Keys, b.Context.Keys)...)
 	return strings.Join(out, "; ")
+}
+
+// consumerSecrets are a tenant's Salesforce Canvas consumer secrets, if any.
+func consumerSecrets(t *tenant.Tenant) []string {
+	if sf := t.Salesforce(); sf != nil {
+		return sf.ConsumerSecrets
+	}
+	return nil
 }
 
 // sameSettings reports whether two versions of a tenant hold the same

@@ -16,6 +16,8 @@ import (
 type sealedSecrets struct {
 	ClientSecret   string            `json:"clientSecret"`
 	ContextSecrets map[string]string `json:"contextSecrets,omitempty"`
+	// CanvasSecrets are the Salesforce Connected App's consumer secrets.
+	CanvasSecrets []string `json:"canvasSecrets,omitempty"`
 }
 
 // Load seeds the database with the tenants of the configuration file (and
@@ -132,6 +134,9 @@ func (s *Service) row(t *tenant.Tenant) (store.TenantRow, error) {
 			sec.ContextSecrets[k.ID] = k.Secret
 		}
 	}
+	if sf := t.Host.Salesforce; sf != nil {
+		sec.CanvasSecrets = sf.ConsumerSecrets
+	}
 	plain, err := json.Marshal(sec)
 	if err != nil {
 		return store.TenantRow{}, fmt.Errorf("encode secrets of tenant %s: %w", t.ID, err)
@@ -169,6 +174,9 @@ func (s *Service) tenantOf(row store.TenantRow) (tenant.Tenant, error) {
 	t.LinkedIn.ClientSecret = sec.ClientSecret
 	for i, k := range t.Context.Keys {
 		t.Context.Keys[i].Secret = sec.ContextSecrets[k.ID]
+	}
+	if t.Host.Salesforce != nil {
+		t.Host.Salesforce.ConsumerSecrets = sec.CanvasSecrets
 	}
 	t.Revision = row.Revision
 	return t, nil

@@ -189,7 +189,7 @@ func TestRotateSecrets(t *testing.T) {
 		ring     []keyring.Key
 		want     int
 	}{
-		{"every tenant moves to the new key", []keyring.Key{newer, f.key}, 2},
+		{"every tenant moves to the new key", []keyring.Key{newer, f.key}, len(f.seeds)},
 		{"a second run has nothing to do", []keyring.Key{newer, f.key}, 0},
 		{"the old key can then be dropped", []keyring.Key{newer}, 0},
 	} {
@@ -206,6 +206,10 @@ func TestRotateSecrets(t *testing.T) {
 			got, err := f.start(t).Tenant(sandbox.DemoTenantID)
 			if err != nil || got.LinkedIn.ClientSecret != clientSecret {
 				t.Errorf("after rotation the demo tenant loads %v with its secret: %v", err == nil, got != nil && got.LinkedIn.ClientSecret == clientSecret)
+			}
+			sf, err := f.start(t).Tenant(sandbox.SalesforceTenantID)
+			if err != nil || len(sf.Salesforce().ConsumerSecrets) != 1 || sf.Salesforce().ConsumerSecrets[0] != sandbox.SalesforceConsumerSecret(contextSecret) {
+				t.Errorf("after rotation the Salesforce tenant lost its consumer secret: %v", err)
 			}
 		})
 	}

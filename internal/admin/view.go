@@ -41,10 +41,31 @@ type TenantSpec struct {
 	CRM               tenant.CRM     `json:"crm"`
 	AllowedOrigins    []string       `json:"allowedOrigins"`
 	Context           ContextSpec    `json:"context"`
+	Host              *HostSpec      `json:"host,omitempty"`
 	Display           tenant.Display `json:"display"`
 	Cache             CacheSpec      `json:"cache"`
 	DailyLookupBudget int            `json:"dailyLookupBudget"`
 	AccentColor       string         `json:"accentColor"`
+}
+
+// HostSpec is the host adapter as sent by an admin. A TenantSpec without
+// one keeps the tenant's adapter on update (kind jwt on create).
+type HostSpec struct {
+	Kind       string          `json:"kind"`
+	Salesforce *SalesforceSpec `json:"salesforce,omitempty"`
+}
+
+// SalesforceSpec is a Salesforce org as sent by an admin. ConsumerSecrets
+// nil keeps the stored secrets; otherwise it lists the active secrets,
+// where "" at position i keeps the stored secret i (so ["", "<new>"]
+// adds a second secret while rotating, and ["<new>"] alone retires the
+// others). ConsumerSecretsSet and Origins are the view's and ignored.
+type SalesforceSpec struct {
+	OrgID              string   `json:"orgId"`
+	MyDomain           string   `json:"myDomain"`
+	ConsumerSecrets    []string `json:"consumerSecrets,omitempty"`
+	ConsumerSecretsSet int      `json:"consumerSecretsSet,omitempty"`
+	Origins            []string `json:"origins,omitempty"`
 }
 
 // LinkedInSpec is the tenant's LinkedIn application as sent by an admin.
@@ -102,6 +123,7 @@ func (s TenantSpec) tenant(current *tenant.Tenant) tenant.Tenant {
 	for _, k := range s.Context.Keys {
 		t.Context.Keys = append(t.Context.Keys, k.key())
 	}
+	t.Host = s.Host.policy(current)
 	if current == nil {
 		return t
 	}
@@ -125,6 +147,39 @@ func (s TenantSpec) tenant(current *tenant.Tenant) tenant.Tenant {
 	return t
 }
 
+// policy builds the host policy the spec describes: nil keeps current's
+// (none on create), and secrets left empty are taken from current.
+func (h *HostSpec) policy(current *tenant.Tenant) tenant.HostPolicy {
+	if h == nil {
+		if current == nil {
+			return tenant.HostPolicy{}
+		}
+		return current.Clone().Host
+	}
+	p := tenant.HostPolicy{Kind: h.Kind}
+	if h.Salesforce == nil {
+		return p
+	}
+	sf := &tenant.SalesforceHost{OrgID: h.Salesforce.OrgID, MyDomain: h.Salesforce.MyDomain}
+	var stored []string
+	if c := current.Salesforce(); c != nil {
+		stored = c.ConsumerSecrets
+	}
+	if h.Salesforce.ConsumerSecrets == nil {
+		sf.ConsumerSecrets = append([]string(nil), stored...)
+	}
+	for i, s := range h.Salesforce.ConsumerSecrets {
+		switch {
+		case s != "":
+			sf.ConsumerSecrets = append(sf.ConsumerSecrets, s)
+		case i < len(stored):
+			sf.ConsumerSecrets = append(sf.ConsumerSecrets, stored[i])
+		}
+	}
+	p.Salesforce = sf
+	return p
+}
+
 // TenantView is a tenant as the admin API shows it: every setting, and
 // for each secret only whether it is set.
 type TenantView struct {
@@ -134,6 +189,7 @@ type TenantView struct {
 	CRM               tenant.CRM     `json:"crm"`
 	AllowedOrigins    []string       `json:"allowedOrigins"`
 	Context           ContextView    `json:"context"`
+	Host              HostView       `json:"host"`
 	Display           tenant.Display `json:"display"`
 	Cache             CacheSpec      `json:"cache"`
 	DailyLookupBudget int            `json:"dailyLookupBudget"`
@@ -152,6 +208,21 @@ type ContextView struct {
 	Audience    string    `json:"audience"`
 	MaxLifetime Duration  `json:"maxLifetime"`
 	Keys        []KeyView `json:"keys"`
+}
+
+// HostView shows the host adapter; Salesforce secrets are only counted.
+type HostView struct {
+	Kind       string          `json:"kind"`
+	Salesforce *SalesforceView `json:"salesforce,omitempty"`
+}
+
+// SalesforceView shows a Salesforce org: how many consumer secrets are
+// active and the origins derived from its My Domain.
+type SalesforceView struct {
+	OrgID              string   `json:"orgId"`
+	MyDomain           string   `json:"myDomain"`
+	ConsumerSecretsSet int      `json:"consumerSecretsSet"`
+	Origins            []string `json:"origins"`
 }
 
 // KeyView is one context key without its secret.
@@ -175,6 +246,11 @@ func ViewOf(t *tenant.Tenant) TenantView {
 		Cache:             CacheSpec{Matched: Duration(t.Cache.Matched), NoMatch: Duration(t.Cache.NoMatch)},
 		DailyLookupBudget: t.DailyLookupBudget,
 		AccentColor:       t.AccentColor,
+	}
+	v.Host = HostView{Kind: t.Host.Kind}
+	if sf := t.Host.Salesforce; sf != nil {
+		v.Host.Salesforce = &SalesforceView{OrgID: sf.OrgID, MyDomain: sf.MyDomain,
+			ConsumerSecretsSet: len(sf.ConsumerSecrets), Origins: append([]string{}, sf.Origins()...)}
 	}
 	for _, k := range t.Context.Keys {
 		v.Context.Keys = append(v.Context.Keys, KeyView{ID: k.ID, Alg: k.Alg, PublicKey: k.PublicKey, SecretSet: k.Secret != ""})

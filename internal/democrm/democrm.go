@@ -2,7 +2,10 @@
 // so the widget is embedded genuinely cross-site: a contact list that
 // embeds the list widget in an iframe, and a page per contact that mounts
 // the card with embed.js. Contexts are signed server-side with the demo
-// tenant's key, as a real CRM integration would.
+// tenant's key, as a real CRM integration would. A Salesforce tenant's
+// record page embeds the card as Salesforce Canvas does instead: it POSTs
+// a signed request, signed with the tenant's consumer secret, into the
+// canvas iframe.
 package democrm
 
 import (
@@ -117,6 +120,10 @@ func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, 
 	}
 	if rec == nil {
 		http.NotFound(w, r)
+		return
+	}
+	if t.Salesforce() != nil {
+		c.salesforceContact(w, r, t, rec)
 		return
 	}
 	ctx, err := c.sign(t, []wire.Record{toWire(*rec)})

@@ -60,4 +60,30 @@ if(d.type==="snapbridge:resize"&&typeof d.height==="number"&&d.height>0&&d.heigh
 </main>
 <script src="{{.EmbedJS}}" async></script>
 </body></html>{{end}}
+
+{{define "salesforce"}}{{template "head" (print .Contact.FirstName " " .Contact.LastName " | " .Object " | Salesforce")}}{{template "bar" .}}
+<main class="sfdc">
+<section class="panel"><p class="crumb">{{.Object}} › {{.Contact.FirstName}} {{.Contact.LastName}} <span class="tag">Salesforce Canvas</span></p>
+<div class="rec"><div class="avatar" aria-hidden="true" style="background:#0176d3">{{initials .Contact}}</div><div><h1>{{.Contact.FirstName}} {{.Contact.LastName}}</h1>
+<div>{{.Contact.Title}}{{if .Contact.Company}} · {{.Contact.Company}}{{end}}</div></div></div>
+<dl><dt>Email</dt><dd>{{.Contact.Email}}</dd><dt>Object</dt><dd>{{.Object}}</dd><dt>Record Id</dt><dd><code>{{.Contact.ID}}</code></dd><dt>Owner</dt><dd>{{.Viewer.Name}}</dd></dl>
+</section>
+<aside><section class="panel"><h2>LinkedIn Sales Navigator (canvas app)</h2>
+<form id="canvas-form" method="post" action="{{.CanvasURL}}" target="canvas-frame"><input type="hidden" name="signed_request" value="{{.SignedRequest}}"></form>
+<iframe id="canvas-frame" name="canvas-frame" title="LinkedIn Sales Navigator" width="300" height="{{.Height}}" style="border:0;width:300px" data-widget-origin="{{.WidgetOrigin}}"></iframe>
+</section></aside>
+</main>
+<script>
+// What Salesforce's page does for a canvas app: POST the signed request
+// into the frame, then size the frame from the Canvas SDK's resize
+// messages (a JSON string for the Canvas module), from the app's origin
+// and frame only.
+(function(){var f=document.getElementById("canvas-frame");var o=new URL(f.dataset.widgetOrigin).origin;
+window.addEventListener("message",function(e){if(e.origin!==o||e.source!==f.contentWindow||typeof e.data!=="string")return;
+var m;try{m=JSON.parse(e.data);}catch(x){return;}
+if(!m||m.targetModule!=="Canvas"||!m.body||m.body.type!=="resize"||!m.body.size)return;
+var h=parseInt(m.body.size.height,10);if(h>0&&h<5000){f.style.height=h+"px";f.dataset.canvasResized=String(h);}});
+document.getElementById("canvas-form").submit();})();
+</script>
+</body></html>{{end}}
 `

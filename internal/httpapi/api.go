@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/snapbridge/snapbridge/internal/assoc"
+	"github.com/snapbridge/snapbridge/internal/hostctx"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/tenant"
@@ -23,6 +24,19 @@ import (
 // ContextVerifier verifies host context tokens signed by a CRM.
 type ContextVerifier interface {
 	Verify(ctx context.Context, raw string) (*session.HostContext, error)
+}
+
+// HostAdapters picks a tenant's CRM host adapter; *hostctx.Adapters
+// satisfies it.
+type HostAdapters interface {
+	For(t *tenant.Tenant, kind string) (hostctx.Adapter, error)
+}
+
+// Launches carries a verified CRM launch to the widget page through a
+// one-time handle; *hostctx.Handoffs satisfies it.
+type Launches interface {
+	Put(ctx context.Context, l *hostctx.Launch) (string, error)
+	Take(ctx context.Context, t *tenant.Tenant, handle string) (*hostctx.Launch, error)
 }
 
 // SessionIssuer issues and verifies widget session tokens.
@@ -70,9 +84,14 @@ type SharedState interface {
 
 // Services is everything the HTTP layer calls, injected by cmd/server.
 type Services struct {
-	Tenants      *tenant.Registry
-	Contexts     ContextVerifier
-	Sessions     SessionIssuer
+	Tenants  *tenant.Registry
+	Contexts ContextVerifier
+	Sessions SessionIssuer
+	// Hosts verifies CRM-native launches (Salesforce Canvas) and Launches
+	// hands them to the widget page; nil leaves POST /w/<tenant>/canvas
+	// answering 404.
+	Hosts        HostAdapters
+	Launches     Launches
 	Connector    Connector
 	Connections  Connections
 	SalesAccess  SalesAccess
@@ -160,6 +179,8 @@ func New(s Services) http.Handler {
 	admin := v1.Group("/admin", a.requireAdmin)
 	a.adminRoutes(admin)
 	a.platformRoutes(authed, admin)
+
+	r.POST("/w/:tenant/canvas", a.canvasLaunch)
 
 	r.GET("/oauth/linkedin/start", a.oauthStart)
 	r.GET("/oauth/linkedin/callback", a.oauthCallback)

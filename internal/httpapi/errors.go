@@ -10,6 +10,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/assoc"
 	"github.com/snapbridge/snapbridge/internal/compliance"
 	"github.com/snapbridge/snapbridge/internal/exports"
+	"github.com/snapbridge/snapbridge/internal/hostctx"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/sat"
@@ -87,6 +88,9 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 			Message: "a tenant with this id already exists; pick another id or update it with PUT", Fields: fieldProblems(err)}
 	case errors.As(err, &tfe):
 		return http.StatusBadRequest, wire.ErrorDetail{Code: "invalid_field", Field: tfe.Field, Message: tfe.Error(), Fields: fieldProblems(err)}
+	case errors.Is(err, hostctx.ErrNotConfigured):
+		return http.StatusNotFound, wire.ErrorDetail{Code: "host_not_configured",
+			Message: "this tenant is not set up to be opened this way; its admin sets host.kind in the console"}
 	case errors.Is(err, tenant.ErrUnknown):
 		return http.StatusNotFound, wire.ErrorDetail{Code: "unknown_tenant", Message: "no such tenant"}
 	case errors.Is(err, admin.ErrAPIKeyInvalid):

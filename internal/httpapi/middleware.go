@@ -37,6 +37,7 @@ var errBodyTooLarge = &apiError{status: http.StatusRequestEntityTooLarge, code: 
 func (a *API) limitBody(c *gin.Context) {
 	if c.Request.ContentLength > maxBodyBytes {
 		c.Header("Connection", "close")
+		a.frameForTenant(c)
 		a.fail(c, errBodyTooLarge)
 		return
 	}

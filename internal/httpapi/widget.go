@@ -34,7 +34,7 @@ func (a *API) widgetOrNotFound(c *gin.Context) {
 				return
 			}
 		} else {
-			c.Request = problem.WithFrame(c.Request, t.AllowedOrigins)
+			c.Request = problem.WithFrame(c.Request, t.Origins())
 		}
 		if found && page && read {
 			h := c.Writer.Header()
@@ -54,6 +54,17 @@ func (a *API) widgetOrNotFound(c *gin.Context) {
 	// WriteHeader for the pages it renders.
 	c.Status(http.StatusOK)
 	a.Widget.ServeHTTP(c.Writer, c.Request)
+}
+
+// frameForTenant lets the tenant's origins frame an error page answered
+// under /w/<tenant>/ before its handler runs (a Canvas POST too large),
+// as the handler's own answers may be.
+func (a *API) frameForTenant(c *gin.Context) {
+	if id, _, ok := widgetPath(c.Request.URL.Path); ok && a.Tenants != nil {
+		if t, found := a.Tenants.Get(id); found {
+			c.Request = problem.WithFrame(c.Request, t.Origins())
+		}
+	}
 }
 
 // widgetPath returns the tenant of a /w/<tenant>/… path and whether the

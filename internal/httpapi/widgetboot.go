@@ -39,19 +39,14 @@ func (a *API) LoadWidget(ctx context.Context, tenantID, mode string, page *url.U
 	}
 	boot.Accent = t.AccentColor
 	boot.FrameWidth, boot.FrameHeight = t.Display.Width, t.Display.Height
-	boot.ParentOrigin = parentOrigin(referer, t.AllowedOrigins)
+	boot.ParentOrigin = parentOrigin(referer, t.Origins())
 
-	raw := page.Query().Get("ctx")
-	if raw == "" {
-		boot.Error = &wire.ErrorDetail{Code: "ctx_required", Message: "The CRM page did not say which record to show."}
-		return boot
-	}
-	hc, err := a.Contexts.Verify(ctx, raw)
-	if err == nil && hc.Tenant.ID != t.ID {
-		err = &session.Error{Code: session.CodeContextInvalid, Message: "the context belongs to another tenant"}
-	}
+	hc, err := a.pageContext(ctx, t, page.Query(), &boot)
 	if err != nil {
 		boot.Error = a.bootError(ctx, err)
+		return boot
+	}
+	if hc == nil {
 		return boot
 	}
 	token, s, err := a.Sessions.Issue(hc)
@@ -66,6 +61,34 @@ func (a *API) LoadWidget(ctx context.Context, tenantID, mode string, page *url.U
 	}
 	a.resolveForPage(ctx, t, s, mode, &boot)
 	return boot
+}
+
+// pageContext returns the verified host context of a widget page: the
+// signed host context in ?ctx=, or the launch a CRM host adapter handed
+// over in ?h= (whose frame, if any, the widget then sizes). Nil, with
+// boot.Error set, when the page names neither.
+func (a *API) pageContext(ctx context.Context, t *tenant.Tenant, q url.Values, boot *ui.Boot) (*session.HostContext, error) {
+	if handle := q.Get("h"); handle != "" && a.Launches != nil {
+		l, err := a.Launches.Take(ctx, t, handle)
+		if err != nil {
+			return nil, err
+		}
+		if l.Frame != nil {
+			boot.Frame = l.Frame
+			boot.ParentOrigin = l.Frame.TargetOrigin
+		}
+		return l.Context, nil
+	}
+	raw := q.Get("ctx")
+	if raw == "" {
+		boot.Error = &wire.ErrorDetail{Code: "ctx_required", Message: "The CRM page did not say which record to show."}
+		return nil, nil
+	}
+	hc, err := a.Contexts.Verify(ctx, raw)
+	if err == nil && hc.Tenant.ID != t.ID {
+		err = &session.Error{Code: session.CodeContextInvalid, Message: "the context belongs to another tenant"}
+	}
+	return hc, err
 }
 
 // resolveForPage puts on the page what can be known within the widget

@@ -108,8 +108,9 @@ func noSyncPeople() []demoPerson {
 }
 
 // DemoApps returns the LinkedIn apps, CRM instances and records behind
-// the demo tenants: "demo" (CRM Sync on, 32 records) and "nosync" (CRM
-// Sync off, 4 records).
+// the demo tenants: "demo" (CRM Sync on, 32 records), "nosync" (CRM
+// Sync off, 4 records) and "sfdc" (a Salesforce org opening the widget
+// with Canvas, 6 records).
 func DemoApps(o DemoOptions) []App {
 	o = o.withDefaults()
 	return []App{
@@ -125,6 +126,7 @@ func DemoApps(o DemoOptions) []App {
 			Instances: []Instance{{Tenant: NoSyncTenantID, Partner: DemoPartner, InstanceID: NoSyncInstanceID,
 				SyncEnabled: false, Records: demoRecords(NoSyncInstanceID, noSyncPeople())}},
 		},
+		salesforceApp(o),
 	}
 }
 
@@ -195,6 +197,7 @@ func DemoTenants(o DemoOptions, sandboxURL string) []tenant.Tenant {
 				Keys: []tenant.ContextKey{{ID: DemoContextKeyID, Alg: "HS256", Secret: NoSyncContextSecret(o.ContextSecret)}}},
 			AccentColor: "#5f4b8b",
 		},
+		salesforceTenant(o, where),
 	}
 }
 

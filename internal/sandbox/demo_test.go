@@ -61,7 +61,7 @@ func TestDemoSeed(t *testing.T) {
 		{"tenants use their apps' client ids and instances", func() string {
 			for i, tn := range tenants {
 				if tn.LinkedIn.ClientID != apps[i].ClientID || tn.CRM.InstanceID != apps[i].Instances[0].InstanceID ||
-					tn.ID != apps[i].Instances[0].Tenant || tn.CRM.Partner != "MS" {
+					tn.ID != apps[i].Instances[0].Tenant || tn.CRM.Partner != apps[i].Instances[0].Partner {
 					return tn.ID + " is not wired to its app"
 				}
 			}
@@ -74,11 +74,25 @@ func TestDemoSeed(t *testing.T) {
 			}
 			return ""
 		}},
+		{"the Salesforce org opens the widget with Canvas under its own secrets", func() string {
+			sf := tenants[2].Salesforce()
+			if sf == nil || len(sf.ConsumerSecrets) != 1 || sf.ConsumerSecrets[0] == opts.ContextSecret ||
+				tenants[2].Context.Keys[0].Secret == opts.ContextSecret || apps[2].Instances[0].Partner != "SFDC" {
+				return "sfdc is not a separate Salesforce org"
+			}
+			for _, r := range apps[2].Instances[0].Records {
+				if canonical, err := tenant.CanonicalSalesforceID(r.ID); err != nil || canonical != r.ID {
+					return r.ID + " is not an 18-character Salesforce id"
+				}
+			}
+			return ""
+		}},
 		{"record ids are unique", func() string {
 			seen := map[string]bool{}
 			for _, a := range apps {
 				for _, r := range a.Instances[0].Records {
-					if seen[r.ID] || len(r.ID) != 36 {
+					// Dynamics GUIDs, or 18-character Salesforce ids.
+					if seen[r.ID] || (len(r.ID) != 36 && len(r.ID) != 18) {
 						return r.ID
 					}
 					seen[r.ID] = true

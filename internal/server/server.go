@@ -26,6 +26,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/console"
 	"github.com/snapbridge/snapbridge/internal/democrm"
 	"github.com/snapbridge/snapbridge/internal/exports"
+	"github.com/snapbridge/snapbridge/internal/hostctx"
 	"github.com/snapbridge/snapbridge/internal/httpapi"
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
@@ -222,10 +223,13 @@ func (s *Server) build() error {
 	}, s.DB, li, members, s.Tenants)
 	contexts := admin.NewLiveContexts(s.Tenants, s.DB, now)
 	sessions := session.NewIssuer(sessionKey, 15*time.Minute, s.DB, now)
+	keeper := session.NewContextKeeper(s.DB, s.DB, now)
 	api := httpapi.New(httpapi.Services{
 		Tenants:      s.Tenants,
 		Contexts:     contexts,
 		Sessions:     sessions,
+		Hosts:        hostctx.NewAdapters(hostctx.Deps{Keeper: keeper, Now: now}),
+		Launches:     hostctx.NewHandoffs(s.DB, keeper, now),
 		Connector:    connector,
 		Connections:  vault,
 		SalesAccess:  salesAccess,

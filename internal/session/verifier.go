@@ -36,7 +36,7 @@ type ReplayGuard interface {
 // (PRODUCT.md §2). It is safe for concurrent use.
 type ContextVerifier struct {
 	tenants *tenant.Registry
-	replay  ReplayGuard
+	keeper  *ContextKeeper
 	now     func() time.Time
 	// keyrings holds each tenant's parsed keys and parser, by tenant id,
 	// so PEM parsing happens once and not on every page view.
@@ -49,7 +49,7 @@ func NewContextVerifier(tenants *tenant.Registry, replay ReplayGuard, now func()
 	if now == nil {
 		now = time.Now
 	}
-	v := &ContextVerifier{tenants: tenants, replay: replay, now: now, keyrings: map[string]*keyring{}}
+	v := &ContextVerifier{tenants: tenants, keeper: NewContextKeeper(replay, nil, now), now: now, keyrings: map[string]*keyring{}}
 	if tenants != nil {
 		for _, t := range tenants.All() {
 			v.keyrings[t.ID] = newKeyring(t, now)
@@ -80,38 +80,26 @@ func (v *ContextVerifier) Verify(ctx context.Context, raw string) (*HostContext,
 	if err := checkContextClaims(t, claims); err != nil {
 		return nil, refuse(CodeContextInvalid, err.Error())
 	}
-	if v.replay == nil {
-		return nil, fmt.Errorf("verify context: no replay guard configured")
-	}
-	exp := claims.ExpiresAt.Time
-	kept, err := json.Marshal(keptRecords{Viewer: claims.Viewer, Records: claims.Records})
-	if err != nil {
-		return nil, fmt.Errorf("encode context records for tenant %s: %w", t.ID, err)
-	}
-	// Remember past exp by the leeway, because that is how long the token
-	// is still accepted, and for as long as a session opened from it
-	// can be accepted, because the session reads its records from here.
-	// (One second more, so that the session's whole seconds fit.)
-	keepUntil := maxTime(exp.Add(ContextLeeway), v.now().Add(MaxSessionLifetime+sessionLeeway+time.Second))
-	fresh, err := v.replay.RememberContext(ctx, t.ID, claims.ID, keepUntil, kept)
-	if err != nil {
-		return nil, fmt.Errorf("remember context id for tenant %s: %w", t.ID, err)
-	}
-	if !fresh {
-		return nil, refuse(CodeContextReplayed,
-			"this context (jti) was already used; sign a fresh context with a new jti for every page view")
-	}
-	return &HostContext{
+	hc := &HostContext{
 		Tenant:    t,
 		Viewer:    *claims.Viewer,
 		Records:   claims.Records,
 		Roles:     claims.Roles,
 		ID:        claims.ID,
 		IssuedAt:  claims.IssuedAt.Time,
-		ExpiresAt: exp,
-		kept:      kept,
-		keptUntil: keepUntil,
-	}, nil
+		ExpiresAt: claims.ExpiresAt.Time,
+	}
+	// Remembered past exp by the leeway, because that is how long the
+	// token is still accepted.
+	fresh, err := v.keeper.Keep(ctx, hc, hc.ExpiresAt.Add(ContextLeeway))
+	if err != nil {
+		return nil, err
+	}
+	if !fresh {
+		return nil, refuse(CodeContextReplayed,
+			"this context (jti) was already used; sign a fresh context with a new jti for every page view")
+	}
+	return hc, nil
 }
 
 func maxTime(a, b time.Time) time.Time {

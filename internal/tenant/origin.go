@@ -165,7 +165,7 @@ func checkDNSName(h string) error {
 }
 
 // FrameAncestors returns the Content-Security-Policy frame-ancestors source
-// list for the tenant's pages: its allowed origins, or 'none' when it has
+// list for the tenant's pages: its origins (Origins), or 'none' when it has
 // none. Each origin is checked again with ParseOrigin on the way out, so
 // nothing that is not an origin can reach the header, whatever path the
 // tenant took.
@@ -173,8 +173,9 @@ func (t *Tenant) FrameAncestors() string {
 	if t == nil {
 		return "'none'"
 	}
-	out := make([]string, 0, len(t.AllowedOrigins))
-	for _, o := range t.AllowedOrigins {
+	origins := t.Origins()
+	out := make([]string, 0, len(origins))
+	for _, o := range origins {
 		if canonical, err := ParseOrigin(o); err == nil {
 			out = append(out, canonical)
 		}

@@ -25,6 +25,9 @@ type Tenant struct {
 	AllowedOrigins []string `yaml:"allowedOrigins" json:"allowedOrigins"`
 	// Context says how host contexts signed by the CRM are verified.
 	Context ContextPolicy `yaml:"context" json:"context"`
+	// Host names the CRM-native host adapter that may open the widget
+	// besides the signed host context. Default: kind jwt (none).
+	Host HostPolicy `yaml:"host" json:"host"`
 	// Display configures the Sales Navigator Display Services iframe.
 	Display Display `yaml:"display" json:"display"`
 	// Cache sets how long profile associations are remembered.
@@ -142,6 +145,9 @@ func (t *Tenant) ApplyDefaults() {
 	if t.CRM.OrgID == "" {
 		t.CRM.OrgID = t.CRM.InstanceID
 	}
+	if t.Host.Kind == "" {
+		t.Host.Kind = HostJWT
+	}
 	if t.Context.Audience == "" {
 		t.Context.Audience = DefaultAudience
 	}
@@ -180,6 +186,11 @@ func (t Tenant) Clone() Tenant {
 	c := t
 	c.AllowedOrigins = append([]string(nil), t.AllowedOrigins...)
 	c.Context.Keys = append([]ContextKey(nil), t.Context.Keys...)
+	if t.Host.Salesforce != nil {
+		sf := *t.Host.Salesforce
+		sf.ConsumerSecrets = append([]string(nil), sf.ConsumerSecrets...)
+		c.Host.Salesforce = &sf
+	}
 	if t.Display.InlineMode != nil {
 		v := *t.Display.InlineMode
 		c.Display.InlineMode = &v

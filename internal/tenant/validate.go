@@ -167,7 +167,10 @@ func (t *Tenant) check(p *problems, l leniency) {
 			bad(f.name, "is required")
 		}
 	}
-	if len(t.AllowedOrigins) == 0 && !l.noOrigins {
+	t.validateHost(bad)
+	// A Salesforce org's own hosts are derived (see Origins), so such a
+	// tenant may list none.
+	if len(t.AllowedOrigins) == 0 && !l.noOrigins && t.Salesforce() == nil {
 		bad("allowedOrigins", "needs at least one origin")
 	}
 	origins := make([]string, len(t.AllowedOrigins))
@@ -212,6 +215,13 @@ func (t *Tenant) textFields() []textField {
 	}
 	for i, o := range t.AllowedOrigins {
 		fields = append(fields, textField{fmt.Sprintf("allowedOrigins[%d]", i), o})
+	}
+	fields = append(fields, textField{"host.kind", t.Host.Kind})
+	if sf := t.Host.Salesforce; sf != nil {
+		fields = append(fields, textField{"host.salesforce.orgId", sf.OrgID}, textField{"host.salesforce.myDomain", sf.MyDomain})
+		for i, s := range sf.ConsumerSecrets {
+			fields = append(fields, textField{fmt.Sprintf("host.salesforce.consumerSecrets[%d]", i), s})
+		}
 	}
 	for i, k := range t.Context.Keys {
 		field := fmt.Sprintf("context.keys[%d]", i)

@@ -69,6 +69,11 @@ type Boot struct {
 	// ParentOrigin is the exact origin the widget posts its height to.
 	// Default "": the widget tells nobody its height.
 	ParentOrigin string `json:"parentOrigin,omitempty"`
+	// Frame, when a CRM host adapter opened the widget in a frame with
+	// its own protocol (Salesforce Canvas), says how to tell that frame
+	// the widget's height; its TargetOrigin is then ParentOrigin.
+	// Default nil: snapbridge's own resize message (embed.js).
+	Frame *wire.HostFrame `json:"frame,omitempty"`
 	// SAT, on a card page of a viewer who has connected LinkedIn, is the
 	// Sales Access Token the server already brokered: the page carries the
 	// Display Services iframe from the start and the widget does not ask
@@ -103,6 +108,9 @@ func (b Boot) normalized(pathMode string) Boot {
 	}
 	if !isOrigin(b.ParentOrigin) {
 		b.ParentOrigin = ""
+	}
+	if f := b.Frame; f != nil && (f.Kind != wire.FrameSalesforce || f.TargetOrigin != b.ParentOrigin || b.ParentOrigin == "") {
+		b.Frame = nil
 	}
 	if b.SAT != nil && !isWebURL(b.SAT.IframeURL) {
 		b.SAT = nil

@@ -55,7 +55,7 @@ func (w *Widget) OnMount(ctx app.Context) {
 	// Tests and the benchmark read this to know the WebAssembly widget,
 	// not just the prerendered HTML, is running.
 	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-snapbridge-ready", "1")
-	w.stop = reportHeight(w.boot.ParentOrigin)
+	w.stop = reportHeightTo(w.boot.ParentOrigin, w.boot.Frame)
 	if w.boot.Error == nil && len(w.assocs) < len(w.boot.Records) {
 		w.fetch(ctx, false)
 	}

@@ -127,7 +127,11 @@ func jsInt(v js.Value) int {
 // changes (and once at the start), so the host page can size the iframe.
 // A ResizeObserver sees every render that changes the height, images and
 // fonts included, without posting for renders that do not.
-func reportHeight(parentOrigin string) (stop func()) {
+func reportHeight(parentOrigin string) (stop func()) { return reportHeightTo(parentOrigin, nil) }
+
+// reportHeightTo is reportHeight for a host frame with its own protocol:
+// a Salesforce Canvas frame gets the Canvas SDK's resize message.
+func reportHeightTo(parentOrigin string, frame *wire.HostFrame) (stop func()) {
 	target, ok := resizeTarget(parentOrigin)
 	win := js.Global()
 	parent := win.Get("parent")
@@ -142,6 +146,10 @@ func reportHeight(parentOrigin string) (stop func()) {
 			return
 		}
 		last = h
+		if frame != nil {
+			parent.Call("postMessage", canvasResize(frame, h), target)
+			return
+		}
 		msg := win.Get("Object").New()
 		msg.Set("type", wire.MessageResize)
 		msg.Set("height", h)

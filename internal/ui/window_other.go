@@ -2,7 +2,11 @@
 
 package ui
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/snapbridge/snapbridge/internal/wire"
+)
 
 // Outside the browser there is no page, no parent window and no connect
 // script: these are the server-side (prerender and test) halves of
@@ -23,3 +27,5 @@ func placeFrame(app.Value, any) {}
 func removeFrame(any) {}
 
 func reportHeight(string) (stop func()) { return func() {} }
+
+func reportHeightTo(string, *wire.HostFrame) (stop func()) { return func() {} }
