@@ -100,7 +100,7 @@ func TestConsumerSecretsRotateAndStaySealed(t *testing.T) {
 		if strings.Contains(e.Detail, canvasSecretB) || strings.Contains(e.Detail, canvasSecretA) {
 			t.Fatal("the audit log shows a consumer secret")
 		}
-		found = found || strings.Contains(e.Detail, "host.salesforce.consumerSecrets (replaced")
+		found = found || strings.Contains(e.Detail, "host.salesforce.consumerSecrets: changed")
 	}
 	if !found {
 		t.Fatal("the audit log does not name the secret change")
