@@ -372,6 +372,7 @@ func changes(a, b *tenant.Tenant) string {
 	add("cache", a.Cache, b.Cache)
 	add("dailyLookupBudget", a.DailyLookupBudget, b.DailyLookupBudget)
 	add("accentColor", a.AccentColor, b.AccentColor)
+	add("theme", a.Theme, b.Theme)
 	if len(out) == 0 {
 		return "nothing"
 	}

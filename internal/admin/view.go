@@ -45,6 +45,7 @@ type TenantSpec struct {
 	Cache             CacheSpec      `json:"cache"`
 	DailyLookupBudget int            `json:"dailyLookupBudget"`
 	AccentColor       string         `json:"accentColor"`
+	Theme             string         `json:"theme"`
 }
 
 // LinkedInSpec is the tenant's LinkedIn application as sent by an admin.
@@ -98,6 +99,7 @@ func (s TenantSpec) tenant(current *tenant.Tenant) tenant.Tenant {
 		Cache:             tenant.CachePolicy{Matched: time.Duration(s.Cache.Matched), NoMatch: time.Duration(s.Cache.NoMatch)},
 		DailyLookupBudget: s.DailyLookupBudget,
 		AccentColor:       s.AccentColor,
+		Theme:             s.Theme,
 	}
 	for _, k := range s.Context.Keys {
 		t.Context.Keys = append(t.Context.Keys, k.key())
@@ -138,6 +140,7 @@ type TenantView struct {
 	Cache             CacheSpec      `json:"cache"`
 	DailyLookupBudget int            `json:"dailyLookupBudget"`
 	AccentColor       string         `json:"accentColor"`
+	Theme             string         `json:"theme"`
 }
 
 // LinkedInView shows the LinkedIn application without its secret.
@@ -175,6 +178,7 @@ func ViewOf(t *tenant.Tenant) TenantView {
 		Cache:             CacheSpec{Matched: Duration(t.Cache.Matched), NoMatch: Duration(t.Cache.NoMatch)},
 		DailyLookupBudget: t.DailyLookupBudget,
 		AccentColor:       t.AccentColor,
+		Theme:             t.Theme,
 	}
 	for _, k := range t.Context.Keys {
 		v.Context.Keys = append(v.Context.Keys, KeyView{ID: k.ID, Alg: k.Alg, PublicKey: k.PublicKey, SecretSet: k.Secret != ""})
