@@ -115,14 +115,14 @@ test('a seller opens a matched contact and sees name, photo and the Sales Naviga
   const photo = widget.locator('img.sb-avatar').first();
   assert.equal(await photo.getAttribute('src'), answer.profilePhoto);
   assert.ok(await photoWidth(photo) > 0, 'the LinkedIn photo did not load');
-  const link = widget.getByRole('link', { name: `View ${r.firstName} ${r.lastName} in Sales Navigator (opens in a new tab)` });
+  const link = widget.getByRole('link', { name: `View in Sales Navigator: ${r.firstName} ${r.lastName} (opens in a new tab)` });
   assert.match(await link.textContent(), /View in Sales Navigator/);
   assert.equal(await link.getAttribute('href'), answer.profile);
   assert.equal(await link.getAttribute('target'), '_blank');
   const rel = (await link.getAttribute('rel')).split(/\s+/);
   assert.ok(rel.includes('noopener') && rel.includes('noreferrer'), `rel="${rel.join(' ')}"`);
   // Not connected yet: the panel offers the consent popup instead.
-  await widget.getByRole('link', { name: /Connect your LinkedIn account/ }).waitFor();
+  await widget.getByRole('link', { name: /^Connect LinkedIn/ }).waitFor();
   await shot(page, '01-card-matched-not-connected');
   await page.close();
 });
@@ -137,7 +137,7 @@ test('a seller connects LinkedIn once and the Sales Navigator panel appears with
   let crmNavigations = 0;
   page.on('framenavigated', f => { if (f === page.mainFrame()) crmNavigations++; });
 
-  const connect = widget.getByRole('link', { name: /Connect your LinkedIn account/ });
+  const connect = widget.getByRole('link', { name: /^Connect LinkedIn/ });
   const [popup] = await Promise.all([context.waitForEvent('page'), connect.click()]);
   await popup.waitForLoadState();
   assert.ok(popup.url().startsWith(`${product.standin}/oauth/v2/authorization?`), `the popup opened ${popup.url()}`);
@@ -160,7 +160,7 @@ test('a seller connects LinkedIn once and the Sales Navigator panel appears with
   assert.match(await sn.locator('[data-testid="sn-member"] .name').textContent(), new RegExp(`${r.firstName} ${r.lastName}`));
   assert.equal(await sn.locator('[data-testid="sn-member"] a').getAttribute('href'), answer.profile);
   assert.match(await sn.locator('.viewer').textContent(), new RegExp(`Signed in as ${seller}`));
-  assert.equal(await widget.getByRole('link', { name: /Connect your LinkedIn account/ }).count(), 0);
+  assert.equal(await widget.getByRole('link', { name: /^Connect LinkedIn/ }).count(), 0);
   assert.equal(await page.evaluate(() => window.__stillTheSamePage), true, 'the CRM page was reloaded');
   assert.equal(crmNavigations, 0, 'the CRM page navigated');
   await shot(page, '03-card-connected-with-panel');
