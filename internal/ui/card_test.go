@@ -122,8 +122,8 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 			},
 		},
 		{
-			scenario: "a header still says LinkedIn is busy, with the one Retry",
-			card:     Card{Record: ada, Header: true, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled}},
+			scenario:  "a header still says LinkedIn is busy, with the one Retry",
+			card:      Card{Record: ada, Header: true, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled}},
 			wantText:  []string{"Ada Lovelace", "LinkedIn is busy — try again in a few minutes"},
 			wantRetry: true,
 		},
