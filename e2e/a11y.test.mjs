@@ -96,6 +96,7 @@ test('visible labels start the accessible names of the widget\'s links', async (
   const page = await browser.newPage({ viewport: widgetViewport });
   await openWidget(page, product, { viewer: 'a11y-new', records: [next('matched')] });
   await page.locator('.sb-card__link').waitFor();
+  await page.locator('a[data-sb-connect]').waitFor();
   assert.equal(await page.getByRole('link', { name: /^View in Sales Navigator: .+ \(opens in a new tab\)$/ }).count(), 1);
   assert.equal(await page.getByRole('link', { name: /^Connect LinkedIn \(opens a sign-in window\)$/ }).count(), 1);
   await openWidget(page, product, { mode: 'list', viewer: 'a11y-new', records: byOutcome.matched.slice(-3) });

@@ -150,18 +150,18 @@ const (
 // tenant's accent; its accessible name starts with the visible label and
 // adds whose profile it is and that a tab opens.
 func salesNavLink(name, profile string, size int, secondary bool) app.UI {
-	class, text := "sb-btn sb-btn--linkedin sb-card__link", "View in Sales Navigator"
+	class, text, label := "sb-btn sb-btn--linkedin sb-card__link", "View in Sales Navigator", "View in Sales Navigator"
 	switch size {
 	case linkHeader:
 		class = "sb-btn sb-btn--linkedin sb-btn--small sb-card__link sb-card__link--header"
 	case linkChip:
-		class, text = "sb-chip sb-chip--link", "Open"
+		class, text, label = "sb-chip sb-chip--link", "Open", "Open in Sales Navigator"
 	}
 	if secondary && size != linkChip {
 		class += " sb-btn--outline"
 	}
 	return app.A().Class(class).Href(attr(profile)).Target("_blank").Rel("noopener noreferrer").
-		Aria("label", attr(text+" in Sales Navigator: "+name+" (opens in a new tab)")).
+		Aria("label", attr(label+": "+name+" (opens in a new tab)")).
 		Body(app.Span().Text(text), app.Span().Class("sb-ext"))
 }
 

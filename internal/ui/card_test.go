@@ -200,8 +200,9 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 				if attrOf(l, "target") != "_blank" || attrOf(l, "rel") != "noopener noreferrer" {
 					t.Errorf("link target/rel = %q/%q", attrOf(l, "target"), attrOf(l, "rel"))
 				}
-				if label := attrOf(l, "aria-label"); !strings.Contains(label, displayName(c.Record)) || !strings.HasPrefix(label, "View in Sales Navigator") {
-					t.Errorf("link accessible name %q does not start with its visible label or lacks the person's name", label)
+				// Its visible label first, then whose profile, then that a tab opens.
+				if label, want := attrOf(l, "aria-label"), "View in Sales Navigator: "+displayName(c.Record)+" (opens in a new tab)"; label != want {
+					t.Errorf("link accessible name %q, want %q", label, want)
 				}
 				// LinkedIn's action keeps LinkedIn's colour, not the tenant's accent.
 				if !hasClass(l, "sb-btn--linkedin") || hasClass(l, "sb-btn--primary") {
@@ -304,7 +305,7 @@ func TestListShowsCompactRowsAndOneNoticePerProblem(t *testing.T) {
 				t.Errorf("links = %d, want %d", len(links), tt.wantLinks)
 			}
 			for _, l := range links {
-				if attrOf(l, "target") != "_blank" || !strings.HasPrefix(attrOf(l, "aria-label"), "Open in Sales Navigator") {
+				if attrOf(l, "target") != "_blank" || !strings.HasPrefix(attrOf(l, "aria-label"), "Open in Sales Navigator: ") {
 					t.Errorf("list link target/label = %q/%q", attrOf(l, "target"), attrOf(l, "aria-label"))
 				}
 			}
