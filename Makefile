@@ -85,7 +85,7 @@ lint: helm-check image-check
 ## browser-deps: Debian Chromium, playwright-core and wasmbrowsertest (never a downloaded browser)
 browser-deps:
 	@command -v chromium >/dev/null || { $(APT) update -qq && $(APT) install -y -qq chromium >/dev/null; }
-	@test -d e2e/node_modules/playwright-core || (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+	@test -d e2e/node_modules/playwright-core -a -d e2e/node_modules/axe-core || (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 	@test -x $(BIN)/go_js_wasm_exec || { mkdir -p $(BIN) && GOBIN=$(BIN) $(GO) install $(WASMBROWSERTEST) && mv $(BIN)/wasmbrowsertest $(BIN)/go_js_wasm_exec; }
 
 ## build: the server binary and the compressed WebAssembly widget

@@ -55,7 +55,7 @@ test('a seller who is not connected sees Connect at once, and the page logs no e
   assert.match(html, /<link rel="preload" href="\/[^"]+\/web\/app\.wasm" as="fetch"/, 'the page does not preload app.wasm');
   assert.doesNotMatch(answer.headers()['content-security-policy'], /script-src[^;]*'unsafe-inline'/);
   await wasmRunning(page);
-  const connect = page.getByRole('link', { name: /Connect your LinkedIn account/ });
+  const connect = page.getByRole('link', { name: /^Connect LinkedIn/ });
   assert.equal(await connect.isVisible(), true, 'Connect is not shown once the widget runs');
   assert.ok(!calls.includes('POST /api/v1/sales-access-token'), `the widget asked for a token it knew it cannot get: ${calls}`);
   assert.deepEqual(errors, [], 'console errors for a seller who is not connected');
@@ -69,7 +69,7 @@ test('Connect works while app.wasm cannot load: the popup opens and the panel ap
   const page = await context.newPage();
   const errors = watchConsole(page);
   await page.goto(cardURL(matched[1]));
-  const connect = page.getByRole('link', { name: /Connect your LinkedIn account/ });
+  const connect = page.getByRole('link', { name: /^Connect LinkedIn/ });
   await connect.waitFor();
   await shot(page, 'prerender-2-connect-without-wasm');
 
@@ -116,7 +116,7 @@ test('only the widget\'s own origin can say that LinkedIn is connected', async (
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(cardURL(matched[0], 'e2e-prerender-forged'));
-  await page.getByRole('link', { name: /Connect your LinkedIn account/ }).waitFor();
+  await page.getByRole('link', { name: /^Connect LinkedIn/ }).waitFor();
   const states = await page.evaluate(() => {
     const say = origin => {
       window.dispatchEvent(new MessageEvent('message', { origin, data: { type: 'snapbridge:connected', code: 'forged' } }));

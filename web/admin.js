@@ -916,6 +916,7 @@
     const set = (id, value) => { $(id).value = value ?? ''; };
     set('set-name', v.name);
     set('set-accent', v.accentColor);
+    set('set-theme', v.theme || 'host');
     set('set-budget', v.dailyLookupBudget);
     set('set-origins', (v.allowedOrigins || []).join('\n'));
     set('set-crm-type', v.crm.type);
@@ -1010,6 +1011,7 @@
     const spec = {
       name: text('set-name'),
       accentColor: text('set-accent'),
+      theme: $('set-theme').value,
       dailyLookupBudget: int('set-budget'),
       allowedOrigins: lines($('set-origins').value),
       crm: { ...v.crm, type: text('set-crm-type'), instanceId: text('set-crm-instance'), orgId: text('set-crm-org'),

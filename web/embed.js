@@ -3,7 +3,10 @@
 // then either mark elements:
 //   <div data-snapbridge-tenant="demo" data-snapbridge-ctx="<context JWT>"
 //        data-snapbridge-mode="card"></div>
-// or call SnapBridge.mount(element, {tenant, ctx, mode, maxWidth, height}).
+// or call SnapBridge.mount(element, {tenant, ctx, mode, maxWidth, height, theme}).
+// theme ("light" or "dark", data-snapbridge-theme) tells a widget whose
+// tenant follows the host which theme this page shows; without it the
+// widget reads the page's color-scheme (CSS or <meta name="color-scheme">).
 // The widget tells this page its height; only messages from the snapbridge
 // origin (the origin of this script) and from the widget's own iframe are
 // believed.
@@ -46,6 +49,29 @@
     return el.getAttribute("data-snapbridge-" + attr) || "";
   }
 
+  // hostTheme is this page's theme: "dark" when its color-scheme is only
+  // dark, or is "light dark" while the system prefers dark; else "light".
+  function hostTheme() {
+    var scheme = "";
+    try {
+      scheme = getComputedStyle(document.documentElement).colorScheme || "";
+    } catch (e) {
+      scheme = "";
+    }
+    var meta = document.querySelector('meta[name="color-scheme"]');
+    if ((scheme === "" || scheme === "normal") && meta) {
+      scheme = meta.getAttribute("content") || "";
+    }
+    var words = scheme.toLowerCase().split(/\s+/);
+    if (words.indexOf("dark") < 0) {
+      return "light";
+    }
+    if (words.indexOf("light") < 0) {
+      return "dark";
+    }
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+  }
+
   // mount creates the widget iframe inside el (replacing what is there)
   // and returns {iframe, unmount}.
   function mount(el, opts) {
@@ -66,9 +92,13 @@
     if (mode !== "card" && mode !== "list") {
       throw new Error("snapbridge: mode must be \"card\" or \"list\"");
     }
+    var theme = option(el, opts, "theme", "theme") || hostTheme();
+    if (theme !== "light" && theme !== "dark") {
+      throw new Error("snapbridge: theme must be \"light\" or \"dark\"");
+    }
     unmount(el);
     var iframe = document.createElement("iframe");
-    iframe.src = origin + "/w/" + tenant + "/" + mode + "?ctx=" + encodeURIComponent(ctx);
+    iframe.src = origin + "/w/" + tenant + "/" + mode + "?ctx=" + encodeURIComponent(ctx) + "&theme=" + theme;
     iframe.title = "LinkedIn Sales Navigator";
     // The server checks this origin against the tenant's allow-list before
     // it lets the widget report its height here; send only the origin.

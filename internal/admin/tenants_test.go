@@ -94,6 +94,17 @@ func TestUpdateTenant(t *testing.T) {
 				t.Errorf("budget %d, colour %q", got.DailyLookupBudget, got.AccentColor)
 			}
 		}},
+		{"an admin picks the dark theme", func(s *TenantSpec) { s.Theme = tenant.ThemeDark }, "", func(t *testing.T, got *tenant.Tenant) {
+			if got.Theme != tenant.ThemeDark || ViewOf(got).Theme != tenant.ThemeDark {
+				t.Errorf("theme stored %q, shown %q", got.Theme, ViewOf(got).Theme)
+			}
+		}},
+		{"an empty theme follows the host", func(s *TenantSpec) { s.Theme = "" }, "", func(t *testing.T, got *tenant.Tenant) {
+			if got.Theme != tenant.ThemeHost {
+				t.Errorf("theme %q", got.Theme)
+			}
+		}},
+		{"a theme the widget does not know names its field", func(s *TenantSpec) { s.Theme = "system" }, "theme", nil},
 		{"the id cannot change", func(s *TenantSpec) { s.ID = "other" }, "id", nil},
 		{"a bad origin names its field", func(s *TenantSpec) { s.AllowedOrigins = []string{"not a url"} }, "allowedOrigins[0]", nil},
 		{"three keys are too many", func(s *TenantSpec) {

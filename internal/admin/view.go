@@ -46,6 +46,7 @@ type TenantSpec struct {
 	Cache             CacheSpec      `json:"cache"`
 	DailyLookupBudget int            `json:"dailyLookupBudget"`
 	AccentColor       string         `json:"accentColor"`
+	Theme             string         `json:"theme"`
 }
 
 // HostSpec is the host adapter as sent by an admin. A TenantSpec without
@@ -119,6 +120,7 @@ func (s TenantSpec) tenant(current *tenant.Tenant) tenant.Tenant {
 		Cache:             tenant.CachePolicy{Matched: time.Duration(s.Cache.Matched), NoMatch: time.Duration(s.Cache.NoMatch)},
 		DailyLookupBudget: s.DailyLookupBudget,
 		AccentColor:       s.AccentColor,
+		Theme:             s.Theme,
 	}
 	for _, k := range s.Context.Keys {
 		t.Context.Keys = append(t.Context.Keys, k.key())
@@ -194,6 +196,7 @@ type TenantView struct {
 	Cache             CacheSpec      `json:"cache"`
 	DailyLookupBudget int            `json:"dailyLookupBudget"`
 	AccentColor       string         `json:"accentColor"`
+	Theme             string         `json:"theme"`
 }
 
 // LinkedInView shows the LinkedIn application without its secret.
@@ -246,6 +249,7 @@ func ViewOf(t *tenant.Tenant) TenantView {
 		Cache:             CacheSpec{Matched: Duration(t.Cache.Matched), NoMatch: Duration(t.Cache.NoMatch)},
 		DailyLookupBudget: t.DailyLookupBudget,
 		AccentColor:       t.AccentColor,
+		Theme:             t.Theme,
 	}
 	v.Host = HostView{Kind: t.Host.Kind}
 	if sf := t.Host.Salesforce; sf != nil {

@@ -25,8 +25,9 @@ import (
 // Viewer is the CRM user the demo signs contexts for.
 var Viewer = wire.Viewer{ID: "crm-user-1", Name: "Sam Seller", Email: "sam.seller@example.com"}
 
-// listSize is how many contacts the list view shows (and its context names).
-const listSize = 12
+// listSize is how many contacts the list view's context names: as many as
+// a context may, so the widget pages through the whole list.
+const listSize = session.MaxRecords
 
 // CRM serves the demo CRM pages.
 type CRM struct {

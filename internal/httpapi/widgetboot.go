@@ -38,6 +38,7 @@ func (a *API) LoadWidget(ctx context.Context, tenantID, mode string, page *url.U
 		return boot
 	}
 	boot.Accent = t.AccentColor
+	boot.Theme = widgetTheme(t.Theme, page.Query().Get("theme"))
 	boot.FrameWidth, boot.FrameHeight = t.Display.Width, t.Display.Height
 	boot.ParentOrigin = parentOrigin(referer, t.Origins())
 
@@ -162,6 +163,21 @@ func (a *API) bootError(ctx context.Context, err error) *wire.ErrorDetail {
 	}
 	a.Logger.ErrorContext(ctx, "widget prerender failed", "err", err.Error())
 	return &wire.ErrorDetail{Code: "internal", Message: "Something went wrong on our side. Reload the page to try again."}
+}
+
+// widgetTheme is the colour scheme a widget page is drawn in: the
+// tenant's, or when the tenant follows the host, the page's theme
+// parameter (set by embed.js from the CRM page); light when the host
+// names none or something else.
+func widgetTheme(setting, host string) string {
+	switch setting {
+	case tenant.ThemeLight, tenant.ThemeDark:
+		return setting
+	}
+	if host == ui.ThemeDark {
+		return ui.ThemeDark
+	}
+	return ui.ThemeLight
 }
 
 // parentOrigin returns the origin of the embedding page when it is one of

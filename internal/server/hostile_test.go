@@ -601,6 +601,7 @@ func hostileAdmin(sellerToken string) []hostile {
 		"context key alg none":   tenantBody(func(t map[string]any) { t["context"].(map[string]any)["keys"].([]map[string]any)[0]["alg"] = "none" }),
 		"accent colour a script": tenantBody(func(t map[string]any) { t["accentColor"] = "red;}</style><script>" }),
 		"budget negative":        tenantBody(func(t map[string]any) { t["dailyLookupBudget"] = -1 }),
+		"theme system":           tenantBody(func(t map[string]any) { t["theme"] = "system" }),
 		"budget a string":        tenantBody(func(t map[string]any) { t["dailyLookupBudget"] = "lots" }),
 		"taken id":               tenantBody(func(t map[string]any) { t["id"] = "demo" }),
 	} {

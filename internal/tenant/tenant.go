@@ -37,6 +37,10 @@ type Tenant struct {
 	DailyLookupBudget int `yaml:"dailyLookupBudget" json:"dailyLookupBudget"`
 	// AccentColor is the widget's accent colour as #rrggbb. Default: #0a66c2.
 	AccentColor string `yaml:"accentColor" json:"accentColor"`
+	// Theme is the widget's colour scheme: ThemeLight, ThemeDark, or
+	// ThemeHost to follow the page that embeds it (embed.js tells the
+	// widget; light when the host says nothing). Default: ThemeHost.
+	Theme string `yaml:"theme" json:"theme"`
 	// Revision is the revision of the stored tenant this one was read
 	// from or saved as (store.TenantRow.Revision); 0 for a tenant not
 	// stored. Admins' saves are conditional on it. Never configured.
@@ -135,6 +139,14 @@ const (
 	DefaultNoMatchTTL        = 15 * time.Minute
 	DefaultDailyLookupBudget = 5000
 	DefaultAccentColor       = "#0a66c2"
+	DefaultTheme             = ThemeHost
+)
+
+// Widget themes (Tenant.Theme).
+const (
+	ThemeLight = "light"
+	ThemeDark  = "dark"
+	ThemeHost  = "host"
 )
 
 // ApplyDefaults fills every unset optional field with its default.
@@ -177,6 +189,9 @@ func (t *Tenant) ApplyDefaults() {
 	}
 	if t.AccentColor == "" {
 		t.AccentColor = DefaultAccentColor
+	}
+	if t.Theme == "" {
+		t.Theme = DefaultTheme
 	}
 }
 

@@ -199,6 +199,11 @@ func (t *Tenant) check(p *problems, l leniency) {
 	if !colourPattern.MatchString(t.AccentColor) {
 		bad("accentColor", "must look like #0a66c2")
 	}
+	switch t.Theme {
+	case ThemeLight, ThemeDark, ThemeHost:
+	default:
+		bad("theme", `must be "light", "dark" or "host" (follow the CRM page)`)
+	}
 }
 
 // textField is one string of a tenant, named as FieldError names it.
@@ -212,6 +217,7 @@ func (t *Tenant) textFields() []textField {
 		{"crm.sourceType", t.CRM.SourceType}, {"crm.type", t.CRM.Type},
 		{"context.issuer", t.Context.Issuer}, {"context.audience", t.Context.Audience},
 		{"display.modules", t.Display.Modules}, {"display.version", t.Display.Version}, {"accentColor", t.AccentColor},
+		{"theme", t.Theme},
 	}
 	for i, o := range t.AllowedOrigins {
 		fields = append(fields, textField{fmt.Sprintf("allowedOrigins[%d]", i), o})

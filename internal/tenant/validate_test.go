@@ -74,6 +74,11 @@ func TestValidateNamesTenantAndField(t *testing.T) {
 		}, "context.keys[0]"},
 		{"garbage PEM", func(t2 *Tenant) { t2.Context.Keys[0] = ContextKey{ID: "r", Alg: "RS256", PublicKey: "nope"} }, "context.keys[0]"},
 		{"bad accent colour", func(t2 *Tenant) { t2.AccentColor = "blue" }, "accentColor"},
+		{"light theme", func(t2 *Tenant) { t2.Theme = ThemeLight }, ""},
+		{"dark theme", func(t2 *Tenant) { t2.Theme = ThemeDark }, ""},
+		{"theme that follows the host", func(t2 *Tenant) { t2.Theme = ThemeHost }, ""},
+		{"theme following the operating system", func(t2 *Tenant) { t2.Theme = "system" }, "theme"},
+		{"theme in capitals", func(t2 *Tenant) { t2.Theme = "Dark" }, "theme"},
 		{"tiny iframe", func(t2 *Tenant) { t2.Display.Width = 10 }, "display.width"},
 		{"endless iframe", func(t2 *Tenant) { t2.Display.Height = 9000 }, "display.height"},
 		{"narrowest iframe (100 px)", func(t2 *Tenant) { t2.Display.Width = 100 }, ""},
@@ -121,7 +126,7 @@ func TestApplyDefaults(t *testing.T) {
 	if tn.Name != "acme" || tn.CRM.OrgID != tn.CRM.InstanceID || tn.Context.Audience != "snapbridge" ||
 		tn.Display.Modules != "TopCard2,RelatedLeads" || tn.Display.Version != "2.1" || !tn.Display.Inline() ||
 		tn.Display.Width != 300 || tn.Display.Height != 336 || tn.Cache.Matched.Hours() != 6 || tn.Cache.NoMatch.Minutes() != 15 ||
-		tn.DailyLookupBudget != 5000 || tn.AccentColor != "#0a66c2" {
+		tn.DailyLookupBudget != 5000 || tn.AccentColor != "#0a66c2" || tn.Theme != ThemeHost {
 		t.Errorf("defaults not applied: %+v", tn)
 	}
 	off := false

@@ -22,6 +22,7 @@ const (
 	CodeNotConnected = "linkedin_not_connected"
 	CodeThrottled    = "throttled"
 	CodeUnavailable  = "linkedin_unavailable"
+	CodeBudgetSpent  = "lookup_budget_exhausted"
 )
 
 // APIError is an error answer of the widget API.
@@ -69,6 +70,7 @@ const (
 	problemUnavailable
 	problemExpired
 	problemNotConnected
+	problemBudgetSpent // the tenant's daily look-up budget, not LinkedIn
 	problemOther
 )
 
@@ -87,6 +89,8 @@ func classify(err error) (problem, *APIError) {
 		return problemNotConnected, apiErr
 	case apiErr.Status == statusUnauthorized:
 		return problemExpired, apiErr
+	case apiErr.Detail.Code == CodeBudgetSpent:
+		return problemBudgetSpent, apiErr
 	case apiErr.Status == statusTooManyRequests || apiErr.Detail.Code == CodeThrottled:
 		return problemThrottled, apiErr
 	case apiErr.Status >= statusServerError || apiErr.Detail.Code == CodeUnavailable:

@@ -21,6 +21,12 @@ const (
 	ModeList = "list"
 )
 
+// Widget themes (Boot.Theme): the colour scheme the widget is drawn in.
+const (
+	ThemeLight = "light"
+	ThemeDark  = "dark"
+)
+
 // Defaults applied to a Boot that leaves a field empty or invalid.
 const (
 	// DefaultAccent is LinkedIn blue, used when Boot.Accent is not #rgb or #rrggbb.
@@ -62,6 +68,10 @@ type Boot struct {
 	Associations []wire.Association `json:"associations,omitempty"`
 	// Accent is the tenant's accent colour (#rgb or #rrggbb). Default: DefaultAccent.
 	Accent string `json:"accent,omitempty"`
+	// Theme is ThemeLight or ThemeDark, decided by the server from the
+	// tenant's setting and, when that follows the host, the page's theme
+	// parameter (embed.js sets it). Default: ThemeLight.
+	Theme string `json:"theme,omitempty"`
 	// FrameWidth and FrameHeight size the Display Services iframe in CSS
 	// pixels. Default: DefaultFrameWidth × DefaultFrameHeight.
 	FrameWidth  int `json:"frameWidth,omitempty"`
@@ -99,6 +109,9 @@ func (b Boot) normalized(pathMode string) Boot {
 	}
 	if !accentPattern.MatchString(b.Accent) {
 		b.Accent = DefaultAccent
+	}
+	if b.Theme != ThemeDark {
+		b.Theme = ThemeLight
 	}
 	if b.FrameWidth <= 0 || b.FrameWidth > maxFrameSide {
 		b.FrameWidth = DefaultFrameWidth

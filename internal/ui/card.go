@@ -8,9 +8,14 @@ import (
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
-// statusLoading is the card state before LinkedIn has been asked; the
-// other states are the wire.Status… values.
-const statusLoading = "loading"
+// statusLoading is the card state before LinkedIn has been asked, and
+// statusBudgetSpent the state of a record not looked up because the
+// tenant's daily look-up budget is spent; the other states are the
+// wire.Status… values.
+const (
+	statusLoading     = "loading"
+	statusBudgetSpent = "budget_spent"
+)
 
 // Card shows one CRM record and what LinkedIn knows about it: photo or
 // initials, name, title, company, a "View in Sales Navigator" link when
@@ -26,6 +31,14 @@ type Card struct {
 	// Compact draws the list row variant (small avatar, one-line details,
 	// status chip instead of notices).
 	Compact bool
+	// Header draws the card as a compact header (name, record type, the
+	// Sales Navigator link and any notice) for when the Sales Navigator
+	// panel below already shows the person. Default false: the full card.
+	Header bool
+	// Secondary draws the Sales Navigator link as a secondary action, for
+	// when another action on the page is the one to take (Connect).
+	// Default false: the link is the primary action.
+	Secondary bool
 	// Retrying disables the Retry button while a retry runs.
 	Retrying bool
 	// OnRetry runs when the seller presses Retry. Default nil: no button.
@@ -40,7 +53,7 @@ func (c *Card) state() string {
 		return statusLoading
 	}
 	switch c.Assoc.Status {
-	case wire.StatusMatched, wire.StatusNoMatch, wire.StatusCRMSyncDisabled, wire.StatusThrottled:
+	case wire.StatusMatched, wire.StatusNoMatch, wire.StatusCRMSyncDisabled, wire.StatusThrottled, statusBudgetSpent:
 		return c.Assoc.Status
 	default:
 		// An unknown status is a server we do not understand: the seller
@@ -49,8 +62,18 @@ func (c *Card) state() string {
 	}
 }
 
+// offersRetry reports whether the card shows a Retry button: LinkedIn
+// was busy or did not answer and the seller can ask again.
+func (c *Card) offersRetry() bool {
+	state := c.state()
+	return c.OnRetry != nil && !c.Compact && (state == wire.StatusThrottled || state == wire.StatusUnavailable)
+}
+
 // Render draws the card.
 func (c *Card) Render() app.UI {
+	if c.Header && !c.Compact {
+		return c.renderHeader()
+	}
 	state := c.state()
 	name := displayName(c.Record)
 	class := "sb-card sb-card--" + state
@@ -58,16 +81,11 @@ func (c *Card) Render() app.UI {
 		class += " sb-card--compact"
 	}
 	var details []app.UI
-	switch {
-	case c.Compact && c.Record.Title != "" && c.Record.Company != "":
-		details = append(details, app.P().Class("sb-card__title").Text(c.Record.Title+" · "+c.Record.Company))
-	default:
-		if c.Record.Title != "" {
-			details = append(details, app.P().Class("sb-card__title").Text(c.Record.Title))
-		}
-		if c.Record.Company != "" {
-			details = append(details, app.P().Class("sb-card__company").Text(c.Record.Company))
-		}
+	if c.Record.Title != "" {
+		details = append(details, app.P().Class("sb-card__title").Title(attr(c.Record.Title)).Text(c.Record.Title))
+	}
+	if c.Record.Company != "" {
+		details = append(details, app.P().Class("sb-card__company").Title(attr(c.Record.Company)).Text(c.Record.Company))
 	}
 	return app.Article().Class(class).Aria("label", attr(name)).Body(
 		app.Div().Class("sb-card__main").Body(
@@ -79,21 +97,71 @@ func (c *Card) Render() app.UI {
 			app.If(c.Compact, func() app.UI { return c.chip(state, name) }),
 		),
 		app.If(!c.Compact && isWebURL(c.Assoc.Profile), func() app.UI {
-			return salesNavLink(name, c.Assoc.Profile, false)
+			return salesNavLink(name, c.Assoc.Profile, linkFull, c.Secondary)
 		}),
 		app.If(!c.Compact, func() app.UI { return c.notice(state) }),
 	)
 }
 
-// salesNavLink opens the member's Sales Navigator profile in a new tab;
-// its accessible name says whose profile and that a tab opens.
-func salesNavLink(name, profile string, small bool) app.UI {
-	class, text := "sb-btn sb-btn--primary sb-card__link", "View in Sales Navigator"
-	if small {
-		class, text = "sb-chip sb-chip--link", "Open"
+// renderHeader draws the compact header shown above the Sales Navigator
+// panel: the panel shows the person's photo, title and company itself.
+func (c *Card) renderHeader() app.UI {
+	state := c.state()
+	name := displayName(c.Record)
+	return app.Article().Class("sb-card sb-card--header sb-card--"+state).Aria("label", attr(name)).Body(
+		app.Div().Class("sb-card__main").Body(
+			app.Div().Class("sb-card__who").Body(
+				app.P().Class("sb-card__name").Text(name),
+				app.If(recordType(c.Record.Type) != "", func() app.UI {
+					return app.P().Class("sb-card__type").Text(recordType(c.Record.Type))
+				}),
+			),
+			app.If(isWebURL(c.Assoc.Profile), func() app.UI {
+				return salesNavLink(name, c.Assoc.Profile, linkHeader, c.Secondary)
+			}),
+		),
+		app.If(state != statusLoading, func() app.UI { return c.notice(state) }),
+	)
+}
+
+// recordType names a CRM record type for sellers ("Contact"); "" for a
+// type the widget does not know.
+func recordType(t string) string {
+	switch t {
+	case "contact":
+		return "Contact"
+	case "lead":
+		return "Lead"
+	case "account":
+		return "Account"
+	}
+	return ""
+}
+
+// Sizes of the Sales Navigator link.
+const (
+	linkFull   = iota // the full card's wide button
+	linkHeader        // the compact header's button
+	linkChip          // the list row's "Open"
+)
+
+// salesNavLink opens the member's Sales Navigator profile in a new tab. It
+// is LinkedIn's action, so it keeps LinkedIn's colour whatever the
+// tenant's accent; its accessible name starts with the visible label and
+// adds whose profile it is and that a tab opens.
+func salesNavLink(name, profile string, size int, secondary bool) app.UI {
+	class, text, label := "sb-btn sb-btn--linkedin sb-card__link", "View in Sales Navigator", "View in Sales Navigator"
+	switch size {
+	case linkHeader:
+		class = "sb-btn sb-btn--linkedin sb-btn--small sb-card__link sb-card__link--header"
+	case linkChip:
+		class, text, label = "sb-chip sb-chip--link", "Open", "Open in Sales Navigator"
+	}
+	if secondary && size != linkChip {
+		class += " sb-btn--outline"
 	}
 	return app.A().Class(class).Href(attr(profile)).Target("_blank").Rel("noopener noreferrer").
-		Aria("label", attr("View "+name+" in Sales Navigator (opens in a new tab)")).
+		Aria("label", attr(label+": "+name+" (opens in a new tab)")).
 		Body(app.Span().Text(text), app.Span().Class("sb-ext"))
 }
 
@@ -117,15 +185,17 @@ func (c *Card) notice(state string) app.UI {
 		return &Notice{Kind: noticeAdmin, Title: "CRM Sync is not enabled",
 			Text: "Ask your Sales Navigator admin to turn on CRM Sync for this CRM, then reload."}
 	case wire.StatusThrottled:
-		return c.retryNotice("LinkedIn is busy right now", "Too many look-ups today. Try again later.")
+		return c.retryNotice(busyTitle, "")
+	case statusBudgetSpent:
+		return &Notice{Kind: noticeAdmin, Title: budgetTitle, Text: budgetText(c.now())}
 	default:
-		return c.retryNotice("LinkedIn is unavailable", "LinkedIn did not answer. Try again later.")
+		return c.retryNotice(downTitle, "")
 	}
 }
 
 func (c *Card) retryNotice(title, text string) app.UI {
 	if isWebURL(c.Assoc.Profile) {
-		text += " Showing " + c.savedAgo() + "."
+		text = "Showing " + c.savedAgo() + "."
 	}
 	n := &Notice{Kind: noticeWarn, Title: title, Text: text, Busy: c.Retrying, BusyText: "Retrying…"}
 	if c.OnRetry != nil {
@@ -137,16 +207,27 @@ func (c *Card) retryNotice(title, text string) app.UI {
 // chip is the list row's one-word state, with the link when matched.
 func (c *Card) chip(state, name string) app.UI {
 	if isWebURL(c.Assoc.Profile) {
-		return salesNavLink(name, c.Assoc.Profile, true)
+		return salesNavLink(name, c.Assoc.Profile, linkChip, false)
 	}
 	label := map[string]string{
-		statusLoading:              "Looking up…",
-		wire.StatusNoMatch:         "No match",
-		wire.StatusCRMSyncDisabled: "CRM Sync off",
-		wire.StatusThrottled:       "Busy",
-		wire.StatusUnavailable:     "Unavailable",
+		statusLoading:          "Looking up…",
+		wire.StatusNoMatch:     "No match",
+		wire.StatusThrottled:   "Busy",
+		wire.StatusUnavailable: "Unavailable",
+		statusBudgetSpent:      "Not looked up",
 	}[state]
+	if label == "" {
+		// CRM Sync off is the tenant's, said once above the list.
+		return nil
+	}
 	return app.Span().Class("sb-chip sb-chip--" + state).Text(label)
+}
+
+func (c *Card) now() time.Time {
+	if c.Now.IsZero() {
+		return time.Now()
+	}
+	return c.Now
 }
 
 // savedAgo describes cached data's age in words a seller reads at a glance.
@@ -154,11 +235,7 @@ func (c *Card) savedAgo() string {
 	if c.Assoc.CachedAt == nil {
 		return "saved data"
 	}
-	now := c.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	age := now.Sub(*c.Assoc.CachedAt)
+	age := c.now().Sub(*c.Assoc.CachedAt)
 	switch {
 	case age < 2*time.Minute:
 		return "data saved just now"

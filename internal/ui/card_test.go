@@ -3,6 +3,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +72,8 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 			scenario: "throttled with cached data keeps the link and says how old it is",
 			card: Card{Record: ada, Now: now, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled,
 				Profile: profile, ProfilePhoto: photo, Cached: true, CachedAt: &saved, Stale: true}},
-			wantText:  []string{"LinkedIn is busy right now", "Try again later", "data saved 42 minutes ago", "Retry"},
+			wantText:  []string{"LinkedIn is busy — try again in a few minutes", "data saved 42 minutes ago", "Retry"},
+			notText:   []string{"today", "look-ups"},
 			wantLink:  true,
 			wantPhoto: true,
 			wantRetry: true,
@@ -79,14 +81,14 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 		{
 			scenario:  "unavailable without cache offers Retry only",
 			card:      Card{Record: ada, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusUnavailable}},
-			wantText:  []string{"LinkedIn is unavailable", "Try again later", "Retry"},
-			notText:   []string{"View in Sales Navigator", "saved"},
+			wantText:  []string{"LinkedIn is not answering — try again later", "Retry"},
+			notText:   []string{"View in Sales Navigator", "saved", "busy"},
 			wantRetry: true,
 		},
 		{
 			scenario:  "an unknown status is shown as unavailable, not as a match",
 			card:      Card{Record: ada, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: "surprise"}},
-			wantText:  []string{"LinkedIn is unavailable"},
+			wantText:  []string{"LinkedIn is not answering"},
 			wantRetry: true,
 		},
 		{
@@ -96,6 +98,43 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 			check: func(t *testing.T, r rendered) {
 				if b := r.one(t, "button", "sb-btn"); !hasAttr(b, "disabled") {
 					t.Error("Retry button is not disabled while retrying")
+				}
+			},
+		},
+		{
+			scenario: "the tenant's spent budget says when it resets and offers no Retry",
+			card:     Card{Record: ada, Now: now, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: statusBudgetSpent}},
+			wantText: []string{"Today's LinkedIn look-ups are used up", "midnight UTC", "in about 12 hours"},
+			notText:  []string{"Retry", "busy", "View in Sales Navigator"},
+		},
+		{
+			scenario: "with the panel showing the person the card is a header: name, record type, link",
+			card: Card{Record: withType(ada, "lead"), Header: true, OnRetry: retry,
+				Assoc: wire.Association{RecordID: "r1", Status: wire.StatusMatched, Profile: profile, ProfilePhoto: photo}},
+			wantText: []string{"Ada Lovelace", "Lead", "View in Sales Navigator"},
+			notText:  []string{"VP Engineering", "Analytical Engines", "Retry"},
+			wantLink: true,
+			check: func(t *testing.T, r rendered) {
+				r.one(t, "article", "sb-card--header")
+				if n := len(r.all("span", "sb-avatar")); n != 0 {
+					t.Errorf("the header repeats the avatar the panel shows (%d)", n)
+				}
+			},
+		},
+		{
+			scenario:  "a header still says LinkedIn is busy, with the one Retry",
+			card:      Card{Record: ada, Header: true, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled}},
+			wantText:  []string{"Ada Lovelace", "LinkedIn is busy — try again in a few minutes"},
+			wantRetry: true,
+		},
+		{
+			scenario: "while Connect is the action to take the Sales Navigator link steps back",
+			card:     Card{Record: ada, Secondary: true, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusMatched, Profile: profile}},
+			wantText: []string{"View in Sales Navigator"},
+			wantLink: true,
+			check: func(t *testing.T, r rendered) {
+				if l := r.one(t, "a", "sb-card__link"); !hasClass(l, "sb-btn--outline") {
+					t.Errorf("link class %q: not drawn secondary", attrOf(l, "class"))
 				}
 			},
 		},
@@ -161,8 +200,13 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 				if attrOf(l, "target") != "_blank" || attrOf(l, "rel") != "noopener noreferrer" {
 					t.Errorf("link target/rel = %q/%q", attrOf(l, "target"), attrOf(l, "rel"))
 				}
-				if label := attrOf(l, "aria-label"); !strings.Contains(label, displayName(c.Record)) || !strings.Contains(label, "Sales Navigator") {
-					t.Errorf("link accessible name %q lacks the person's name", label)
+				// Its visible label first, then whose profile, then that a tab opens.
+				if label, want := attrOf(l, "aria-label"), "View in Sales Navigator: "+displayName(c.Record)+" (opens in a new tab)"; label != want {
+					t.Errorf("link accessible name %q, want %q", label, want)
+				}
+				// LinkedIn's action keeps LinkedIn's colour, not the tenant's accent.
+				if !hasClass(l, "sb-btn--linkedin") || hasClass(l, "sb-btn--primary") {
+					t.Errorf("Sales Navigator link class %q", attrOf(l, "class"))
 				}
 			}
 			imgs := r.all("img", "sb-avatar")
@@ -175,6 +219,11 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 			buttons := r.all("button", "")
 			if tt.wantRetry && (len(buttons) != 1 || attrOf(buttons[0], "type") != "button") {
 				t.Errorf("want one Retry <button type=button>, got %d", len(buttons))
+			}
+			// A browser disables a button with any disabled attribute,
+			// "false" included: an idle Retry must carry none.
+			if tt.wantRetry && !c.Retrying && len(buttons) == 1 && hasAttr(buttons[0], "disabled") {
+				t.Errorf("the prerendered Retry is disabled (disabled=%q) while nothing runs", attrOf(buttons[0], "disabled"))
 			}
 			if tt.check != nil {
 				tt.check(t, r)
@@ -204,7 +253,7 @@ func TestListShowsCompactRowsAndOneNoticePerProblem(t *testing.T) {
 				"b": {RecordID: "b", Status: wire.StatusNoMatch},
 				"c": {RecordID: "c", Status: wire.StatusThrottled},
 			},
-			wantText:  []string{"Ada Lovelace", "VP · AE", "Open", "No match", "Busy", "Looking up…", "Retry", "open the record to pick the right person"},
+			wantText:  []string{"Ada Lovelace", "VP", "AE", "Open", "No match", "Busy", "Looking up…", "Retry", "LinkedIn is busy — try again in a few minutes", "open the record to pick the right person"},
 			notText:   []string{"CRM Sync"},
 			wantLinks: 1,
 		},
@@ -227,8 +276,8 @@ func TestListShowsCompactRowsAndOneNoticePerProblem(t *testing.T) {
 				"c": {RecordID: "c", Status: wire.StatusCRMSyncDisabled},
 				"d": {RecordID: "d", Status: wire.StatusCRMSyncDisabled},
 			},
-			wantText: []string{"CRM Sync off", "CRM Sync is not enabled"},
-			notText:  []string{"Retry"},
+			wantText: []string{"CRM Sync is not enabled"},
+			notText:  []string{"Retry", "CRM Sync off"},
 		},
 	}
 	for _, tt := range tests {
@@ -256,9 +305,62 @@ func TestListShowsCompactRowsAndOneNoticePerProblem(t *testing.T) {
 				t.Errorf("links = %d, want %d", len(links), tt.wantLinks)
 			}
 			for _, l := range links {
-				if attrOf(l, "target") != "_blank" || !strings.Contains(attrOf(l, "aria-label"), "in Sales Navigator") {
+				if attrOf(l, "target") != "_blank" || !strings.HasPrefix(attrOf(l, "aria-label"), "Open in Sales Navigator: ") {
 					t.Errorf("list link target/label = %q/%q", attrOf(l, "target"), attrOf(l, "aria-label"))
 				}
+			}
+		})
+	}
+}
+
+func withType(r wire.Record, typ string) wire.Record {
+	r.Type = typ
+	return r
+}
+
+func TestListPagesThroughEveryRecordOfTheContext(t *testing.T) {
+	recs := make([]wire.Record, 32)
+	for i := range recs {
+		recs[i] = wire.Record{ID: strconv.Itoa(i + 1), FirstName: "Person", LastName: strconv.Itoa(i + 1)}
+	}
+	for _, tc := range []struct {
+		scenario  string
+		records   []wire.Record
+		page      int
+		wantRange string
+		wantFirst string
+		wantRows  int
+		prevOff   bool
+		nextOff   bool
+	}{
+		{"the first page says 1–12 of 32", recs, 0, "1–12 of 32", "Person 1", 12, true, false},
+		{"the middle page", recs, 1, "13–24 of 32", "Person 13", 12, false, false},
+		{"the last page holds the rest", recs, 2, "25–32 of 32", "Person 25", 8, false, true},
+		{"a page past the end shows the last", recs, 9, "25–32 of 32", "Person 25", 8, false, true},
+		{"a list that fits needs no pages", recs[:5], 0, "", "Person 1", 5, false, false},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			r := render(t, &List{Records: tc.records, Assocs: map[string]wire.Association{}, page: tc.page})
+			rows := r.all("li", "sb-list__row")
+			if len(rows) != tc.wantRows {
+				t.Fatalf("rows = %d, want %d", len(rows), tc.wantRows)
+			}
+			if got := textOf(r.all("p", "sb-card__name")[0]); got != tc.wantFirst {
+				t.Errorf("first row %q, want %q", got, tc.wantFirst)
+			}
+			pagers := r.all("nav", "sb-pager")
+			if tc.wantRange == "" {
+				if len(pagers) != 0 {
+					t.Error("a list that fits shows a pager")
+				}
+				return
+			}
+			if got := textOf(r.one(t, "p", "sb-pager__range")); got != tc.wantRange {
+				t.Errorf("range %q, want %q", got, tc.wantRange)
+			}
+			buttons := r.all("button", "sb-btn")
+			if len(buttons) != 2 || hasAttr(buttons[0], "disabled") != tc.prevOff || hasAttr(buttons[1], "disabled") != tc.nextOff {
+				t.Errorf("Previous/Next disabled = %v/%v, want %v/%v", hasAttr(buttons[0], "disabled"), hasAttr(buttons[1], "disabled"), tc.prevOff, tc.nextOff)
 			}
 		})
 	}

@@ -120,3 +120,14 @@ func hasAttr(n *html.Node, key string) bool {
 	}
 	return false
 }
+
+func hasClass(n *html.Node, class string) bool {
+	return strings.Contains(" "+attrOf(n, "class")+" ", " "+class+" ")
+}
+
+// textOf is n's text with whitespace collapsed.
+func textOf(n *html.Node) string {
+	return parseHTMLNode(n).text()
+}
+
+func parseHTMLNode(n *html.Node) rendered { return rendered{root: n} }

@@ -19,7 +19,8 @@ type Notice struct {
 	Kind string
 	// Title is the bold first line. Default "": text only.
 	Title string
-	// Text explains what happened and what the seller can do.
+	// Text explains what happened and what the seller can do. Default "":
+	// the title says it all.
 	Text string
 	// Action labels the button. Default "": no button.
 	Action string
@@ -46,14 +47,20 @@ func (n *Notice) Render() app.UI {
 			app.If(n.Title != "", func() app.UI {
 				return app.P().Class("sb-notice__title").Text(n.Title)
 			}),
-			app.P().Class("sb-notice__text").Text(n.Text),
+			app.If(n.Text != "", func() app.UI {
+				return app.P().Class("sb-notice__text").Text(n.Text)
+			}),
 			app.If(n.Action != "", func() app.UI {
 				label := n.Action
 				if n.Busy && n.BusyText != "" {
 					label = n.BusyText
 				}
-				btn := app.Button().Type("button").Class("sb-btn sb-btn--secondary").
-					Disabled(n.Busy).Text(label)
+				btn := app.Button().Type("button").Class("sb-btn sb-btn--secondary").Text(label)
+				if n.Busy {
+					// Never Disabled(false): go-app's prerender writes
+					// disabled="false", which disables the button.
+					btn = btn.Disabled(true)
+				}
 				if n.OnAction != nil {
 					btn = btn.OnClick(n.OnAction)
 				}

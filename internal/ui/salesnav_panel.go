@@ -53,7 +53,15 @@ type SalesNavPanel struct {
 	// ConnectURL is the consent address the page was prerendered with: the
 	// panel starts on Connect and asks for nothing. Default "".
 	ConnectURL string
+	// CardRetries says the card above already offers Retry for LinkedIn
+	// (which reloads this panel too): a busy or unreachable LinkedIn then
+	// shows one Retry, not two. Default false: the panel offers its own.
+	CardRetries bool
+	// OnState, when set, hears every change of what the panel shows, so
+	// the widget can shape the card around it. Default nil.
+	OnState func(panelState)
 
+	reported     panelState
 	state        panelState
 	sat          wire.SalesAccessToken
 	connectURL   string
@@ -97,12 +105,32 @@ func (p *SalesNavPanel) OnMount(ctx app.Context) {
 		placeFrame(p.JSValue(), p.frame)
 	}
 	p.release = observeConnect(func(st connectStatus) {
-		ctx.Dispatch(func(ctx app.Context) { p.follow(st) })
+		ctx.Dispatch(func(ctx app.Context) {
+			before := p.state
+			p.follow(st)
+			if before != panelReady && p.state == panelReady {
+				// The Connect link the seller used is gone: keyboard focus
+				// goes to what it brought, not back to the page's top.
+				ctx.Defer(func(app.Context) { focusFrameIfLost(p.JSValue()) })
+			}
+		})
 	})
 	// A report between OnInit and now had no listener yet.
 	p.follow(readConnect())
 	if !p.known {
 		p.load(ctx, false)
+	}
+	if p.state != p.reported {
+		// Taken over from the connect script since the widget rendered.
+		ctx.Dispatch(func(app.Context) { p.report() })
+	}
+}
+
+// report tells OnState what the panel shows now, once per change.
+func (p *SalesNavPanel) report() {
+	if p.OnState != nil && p.state != p.reported {
+		p.reported = p.state
+		p.OnState(p.state)
 	}
 }
 
@@ -150,6 +178,7 @@ func (p *SalesNavPanel) follow(st connectStatus) {
 	p.known = true
 	p.waiting, p.popupBlocked = false, false
 	p.dropFrame()
+	p.report()
 }
 
 // dropFrame forgets the prerendered iframe, which go-app does not know.
@@ -171,6 +200,7 @@ func (p *SalesNavPanel) load(ctx app.Context, force bool) {
 	}
 	p.dropFrame()
 	p.state, p.waiting, p.popupBlocked = panelLoading, false, false
+	p.report()
 	client, recordID := p.Client, p.RecordID
 	ctx.Async(func() {
 		sat, err := client.SalesAccessToken(context.Background(), recordID)
@@ -202,6 +232,7 @@ func (p *SalesNavPanel) settle(sat wire.SalesAccessToken, err error) {
 			p.message = apiErr.Detail.Message
 		}
 	}
+	p.report()
 }
 
 func (p *SalesNavPanel) retry(ctx app.Context, _ app.Event) { p.load(ctx, true) }
@@ -220,11 +251,12 @@ func (p *SalesNavPanel) Render() app.UI {
 		)
 	}
 	placeholder := app.Div().Class("sb-panel sb-panel--placeholder")
-	if p.state == panelLoading || p.state == panelNotConnected {
+	if p.state == panelLoading {
 		// Hold the iframe's place so the page does not jump when it comes.
 		placeholder = placeholder.Style("min-height", itoaPx(p.Height))
 	}
 	if p.state == panelNotConnected {
+		placeholder = placeholder.Class("sb-panel--connect")
 		// What web/widget-early.js needs to show the iframe before the
 		// WebAssembly runs.
 		placeholder = placeholder.DataSet("frame-width", p.Width).DataSet("frame-height", p.Height).
@@ -238,7 +270,7 @@ func (p *SalesNavPanel) frameTitle() string { return "LinkedIn Sales Navigator f
 func (p *SalesNavPanel) placeholder() app.UI {
 	switch p.state {
 	case panelNotConnected:
-		text := "Connect your LinkedIn account once to see Sales Navigator here."
+		text := "Sign in to LinkedIn once to see Sales Navigator here."
 		switch {
 		case p.popupBlocked:
 			text = connectBlockedText
@@ -249,19 +281,20 @@ func (p *SalesNavPanel) placeholder() app.UI {
 		// web/widget-early.js turns the click into a popup. _blank keeps
 		// go-app's router away from it; rel=opener lets the consent page
 		// answer this window even when it opened as a tab.
+		// One sentence of why, one (LinkedIn-branded) action; the text
+		// is live so the words web/widget-early.js puts there are read.
 		return app.Div().Class("sb-connect").
 			DataSet("text-waiting", connectWaitingText).DataSet("text-blocked", connectBlockedText).Body(
-			app.P().Class("sb-connect__title").Text("Connect LinkedIn"),
-			app.P().Class("sb-connect__text").Text(text),
-			app.A().Class("sb-btn sb-btn--primary").Href(attr(p.connectURL)).Target("_blank").Rel("opener").
+			app.P().Class("sb-connect__text").Aria("live", "polite").Text(text),
+			app.A().Class("sb-btn sb-btn--linkedin").Href(attr(p.connectURL)).Target("_blank").Rel("opener").
 				DataSet("sb-connect", "1").
-				Aria("label", "Connect your LinkedIn account (opens a sign-in window)").
+				Aria("label", "Connect LinkedIn (opens a sign-in window)").
 				Text("Connect LinkedIn"),
 		)
 	case panelThrottled:
-		return p.retryNotice("Sales Navigator is busy", "LinkedIn asked us to slow down. Try again in a few minutes.")
+		return p.retryNotice(busyTitle)
 	case panelUnavailable:
-		return p.retryNotice("Sales Navigator is unavailable", "LinkedIn did not answer. Try again later.")
+		return p.retryNotice(downTitle)
 	case panelExpired:
 		return &Notice{Kind: noticeError, Title: "This view has expired",
 			Text: "Reload the page to open Sales Navigator."}
@@ -270,7 +303,7 @@ func (p *SalesNavPanel) placeholder() app.UI {
 		if text == "" {
 			text = "Something went wrong while opening Sales Navigator."
 		}
-		return p.retryNotice("Sales Navigator could not open", text)
+		return &Notice{Kind: noticeWarn, Title: "Sales Navigator could not open", Text: text, Action: "Retry", OnAction: p.retry}
 	default:
 		return app.P().Class("sb-loading").Body(
 			app.Span().Class("sb-spinner"),
@@ -279,8 +312,13 @@ func (p *SalesNavPanel) placeholder() app.UI {
 	}
 }
 
-func (p *SalesNavPanel) retryNotice(title, text string) app.UI {
-	return &Notice{Kind: noticeWarn, Title: title, Text: text, Action: "Retry", OnAction: p.retry}
+// retryNotice says LinkedIn is busy or down, with Retry unless the card
+// above already offers it.
+func (p *SalesNavPanel) retryNotice(title string) app.UI {
+	if p.CardRetries {
+		return app.P().Class("sb-panel__wait").Text(panelWaitText)
+	}
+	return &Notice{Kind: noticeWarn, Title: title, Action: "Retry", OnAction: p.retry}
 }
 
 // isConnectURL accepts the server's consent address: absolute http(s), or
@@ -298,5 +336,20 @@ const (
 	connectWaitingText = "Finish signing in to LinkedIn in the pop-up window. This panel updates by itself."
 	connectBlockedText = "Your browser blocked the sign-in window. Allow pop-ups for this site, then press Connect again."
 )
+
+// focusFrameIfLost moves keyboard focus to the panel's iframe when focus
+// was left on nothing (its element was removed), e.g. after connecting.
+func focusFrameIfLost(panel app.Value) {
+	if !app.IsClient || panel == nil || !panel.Truthy() {
+		return
+	}
+	doc := app.Window().Get("document")
+	if active := doc.Get("activeElement"); active.Truthy() && !active.Equal(doc.Get("body")) {
+		return
+	}
+	if frame := panel.Call("querySelector", "iframe"); frame.Truthy() {
+		frame.Call("focus")
+	}
+}
 
 func itoaPx(n int) string { return strconv.Itoa(n) + "px" }

@@ -26,13 +26,15 @@ func TestSalesNavPanelStates(t *testing.T) {
 		wantIframe bool
 		wantButton string
 		wantLink   bool // the Connect link to the consent popup
+		cardRetry  bool // the card above offers Retry
+		notText    []string
 	}{
 		{scenario: "connected viewer sees the Display Services iframe", status: 200,
 			body:       `{"token":"abc","expiresAt":"2099-01-01T00:00:00Z","iframeUrl":"` + iframeURL + `"}`,
 			wantIframe: true},
 		{scenario: "not connected shows a Connect link", status: 409,
 			body:     `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
-			wantText: []string{"Connect LinkedIn", "Connect your LinkedIn account once"},
+			wantText: []string{"Connect LinkedIn", "Sign in to LinkedIn once to see Sales Navigator here."},
 			wantLink: true},
 		{scenario: "while the popup is open the panel says where to finish", status: 409, popup: "waiting",
 			body:     `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
@@ -44,10 +46,16 @@ func TestSalesNavPanelStates(t *testing.T) {
 			wantLink: true},
 		{scenario: "throttled says try again in a few minutes", status: 429,
 			body:     `{"error":{"code":"throttled","message":"x"}}`,
-			wantText: []string{"Sales Navigator is busy", "Try again in a few minutes"}, wantButton: "Retry"},
-		{scenario: "LinkedIn down says unavailable", status: 503,
+			wantText: []string{"LinkedIn is busy — try again in a few minutes"}, wantButton: "Retry"},
+		{scenario: "LinkedIn down says so", status: 503,
 			body:     `{"error":{"code":"linkedin_unavailable","message":"x"}}`,
-			wantText: []string{"Sales Navigator is unavailable"}, wantButton: "Retry"},
+			wantText: []string{"LinkedIn is not answering — try again later"}, wantButton: "Retry"},
+		{scenario: "LinkedIn down while the card offers Retry: no second Retry", status: 503, cardRetry: true,
+			body:     `{"error":{"code":"linkedin_unavailable","message":"x"}}`,
+			wantText: []string{"Sales Navigator opens here once LinkedIn answers."}, notText: []string{"Retry", "not answering"}},
+		{scenario: "LinkedIn busy while the card offers Retry: no second Retry", status: 429, cardRetry: true,
+			body:     `{"error":{"code":"throttled","message":"x"}}`,
+			wantText: []string{"Sales Navigator opens here once LinkedIn answers."}, notText: []string{"Retry"}},
 		{scenario: "expired session asks for a reload", status: 401,
 			body:     `{"error":{"code":"invalid_session","message":"x"}}`,
 			wantText: []string{"This view has expired", "Reload the page"}},
@@ -63,7 +71,7 @@ func TestSalesNavPanelStates(t *testing.T) {
 			}))
 			defer srv.Close()
 			client := NewClient(srv.URL, "tok")
-			p := &SalesNavPanel{Client: client, RecordID: "r1", Name: "Ada Lovelace", Width: 300, Height: 336}
+			p := &SalesNavPanel{Client: client, RecordID: "r1", Name: "Ada Lovelace", Width: 300, Height: 336, CardRetries: tt.cardRetry}
 			p.settle(client.SalesAccessToken(context.Background(), "r1"))
 			switch tt.popup {
 			case "waiting":
@@ -76,6 +84,11 @@ func TestSalesNavPanelStates(t *testing.T) {
 			for _, w := range tt.wantText {
 				if !strings.Contains(text, w) {
 					t.Errorf("text %q missing from %q", w, text)
+				}
+			}
+			for _, w := range tt.notText {
+				if strings.Contains(text, w) {
+					t.Errorf("text %q should not be in %q", w, text)
 				}
 			}
 			frames := r.all("iframe", "")
@@ -105,6 +118,20 @@ func TestSalesNavPanelStates(t *testing.T) {
 			}
 			if tt.wantLink && (attrOf(links[0], "href") != "/oauth/start?s=1" || attrOf(links[0], "target") != "_blank" || attrOf(links[0], "rel") != "opener") {
 				t.Errorf("Connect link href=%q target=%q", attrOf(links[0], "href"), attrOf(links[0], "target"))
+			}
+			if tt.wantLink {
+				// One sentence and one action, in LinkedIn's colour, its
+				// visible label first in its accessible name.
+				l := links[0]
+				if !strings.HasPrefix(attrOf(l, "aria-label"), "Connect LinkedIn") || !hasClass(l, "sb-btn--linkedin") {
+					t.Errorf("Connect link label %q class %q", attrOf(l, "aria-label"), attrOf(l, "class"))
+				}
+				if n := strings.Count(text, "Connect LinkedIn"); n != 1 {
+					t.Errorf("the offer says Connect LinkedIn %d times: %q", n, text)
+				}
+				if ph := r.one(t, "div", "sb-panel--placeholder"); strings.Contains(attrOf(ph, "style"), "min-height") {
+					t.Errorf("the Connect offer holds the panel's full height: style %q", attrOf(ph, "style"))
+				}
 			}
 			buttons := r.all("button", "")
 			switch {

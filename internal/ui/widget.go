@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/snapbridge/snapbridge/internal/wire"
@@ -20,7 +21,8 @@ type Widget struct {
 	assocs   map[string]wire.Association
 	retrying bool
 	expired  bool
-	reload   int // bumped on Retry to reload the Sales Navigator panel
+	reload   int        // bumped on Retry to reload the Sales Navigator panel
+	panel    panelState // what the Sales Navigator panel shows
 	stop     func()
 }
 
@@ -75,7 +77,20 @@ func (w *Widget) setBoot(b Boot) {
 	for _, a := range b.Associations {
 		w.assocs[a.RecordID] = a
 	}
+	// What the panel will start with (SalesNavPanel.OnInit), so the first
+	// render already fits the card around it.
+	w.panel = panelLoading
+	switch {
+	case b.SAT != nil && time.Now().Add(satMargin).Before(b.SAT.ExpiresAt):
+		w.panel = panelReady
+	case b.ConnectURL != "":
+		w.panel = panelNotConnected
+	}
 }
+
+// panelChanged hears the panel's state; the panel's update re-renders
+// the widget too (go-app updates every ancestor of a dispatching component).
+func (w *Widget) panelChanged(s panelState) { w.panel = s }
 
 // fetch asks the API about every record; on failure the answers already
 // shown stay, marked with why they could not be refreshed.
@@ -107,8 +122,11 @@ func (w *Widget) settle(ids []string, assocs []wire.Association, err error) {
 		return
 	}
 	status := wire.StatusUnavailable
-	if kind == problemThrottled {
+	switch kind {
+	case problemThrottled:
 		status = wire.StatusThrottled
+	case problemBudgetSpent:
+		status = statusBudgetSpent
 	}
 	for _, id := range ids {
 		a, known := w.assocs[id]
@@ -128,8 +146,9 @@ func (w *Widget) retry(ctx app.Context, _ app.Event) {
 // Render draws the error card, the record card with its panel, or the list.
 func (w *Widget) Render() app.UI {
 	b := w.boot
+	// widget.css picks the palette for the whole page from data-theme.
 	root := app.Div().ID("snapbridge-widget").Class("sb-widget sb-widget--"+b.Mode).
-		Style("--sb-accent", b.Accent)
+		DataSet("theme", b.Theme).Style("--sb-accent", b.Accent)
 	var boot app.UI
 	if app.IsServer {
 		boot = w.bootElement()
@@ -152,11 +171,16 @@ func (w *Widget) content() app.UI {
 	}
 	r := b.Records[0]
 	a, ok := w.assocs[r.ID]
+	// With the Sales Navigator panel showing the person, the card shrinks
+	// to a header; while Connect is the thing to do, its link steps back.
+	card := &Card{Record: r, Assoc: a, Loading: !ok, Retrying: w.retrying, OnRetry: w.retry,
+		Header: w.panel == panelReady, Secondary: w.panel == panelNotConnected}
 	return app.Div().Class("sb-stack").Body(
-		&Card{Record: r, Assoc: a, Loading: !ok, Retrying: w.retrying, OnRetry: w.retry},
+		card,
 		&SalesNavPanel{Client: w.client, RecordID: r.ID, Name: displayName(r),
 			Width: b.FrameWidth, Height: b.FrameHeight, Reload: w.reload,
-			SAT: b.SAT, ConnectURL: b.ConnectURL},
+			SAT: b.SAT, ConnectURL: b.ConnectURL,
+			CardRetries: card.offersRetry(), OnState: w.panelChanged},
 	)
 }
 

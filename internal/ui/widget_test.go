@@ -173,6 +173,9 @@ func TestWidgetKeepsGoodAnswersWhenARefreshFails(t *testing.T) {
 		{scenario: "LinkedIn down: same, as unavailable",
 			err:  &APIError{Status: 503, Detail: wire.ErrorDetail{Code: CodeUnavailable}},
 			want: map[string]string{"a": wire.StatusMatched, "b": wire.StatusNoMatch, "c": wire.StatusUnavailable, "d": wire.StatusUnavailable}},
+		{scenario: "the tenant's budget spent: not LinkedIn busy, and no Retry",
+			err:  &APIError{Status: 429, Detail: wire.ErrorDetail{Code: CodeBudgetSpent}},
+			want: map[string]string{"a": wire.StatusMatched, "b": wire.StatusNoMatch, "c": statusBudgetSpent, "d": statusBudgetSpent}},
 		{scenario: "expired session: the widget says so",
 			err:     &APIError{Status: 401, Detail: wire.ErrorDetail{Code: "invalid_session"}},
 			want:    map[string]string{"a": wire.StatusMatched, "b": wire.StatusNoMatch, "c": wire.StatusThrottled},
@@ -222,7 +225,7 @@ func TestPrerenderedCardShowsThePanelTheSellerCanUse(t *testing.T) {
 			wantIframe: iframeURL},
 		{scenario: "seller not connected: a Connect link to the consent popup",
 			boot:     Boot{Token: "s", Records: records, ConnectURL: "https://snapbridge.example/oauth/linkedin/start?tenant=demo&h=H1"},
-			wantLink: "https://snapbridge.example/oauth/linkedin/start?tenant=demo&h=H1", wantText: "Connect your LinkedIn account once"},
+			wantLink: "https://snapbridge.example/oauth/linkedin/start?tenant=demo&h=H1", wantText: "Sign in to LinkedIn once to see Sales Navigator here."},
 		{scenario: "not known in time: the panel is loading and the widget asks",
 			boot: Boot{Token: "s", Records: records}, wantText: "Opening Sales Navigator…"},
 		{scenario: "an iframe URL that is not a web address is never framed",
@@ -263,6 +266,83 @@ func TestPrerenderedCardShowsThePanelTheSellerCanUse(t *testing.T) {
 			}
 			if tt.wantText != "" && !strings.Contains(r.text(), tt.wantText) {
 				t.Errorf("text %q missing from %q", tt.wantText, r.text())
+			}
+		})
+	}
+}
+
+// TestPrerenderedCardFitsAroundThePanel: the card shows the person once.
+// With LinkedIn's panel showing it is a compact header; while Connect is
+// the action to take, the Sales Navigator link steps back; the full card
+// stays for sellers without the panel.
+func TestPrerenderedCardFitsAroundThePanel(t *testing.T) {
+	records := []wire.Record{{ID: "r1", Type: "contact", FirstName: "Ada", LastName: "Lovelace", Title: "VP", Company: "Analytical Engines"}}
+	matched := []wire.Association{{RecordID: "r1", Status: wire.StatusMatched, Profile: "https://www.linkedin.com/sales/people/1",
+		ProfilePhoto: "https://media.licdn.com/ada.jpg"}}
+	sat := &wire.SalesAccessToken{Token: "sat", ExpiresAt: time.Now().Add(time.Hour), IframeURL: "https://www.linkedin.com/sales/widget/x?sat=sat"}
+	tests := []struct {
+		scenario      string
+		boot          Boot
+		wantHeader    bool
+		wantSecondary bool
+		wantText      []string
+		notText       []string
+	}{
+		{"connected: a header with name, record type and the link", Boot{Token: "s", Records: records, Associations: matched, SAT: sat},
+			true, false, []string{"Ada Lovelace", "Contact", "View in Sales Navigator"}, []string{"Analytical Engines"}},
+		{"not connected: the full card, its link behind Connect", Boot{Token: "s", Records: records, Associations: matched, ConnectURL: "/oauth/x"},
+			false, true, []string{"Ada Lovelace", "VP", "Analytical Engines", "View in Sales Navigator", "Connect LinkedIn"}, nil},
+		{"panel not known yet: the full card", Boot{Token: "s", Records: records, Associations: matched},
+			false, false, []string{"Ada Lovelace", "Analytical Engines", "View in Sales Navigator"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			SetLoader(func(context.Context, string, string, *url.URL, string) Boot { return tt.boot })
+			t.Cleanup(func() { SetLoader(nil) })
+			r := prerender(t, "/w/demo/card?ctx=x")
+			if got := len(r.all("article", "sb-card--header")) == 1; got != tt.wantHeader {
+				t.Errorf("header card = %v, want %v", got, tt.wantHeader)
+			}
+			link := r.one(t, "a", "sb-card__link")
+			if got := hasClass(link, "sb-btn--outline"); got != tt.wantSecondary {
+				t.Errorf("link secondary = %v, want %v (class %q)", got, tt.wantSecondary, attrOf(link, "class"))
+			}
+			text := r.text()
+			for _, w := range tt.wantText {
+				if !strings.Contains(text, w) {
+					t.Errorf("text %q missing from %q", w, text)
+				}
+			}
+			for _, w := range tt.notText {
+				if strings.Contains(text, w) {
+					t.Errorf("text %q should not be in %q", w, text)
+				}
+			}
+		})
+	}
+}
+
+// TestPrerenderedWidgetCarriesItsTheme: the server's theme is on the page
+// from the first paint; anything but dark is light.
+func TestPrerenderedWidgetCarriesItsTheme(t *testing.T) {
+	for _, tc := range []struct{ scenario, theme, want string }{
+		{"dark", ThemeDark, "dark"},
+		{"light", ThemeLight, "light"},
+		{"none said", "", "light"},
+		{"something else", "purple", "light"},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			SetLoader(func(context.Context, string, string, *url.URL, string) Boot {
+				return Boot{Token: "s", Theme: tc.theme, Records: []wire.Record{{ID: "r1", FirstName: "Ada"}}}
+			})
+			t.Cleanup(func() { SetLoader(nil) })
+			r := prerender(t, "/w/demo/card?ctx=x")
+			var root *html.Node
+			for _, d := range r.all("div", "sb-widget") {
+				root = d
+			}
+			if root == nil || attrOf(root, "data-theme") != tc.want {
+				t.Fatalf("widget root data-theme = %q, want %q", attrOf(root, "data-theme"), tc.want)
 			}
 		})
 	}

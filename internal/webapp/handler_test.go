@@ -317,7 +317,7 @@ func TestPrerenderedPanelWorksWithoutTheWasm(t *testing.T) {
 		{scenario: "seller not connected: a Connect link that opens the consent popup",
 			boot: ui.Boot{Token: "sess", Records: records, ConnectURL: connectURL},
 			want: []string{`href="` + html.EscapeString(connectURL) + `"`, `target="_blank"`, `rel="opener"`, `data-sb-connect="1"`,
-				"Connect your LinkedIn account once"},
+				"Sign in to LinkedIn once to see Sales Navigator here."},
 			notWant: []string{"<iframe", "Opening Sales Navigator"}},
 	}
 	for _, tt := range tests {
@@ -395,5 +395,30 @@ func TestWasmIsPreloadedUnderAContentHashedImmutableURL(t *testing.T) {
 	// The same build always gets the same URL: caches stay warm across restarts.
 	if again := "/" + assetSegment(t, serve(t, tests[0].cfg)) + "/web/app.wasm"; seen[again] != tests[0].scenario {
 		t.Errorf("a restart of %s moved the wasm to %s", tests[0].scenario, again)
+	}
+}
+
+// TestWidgetPageDrawsTheServerTheme: the theme the server decided is on
+// the page from the first byte, and the style sheet follows it, not the
+// seller's operating system (a dark widget in a white CRM).
+func TestWidgetPageDrawsTheServerTheme(t *testing.T) {
+	records := []wire.Record{{ID: "r1", FirstName: "Ada", LastName: "Lovelace"}}
+	for _, theme := range []string{ui.ThemeLight, ui.ThemeDark} {
+		t.Run(theme, func(t *testing.T) {
+			ui.SetLoader(func(context.Context, string, string, *url.URL, string) ui.Boot {
+				return ui.Boot{Token: "sess", Records: records, Theme: theme}
+			})
+			t.Cleanup(func() { ui.SetLoader(nil) })
+			srv := serve(t, Config{Version: "v1", WasmDir: wasmFixture(t)})
+			_, body := get(t, srv, "/w/demo/card?ctx=abc", nil)
+			if !strings.Contains(string(body), `data-theme="`+theme+`"`) {
+				t.Errorf("page without data-theme=%q", theme)
+			}
+		})
+	}
+	srv := serve(t, Config{Version: "v1", WasmDir: wasmFixture(t)})
+	_, css := get(t, srv, "/web/widget.css", nil)
+	if strings.Contains(string(css), "prefers-color-scheme: dark") || !strings.Contains(string(css), `[data-theme="dark"]`) {
+		t.Error("widget.css follows the operating system's colour scheme, not the page's data-theme")
 	}
 }
