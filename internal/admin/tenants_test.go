@@ -99,11 +99,6 @@ func TestUpdateTenant(t *testing.T) {
 				t.Errorf("theme stored %q, shown %q", got.Theme, ViewOf(got).Theme)
 			}
 		}},
-		{"an empty theme follows the host", func(s *TenantSpec) { s.Theme = "" }, "", func(t *testing.T, got *tenant.Tenant) {
-			if got.Theme != tenant.ThemeHost {
-				t.Errorf("theme %q", got.Theme)
-			}
-		}},
 		{"a theme the widget does not know names its field", func(s *TenantSpec) { s.Theme = "system" }, "theme", nil},
 		{"the id cannot change", func(s *TenantSpec) { s.ID = "other" }, "id", nil},
 		{"a bad origin names its field", func(s *TenantSpec) { s.AllowedOrigins = []string{"not a url"} }, "allowedOrigins[0]", nil},
@@ -251,5 +246,27 @@ func TestOnTenantSavedHearsEveryStoredChange(t *testing.T) {
 	want := []string{"acme:Tenant acme:" + clientSecret, "acme:Acme renamed:" + clientSecret}
 	if strings.Join(heard, "|") != strings.Join(want, "|") {
 		t.Fatalf("heard %q, want %q", heard, want)
+	}
+}
+
+// An admin who clears the theme of a dark tenant gets the default, which
+// follows the CRM page, and the audit log says so.
+func TestEmptyThemeFollowsTheHost(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	dark := spec("acme")
+	dark.Theme = tenant.ThemeDark
+	if _, err := f.svc.CreateTenant(ctx, "operator", dark); err != nil {
+		t.Fatal(err)
+	}
+	cleared := spec("acme")
+	cleared.Theme = ""
+	got, err := f.svc.UpdateTenant(ctx, "apikey:k", "acme", cleared, 0)
+	if err != nil || got.Theme != tenant.ThemeHost {
+		t.Fatalf("UpdateTenant = %v, theme %q; want %q", err, got.Theme, tenant.ThemeHost)
+	}
+	entries, err := f.svc.Audit(ctx, "acme", 10)
+	if err != nil || len(entries) != 2 || !strings.Contains(entries[0].Detail, "theme: “dark” → “host”") {
+		t.Fatalf("audit = %+v, %v; want the theme change on top", entries, err)
 	}
 }
