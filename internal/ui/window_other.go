@@ -26,6 +26,4 @@ func placeFrame(app.Value, any) {}
 
 func removeFrame(any) {}
 
-func reportHeight(string) (stop func()) { return func() {} }
-
 func reportHeightTo(string, *wire.HostFrame) (stop func()) { return func() {} }
