@@ -39,9 +39,11 @@ type Connector interface {
 	Confirm(ctx context.Context, code, tenantID, viewer, sessionID string) error
 }
 
-// Connections forgets a viewer's LinkedIn authorization on request.
+// Connections forgets a viewer's LinkedIn authorization on request and
+// says who the viewer connected as.
 type Connections interface {
 	Disconnect(ctx context.Context, tenant, viewer string) error
+	Member(ctx context.Context, tenant, viewer string) (tokens.Member, error)
 }
 
 // SalesAccess brokers Sales Access Tokens.

@@ -57,10 +57,22 @@ func (a *API) salesAccessToken(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, wire.SalesAccessToken{
-		Token:     tok.Token,
-		ExpiresAt: tok.ExpiresAt,
-		IframeURL: linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token)),
+		Token:       tok.Token,
+		ExpiresAt:   tok.ExpiresAt,
+		IframeURL:   linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token)),
+		ConnectedAs: a.connectedAs(c.Request.Context(), t.ID, s.Viewer.ID),
 	})
+}
+
+// connectedAs names who the viewer connected LinkedIn as, for "Connected
+// as … · Disconnect"; nil when LinkedIn did not say or it cannot be read
+// now (the panel then shows the line without the name).
+func (a *API) connectedAs(ctx context.Context, tenantID, viewer string) *wire.LinkedInMember {
+	m, err := a.Connections.Member(ctx, tenantID, viewer)
+	if err != nil || m.Name == "" {
+		return nil
+	}
+	return &wire.LinkedInMember{Name: m.Name, Picture: m.Picture}
 }
 
 // notConnected answers 409 with a one-time URL that starts the connect

@@ -225,7 +225,9 @@ type RetryError struct {
 	URL string
 }
 
-func (e *RetryError) Error() string { return "linkedin refused the identity scopes: retry without them" }
+func (e *RetryError) Error() string {
+	return "linkedin refused the identity scopes: retry without them"
+}
 
 // withoutIdentity starts the flow of a state again without
 // IdentityScopes, when the state asked for any; it reports false when it

@@ -50,8 +50,8 @@ func errorRef(d wire.ErrorDetail) string {
 // errorAdvice turns an error code into a heading and a next step.
 func errorAdvice(code string) (title, advice string) {
 	switch code {
-	case "session_expired", "unauthorized":
-		return "This view has expired", "Reload the page to see fresh LinkedIn data."
+	case "session_expired", "unauthorized", "context_expired", "context_replayed":
+		return ExpiredTitle, ExpiredAdvice
 	case "not_configured", "tenant_not_found", "not_found":
 		return "Sales Navigator is not set up here", "Ask your CRM administrator to check the snapbridge set-up."
 	case "boot_missing":

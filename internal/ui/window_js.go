@@ -3,6 +3,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"math"
 	"syscall/js"
 	"time"
@@ -53,11 +55,15 @@ func readConnect() connectStatus {
 	if g.Type() != js.TypeObject {
 		return connectStatus{}
 	}
-	st := connectStatus{seq: jsInt(g.Get("seq")), state: jsString(g.Get("state")), message: jsString(g.Get("message"))}
+	st := connectStatus{seq: jsInt(g.Get("seq")), state: jsString(g.Get("state")), message: jsString(g.Get("message")),
+		connectURL: jsString(g.Get("connectUrl"))}
 	if sat := g.Get("sat"); sat.Type() == js.TypeObject {
 		st.sat = wire.SalesAccessToken{Token: jsString(sat.Get("token")), IframeURL: jsString(sat.Get("iframeUrl"))}
 		if t, err := time.Parse(time.RFC3339, jsString(sat.Get("expiresAt"))); err == nil {
 			st.sat.ExpiresAt = t
+		}
+		if who := sat.Get("connectedAs"); who.Type() == js.TypeObject {
+			st.sat.ConnectedAs = &wire.LinkedInMember{Name: jsString(who.Get("name")), Picture: jsString(who.Get("picture"))}
 		}
 	}
 	return st
@@ -93,13 +99,73 @@ func parkFrame() any {
 	return frame
 }
 
-// placeFrame moves a parked iframe into parent, still without reloading it.
+// placeFrame moves a parked iframe into parent, first, still without
+// reloading it.
 func placeFrame(parent app.Value, frame any) {
 	f, ok := frame.(js.Value)
 	if !ok || parent == nil || !parent.Truthy() {
 		return
 	}
-	parent.Call("moveBefore", f, nil)
+	parent.Call("moveBefore", f, parent.Get("firstChild"))
+}
+
+// sessionGlobal is the object web/widget-early.js keeps the widget
+// session in; its renew() asks the host page (embed.js) for a fresh
+// context and exchanges it for a new session token.
+const sessionGlobal = "snapbridgeSession"
+
+// pageRenew gets a new session token through web/widget-early.js.
+var pageRenew = func(ctx context.Context) (string, error) {
+	g := js.Global().Get(sessionGlobal)
+	if g.Type() != js.TypeObject || g.Get("renew").Type() != js.TypeFunction {
+		return "", errNoRenew
+	}
+	type result struct {
+		token string
+		err   error
+	}
+	done := make(chan result, 1)
+	var onOK, onErr js.Func
+	// Released once the promise settles (renew() always does, with its
+	// own timeout), even when ctx ended first.
+	release := func() { onOK.Release(); onErr.Release() }
+	onOK = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer release()
+		if len(args) > 0 && args[0].Type() == js.TypeString && args[0].String() != "" {
+			done <- result{token: args[0].String()}
+		} else {
+			done <- result{err: errNoRenew}
+		}
+		return nil
+	})
+	onErr = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer release()
+		msg := "the host page gave no fresh context"
+		if len(args) > 0 && args[0].Type() == js.TypeObject {
+			if m := jsString(args[0].Get("message")); m != "" {
+				msg = m
+			}
+		}
+		done <- result{err: errors.New(msg)}
+		return nil
+	})
+	g.Call("renew").Call("then", onOK, onErr)
+	select {
+	case r := <-done:
+		return r.token, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// focusConnect moves the keyboard focus to the Connect button under root.
+func focusConnect(root app.Value) {
+	if root == nil || !root.Truthy() {
+		return
+	}
+	if btn := root.Call("querySelector", "a[data-sb-connect]"); btn.Truthy() {
+		btn.Call("focus")
+	}
 }
 
 // removeFrame takes a parked or placed iframe out of the page.

@@ -2,7 +2,11 @@
 
 package ui
 
-import "github.com/maxence-charriere/go-app/v10/pkg/app"
+import (
+	"context"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
 
 // Outside the browser there is no page, no parent window and no connect
 // script: these are the server-side (prerender and test) halves of
@@ -23,3 +27,8 @@ func placeFrame(app.Value, any) {}
 func removeFrame(any) {}
 
 func reportHeight(string) (stop func()) { return func() {} }
+
+// pageRenew is nil outside the browser: no host page to ask.
+var pageRenew func(ctx context.Context) (string, error)
+
+func focusConnect(app.Value) {}
