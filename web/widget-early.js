@@ -23,7 +23,10 @@
 //   height, to the exact origin the server named.
 (function () {
   "use strict";
-  var state = window.snapbridgeConnect = { seq: 0, state: "", sat: null, message: "", connectUrl: "", wasm: false };
+  // This script is async: the WebAssembly widget may have started first
+  // (it then left snapbridgeConnect.wasm and the Boot in snapbridgeBoot).
+  var prior = window.snapbridgeConnect;
+  var state = window.snapbridgeConnect = { seq: 0, state: "", sat: null, message: "", connectUrl: "", wasm: !!(prior && prior.wasm) };
   var boot = null;
   var token = null; // the current session token; readBoot's until renewed
 
@@ -32,11 +35,12 @@
       return boot;
     }
     var el = document.getElementById("snapbridge-boot");
-    if (!el) {
+    var raw = el ? el.getAttribute("data-boot") : window.snapbridgeBoot;
+    if (typeof raw !== "string" || !raw) {
       return null;
     }
     try {
-      var bytes = Uint8Array.from(atob(el.getAttribute("data-boot")), function (c) { return c.charCodeAt(0); });
+      var bytes = Uint8Array.from(atob(raw), function (c) { return c.charCodeAt(0); });
       boot = JSON.parse(new TextDecoder().decode(bytes));
     } catch (e) {
       boot = null;

@@ -71,11 +71,15 @@ type SalesNavPanel struct {
 	disconnecting bool
 	disconnectErr string
 	focusAfter    bool // focus Connect once the panel has loaded
-	reloaded      int
-	known         bool // the page said what to show: nothing to ask at mount
-	seen          int  // the last connect report followed
-	frame         any  // the prerendered iframe, kept loaded across go-app's first render
-	release       func()
+	// mounted is the panel's own context: go-app drops a Dispatch whose
+	// source element is gone, as the Disconnect buttons are once pressed.
+	mounted    app.Context
+	hasMounted bool
+	reloaded   int
+	known      bool // the page said what to show: nothing to ask at mount
+	seen       int  // the last connect report followed
+	frame      any  // the prerendered iframe, kept loaded across go-app's first render
+	release    func()
 }
 
 // OnInit starts from what the page was rendered with. In the browser it
@@ -104,6 +108,7 @@ func (p *SalesNavPanel) OnInit() {
 // OnMount puts the prerendered iframe back in place, follows the connect
 // script, and asks the API when the page did not say what to show.
 func (p *SalesNavPanel) OnMount(ctx app.Context) {
+	p.mounted, p.hasMounted = ctx, true
 	if p.frame != nil {
 		placeFrame(p.JSValue(), p.frame)
 	}
@@ -254,6 +259,9 @@ func (p *SalesNavPanel) keepConnected(ctx app.Context, _ app.Event) { p.confirmO
 func (p *SalesNavPanel) disconnect(ctx app.Context, _ app.Event) {
 	if p.Client == nil || p.disconnecting {
 		return
+	}
+	if p.hasMounted {
+		ctx = p.mounted
 	}
 	p.disconnecting = true
 	client := p.Client

@@ -26,8 +26,14 @@ func pageBoot() (string, bool) {
 	if v.Type() != js.TypeString {
 		return "", false
 	}
+	// web/widget-early.js is loaded async and may run only after go-app
+	// replaced the prerendered page: it then reads the Boot from here.
+	js.Global().Set(bootGlobal, v)
 	return v.String(), true
 }
+
+// bootGlobal keeps the encoded Boot for web/widget-early.js.
+const bootGlobal = "snapbridgeBoot"
 
 // connectGlobal is the object web/widget-early.js keeps its connect state
 // in, and connectEvent the document event it fires on every change.
@@ -42,7 +48,11 @@ const (
 func takeOverConnect() connectStatus {
 	g := js.Global().Get(connectGlobal)
 	if g.Type() != js.TypeObject {
-		return connectStatus{}
+		// The script has not run yet (it is async): it keeps this flag
+		// when it does.
+		g = js.Global().Get("Object").New()
+		g.Set("seq", 0)
+		js.Global().Set(connectGlobal, g)
 	}
 	g.Set("wasm", true)
 	return readConnect()
