@@ -31,9 +31,10 @@
   var maxHeight = 4000;
   var frames = [];
 
-  function frameOf(source) {
+  // frameOf returns the widget iframe this page created that sent event.
+  function frameOf(event) {
     for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow === source) {
+      if (frames[i].contentWindow === event.source) {
         return frames[i];
       }
     }
@@ -45,7 +46,7 @@
       return;
     }
     var data = event.data;
-    var frame = data && frameOf(event.source);
+    var frame = data && frameOf(event);
     if (!frame) {
       return;
     }

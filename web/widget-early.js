@@ -97,15 +97,19 @@
     return token;
   }
 
-  // send POSTs body to path with the session; an error carries the API's
-  // status and body (err.status, err.body).
+  // send POSTs body to path with the session (GETs path when body is
+  // null); an error carries the API's status and body (err.status, err.body).
   function send(path, body) {
+    var headers = { "Accept": "application/json", "Authorization": "Bearer " + currentToken() };
+    if (body !== null) {
+      headers["Content-Type"] = "application/json";
+    }
     return fetch(path, {
-      method: "POST",
+      method: body === null ? "GET" : "POST",
       credentials: "omit", // the session is the bearer token, never a cookie
       cache: "no-store",
-      headers: { "Accept": "application/json", "Content-Type": "application/json", "Authorization": "Bearer " + currentToken() },
-      body: JSON.stringify(body)
+      headers: headers,
+      body: body === null ? undefined : JSON.stringify(body)
     }).then(function (res) {
       if (!res.ok) {
         return res.json().catch(function () { return {}; }).then(function (b) {
@@ -197,26 +201,33 @@
   window.snapbridgeSession = { renew: renew };
 
   // freshConnect reports how a popup ended, with a fresh consent address
-  // to Connect again (the server answers a viewer who is not connected
-  // with one); a viewer connected meanwhile (another tab) gets the panel.
+  // to Connect again (the one the popup opened is spent); a viewer who got
+  // connected meanwhile (another tab) gets the panel instead.
   function freshConnect(outcome, message) {
     var b = readBoot();
     report(outcome, null, message, "");
     if (!b || !b.records || !b.records.length) {
       return;
     }
-    call("/api/v1/sales-access-token", { recordId: b.records[0].id })
-      .then(function (sat) {
-        if (sat && typeof sat.iframeUrl === "string" && /^https?:\/\//.test(sat.iframeUrl)) {
-          report("connected", sat);
+    call("/api/v1/linkedin/connection", null)
+      .then(function (conn) {
+        if (state.state !== outcome || !conn) {
+          return null;
         }
-      })
-      .catch(function (err) {
-        var u = err.body && err.body.error && err.body.error.connectUrl;
-        if (typeof u === "string" && (/^https?:\/\//.test(u) || /^\/[^/\\]/.test(u)) && state.state === outcome) {
+        if (conn.connected) {
+          return call("/api/v1/sales-access-token", { recordId: b.records[0].id }).then(function (sat) {
+            if (sat && typeof sat.iframeUrl === "string" && /^https?:\/\//.test(sat.iframeUrl)) {
+              report("connected", sat);
+            }
+          });
+        }
+        var u = conn.connectUrl;
+        if (typeof u === "string" && (/^https?:\/\//.test(u) || /^\/[^/\\]/.test(u))) {
           report(outcome, null, message, u);
         }
-      });
+        return null;
+      })
+      .catch(function () { /* the words stand; Connect again opens the old link, which says to press Connect */ });
   }
 
   var confirming = false;

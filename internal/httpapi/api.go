@@ -155,6 +155,7 @@ func New(s Services) http.Handler {
 	authed := v1.Group("", a.requireSession)
 	authed.GET("/associations", a.associations)
 	authed.POST("/sales-access-token", a.salesAccessToken)
+	authed.GET("/linkedin/connection", a.connection)
 	authed.POST("/linkedin/connection", a.confirmConnection)
 	authed.DELETE("/linkedin/connection", a.disconnect)
 	admin := v1.Group("/admin", a.requireAdmin)

@@ -119,6 +119,33 @@ func displayParams(t *tenant.Tenant, r wire.Record, sat string) linkedin.Display
 	}
 }
 
+// connection says whether the viewer has connected LinkedIn: as whom, or
+// the one-time address that connects (the widget offers Connect again
+// with it after a popup that ended without connecting).
+func (a *API) connection(c *gin.Context) {
+	s := sessionOf(c)
+	t, _ := a.Tenants.Get(s.Tenant)
+	c.Header("Cache-Control", "no-store")
+	m, err := a.Connections.Member(c.Request.Context(), s.Tenant, s.Viewer.ID)
+	switch {
+	case err == nil:
+		out := wire.Connection{Connected: true}
+		if m.Name != "" {
+			out.ConnectedAs = &wire.LinkedInMember{Name: m.Name, Picture: m.Picture}
+		}
+		c.JSON(http.StatusOK, out)
+	case errors.Is(err, tokens.ErrNotConnected):
+		u, err := a.connectURL(c.Request.Context(), t, s)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, wire.Connection{ConnectURL: u})
+	default:
+		a.fail(c, err)
+	}
+}
+
 // disconnect forgets the viewer's LinkedIn authorization.
 func (a *API) disconnect(c *gin.Context) {
 	s := sessionOf(c)

@@ -132,9 +132,8 @@ func (a *API) panelForPage(ctx, bctx context.Context, t *tenant.Tenant, s *sessi
 func (a *API) bootError(ctx context.Context, err error) *wire.ErrorDetail {
 	var se *session.Error
 	if errors.As(err, &se) {
-		// An expired or reused context says what every expired view
-		// says (ui.ExpiredAdvice, shown by the error card for its code).
-		msg := ""
+		// An expired or reused context says what every expired view says.
+		msg := ui.ExpiredTitle + ". " + ui.ExpiredAdvice
 		if se.Code != session.CodeContextExpired && se.Code != session.CodeContextReplayed {
 			msg = "The CRM page sent a sign-in this widget cannot trust. Ask your CRM admin to check the snapbridge set-up."
 		}

@@ -23,9 +23,17 @@ func TestSellerSeesWhoTheyConnectedAs(t *testing.T) {
 	matched := p.demoRecords("demo", "matched")[0]
 	s := p.newSession("demo", "crm-user-17", matched)
 
-	var notConnected wire.Error
-	p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &notConnected)
-	p.connect(notConnected.Error.ConnectURL, seller.ID, s.Token)
+	var conn wire.Connection
+	p.call("GET", "/api/v1/linkedin/connection", s.Token, nil, http.StatusOK, &conn)
+	if conn.Connected || !strings.HasPrefix(conn.ConnectURL, p.srv.URL+"/oauth/linkedin/start?") {
+		t.Fatalf("before connecting: %+v, want not connected with a connect URL", conn)
+	}
+	p.connect(conn.ConnectURL, seller.ID, s.Token)
+	conn = wire.Connection{}
+	p.call("GET", "/api/v1/linkedin/connection", s.Token, nil, http.StatusOK, &conn)
+	if !conn.Connected || conn.ConnectedAs == nil || conn.ConnectedAs.Name != seller.Name || conn.ConnectURL != "" {
+		t.Fatalf("after connecting: %+v, want connected as %s", conn, seller.Name)
+	}
 
 	var sat wire.SalesAccessToken
 	p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusOK, &sat)
@@ -46,6 +54,7 @@ func TestSellerSeesWhoTheyConnectedAs(t *testing.T) {
 	}
 
 	p.call("DELETE", "/api/v1/linkedin/connection", s.Token, nil, http.StatusNoContent, nil)
+	var notConnected wire.Error
 	p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusConflict, &notConnected)
 	if notConnected.Error.Code != "linkedin_not_connected" || notConnected.Error.ConnectURL == "" {
 		t.Fatalf("after Disconnect: %+v, want linkedin_not_connected with a connect URL", notConnected.Error)

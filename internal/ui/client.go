@@ -52,6 +52,16 @@ func (c *Client) Renew(ctx context.Context) error {
 // errNoRenew: the widget has no host page to ask for a fresh context.
 var errNoRenew = errors.New("session expired and there is no host page to renew it")
 
+// Connection says whether the viewer has connected LinkedIn, as whom, or
+// the consent address that connects (GET /api/v1/linkedin/connection).
+func (c *Client) Connection(ctx context.Context) (wire.Connection, error) {
+	var out wire.Connection
+	if err := c.call(ctx, "GET", "/api/v1/linkedin/connection", nil, &out); err != nil {
+		return wire.Connection{}, fmt.Errorf("connection: %w", err)
+	}
+	return out, nil
+}
+
 // Disconnect forgets the viewer's LinkedIn connection
 // (DELETE /api/v1/linkedin/connection).
 func (c *Client) Disconnect(ctx context.Context) error {

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -17,9 +19,9 @@ type ErrorCard struct {
 func (e *ErrorCard) Render() app.UI {
 	title, advice := errorAdvice(e.Detail.Code)
 	msg := e.Detail.Message
-	if msg == "" {
-		msg = advice
-		advice = ""
+	if msg == "" || strings.Contains(msg, advice) {
+		// Said once: an expired context reads like every expired view.
+		msg, advice = advice, ""
 	}
 	return app.Div().Class("sb-card sb-card--error").Role("alert").Body(
 		app.P().Class("sb-card__name").Text(title),

@@ -267,13 +267,26 @@ func (p *SalesNavPanel) disconnect(ctx app.Context, _ app.Event) {
 	client := p.Client
 	ctx.Async(func() {
 		err := client.Disconnect(context.Background())
+		var conn wire.Connection
+		if err == nil {
+			// The consent address to offer, asked without the 409 a
+			// Sales Access Token request would answer.
+			conn, err = client.Connection(context.Background())
+		}
 		ctx.Dispatch(func(ctx app.Context) {
 			p.disconnecting = false
 			kind, apiErr := classify(err)
 			switch kind {
 			case problemNone:
-				p.focusAfter = true
-				p.load(ctx, true)
+				if conn.Connected || !isConnectURL(conn.ConnectURL) {
+					p.focusAfter = true
+					p.load(ctx, true)
+					return
+				}
+				p.dropFrame()
+				p.state, p.connectURL, p.outcome = panelNotConnected, conn.ConnectURL, ""
+				p.confirmOff = false
+				ctx.Defer(func(app.Context) { focusConnect(p.JSValue()) })
 			case problemExpired:
 				p.settle(wire.SalesAccessToken{}, err)
 			default:

@@ -51,6 +51,16 @@ type SalesAccessToken struct {
 	ConnectedAs *LinkedInMember `json:"connectedAs,omitempty"`
 }
 
+// Connection is the answer to GET /api/v1/linkedin/connection.
+type Connection struct {
+	// Connected says the viewer has connected LinkedIn.
+	Connected bool `json:"connected"`
+	// ConnectedAs names the member when LinkedIn said who (connected only).
+	ConnectedAs *LinkedInMember `json:"connectedAs,omitempty"`
+	// ConnectURL is the one-time consent address (not connected only).
+	ConnectURL string `json:"connectUrl,omitempty"`
+}
+
 // LinkedInMember is who a viewer connected LinkedIn as, from LinkedIn's
 // OpenID Connect userinfo at connect time.
 type LinkedInMember struct {
