@@ -3,13 +3,22 @@
 // then either mark elements:
 //   <div data-snapbridge-tenant="demo" data-snapbridge-ctx="<context JWT>"
 //        data-snapbridge-mode="card"></div>
-// or call SnapBridge.mount(element, {tenant, ctx, mode, maxWidth, height, theme}).
+// or call SnapBridge.mount(element, {tenant, ctx, mode, maxWidth, height, theme, context}).
 // theme ("light" or "dark", data-snapbridge-theme) tells a widget whose
 // tenant follows the host which theme this page shows; without it the
 // widget reads the page's color-scheme (CSS or <meta name="color-scheme">).
 // The widget tells this page its height; only messages from the snapbridge
 // origin (the origin of this script) and from the widget's own iframe are
 // believed.
+//
+// context (optional) keeps the widget going past its 15-minute session:
+// a function returning a new signed context token (or a promise of one)
+// for the same user and records. When the widget's session expires it
+// posts {type: "snapbridge:context-request", id} here; this script calls
+// context() and posts {type: "snapbridge:context", id, ctx} (or
+// {…, error} when there is no callback or it failed) back to that widget
+// iframe, on the snapbridge origin only. Marked elements name a global
+// function instead: data-snapbridge-context="myApp.freshContext".
 (function () {
   "use strict";
   if (window.SnapBridge && window.SnapBridge.origin) {
@@ -25,22 +34,71 @@
   var maxHeight = 4000;
   var frames = [];
 
+  // frameOf returns the widget iframe this page created that sent event.
+  function frameOf(event) {
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === event.source) {
+        return frames[i];
+      }
+    }
+    return null;
+  }
+
   window.addEventListener("message", function (event) {
     if (event.origin !== origin) {
       return;
     }
     var data = event.data;
-    if (!data || data.type !== "snapbridge:resize" || typeof data.height !== "number" || !isFinite(data.height)) {
+    var frame = data && frameOf(event);
+    if (!frame) {
       return;
     }
-    for (var i = 0; i < frames.length; i++) {
-      if (frames[i].contentWindow === event.source) {
-        var h = Math.max(0, Math.min(maxHeight, Math.ceil(data.height)));
-        frames[i].style.height = h + "px";
-        return;
-      }
+    if (data.type === "snapbridge:resize" && typeof data.height === "number" && isFinite(data.height)) {
+      var h = Math.max(0, Math.min(maxHeight, Math.ceil(data.height)));
+      frame.style.height = h + "px";
+    } else if (data.type === "snapbridge:context-request" && typeof data.id === "string" && data.id.length <= 64) {
+      freshContext(frame, data.id);
     }
   });
+
+  // freshContext asks the page's context callback for a new signed
+  // context and hands it to the widget in frame, on the snapbridge origin.
+  function freshContext(frame, id) {
+    var target = frame.contentWindow;
+    function answer(msg) {
+      msg.type = "snapbridge:context";
+      msg.id = id;
+      target.postMessage(msg, origin);
+    }
+    var fn = frame.snapbridgeContext;
+    if (typeof fn !== "function") {
+      answer({ error: "This CRM page gives the widget no fresh context." });
+      return;
+    }
+    Promise.resolve().then(function () { return fn(); }).then(function (ctx) {
+      if (typeof ctx !== "string" || !ctx) {
+        throw new Error("the context callback returned no context");
+      }
+      answer({ ctx: ctx });
+    }).catch(function (err) {
+      console.error("snapbridge: context callback failed: " + (err && err.message));
+      answer({ error: "The CRM page could not give a fresh context." });
+    });
+  }
+
+  // contextOption returns the context callback: opts.context, or the
+  // global function an element's data-snapbridge-context names.
+  function contextOption(el, opts) {
+    if (opts && typeof opts.context === "function") {
+      return opts.context;
+    }
+    var name = el.getAttribute("data-snapbridge-context");
+    if (!name || !/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(name)) {
+      return null;
+    }
+    var fn = name.split(".").reduce(function (o, k) { return o == null ? o : o[k]; }, window);
+    return typeof fn === "function" ? fn : null;
+  }
 
   function option(el, opts, name, attr) {
     if (opts && opts[name] !== undefined && opts[name] !== null) {
@@ -100,6 +158,9 @@
     var iframe = document.createElement("iframe");
     iframe.src = origin + "/w/" + tenant + "/" + mode + "?ctx=" + encodeURIComponent(ctx) + "&theme=" + theme;
     iframe.title = "LinkedIn Sales Navigator";
+    // Tells the widget a host that answers context requests is here.
+    iframe.name = "snapbridge-embed";
+    iframe.snapbridgeContext = contextOption(el, opts);
     // The server checks this origin against the tenant's allow-list before
     // it lets the widget report its height here; send only the origin.
     iframe.referrerPolicy = "origin";

@@ -9,6 +9,7 @@
 package democrm
 
 import (
+	"encoding/json"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -84,6 +85,8 @@ func (c *CRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case page == "":
 		c.list(w, t)
+	case strings.HasPrefix(page, "contacts/") && strings.HasSuffix(page, "/context"):
+		c.freshContext(w, r, t, strings.TrimSuffix(strings.TrimPrefix(page, "contacts/"), "/context"))
 	case strings.HasPrefix(page, "contacts/"):
 		c.contact(w, r, t, strings.TrimPrefix(page, "contacts/"))
 	case page == "admin":
@@ -111,14 +114,39 @@ func (c *CRM) list(w http.ResponseWriter, t *tenant.Tenant) {
 	})
 }
 
-func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, id string) {
-	var rec *sandbox.Record
+// record returns the tenant's demo contact with this id, or nil.
+func (c *CRM) record(t *tenant.Tenant, id string) *sandbox.Record {
 	all := c.contacts()[t.ID]
 	for i, x := range all {
 		if x.ID == id {
-			rec = &all[i]
+			return &all[i]
 		}
 	}
+	return nil
+}
+
+// freshContext is /t/<tenant>/contacts/<id>/context: a newly signed
+// context for the contact page's widget, {"ctx": "…"}. The page's embed.js
+// context callback fetches it when the widget's session expires, so the
+// widget carries on without a reload.
+func (c *CRM) freshContext(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, id string) {
+	rec := c.record(t, id)
+	if rec == nil {
+		http.NotFound(w, r)
+		return
+	}
+	ctx, err := c.sign(t, []wire.Record{toWire(*rec)})
+	if err != nil {
+		c.fail(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(map[string]string{"ctx": ctx})
+}
+
+func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, id string) {
+	rec := c.record(t, id)
 	if rec == nil {
 		http.NotFound(w, r)
 		return

@@ -55,9 +55,18 @@ if(d.type==="snapbridge:resize"&&typeof d.height==="number"&&d.height>0&&d.heigh
 <dl><dt>Email</dt><dd>{{.Contact.Email}}</dd><dt>Record type</dt><dd>{{.Contact.Type}}</dd><dt>Record id</dt><dd><code>{{.Contact.ID}}</code></dd><dt>Owner</dt><dd>{{.Viewer.Name}}</dd></dl>
 </section>
 <aside><section class="panel"><h2>LinkedIn Sales Navigator</h2>
-<div data-snapbridge-tenant="{{.Tenant.ID}}" data-snapbridge-ctx="{{.Ctx}}"></div>
+<div data-snapbridge-tenant="{{.Tenant.ID}}" data-snapbridge-ctx="{{.Ctx}}" data-snapbridge-context="snapbridgeDemo.freshContext"></div>
 </section></aside>
 </main>
+<script>
+// embed.js calls this when the widget's 15-minute session ends: a freshly
+// signed context for the same user and record, from this CRM's server.
+window.snapbridgeDemo = { freshContext: function () {
+  return fetch(location.pathname + "/context", { cache: "no-store", credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) { throw new Error("HTTP " + r.status); } return r.json(); })
+    .then(function (b) { return b.ctx; });
+} };
+</script>
 <script src="{{.EmbedJS}}" async></script>
 </body></html>{{end}}
 

@@ -53,9 +53,11 @@ type Connector interface {
 	Confirm(ctx context.Context, code, tenantID, viewer, sessionID string) error
 }
 
-// Connections forgets a viewer's LinkedIn authorization on request.
+// Connections forgets a viewer's LinkedIn authorization on request and
+// says who the viewer connected as.
 type Connections interface {
 	Disconnect(ctx context.Context, tenant, viewer string) error
+	Member(ctx context.Context, tenant, viewer string) (tokens.Member, error)
 }
 
 // SalesAccess brokers Sales Access Tokens.
@@ -174,6 +176,7 @@ func New(s Services) http.Handler {
 	authed := v1.Group("", a.requireSession)
 	authed.GET("/associations", a.associations)
 	authed.POST("/sales-access-token", a.salesAccessToken)
+	authed.GET("/linkedin/connection", a.connection)
 	authed.POST("/linkedin/connection", a.confirmConnection)
 	authed.DELETE("/linkedin/connection", a.disconnect)
 	admin := v1.Group("/admin", a.requireAdmin)

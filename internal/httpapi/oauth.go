@@ -15,8 +15,10 @@ import (
 )
 
 // connectScopes are asked for at the first connect; later features ask
-// for more when they first need them.
-var connectScopes = []string{linkedin.ScopeDisplay}
+// for more when they first need them. openid and profile name who
+// connected ("Connected as …"); LinkedIn apps without them are asked
+// again without (tokens.RetryError).
+var connectScopes = []string{linkedin.ScopeDisplay, linkedin.ScopeOpenID, linkedin.ScopeProfile}
 
 // oauthStart turns a one-time connect handle into LinkedIn's consent page.
 // HEAD leaves the handle untaken and stores no OAuth state: it answers the
@@ -52,7 +54,11 @@ func (a *API) oauthCallback(c *gin.Context) {
 		return
 	}
 	h, err := a.Connector.Complete(c.Request.Context(), a.Tenants.Get, c.Query("state"), c.Query("code"), c.Query("error"))
+	var retry *tokens.RetryError
 	switch {
+	case errors.As(err, &retry):
+		c.Header("Cache-Control", "no-store")
+		redirect(c, retry.URL)
 	case err == nil:
 		a.connectPage(c, http.StatusOK, true, h.Confirm, "LinkedIn is connected. You can close this window.")
 	case errors.Is(err, tokens.ErrDenied):
@@ -79,7 +85,7 @@ func (a *API) connectDenied(c *gin.Context, err error) {
 			code = denied.Code
 		}
 		a.Logger.InfoContext(c.Request.Context(), "connect denied", "requestId", c.GetString(ctxRequestID), "linkedinError", code)
-		a.connectPage(c, http.StatusOK, false, "", "You did not allow access, so Sales Navigator cannot be shown. You can close this window.")
+		a.connectPage(c, http.StatusOK, false, "", "You did not allow access, so Sales Navigator cannot be shown. You can close this window.", wire.ConnectCancelled)
 		return
 	}
 	a.Logger.WarnContext(c.Request.Context(), "connect refused by linkedin", "requestId", c.GetString(ctxRequestID), "linkedinError", denied.Code)
@@ -108,8 +114,9 @@ main{background:#fff;border-radius:12px;padding:24px 28px;max-width:360px;box-sh
 </script></body></html>`))
 
 // connectPage renders the popup's last page. It posts the outcome to its
-// opener (the widget, on our own origin) with an exact target origin.
-func (a *API) connectPage(c *gin.Context, status int, ok bool, confirm, message string) {
+// opener (the widget, on our own origin) with an exact target origin; a
+// failure says its reason (wire.ConnectRefused unless given).
+func (a *API) connectPage(c *gin.Context, status int, ok bool, confirm, message string, reason ...string) {
 	nonceBytes := make([]byte, 16)
 	_, _ = rand.Read(nonceBytes)
 	nonce := base64.StdEncoding.EncodeToString(nonceBytes)
@@ -117,7 +124,11 @@ func (a *API) connectPage(c *gin.Context, status int, ok bool, confirm, message 
 	// widget that asked sends it back with its session to finish.
 	payload := map[string]string{"type": wire.MessageConnected, "code": confirm}
 	if !ok {
-		payload = map[string]string{"type": wire.MessageConnectFailed, "message": message}
+		r := wire.ConnectRefused
+		if len(reason) > 0 {
+			r = reason[0]
+		}
+		payload = map[string]string{"type": wire.MessageConnectFailed, "message": message, "reason": r}
 	}
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'nonce-"+nonce+"'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")

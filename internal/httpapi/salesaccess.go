@@ -57,10 +57,22 @@ func (a *API) salesAccessToken(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, wire.SalesAccessToken{
-		Token:     tok.Token,
-		ExpiresAt: tok.ExpiresAt,
-		IframeURL: linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token)),
+		Token:       tok.Token,
+		ExpiresAt:   tok.ExpiresAt,
+		IframeURL:   linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token)),
+		ConnectedAs: a.connectedAs(c.Request.Context(), t.ID, s.Viewer.ID),
 	})
+}
+
+// connectedAs names who the viewer connected LinkedIn as, for "Connected
+// as … · Disconnect"; nil when LinkedIn did not say or it cannot be read
+// now (the panel then shows the line without the name).
+func (a *API) connectedAs(ctx context.Context, tenantID, viewer string) *wire.LinkedInMember {
+	m, err := a.Connections.Member(ctx, tenantID, viewer)
+	if err != nil || m.Name == "" {
+		return nil
+	}
+	return &wire.LinkedInMember{Name: m.Name, Picture: m.Picture}
 }
 
 // notConnected answers 409 with a one-time URL that starts the connect
@@ -104,6 +116,33 @@ func displayParams(t *tenant.Tenant, r wire.Record, sat string) linkedin.Display
 		Version:       t.Display.Version,
 		InlineMode:    t.Display.Inline(),
 		SAT:           sat,
+	}
+}
+
+// connection says whether the viewer has connected LinkedIn: as whom, or
+// the one-time address that connects (the widget offers Connect again
+// with it after a popup that ended without connecting).
+func (a *API) connection(c *gin.Context) {
+	s := sessionOf(c)
+	t, _ := a.Tenants.Get(s.Tenant)
+	c.Header("Cache-Control", "no-store")
+	m, err := a.Connections.Member(c.Request.Context(), s.Tenant, s.Viewer.ID)
+	switch {
+	case err == nil:
+		out := wire.Connection{Connected: true}
+		if m.Name != "" {
+			out.ConnectedAs = &wire.LinkedInMember{Name: m.Name, Picture: m.Picture}
+		}
+		c.JSON(http.StatusOK, out)
+	case errors.Is(err, tokens.ErrNotConnected):
+		u, err := a.connectURL(c.Request.Context(), t, s)
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, wire.Connection{ConnectURL: u})
+	default:
+		a.fail(c, err)
 	}
 }
 

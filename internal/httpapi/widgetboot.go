@@ -137,7 +137,8 @@ func (a *API) panelForPage(ctx, bctx context.Context, t *tenant.Tenant, s *sessi
 	switch {
 	case err == nil:
 		return &wire.SalesAccessToken{Token: tok.Token, ExpiresAt: tok.ExpiresAt,
-			IframeURL: linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token))}, ""
+			IframeURL:   linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token)),
+			ConnectedAs: a.connectedAs(bctx, t.ID, s.Viewer.ID)}, ""
 	case errors.Is(err, tokens.ErrNotConnected):
 		u, err := a.connectURL(ctx, t, s)
 		if err != nil {
@@ -155,7 +156,8 @@ func (a *API) panelForPage(ctx, bctx context.Context, t *tenant.Tenant, s *sessi
 func (a *API) bootError(ctx context.Context, err error) *wire.ErrorDetail {
 	var se *session.Error
 	if errors.As(err, &se) {
-		msg := "This view has expired. Reload the CRM page to see Sales Navigator."
+		// An expired or reused context says what every expired view says.
+		msg := ui.ExpiredTitle + ". " + ui.ExpiredAdvice
 		if se.Code != session.CodeContextExpired && se.Code != session.CodeContextReplayed {
 			msg = "The CRM page sent a sign-in this widget cannot trust. Ask your CRM admin to check the snapbridge set-up."
 		}

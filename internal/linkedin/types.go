@@ -13,6 +13,8 @@ const (
 	ScopeAnalytics   = "r_sales_nav_analytics"  // 3-legged: contracts and exports
 	ScopeValidation  = "r_sales_nav_validation" // 2-legged: CRM data validation
 	ScopeCompliance  = "r_compliance_sales_nav" // 3-legged: compliance archiving
+	ScopeOpenID      = "openid"                 // 3-legged: OpenID Connect userinfo
+	ScopeProfile     = "profile"                // 3-legged: the member's name and photo in userinfo
 	RestliProtocol   = "2.0.0"
 	HeaderRestliProt = "X-Restli-Protocol-Version"
 )

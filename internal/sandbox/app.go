@@ -13,11 +13,15 @@ const (
 	ScopeAnalytics  = "r_sales_nav_analytics"
 	ScopeValidation = "r_sales_nav_validation"
 	ScopeCompliance = "r_compliance_sales_nav"
+	// ScopeOpenID and ScopeProfile are Sign In with LinkedIn using OpenID
+	// Connect: /v2/userinfo, with the member's name and photo.
+	ScopeOpenID  = "openid"
+	ScopeProfile = "profile"
 )
 
 // AllScopes is every scope the stand-in grants by default.
 func AllScopes() []string {
-	return []string{ScopeDisplay, ScopeProfiles, ScopeAnalytics, ScopeValidation, ScopeCompliance}
+	return []string{ScopeDisplay, ScopeProfiles, ScopeAnalytics, ScopeValidation, ScopeCompliance, ScopeOpenID, ScopeProfile}
 }
 
 // Record outcomes: what Profile Associations answers for a record.

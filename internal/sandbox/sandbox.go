@@ -157,6 +157,8 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveAccessToken(w, r)
 	case path == "/v2/salesAccessTokens":
 		s.serveSalesAccessTokens(w, r)
+	case path == "/v2/userinfo":
+		s.serveUserInfo(w, r)
 	case path == "/v2/salesNavigatorProfileAssociations":
 		s.serveAssociationBatch(w, r)
 	case strings.HasPrefix(path, "/v2/salesNavigatorProfileAssociations/"):

@@ -108,12 +108,15 @@ func TestLinkedInErrorTextNeverReachesPopupOrLog(t *testing.T) {
 		scenario, errCode, state string
 		status                   int
 		wantPage, wantLog        string
+		// identity: LinkedIn first refuses the identity scopes (openid
+		// profile), which the callback asks again without.
+		identity bool
 	}{
 		{scenario: "the member cancels; the description is hostile", errCode: "user_cancelled_login", status: http.StatusOK,
 			wantPage: "You did not allow access", wantLog: `"linkedinError":"user_cancelled_login"`},
 		{scenario: "the member refuses; the description is hostile", errCode: "user_cancelled_authorize", status: http.StatusOK,
 			wantPage: "You did not allow access", wantLog: `"linkedinError":"user_cancelled_authorize"`},
-		{scenario: "LinkedIn's documented scope error is named", errCode: "unauthorized_scope_error", status: http.StatusOK,
+		{scenario: "LinkedIn's documented scope error is named", errCode: "unauthorized_scope_error", status: http.StatusOK, identity: true,
 			wantPage: "LinkedIn did not complete the sign-in (unauthorized_scope_error).", wantLog: `"linkedinError":"unauthorized_scope_error"`},
 		{scenario: "a hostile error code", errCode: hostile, status: http.StatusOK,
 			wantPage: "LinkedIn did not complete the sign-in. Close", wantLog: `"linkedinError":"other"`},
@@ -136,6 +139,14 @@ func TestLinkedInErrorTextNeverReachesPopupOrLog(t *testing.T) {
 				state = loc.Query().Get("state")
 			}
 			q := url.Values{"state": {state}, "error": {tc.errCode}, "error_description": {hostile}}
+			if tc.identity {
+				resp, _ := p.do("GET", p.srv.URL+"/oauth/linkedin/callback?"+q.Encode(), "", nil)
+				loc, err := url.Parse(resp.Header.Get("Location"))
+				if resp.StatusCode != http.StatusFound || err != nil || strings.Contains(loc.Query().Get("scope"), "openid") || loc.Query().Get("state") == "" {
+					t.Fatalf("identity scopes refused: %d to %q, want LinkedIn's consent again without openid", resp.StatusCode, resp.Header.Get("Location"))
+				}
+				q.Set("state", loc.Query().Get("state"))
+			}
 			resp, page := p.do("GET", p.srv.URL+"/oauth/linkedin/callback?"+q.Encode(), "", nil)
 			if resp.StatusCode != tc.status || !strings.Contains(string(page), tc.wantPage) {
 				t.Fatalf("callback: %d, want %d with %q: %s", resp.StatusCode, tc.status, tc.wantPage, firstBytes(page))

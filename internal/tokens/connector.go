@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -150,7 +152,13 @@ func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (
 	}
 	h := Handle{Tenant: v.Tenant, Viewer: v.Viewer, SessionID: v.SessionID, ExpiresAt: v.ExpiresAt}
 	if errCode != "" {
-		return h, fmt.Errorf("complete connect: %w", &DeniedError{Code: deniedCode(errCode)})
+		denied := &DeniedError{Code: deniedCode(errCode)}
+		if denied.Code == "unauthorized_scope_error" {
+			if retry, ok := c.withoutIdentity(ctx, lookup, h, v.Payload); ok {
+				return h, retry
+			}
+		}
+		return h, fmt.Errorf("complete connect: %w", denied)
 	}
 	if code == "" {
 		return h, fmt.Errorf("complete connect: linkedin sent neither code nor error: %w", ErrDenied)
@@ -167,11 +175,19 @@ func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (
 	if err != nil {
 		return h, fmt.Errorf("complete connect: exchange code: %w", err)
 	}
+	pending := pendingToken{Token: tok}
+	if slices.Contains(p.Scopes, linkedin.ScopeOpenID) && slices.Contains(p.Scopes, linkedin.ScopeProfile) {
+		// Who connected is a courtesy to the seller: a userinfo that fails
+		// leaves the name out and the connection stands.
+		if info, err := c.li.UserInfo(ctx, tok.AccessToken); err == nil {
+			pending.Member = &Member{Name: info.Name, Picture: webURL(info.Picture)}
+		}
+	}
 	// The token is not stored for the viewer yet: whoever finished the
 	// consent may not be the seller who asked (a connect link can be
 	// forwarded). Only the widget session that opened the popup receives
 	// the confirmation code, by postMessage, and must send it back.
-	plain, err := json.Marshal(tok)
+	plain, err := json.Marshal(pending)
 	if err != nil {
 		return h, fmt.Errorf("complete connect: %w", err)
 	}
@@ -192,6 +208,57 @@ func (c *Connector) Complete(ctx context.Context, lookup func(tenantID string) (
 	}
 	h.Confirm = confirm
 	return h, nil
+}
+
+// IdentityScopes are the scopes that name who connected (OpenID Connect
+// userinfo). They are asked for with the first connect and dropped again
+// when the tenant's LinkedIn app does not have the product that grants
+// them (Sign In with LinkedIn using OpenID Connect): the connection then
+// works without the name.
+var IdentityScopes = []string{linkedin.ScopeOpenID, linkedin.ScopeProfile}
+
+// RetryError is Complete's answer when LinkedIn refused scopes the
+// connection can do without (IdentityScopes): the popup goes on to URL,
+// LinkedIn's consent for the same flow without them.
+type RetryError struct {
+	// URL is the new authorization URL.
+	URL string
+}
+
+func (e *RetryError) Error() string {
+	return "linkedin refused the identity scopes: retry without them"
+}
+
+// withoutIdentity starts the flow of a state again without
+// IdentityScopes, when the state asked for any; it reports false when it
+// did not or could not.
+func (c *Connector) withoutIdentity(ctx context.Context, lookup func(string) (*tenant.Tenant, bool), h Handle, payload []byte) (*RetryError, bool) {
+	p, err := c.openState(stateAAD(h.Tenant, h.Viewer, h.SessionID), payload)
+	if err != nil {
+		return nil, false
+	}
+	scopes := slices.DeleteFunc(slices.Clone(p.Scopes), func(s string) bool { return slices.Contains(IdentityScopes, s) })
+	t, ok := lookup(h.Tenant)
+	if len(scopes) == len(p.Scopes) || len(scopes) == 0 || !ok {
+		return nil, false
+	}
+	state, err := randomID()
+	if err != nil {
+		return nil, false
+	}
+	verifier := oauth2.GenerateVerifier()
+	sealed, err := c.sealState(stateAAD(h.Tenant, h.Viewer, h.SessionID), statePayload{Verifier: verifier, Scopes: scopes})
+	if err != nil {
+		return nil, false
+	}
+	err = c.vault.db.PutOneTime(ctx, kindState, state, store.OneTime{
+		Tenant: h.Tenant, Viewer: h.Viewer, SessionID: h.SessionID, Payload: sealed,
+		ExpiresAt: c.now().Add(ConnectTTL),
+	})
+	if err != nil {
+		return nil, false
+	}
+	return &RetryError{URL: c.li.AuthCodeURL(appOf(t), c.callbackURL, state, verifier, scopes)}, true
 }
 
 // Confirm stores the member token of a completed consent, when the widget
@@ -220,14 +287,36 @@ func (c *Connector) Confirm(ctx context.Context, code, tenantID, viewer, session
 	if err != nil {
 		return fmt.Errorf("confirm connect: %w", err)
 	}
-	var tok linkedin.Token
-	if err := json.Unmarshal(plain, &tok); err != nil {
+	var pending pendingToken
+	if err := json.Unmarshal(plain, &pending); err != nil {
 		return fmt.Errorf("confirm connect: sealed payload is not a token")
 	}
-	if err := c.vault.Save(ctx, v.Tenant, v.Viewer, tok); err != nil {
+	var m Member
+	if pending.Member != nil {
+		m = *pending.Member
+	}
+	if err := c.vault.SaveMember(ctx, v.Tenant, v.Viewer, pending.Token, m); err != nil {
 		return fmt.Errorf("confirm connect: %w", err)
 	}
 	return nil
+}
+
+// pendingToken is what a completed consent keeps, sealed, until its
+// widget confirms: the token and, when LinkedIn said, who signed in. The
+// token's fields are at the top level, as before Member was kept.
+type pendingToken struct {
+	linkedin.Token
+	Member *Member `json:",omitempty"`
+}
+
+// webURL returns s when it is an absolute http(s) URL (a photo address
+// the widget may show, never javascript: or data:), else "".
+func webURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	return s
 }
 
 // pendingAAD binds a completed consent's sealed token to its flow.

@@ -29,9 +29,9 @@ type fakeLinkedIn struct {
 	codes     map[string]string // code -> challenge
 	redirect  map[string]string // code -> redirect URL
 
-	refreshCalls, exchangeCalls, appCalls int
-	refreshErr, exchangeErr, appErr       error
-	refreshAnswer                         func(n int) linkedin.Token
+	refreshCalls, exchangeCalls, appCalls, userinfoCalls int
+	refreshErr, exchangeErr, appErr, userinfoErr         error
+	refreshAnswer                                        func(n int) linkedin.Token
 	// onRefresh, when set, runs during the n-th Refresh call, as the
 	// seller acting while LinkedIn answers; a non-nil result is LinkedIn's
 	// answer to that call.
@@ -100,6 +100,18 @@ func (f *fakeLinkedIn) Exchange(_ context.Context, app linkedin.App, redirectURL
 		return linkedin.Token{}, &linkedin.Error{Status: 400, Code: "invalid_grant", Message: "PKCE verification failed"}
 	}
 	return linkedin.Token{AccessToken: "access-from-" + code, ExpiresAt: farFuture, RefreshToken: "refresh-from-" + code, Scope: linkedin.ScopeDisplay}, nil
+}
+
+// UserInfo names the member behind a token the fake issued, or fails
+// with userinfoErr.
+func (f *fakeLinkedIn) UserInfo(_ context.Context, token string) (linkedin.UserInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.userinfoCalls++
+	if f.userinfoErr != nil {
+		return linkedin.UserInfo{}, f.userinfoErr
+	}
+	return linkedin.UserInfo{Subject: "member-" + token, Name: "Avery Collins", Picture: "https://media.licdn.com/avery.jpg"}, nil
 }
 
 func (f *fakeLinkedIn) wait() {

@@ -78,7 +78,7 @@ func (v *Vault) restore(ctx context.Context) (int, error) {
 		if row.Status != store.StatusReconnectRequired || !v.ring.Has(row.KeyID) {
 			continue
 		}
-		if _, err := v.open(row); err != nil {
+		if _, _, err := v.open(row); err != nil {
 			continue
 		}
 		next := row

@@ -16,6 +16,8 @@ type LinkedIn interface {
 	Exchange(ctx context.Context, app linkedin.App, redirectURL, code, pkceVerifier string) (linkedin.Token, error)
 	// Refresh trades a refresh token for a new member token.
 	Refresh(ctx context.Context, app linkedin.App, refreshToken string) (linkedin.Token, error)
+	// UserInfo asks who holds a member token (scopes openid and profile).
+	UserInfo(ctx context.Context, memberToken string) (linkedin.UserInfo, error)
 	// AppToken obtains a client-credentials token.
 	AppToken(ctx context.Context, app linkedin.App, scopes ...string) (linkedin.Token, error)
 }

@@ -33,6 +33,21 @@ type sealedToken struct {
 	RefreshToken     string    `json:"refreshToken,omitempty"`
 	RefreshExpiresAt time.Time `json:"refreshExpiresAt"`
 	Scope            string    `json:"scope,omitempty"`
+	// MemberName and MemberPicture are who connected (Member), sealed
+	// with the token so they are never readable from the database.
+	MemberName    string `json:"memberName,omitempty"`
+	MemberPicture string `json:"memberPicture,omitempty"`
+}
+
+// Member is the LinkedIn member a viewer connected as, from LinkedIn's
+// OpenID Connect userinfo at connect time. Its fields are empty when
+// LinkedIn did not say (the app lacks Sign In with LinkedIn using OpenID
+// Connect, or userinfo failed).
+type Member struct {
+	// Name is the member's full name.
+	Name string `json:"name,omitempty"`
+	// Picture is the address of the member's profile photo.
+	Picture string `json:"picture,omitempty"`
 }
 
 // Store is the storage the vault and the connector need: member tokens
@@ -55,7 +70,13 @@ func NewVault(db Store, ring *keyring.KeyRing, now func() time.Time) *Vault {
 // Save encrypts tok with the primary key and stores it as the viewer's
 // connected authorization, replacing any earlier one.
 func (v *Vault) Save(ctx context.Context, tenantID, viewer string, tok linkedin.Token) error {
-	row, err := v.seal(tenantID, viewer, tok)
+	return v.SaveMember(ctx, tenantID, viewer, tok, Member{})
+}
+
+// SaveMember is Save with who connected, sealed with the token; a
+// refresh of the token keeps it.
+func (v *Vault) SaveMember(ctx context.Context, tenantID, viewer string, tok linkedin.Token, m Member) error {
+	row, err := v.seal(tenantID, viewer, tok, m)
 	if err != nil {
 		return err
 	}
@@ -82,7 +103,8 @@ func (v *Vault) Load(ctx context.Context, tenantID, viewer string) (linkedin.Tok
 // having changed since (store.SwapMemberToken).
 type stored struct {
 	linkedin.Token
-	row store.MemberTokenRow
+	member Member
+	row    store.MemberTokenRow
 }
 
 // grant is the token with the generation of its row.
@@ -95,14 +117,22 @@ func (v *Vault) load(ctx context.Context, tenantID, viewer string) (stored, erro
 	if err != nil {
 		return stored{}, err
 	}
-	tok, err := v.open(row)
+	tok, m, err := v.open(row)
 	if errors.Is(err, keyring.ErrUnknownKey) {
 		return stored{}, v.keyMissing(ctx, row, err)
 	}
 	if err != nil {
 		return stored{}, err
 	}
-	return stored{Token: tok, row: row}, nil
+	return stored{Token: tok, member: m, row: row}, nil
+}
+
+// Member returns who the viewer connected as. It returns ErrNotConnected
+// as Load does; a viewer connected before names were kept, or whose
+// LinkedIn app does not offer userinfo, gets an empty Member.
+func (v *Vault) Member(ctx context.Context, tenantID, viewer string) (Member, error) {
+	s, err := v.load(ctx, tenantID, viewer)
+	return s.member, err
 }
 
 // connectedRow reads the viewer's row, still sealed; ErrNotConnected when
@@ -141,7 +171,7 @@ func (v *Vault) keyMissing(ctx context.Context, row store.MemberTokenRow, cause 
 // was read (disconnected, revoked, reconnected, refreshed or re-encrypted
 // meanwhile).
 func (v *Vault) replace(ctx context.Context, was stored, tok linkedin.Token) (stored, bool, error) {
-	next, err := v.seal(was.row.Tenant, was.row.Viewer, tok)
+	next, err := v.seal(was.row.Tenant, was.row.Viewer, tok, was.member)
 	if err != nil {
 		return stored{}, false, err
 	}
@@ -150,7 +180,7 @@ func (v *Vault) replace(ctx context.Context, was stored, tok linkedin.Token) (st
 		return stored{}, false, err
 	}
 	v.changed(ctx, next, true)
-	return stored{Token: tok, row: next}, true, nil
+	return stored{Token: tok, member: was.member, row: next}, true, nil
 }
 
 // revoke marks the authorization was holds revoked, and reports false,
@@ -169,8 +199,9 @@ func (v *Vault) revoke(ctx context.Context, was stored) (bool, error) {
 	return ok, nil
 }
 
-// seal encrypts tok with the primary key into a connected row.
-func (v *Vault) seal(tenantID, viewer string, tok linkedin.Token) (store.MemberTokenRow, error) {
+// seal encrypts tok and who it belongs to with the primary key into a
+// connected row.
+func (v *Vault) seal(tenantID, viewer string, tok linkedin.Token, m Member) (store.MemberTokenRow, error) {
 	if tenantID == "" || viewer == "" {
 		return store.MemberTokenRow{}, fmt.Errorf("save member token: tenant and viewer are required")
 	}
@@ -180,6 +211,7 @@ func (v *Vault) seal(tenantID, viewer string, tok linkedin.Token) (store.MemberT
 	plain, err := json.Marshal(sealedToken{
 		AccessToken: tok.AccessToken, ExpiresAt: tok.ExpiresAt,
 		RefreshToken: tok.RefreshToken, RefreshExpiresAt: tok.RefreshExpiresAt, Scope: tok.Scope,
+		MemberName: m.Name, MemberPicture: m.Picture,
 	})
 	if err != nil {
 		return store.MemberTokenRow{}, fmt.Errorf("save member token %s/%s: %w", tenantID, viewer, err)
@@ -251,20 +283,20 @@ func (v *Vault) Rotate(ctx context.Context) (int, error) {
 	return changed, nil
 }
 
-func (v *Vault) open(row store.MemberTokenRow) (linkedin.Token, error) {
+func (v *Vault) open(row store.MemberTokenRow) (linkedin.Token, Member, error) {
 	plain, err := v.ring.Open(row.KeyID, row.Sealed, memberAAD(row.Tenant, row.Viewer))
 	if err != nil {
-		return linkedin.Token{}, fmt.Errorf("open member token %s/%s: %w", row.Tenant, row.Viewer, err)
+		return linkedin.Token{}, Member{}, fmt.Errorf("open member token %s/%s: %w", row.Tenant, row.Viewer, err)
 	}
 	var st sealedToken
 	if err := json.Unmarshal(plain, &st); err != nil {
 		// The JSON error could quote the token; keep it out of the message.
-		return linkedin.Token{}, fmt.Errorf("open member token %s/%s: sealed record is not a token", row.Tenant, row.Viewer)
+		return linkedin.Token{}, Member{}, fmt.Errorf("open member token %s/%s: sealed record is not a token", row.Tenant, row.Viewer)
 	}
 	return linkedin.Token{
 		AccessToken: st.AccessToken, ExpiresAt: st.ExpiresAt,
 		RefreshToken: st.RefreshToken, RefreshExpiresAt: st.RefreshExpiresAt, Scope: st.Scope,
-	}, nil
+	}, Member{Name: st.MemberName, Picture: st.MemberPicture}, nil
 }
 
 // memberAAD binds a record to its tenant and viewer. Tenant ids cannot

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/wire"
@@ -19,8 +20,55 @@ const apiTimeout = 20 * time.Second
 // Client calls snapbridge's widget API for one widget session. The session
 // token stays in this struct, in memory only.
 type Client struct {
-	base  string
+	base string
+	// renew, when set, gets a new session token when the session expired
+	// (the host page's fresh context, exchanged); the call that met the
+	// expiry is then sent once more.
+	renew func(ctx context.Context) (string, error)
+
+	mu    sync.Mutex
 	token string
+}
+
+// SetRenew makes c renew an expired session with renew and send the call
+// again, once. Default: an expired session is an error (problemExpired).
+func (c *Client) SetRenew(renew func(ctx context.Context) (string, error)) { c.renew = renew }
+
+// Renew gets a new session token now, as an expired call would.
+func (c *Client) Renew(ctx context.Context) error {
+	if c.renew == nil {
+		return errNoRenew
+	}
+	token, err := c.renew(ctx)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.token = token
+	c.mu.Unlock()
+	return nil
+}
+
+// errNoRenew: the widget has no host page to ask for a fresh context.
+var errNoRenew = errors.New("session expired and there is no host page to renew it")
+
+// Connection says whether the viewer has connected LinkedIn, as whom, or
+// the consent address that connects (GET /api/v1/linkedin/connection).
+func (c *Client) Connection(ctx context.Context) (wire.Connection, error) {
+	var out wire.Connection
+	if err := c.call(ctx, "GET", "/api/v1/linkedin/connection", nil, &out); err != nil {
+		return wire.Connection{}, fmt.Errorf("connection: %w", err)
+	}
+	return out, nil
+}
+
+// Disconnect forgets the viewer's LinkedIn connection
+// (DELETE /api/v1/linkedin/connection).
+func (c *Client) Disconnect(ctx context.Context) error {
+	if err := c.call(ctx, "DELETE", "/api/v1/linkedin/connection", nil, nil); err != nil {
+		return fmt.Errorf("disconnect: %w", err)
+	}
+	return nil
 }
 
 // NewClient returns a Client for the API at base (scheme://host, or "" for
@@ -62,11 +110,25 @@ func (c *Client) SalesAccessToken(ctx context.Context, recordID string) (wire.Sa
 }
 
 func (c *Client) call(ctx context.Context, method, path string, body []byte, out any) error {
+	err := c.callOnce(ctx, method, path, body, out)
+	if kind, _ := classify(err); kind != problemExpired || c.renew == nil {
+		return err
+	}
+	if rerr := c.Renew(ctx); rerr != nil {
+		return err // the expiry is what the seller is told about
+	}
+	return c.callOnce(ctx, method, path, body, out)
+}
+
+func (c *Client) callOnce(ctx context.Context, method, path string, body []byte, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, apiTimeout)
 	defer cancel()
+	c.mu.Lock()
+	token := c.token
+	c.mu.Unlock()
 	header := map[string]string{
 		"Accept":        "application/json",
-		"Authorization": "Bearer " + c.token,
+		"Authorization": "Bearer " + token,
 	}
 	if body != nil {
 		header["Content-Type"] = "application/json"

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"strings"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -17,9 +19,9 @@ type ErrorCard struct {
 func (e *ErrorCard) Render() app.UI {
 	title, advice := errorAdvice(e.Detail.Code)
 	msg := e.Detail.Message
-	if msg == "" {
-		msg = advice
-		advice = ""
+	if msg == "" || strings.Contains(msg, advice) {
+		// Said once: an expired context reads like every expired view.
+		msg, advice = advice, ""
 	}
 	return app.Div().Class("sb-card sb-card--error").Role("alert").Body(
 		app.P().Class("sb-card__name").Text(title),
@@ -50,8 +52,8 @@ func errorRef(d wire.ErrorDetail) string {
 // errorAdvice turns an error code into a heading and a next step.
 func errorAdvice(code string) (title, advice string) {
 	switch code {
-	case "session_expired", "unauthorized":
-		return "This view has expired", "Reload the page to see fresh LinkedIn data."
+	case "session_expired", "unauthorized", "context_expired", "context_replayed":
+		return ExpiredTitle, ExpiredAdvice
 	case "not_configured", "tenant_not_found", "not_found":
 		return "Sales Navigator is not set up here", "Ask your CRM administrator to check the snapbridge set-up."
 	case "boot_missing":

@@ -60,6 +60,10 @@ type SalesNavPanel struct {
 	// OnState, when set, hears every change of what the panel shows, so
 	// the widget can shape the card around it. Default nil.
 	OnState func(panelState)
+	// OnExpired runs when the widget session expired and could not be
+	// renewed; the parent shows the one expired message. Default nil: the
+	// panel says it itself.
+	OnExpired func()
 
 	reported     panelState
 	state        panelState
@@ -67,12 +71,23 @@ type SalesNavPanel struct {
 	connectURL   string
 	waiting      bool // the consent popup is open
 	popupBlocked bool
+	outcome      string // how the last connect attempt ended: connectClosed, connectCancelled, connectRefused
 	message      string
-	reloaded     int
-	known        bool // the page said what to show: nothing to ask at mount
-	seen         int  // the last connect report followed
-	frame        any  // the prerendered iframe, kept loaded across go-app's first render
-	release      func()
+	// The "Connected as … · Disconnect" line: asking to confirm, the
+	// DELETE under way, and why the last one failed.
+	confirmOff    bool
+	disconnecting bool
+	disconnectErr string
+	focusAfter    bool // focus Connect once the panel has loaded
+	// mounted is the panel's own context: go-app drops a Dispatch whose
+	// source element is gone, as the Disconnect buttons are once pressed.
+	mounted    app.Context
+	hasMounted bool
+	reloaded   int
+	known      bool // the page said what to show: nothing to ask at mount
+	seen       int  // the last connect report followed
+	frame      any  // the prerendered iframe, kept loaded across go-app's first render
+	release    func()
 }
 
 // OnInit starts from what the page was rendered with. In the browser it
@@ -101,6 +116,7 @@ func (p *SalesNavPanel) OnInit() {
 // OnMount puts the prerendered iframe back in place, follows the connect
 // script, and asks the API when the page did not say what to show.
 func (p *SalesNavPanel) OnMount(ctx app.Context) {
+	p.mounted, p.hasMounted = ctx, true
 	if p.frame != nil {
 		placeFrame(p.JSValue(), p.frame)
 	}
@@ -161,7 +177,16 @@ func (p *SalesNavPanel) follow(st connectStatus) {
 			return // not offering Connect: the report is not about this panel
 		}
 		p.waiting, p.popupBlocked = st.state == connectWaiting, st.state == connectBlocked
+		p.outcome = ""
 		return
+	case connectClosed, connectCancelled, connectRefused:
+		// The popup ended without a connection: say how, offer Connect
+		// again with the fresh consent address the script fetched (the
+		// old one was spent when the popup opened it).
+		p.state, p.outcome = panelNotConnected, st.state
+		if isConnectURL(st.connectURL) {
+			p.connectURL = st.connectURL
+		}
 	case connectConfirming:
 		p.state = panelLoading
 	case connectConnected:
@@ -175,8 +200,12 @@ func (p *SalesNavPanel) follow(st connectStatus) {
 	default:
 		return
 	}
+	if st.state != connectClosed && st.state != connectCancelled && st.state != connectRefused {
+		p.outcome = ""
+	}
 	p.known = true
 	p.waiting, p.popupBlocked = false, false
+	p.confirmOff, p.disconnecting, p.disconnectErr = false, false, ""
 	p.dropFrame()
 	p.report()
 }
@@ -200,11 +229,19 @@ func (p *SalesNavPanel) load(ctx app.Context, force bool) {
 	}
 	p.dropFrame()
 	p.state, p.waiting, p.popupBlocked = panelLoading, false, false
+	p.confirmOff, p.disconnecting, p.disconnectErr = false, false, ""
 	p.report()
 	client, recordID := p.Client, p.RecordID
 	ctx.Async(func() {
 		sat, err := client.SalesAccessToken(context.Background(), recordID)
-		ctx.Dispatch(func(app.Context) { p.settle(sat, err) })
+		ctx.Dispatch(func(ctx app.Context) {
+			p.settle(sat, err)
+			if p.focusAfter {
+				// After Disconnect the keyboard lands on Connect.
+				p.focusAfter = false
+				ctx.Defer(func(app.Context) { focusConnect(p.JSValue()) })
+			}
+		})
 	})
 }
 
@@ -226,6 +263,9 @@ func (p *SalesNavPanel) settle(sat wire.SalesAccessToken, err error) {
 		p.state = panelUnavailable
 	case problemExpired:
 		p.state = panelExpired
+		if p.OnExpired != nil {
+			p.OnExpired()
+		}
 	default:
 		p.state = panelFailed
 		if apiErr != nil {
@@ -237,17 +277,113 @@ func (p *SalesNavPanel) settle(sat wire.SalesAccessToken, err error) {
 
 func (p *SalesNavPanel) retry(ctx app.Context, _ app.Event) { p.load(ctx, true) }
 
+// askDisconnect shows the inline "Disconnect LinkedIn?" confirmation.
+func (p *SalesNavPanel) askDisconnect(ctx app.Context, _ app.Event) {
+	p.confirmOff, p.disconnectErr = true, ""
+}
+
+// keepConnected closes the confirmation without disconnecting.
+func (p *SalesNavPanel) keepConnected(ctx app.Context, _ app.Event) { p.confirmOff = false }
+
+// disconnect forgets the viewer's LinkedIn connection, then asks for the
+// panel again: the answer is Connect, with a fresh consent address.
+func (p *SalesNavPanel) disconnect(ctx app.Context, _ app.Event) {
+	if p.Client == nil || p.disconnecting {
+		return
+	}
+	if p.hasMounted {
+		ctx = p.mounted
+	}
+	p.disconnecting = true
+	client := p.Client
+	ctx.Async(func() {
+		err := client.Disconnect(context.Background())
+		var conn wire.Connection
+		if err == nil {
+			// The consent address to offer, asked without the 409 a
+			// Sales Access Token request would answer.
+			conn, err = client.Connection(context.Background())
+		}
+		ctx.Dispatch(func(ctx app.Context) {
+			p.disconnecting = false
+			kind, apiErr := classify(err)
+			switch kind {
+			case problemNone:
+				if conn.Connected || !isConnectURL(conn.ConnectURL) {
+					p.focusAfter = true
+					p.load(ctx, true)
+					return
+				}
+				p.dropFrame()
+				p.state, p.connectURL, p.outcome = panelNotConnected, conn.ConnectURL, ""
+				p.confirmOff = false
+				ctx.Defer(func(app.Context) { focusConnect(p.JSValue()) })
+			case problemExpired:
+				p.settle(wire.SalesAccessToken{}, err)
+			default:
+				p.disconnectErr = "LinkedIn could not be disconnected. Try again."
+				if apiErr != nil && apiErr.Detail.Message != "" {
+					p.disconnectErr = "LinkedIn could not be disconnected: " + apiErr.Detail.Message
+				}
+			}
+		})
+	})
+}
+
+// connectedLine is "Connected as <name> · Disconnect" under the iframe,
+// or the inline confirmation Disconnect asks for.
+func (p *SalesNavPanel) connectedLine() app.UI {
+	if p.confirmOff {
+		confirmLabel := "Disconnect"
+		if p.disconnecting {
+			confirmLabel = "Disconnecting…"
+		}
+		return app.Div().Class("sb-connected sb-connected--confirm").Role("group").
+			Aria("label", "Disconnect LinkedIn").Body(
+			app.P().Class("sb-connected__text").
+				Text("Disconnect LinkedIn? Sales Navigator will ask you to connect again."),
+			app.Div().Class("sb-connected__actions").Body(
+				app.Button().Type("button").Class("sb-btn sb-btn--secondary sb-connected__confirm").
+					Disabled(p.disconnecting).OnClick(p.disconnect).Text(confirmLabel),
+				app.Button().Type("button").Class("sb-btn sb-btn--link sb-connected__cancel").
+					Disabled(p.disconnecting).OnClick(p.keepConnected).Text("Cancel"),
+			),
+			app.If(p.disconnectErr != "", func() app.UI {
+				return app.P().Class("sb-connected__error").Role("alert").Text(p.disconnectErr)
+			}),
+		)
+	}
+	who := p.sat.ConnectedAs
+	line := app.Div().Class("sb-connected")
+	var label app.UI = app.Span().Class("sb-connected__text").Text("LinkedIn connected")
+	if who != nil && who.Name != "" {
+		label = app.Span().Class("sb-connected__text").Body(
+			app.Text("Connected as "), app.Strong().Class("sb-connected__name").Text(who.Name))
+	}
+	var photo app.UI
+	if who != nil && isWebURL(who.Picture) {
+		photo = app.Img().Class("sb-connected__photo").Src(attr(who.Picture)).Alt("").
+			Width(20).Height(20).Attr("referrerpolicy", "no-referrer")
+	}
+	return line.Body(
+		photo, label,
+		app.Button().Type("button").Class("sb-btn sb-btn--link sb-connected__disconnect").
+			OnClick(p.askDisconnect).Text("Disconnect"),
+	)
+}
+
 // Render draws the iframe or the state that stands in for it.
 func (p *SalesNavPanel) Render() app.UI {
 	if p.state == panelReady {
 		panel := app.Div().Class("sb-panel")
 		if p.frame != nil {
-			return panel // OnMount moves the prerendered iframe in
+			return panel.Body(p.connectedLine()) // OnMount moves the prerendered iframe in, first
 		}
 		return panel.Body(
 			app.IFrame().Class("sb-panel__frame").Src(attr(p.sat.IframeURL)).
 				Width(p.Width).Height(p.Height).
 				Title(attr(p.frameTitle())),
+			p.connectedLine(),
 		)
 	}
 	placeholder := app.Div().Class("sb-panel sb-panel--placeholder")
@@ -276,6 +412,12 @@ func (p *SalesNavPanel) placeholder() app.UI {
 			text = connectBlockedText
 		case p.waiting:
 			text = connectWaitingText
+		case p.outcome == connectClosed:
+			text = connectClosedText
+		case p.outcome == connectCancelled:
+			text = connectCancelledText
+		case p.outcome == connectRefused:
+			text = connectRefusedText
 		}
 		// A real link: it works before any script runs, and
 		// web/widget-early.js turns the click into a popup. _blank keeps
@@ -284,7 +426,10 @@ func (p *SalesNavPanel) placeholder() app.UI {
 		// One sentence of why, one (LinkedIn-branded) action; the text
 		// is live so the words web/widget-early.js puts there are read.
 		return app.Div().Class("sb-connect").
-			DataSet("text-waiting", connectWaitingText).DataSet("text-blocked", connectBlockedText).Body(
+			DataSet("text-waiting", connectWaitingText).DataSet("text-blocked", connectBlockedText).
+			DataSet("text-closed", connectClosedText).DataSet("text-cancelled", connectCancelledText).
+			DataSet("text-refused", connectRefusedText).Body(
+			// Polite: the seller hears how the popup ended.
 			app.P().Class("sb-connect__text").Aria("live", "polite").Text(text),
 			app.A().Class("sb-btn sb-btn--linkedin").Href(attr(p.connectURL)).Target("_blank").Rel("opener").
 				DataSet("sb-connect", "1").
@@ -296,8 +441,7 @@ func (p *SalesNavPanel) placeholder() app.UI {
 	case panelUnavailable:
 		return p.retryNotice(downTitle)
 	case panelExpired:
-		return &Notice{Kind: noticeError, Title: "This view has expired",
-			Text: "Reload the page to open Sales Navigator."}
+		return &Notice{Kind: noticeError, Title: ExpiredTitle, Text: ExpiredAdvice}
 	case panelFailed:
 		text := p.message
 		if text == "" {
@@ -330,11 +474,23 @@ func isConnectURL(s string) bool {
 	return len(s) > 1 && s[0] == '/' && s[1] != '/' && s[1] != '\\'
 }
 
-// What the Connect offer says while the popup is open, or when the
-// browser blocked it.
+// What the Connect offer says while the popup is open, when the browser
+// blocked it, and when it ended without a connection.
 const (
-	connectWaitingText = "Finish signing in to LinkedIn in the pop-up window. This panel updates by itself."
-	connectBlockedText = "Your browser blocked the sign-in window. Allow pop-ups for this site, then press Connect again."
+	connectWaitingText   = "Finish signing in to LinkedIn in the pop-up window. This panel updates by itself."
+	connectBlockedText   = "Your browser blocked the sign-in window. Allow pop-ups for this site, then press Connect again."
+	connectClosedText    = "You closed the LinkedIn window before signing in. Press Connect LinkedIn to try again."
+	connectCancelledText = "LinkedIn sign-in was cancelled. Press Connect LinkedIn when you want to see Sales Navigator here."
+	connectRefusedText   = "LinkedIn did not complete the sign-in. Press Connect LinkedIn to try again; if it keeps happening, tell your CRM administrator."
+)
+
+// What every expired view says, wherever it shows: reloading the CRM page
+// is the one thing that works without embed.js.
+const (
+	// ExpiredTitle heads the expired message.
+	ExpiredTitle = "This view has expired"
+	// ExpiredAdvice is its one action.
+	ExpiredAdvice = "Reload the page to continue."
 )
 
 // focusFrameIfLost moves keyboard focus to the panel's iframe when focus

@@ -29,9 +29,13 @@ func TestSalesNavPanelStates(t *testing.T) {
 		cardRetry  bool // the card above offers Retry
 		notText    []string
 	}{
-		{scenario: "connected viewer sees the Display Services iframe", status: 200,
+		{scenario: "connected viewer sees the Display Services iframe, who is connected and Disconnect", status: 200,
+			body: `{"token":"abc","expiresAt":"2099-01-01T00:00:00Z","iframeUrl":"` + iframeURL +
+				`","connectedAs":{"name":"Avery Collins","picture":"https://media.licdn.com/a.png"}}`,
+			wantIframe: true, wantText: []string{"Connected as Avery Collins"}, wantButton: "Disconnect"},
+		{scenario: "connected without a name from LinkedIn still offers Disconnect", status: 200,
 			body:       `{"token":"abc","expiresAt":"2099-01-01T00:00:00Z","iframeUrl":"` + iframeURL + `"}`,
-			wantIframe: true},
+			wantIframe: true, wantText: []string{"LinkedIn connected"}, wantButton: "Disconnect"},
 		{scenario: "not connected shows a Connect link", status: 409,
 			body:     `{"error":{"code":"linkedin_not_connected","message":"connect","connectUrl":"/oauth/start?s=1"}}`,
 			wantText: []string{"Connect LinkedIn", "Sign in to LinkedIn once to see Sales Navigator here."},
@@ -163,5 +167,63 @@ func TestSalesNavPanelRefusesUnsafeConnectURLs(t *testing.T) {
 				t.Errorf("isConnectURL(%q) = %v, want %v", tt.url, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestPopupThatEndsWithoutConnectingOffersConnectAgain(t *testing.T) {
+	tests := []struct {
+		scenario string
+		state    string
+		want     string
+	}{
+		{scenario: "popup closed by hand", state: connectClosed, want: "You closed the LinkedIn window"},
+		{scenario: "consent denied", state: connectCancelled, want: "LinkedIn sign-in was cancelled"},
+		{scenario: "consent failed", state: connectRefused, want: "LinkedIn did not complete the sign-in"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			p := &SalesNavPanel{RecordID: "r1", Name: "Ada Lovelace", Width: 300, Height: 336, ConnectURL: "/oauth/start?h=spent"}
+			p.OnInit()
+			p.follow(connectStatus{seq: 1, state: connectWaiting})
+			if !p.waiting {
+				t.Fatal("the panel does not follow the open popup")
+			}
+			p.follow(connectStatus{seq: 2, state: tt.state, connectURL: "/oauth/start?h=fresh"})
+			r := render(t, p)
+			if text := r.text(); !strings.Contains(text, tt.want) || strings.Contains(text, "Finish signing in") {
+				t.Fatalf("after the popup ended: %q, want %q", text, tt.want)
+			}
+			var href string
+			for _, a := range r.all("a", "") {
+				if hasAttr(a, "data-sb-connect") {
+					href = attrOf(a, "href")
+				}
+			}
+			if href != "/oauth/start?h=fresh" {
+				t.Fatalf("Connect again opens %q, want the fresh consent address", href)
+			}
+		})
+	}
+}
+
+func TestDisconnectAsksOnceInline(t *testing.T) {
+	p := &SalesNavPanel{RecordID: "r1", Name: "Ada Lovelace", Width: 300, Height: 336}
+	p.state = panelReady
+	p.sat.IframeURL = "https://www.linkedin.com/sales/widget/profile-matching?sat=abc"
+	p.confirmOff = true
+	r := render(t, p)
+	text := r.text()
+	if !strings.Contains(text, "Disconnect LinkedIn?") {
+		t.Fatalf("confirmation missing: %q", text)
+	}
+	var labels []string
+	for _, b := range r.all("button", "") {
+		labels = append(labels, rendered{root: b}.text())
+	}
+	if strings.Join(labels, ",") != "Disconnect,Cancel" {
+		t.Fatalf("confirmation buttons = %v, want Disconnect, Cancel", labels)
+	}
+	if len(r.all("iframe", "")) != 1 {
+		t.Fatal("the iframe must stay while the seller decides")
 	}
 }

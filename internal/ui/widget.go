@@ -73,6 +73,12 @@ func (w *Widget) OnDismount() {
 func (w *Widget) setBoot(b Boot) {
 	w.boot = b
 	w.client = NewClient("", b.Token)
+	if app.IsClient && pageRenew != nil {
+		// With embed.js an expired session is renewed from the host
+		// page's fresh context and the call sent again: the seller keeps
+		// what is on screen.
+		w.client.SetRenew(pageRenew)
+	}
 	w.assocs = make(map[string]wire.Association, len(b.Associations))
 	for _, a := range b.Associations {
 		w.assocs[a.RecordID] = a
@@ -138,6 +144,10 @@ func (w *Widget) settle(ids []string, assocs []wire.Association, err error) {
 	}
 }
 
+// sessionExpired shows the one expired message: the session ended and the
+// host page could not renew it.
+func (w *Widget) sessionExpired() { w.expired = true }
+
 func (w *Widget) retry(ctx app.Context, _ app.Event) {
 	w.reload++
 	w.fetch(ctx, false)
@@ -179,7 +189,7 @@ func (w *Widget) content() app.UI {
 		card,
 		&SalesNavPanel{Client: w.client, RecordID: r.ID, Name: displayName(r),
 			Width: b.FrameWidth, Height: b.FrameHeight, Reload: w.reload,
-			SAT: b.SAT, ConnectURL: b.ConnectURL,
+			SAT: b.SAT, ConnectURL: b.ConnectURL, OnExpired: w.sessionExpired,
 			CardRetries: card.offersRetry(), OnState: w.panelChanged},
 	)
 }

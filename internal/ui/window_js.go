@@ -3,6 +3,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"math"
 	"syscall/js"
 	"time"
@@ -24,8 +26,14 @@ func pageBoot() (string, bool) {
 	if v.Type() != js.TypeString {
 		return "", false
 	}
+	// web/widget-early.js is loaded async and may run only after go-app
+	// replaced the prerendered page: it then reads the Boot from here.
+	js.Global().Set(bootGlobal, v)
 	return v.String(), true
 }
+
+// bootGlobal keeps the encoded Boot for web/widget-early.js.
+const bootGlobal = "snapbridgeBoot"
 
 // connectGlobal is the object web/widget-early.js keeps its connect state
 // in, and connectEvent the document event it fires on every change.
@@ -40,7 +48,11 @@ const (
 func takeOverConnect() connectStatus {
 	g := js.Global().Get(connectGlobal)
 	if g.Type() != js.TypeObject {
-		return connectStatus{}
+		// The script has not run yet (it is async): it keeps this flag
+		// when it does.
+		g = js.Global().Get("Object").New()
+		g.Set("seq", 0)
+		js.Global().Set(connectGlobal, g)
 	}
 	g.Set("wasm", true)
 	return readConnect()
@@ -53,11 +65,15 @@ func readConnect() connectStatus {
 	if g.Type() != js.TypeObject {
 		return connectStatus{}
 	}
-	st := connectStatus{seq: jsInt(g.Get("seq")), state: jsString(g.Get("state")), message: jsString(g.Get("message"))}
+	st := connectStatus{seq: jsInt(g.Get("seq")), state: jsString(g.Get("state")), message: jsString(g.Get("message")),
+		connectURL: jsString(g.Get("connectUrl"))}
 	if sat := g.Get("sat"); sat.Type() == js.TypeObject {
 		st.sat = wire.SalesAccessToken{Token: jsString(sat.Get("token")), IframeURL: jsString(sat.Get("iframeUrl"))}
 		if t, err := time.Parse(time.RFC3339, jsString(sat.Get("expiresAt"))); err == nil {
 			st.sat.ExpiresAt = t
+		}
+		if who := sat.Get("connectedAs"); who.Type() == js.TypeObject {
+			st.sat.ConnectedAs = &wire.LinkedInMember{Name: jsString(who.Get("name")), Picture: jsString(who.Get("picture"))}
 		}
 	}
 	return st
@@ -93,13 +109,73 @@ func parkFrame() any {
 	return frame
 }
 
-// placeFrame moves a parked iframe into parent, still without reloading it.
+// placeFrame moves a parked iframe into parent, first, still without
+// reloading it.
 func placeFrame(parent app.Value, frame any) {
 	f, ok := frame.(js.Value)
 	if !ok || parent == nil || !parent.Truthy() {
 		return
 	}
-	parent.Call("moveBefore", f, nil)
+	parent.Call("moveBefore", f, parent.Get("firstChild"))
+}
+
+// sessionGlobal is the object web/widget-early.js keeps the widget
+// session in; its renew() asks the host page (embed.js) for a fresh
+// context and exchanges it for a new session token.
+const sessionGlobal = "snapbridgeSession"
+
+// pageRenew gets a new session token through web/widget-early.js.
+var pageRenew = func(ctx context.Context) (string, error) {
+	g := js.Global().Get(sessionGlobal)
+	if g.Type() != js.TypeObject || g.Get("renew").Type() != js.TypeFunction {
+		return "", errNoRenew
+	}
+	type result struct {
+		token string
+		err   error
+	}
+	done := make(chan result, 1)
+	var onOK, onErr js.Func
+	// Released once the promise settles (renew() always does, with its
+	// own timeout), even when ctx ended first.
+	release := func() { onOK.Release(); onErr.Release() }
+	onOK = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer release()
+		if len(args) > 0 && args[0].Type() == js.TypeString && args[0].String() != "" {
+			done <- result{token: args[0].String()}
+		} else {
+			done <- result{err: errNoRenew}
+		}
+		return nil
+	})
+	onErr = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		defer release()
+		msg := "the host page gave no fresh context"
+		if len(args) > 0 && args[0].Type() == js.TypeObject {
+			if m := jsString(args[0].Get("message")); m != "" {
+				msg = m
+			}
+		}
+		done <- result{err: errors.New(msg)}
+		return nil
+	})
+	g.Call("renew").Call("then", onOK, onErr)
+	select {
+	case r := <-done:
+		return r.token, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// focusConnect moves the keyboard focus to the Connect button under root.
+func focusConnect(root app.Value) {
+	if root == nil || !root.Truthy() {
+		return
+	}
+	if btn := root.Call("querySelector", "a[data-sb-connect]"); btn.Truthy() {
+		btn.Call("focus")
+	}
 }
 
 // removeFrame takes a parked or placed iframe out of the page.

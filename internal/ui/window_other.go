@@ -3,6 +3,8 @@
 package ui
 
 import (
+	"context"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/snapbridge/snapbridge/internal/wire"
@@ -27,3 +29,8 @@ func placeFrame(app.Value, any) {}
 func removeFrame(any) {}
 
 func reportHeightTo(string, *wire.HostFrame) (stop func()) { return func() {} }
+
+// pageRenew is nil outside the browser: no host page to ask.
+var pageRenew func(ctx context.Context) (string, error)
+
+func focusConnect(app.Value) {}

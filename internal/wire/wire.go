@@ -46,6 +46,29 @@ type SalesAccessToken struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 	// IframeURL is the complete Display Services URL, `sat` included.
 	IframeURL string `json:"iframeUrl"`
+	// ConnectedAs is the LinkedIn member the viewer connected as; nil
+	// when LinkedIn did not say who (see LinkedInMember).
+	ConnectedAs *LinkedInMember `json:"connectedAs,omitempty"`
+}
+
+// Connection is the answer to GET /api/v1/linkedin/connection.
+type Connection struct {
+	// Connected says the viewer has connected LinkedIn.
+	Connected bool `json:"connected"`
+	// ConnectedAs names the member when LinkedIn said who (connected only).
+	ConnectedAs *LinkedInMember `json:"connectedAs,omitempty"`
+	// ConnectURL is the one-time consent address (not connected only).
+	ConnectURL string `json:"connectUrl,omitempty"`
+}
+
+// LinkedInMember is who a viewer connected LinkedIn as, from LinkedIn's
+// OpenID Connect userinfo at connect time.
+type LinkedInMember struct {
+	// Name is the member's full name.
+	Name string `json:"name"`
+	// Picture is the address of the member's profile photo; empty when
+	// there is none.
+	Picture string `json:"picture,omitempty"`
 }
 
 // Association statuses.
@@ -130,5 +153,28 @@ const (
 )
 
 // MessageConnectFailed is posted by the connect popup when the member did
-// not connect; the message field says why.
+// not connect; the message field says why and the reason field is
+// ConnectCancelled or ConnectRefused.
 const MessageConnectFailed = "snapbridge:connect-failed"
+
+// Reasons of a MessageConnectFailed.
+const (
+	// ConnectCancelled: the member chose not to sign in or not to allow access.
+	ConnectCancelled = "cancelled"
+	// ConnectRefused: LinkedIn or snapbridge could not complete the sign-in.
+	ConnectRefused = "failed"
+)
+
+// Session renewal between the widget and embed.js. When its session
+// expires, a widget mounted by embed.js posts MessageContextRequest
+// {type, id} to the CRM page (the tenant's allowed origin it was served
+// for); embed.js, which only believes its own widget iframes on the
+// snapbridge origin, calls the page's context callback and posts back
+// MessageContext {type, id, ctx} (a new signed context) or {type, id,
+// error} to the widget's origin. The widget believes only its parent, on
+// that allowed origin, and exchanges ctx for a new session
+// (POST /api/v1/sessions).
+const (
+	MessageContextRequest = "snapbridge:context-request"
+	MessageContext        = "snapbridge:context"
+)
