@@ -79,13 +79,6 @@ func (s *apiStub) sent(path string) []stubRequest {
 	return out
 }
 
-// postFrom dispatches a real MessageEvent on window as if a page at origin
-// had posted data to the widget.
-func postFrom(origin string, data any) {
-	ev := js.Global().Get("MessageEvent").New("message", map[string]any{"data": data, "origin": origin})
-	js.Global().Call("dispatchEvent", ev)
-}
-
 // blank is what mount loads to dismount the component under test.
 type blank struct{ app.Compo }
 
