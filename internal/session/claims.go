@@ -64,8 +64,9 @@ func (c *contextClaims) UnmarshalJSON(b []byte) error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		// The claim's name, not the Go path through aux.
-		typeErr.Field = strings.TrimPrefix(typeErr.Field, "plain.")
+		// The claim's name, not the Go path through aux and the
+		// embedded registered claims.
+		typeErr.Field = strings.TrimPrefix(strings.TrimPrefix(typeErr.Field, "plain."), "RegisteredClaims.")
 	}
 	*c = contextClaims(aux.plain)
 	for _, d := range []struct {
