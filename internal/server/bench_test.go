@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -450,4 +452,83 @@ func benchPostHTTP(b *testing.B, url string, bodies [][]byte) {
 		}
 	}
 	b.StopTimer()
+}
+
+// BenchmarkSessionCreateParallelHTTP is session creation under concurrent
+// load, as wrk makes it: 64 kept-alive loopback connections posting fresh
+// contexts at once, so that commits of the jti writes overlap. Compare it
+// with BenchmarkSessionCreateBareParallelHTTP from the same run.
+func BenchmarkSessionCreateParallelHTTP(b *testing.B) {
+	p := startBoth(b, nil)
+	records := syntheticRecords(p, "bench", 1)
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = sessionBody(b, p.signedContext("demo", "bench-user", records...))
+	}
+	benchPostParallelHTTP(b, p.srv.URL+"/api/v1/sessions", bodies)
+	p.stop()
+}
+
+// BenchmarkSessionCreateBareParallelHTTP serves the same answer from a
+// bare Gin handler to 64 concurrent loopback connections.
+func BenchmarkSessionCreateBareParallelHTTP(b *testing.B) {
+	p := startBoth(b, nil)
+	records := syntheticRecords(p, "bench", 1)
+	body := sessionBody(b, p.signedContext("demo", "bench-user", records...))
+	resp, answer := p.do("POST", p.srv.URL+"/api/v1/sessions", "", json.RawMessage(body))
+	if resp.StatusCode != http.StatusCreated {
+		b.Fatalf("status %d: %s", resp.StatusCode, answer)
+	}
+	p.stop()
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.POST("/api/v1/sessions", func(c *gin.Context) {
+		_, _ = io.Copy(io.Discard, c.Request.Body)
+		c.Data(http.StatusCreated, "application/json; charset=utf-8", answer)
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	bodies := make([][]byte, b.N)
+	for i := range bodies {
+		bodies[i] = body
+	}
+	benchPostParallelHTTP(b, srv.URL+"/api/v1/sessions", bodies)
+}
+
+// benchPostParallelHTTP posts every body once, from 64 goroutines each on
+// its own kept-alive connection, and expects 201. Beside ns/op it reports
+// cpu-ns/op: the process's CPU time (server and client) per request.
+func benchPostParallelHTTP(b *testing.B, url string, bodies [][]byte) {
+	const conns = 64
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}}
+	defer client.CloseIdleConnections()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := processCPU()
+	for range conns {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(len(bodies)) {
+					return
+				}
+				resp, err := client.Post(url, "application/json", bytes.NewReader(bodies[i]))
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusCreated {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(processCPU()-cpu)/float64(len(bodies)), "cpu-ns/op")
 }

@@ -126,7 +126,9 @@ func TestHostContextLimitsHoldAtTheirEdges(t *testing.T) {
 		{"exp as a JSON string", acme(func(c jwt.MapClaims) { c["exp"] = "1999999999" }), session.CodeContextInvalid, "claim exp must be a JSON number"},
 		{"iat as a JSON string", acme(func(c jwt.MapClaims) { c["iat"] = "1700000000" }), session.CodeContextInvalid, "claim iat must be a JSON number"},
 		{"nbf as a JSON string", acme(func(c jwt.MapClaims) { c["nbf"] = "1700000000" }), session.CodeContextInvalid, "claim nbf must be a JSON number"},
-		{"exp as a JSON boolean", acme(func(c jwt.MapClaims) { c["exp"] = true }), session.CodeContextInvalid, ""},
+		{"exp as a JSON boolean", acme(func(c jwt.MapClaims) { c["exp"] = true }), session.CodeContextInvalid, "claim exp must be a JSON number"},
+		{"jti as a JSON number", acme(func(c jwt.MapClaims) { c["jti"] = 5 }), session.CodeContextInvalid, "claim jti must be a JSON string"},
+		{"viewer.id as a JSON number", acme(func(c jwt.MapClaims) { c["viewer"] = map[string]any{"id": 7} }), session.CodeContextInvalid, "claim viewer.id must be a JSON string"},
 		{"fractional dates are numbers too", acme(func(c jwt.MapClaims) {
 			c["iat"] = float64(f.now.Unix()) + 0.5
 			c["exp"] = float64(f.now.Add(time.Minute).Unix()) + 0.5

@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -43,27 +44,51 @@ type contextClaims struct {
 
 // UnmarshalJSON refuses exp, iat and nbf written as JSON strings: RFC 7519
 // §2 makes them numbers, and jwt's NumericDate would quietly accept
-// "1700000000". The error names the claim (see keyring.explain).
+// "1700000000". The error names the claim (see keyring.explain). The
+// payload is decoded once: the dates are taken raw beside the other claims
+// and checked before they become NumericDates.
 func (c *contextClaims) UnmarshalJSON(b []byte) error {
-	var dates struct {
+	type plain contextClaims // without this method
+	var aux struct {
+		plain
+		// Shallower than RegisteredClaims' fields of the same names, so
+		// these take the dates.
 		Exp json.RawMessage `json:"exp"`
 		Iat json.RawMessage `json:"iat"`
 		Nbf json.RawMessage `json:"nbf"`
 	}
-	if err := json.Unmarshal(b, &dates); err != nil {
+	err := json.Unmarshal(b, &aux)
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
 		return err
 	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		// The claim's name, not the Go path through aux and the
+		// embedded registered claims.
+		typeErr.Field = strings.TrimPrefix(strings.TrimPrefix(typeErr.Field, "plain."), "RegisteredClaims.")
+	}
+	*c = contextClaims(aux.plain)
 	for _, d := range []struct {
 		name string
 		raw  json.RawMessage
-	}{{"exp", dates.Exp}, {"iat", dates.Iat}, {"nbf", dates.Nbf}} {
-		// A float64 takes a JSON number or null, and nothing else.
-		if d.raw != nil && json.Unmarshal(d.raw, new(float64)) != nil {
+		to   **jwt.NumericDate
+	}{{"exp", aux.Exp, &c.ExpiresAt}, {"iat", aux.Iat, &c.IssuedAt}, {"nbf", aux.Nbf, &c.NotBefore}} {
+		*d.to = nil
+		if d.raw == nil || string(d.raw) == "null" {
+			continue
+		}
+		// A float64 takes a JSON number and nothing else.
+		if json.Unmarshal(d.raw, new(float64)) != nil {
 			return &json.UnmarshalTypeError{Value: "non-number", Type: reflect.TypeFor[float64](), Field: d.name}
 		}
+		date := new(jwt.NumericDate)
+		if err := date.UnmarshalJSON(d.raw); err != nil {
+			return err
+		}
+		*d.to = date
 	}
-	type plain contextClaims // without this method
-	return json.Unmarshal(b, (*plain)(c))
+	return err
 }
 
 // checkPayload checks the snapbridge-specific claims: who looks at which

@@ -159,7 +159,7 @@ func (i *Issuer) Issue(hc *HostContext) (string, *Session, error) {
 		Context: hc.ID,
 		Digest:  digest(hc.kept),
 	}
-	token, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims).SignedString(i.key)
+	token, err := i.sign(&claims)
 	if err != nil {
 		return "", nil, fmt.Errorf("sign session: %w", err)
 	}
@@ -167,6 +167,30 @@ func (i *Issuer) Issue(hc *HostContext) (string, *Session, error) {
 	// likely here: it need not read back what we already know.
 	i.verified.put(token, s, i.now())
 	return token, s, nil
+}
+
+// sessionHeader is the first segment of every session token: the JOSE
+// header jwt writes for EdDSA, base64url-encoded once.
+var sessionHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","typ":"JWT"}`))
+
+// sign returns claims as a compact JWS signed with the issuer's key: the
+// bytes jwt's SignedString writes (Ed25519 signatures are deterministic),
+// in one buffer and without encoding the fixed header again.
+func (i *Issuer) sign(claims *sessionClaims) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	enc := base64.RawURLEncoding
+	signed := len(sessionHeader) + 1 + enc.EncodedLen(len(payload))
+	buf := make([]byte, signed+1+enc.EncodedLen(ed25519.SignatureSize))
+	n := copy(buf, sessionHeader)
+	buf[n] = '.'
+	enc.Encode(buf[n+1:signed], payload)
+	sig := ed25519.Sign(i.key, buf[:signed])
+	buf[signed] = '.'
+	enc.Encode(buf[signed+1:], sig)
+	return string(buf), nil
 }
 
 // Verify checks a widget session token and returns its session, with the

@@ -32,27 +32,14 @@ func (db *DB) RememberJTI(ctx context.Context, tenant, jti string, exp time.Time
 // exactly one sees true. An id whose exp has passed counts as new again
 // (its token can no longer be accepted). Ids are kept until exp, in the
 // database, so a restart does not reopen the replay window; the background
-// purger (RunPurger) deletes them after.
+// purger (RunPurger) deletes them after. Concurrent calls share one
+// transaction (see contextWriter); each returns once the commit holding
+// its row is done.
 func (db *DB) RememberContext(ctx context.Context, tenant, jti string, exp time.Time, records []byte) (bool, error) {
 	if err := store.CheckContextRecords(tenant, jti, exp, records); err != nil {
 		return false, err
 	}
-	st, err := db.prepared(ctx, rememberContext)
-	if err != nil {
-		return false, fmt.Errorf("remember jti for tenant %s: %w", tenant, err)
-	}
-	if records == nil {
-		records = []byte{} // the column is NOT NULL
-	}
-	res, err := st.ExecContext(ctx, tenant, jti, store.JTIExpiry(exp), records, time.Now().Unix())
-	if err != nil {
-		return false, fmt.Errorf("remember jti for tenant %s: %w", tenant, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("remember jti for tenant %s: %w", tenant, err)
-	}
-	return n == 1, nil
+	return db.remember(ctx, newRememberCall(ctx, tenant, jti, exp, records))
 }
 
 // ContextRecords returns the records kept with tenant's live id jti, or

@@ -33,6 +33,9 @@ type DB struct {
 	// prepared).
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+	// contexts batches concurrent RememberContext calls into one
+	// transaction (group commit).
+	contexts contextWriter
 }
 
 // Open opens (creating if needed) the SQLite database at path and

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -190,5 +191,83 @@ func testContextRecordsPurgedWithTheirID(t *testing.T, open Opener) {
 	}
 	if fresh, err := db.RememberContext(ctx, "acme", "gone", now.Add(time.Hour), []byte("new")); err != nil || !fresh {
 		t.Fatalf("the purged id is not fresh again (%v, %v)", fresh, err)
+	}
+}
+
+// testRememberContextConcurrentEachIDOnce: many callers at once, some
+// with ids of their own and some sharing an id with others, as a busy
+// instance sees them (an engine may write them in one transaction): every
+// id is fresh for exactly one of its callers, the others are refused, and
+// the records kept are the fresh caller's.
+func testRememberContextConcurrentEachIDOnce(t *testing.T, open Opener) {
+	ctx := context.Background()
+	db := open(t)
+	exp := time.Now().Add(10 * time.Minute)
+	const (
+		distinct = 24 // ids remembered by one caller each
+		shared   = 8  // ids remembered by several callers each
+		copies   = 5  // callers per shared id
+	)
+	type call struct{ jti, records string }
+	var calls []call
+	for i := range distinct {
+		calls = append(calls, call{fmt.Sprintf("own-%d", i), fmt.Sprintf("own-%d", i)})
+	}
+	for c := range copies {
+		for i := range shared {
+			calls = append(calls, call{fmt.Sprintf("shared-%d", i), fmt.Sprintf("shared-%d-caller-%d", i, c)})
+		}
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	winners := map[string][]string{} // jti → records of its fresh callers
+	refused := map[string]int{}
+	start := make(chan struct{})
+	for _, c := range calls {
+		wg.Go(func() {
+			<-start
+			fresh, err := db.RememberContext(ctx, "acme", c.jti, exp, []byte(c.records))
+			if err != nil {
+				t.Errorf("RememberContext(%s): %v", c.jti, err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if fresh {
+				winners[c.jti] = append(winners[c.jti], c.records)
+			} else {
+				refused[c.jti]++
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	for _, c := range calls {
+		if n := len(winners[c.jti]); n != 1 {
+			t.Errorf("id %s was fresh for %d callers (%v), want exactly 1", c.jti, n, winners[c.jti])
+		}
+	}
+	for i := range shared {
+		jti := fmt.Sprintf("shared-%d", i)
+		if refused[jti] != copies-1 {
+			t.Errorf("id %s was refused %d times, want %d", jti, refused[jti], copies-1)
+		}
+	}
+	for i := range distinct {
+		if jti := fmt.Sprintf("own-%d", i); refused[jti] != 0 {
+			t.Errorf("id %s used once was refused", jti)
+		}
+	}
+	for jti, w := range winners {
+		if len(w) != 1 {
+			continue
+		}
+		got, err := db.ContextRecords(ctx, "acme", jti, time.Now())
+		if err != nil || string(got) != w[0] {
+			t.Errorf("ContextRecords(%s) = %q, %v; want the fresh caller's %q", jti, got, err, w[0])
+		}
 	}
 }

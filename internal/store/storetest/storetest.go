@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"PutOneTimeOnceConcurrentStoresOne", testPutOneTimeOnceConcurrentStoresOne},
 		{"RememberJTI", testRememberJTI},
 		{"RememberJTIConcurrentOnlyOneWins", testRememberJTIConcurrentOnlyOneWins},
+		{"RememberContextConcurrentEachIDOnce", testRememberContextConcurrentEachIDOnce},
 		{"ContextRecords", testContextRecords},
 		{"ContextRecordsPurgedWithTheirID", testContextRecordsPurgedWithTheirID},
 		{"ReserveLookups", testReserveLookups},
