@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startProduct, wireRecord } from './lib/product.mjs';
 import { launch, watchConsole, shot } from './lib/browser.mjs';
-import { widgetViewport, widgetURL, openWidget, connect, setFaults, editTenant } from './lib/widget.mjs';
+import { widgetViewport, widgetURL, openWidget, connect, setFaults, editTenant, backOffEnded } from './lib/widget.mjs';
 
 const operatorKey = crypto.randomBytes(32).toString('base64url');
 const linkedInBlue = 'rgb(10, 102, 194)';
@@ -109,19 +109,6 @@ test('connected: with the panel showing our card is a compact header, LinkedIn b
   }
 });
 
-// backOffEnded waits until the tenant calls LinkedIn again: after a 429
-// the server backs off for LinkedIn's Retry-After (1 s in the stand-in),
-// and a Retry pressed before then is rightly answered "busy" again.
-async function backOffEnded(tenant) {
-  const probe = next('matched');
-  for (let i = 0; i < 50; i++) {
-    const [a] = await product.associations(tenant, 'states-backoff-probe', probe);
-    if (a.status !== 'throttled') return;
-    await new Promise(res => setTimeout(res, 100));
-  }
-  assert.fail('the server still backs off LinkedIn 5 s after the 429');
-}
-
 for (const [name, faults, words, file] of [
   ['LinkedIn is busy (429)', { rate429: 1 }, 'LinkedIn is busy — try again in a few minutes', 'states-03-throttled'],
   ['LinkedIn is down', { down: true }, 'LinkedIn is not answering — try again later', 'states-04-linkedin-down'],
@@ -140,7 +127,7 @@ for (const [name, faults, words, file] of [
       assert.equal(await page.getByText(/Too many look-ups|look-up budget/).count(), 0, 'LinkedIn\'s limit worded as the tenant\'s budget');
       await shot(page, file);
       await setFaults(product, {});
-      if (faults.rate429) await backOffEnded(r.tenant);
+      if (faults.rate429) await backOffEnded(product, r.tenant, next('matched'));
       await page.getByRole('button', { name: 'Retry' }).click();
       await page.getByRole('link', { name: /^View in Sales Navigator/ }).waitFor({ timeout: 15000 });
       await page.locator('iframe.sb-panel__frame').waitFor({ timeout: 15000 });
