@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import { startProduct } from './lib/product.mjs';
 import { launch, shot } from './lib/browser.mjs';
 import { axeViolations } from './lib/axe.mjs';
-import { widgetViewport, openWidget, connect, setFaults } from './lib/widget.mjs';
+import { widgetViewport, openWidget, connect, setFaults, backOffEnded } from './lib/widget.mjs';
 
 const operatorKey = crypto.randomBytes(32).toString('base64url');
 let product, browser, connected;
@@ -86,6 +86,8 @@ for (const theme of ['light', 'dark']) {
         await shot(page, `a11y-${state.name.replace(/\W+/g, '-').toLowerCase()}-${theme}`);
       } finally {
         if (state.faults) await setFaults(product, {});
+        // The next state must meet LinkedIn, not the server's back-off.
+        if (state.faults?.rate429) await backOffEnded(product, 'demo', next('matched'));
         await page.close();
       }
     });

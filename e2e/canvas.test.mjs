@@ -50,7 +50,7 @@ test('a Salesforce record page shows the card with photo and link through Canvas
     el.addEventListener('load', () => resolve(el.naturalWidth), { once: true });
     el.addEventListener('error', () => resolve(0), { once: true });
   })) > 0, 'the LinkedIn photo did not load');
-  const link = widget.getByRole('link', { name: `View ${r.firstName} ${r.lastName} in Sales Navigator (opens in a new tab)` });
+  const link = widget.getByRole('link', { name: `View in Sales Navigator: ${r.firstName} ${r.lastName} (opens in a new tab)` });
   assert.equal(await link.getAttribute('href'), answer.profile);
 
   // The page sized the canvas frame from the Canvas SDK's resize message.

@@ -35,7 +35,7 @@ const wasmRunning = frame => frame.waitForFunction(() => document.documentElemen
 
 // openPopup presses Connect in frame and returns the consent popup.
 async function openPopup(context, frame) {
-  const connect = frame.getByRole('link', { name: /Connect your LinkedIn account/ });
+  const connect = frame.getByRole('link', { name: /^Connect LinkedIn/ });
   const [popup] = await Promise.all([context.waitForEvent('page'), connect.click()]);
   await popup.waitForLoadState();
   return popup;
@@ -117,7 +117,7 @@ test('connected as <name> · Disconnect asks once, inline, then shows Connect', 
 
   await page.getByRole('button', { name: 'Disconnect' }).click();
   await page.locator('.sb-connected--confirm').getByRole('button', { name: 'Disconnect' }).click();
-  const connect = page.getByRole('link', { name: /Connect your LinkedIn account/ });
+  const connect = page.getByRole('link', { name: /^Connect LinkedIn/ });
   await connect.waitFor({ timeout: 10000 });
   assert.equal(await page.locator('iframe.sb-panel__frame').count(), 0, 'the panel stayed after Disconnect');
   await page.waitForFunction(() => document.activeElement?.matches('a[data-sb-connect]'), null, { timeout: 5000 });
@@ -166,7 +166,7 @@ test('with embed.js an expired session is renewed from the CRM page: no reload, 
   await expireOnce(context);
   await frame.getByRole('button', { name: 'Disconnect' }).click();
   await frame.locator('.sb-connected--confirm').getByRole('button', { name: 'Disconnect' }).click();
-  await frame.getByRole('link', { name: /Connect your LinkedIn account/ }).waitFor({ timeout: 15000 });
+  await frame.getByRole('link', { name: /^Connect LinkedIn/ }).waitFor({ timeout: 15000 });
   assert.ok(asked.some(a => a.endsWith('/context')), `the CRM page's context callback was not used: ${asked}`);
   assert.ok(asked.includes('POST /api/v1/sessions'), `no new session was opened: ${asked}`);
   assert.equal(await frame.evaluate(() => window.keptAcrossRenewal), true, 'the widget reloaded');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startProduct, wireRecord } from './lib/product.mjs';
 import { launch, watchConsole, shot } from './lib/browser.mjs';
-import { widgetViewport, widgetURL, openWidget, connect, setFaults, editTenant } from './lib/widget.mjs';
+import { widgetViewport, widgetURL, openWidget, connect, setFaults, editTenant, backOffEnded } from './lib/widget.mjs';
 
 const operatorKey = crypto.randomBytes(32).toString('base64url');
 const linkedInBlue = 'rgb(10, 102, 194)';
@@ -127,6 +127,7 @@ for (const [name, faults, words, file] of [
       assert.equal(await page.getByText(/Too many look-ups|look-up budget/).count(), 0, 'LinkedIn\'s limit worded as the tenant\'s budget');
       await shot(page, file);
       await setFaults(product, {});
+      if (faults.rate429) await backOffEnded(product, r.tenant, next('matched'));
       await page.getByRole('button', { name: 'Retry' }).click();
       await page.getByRole('link', { name: /^View in Sales Navigator/ }).waitFor({ timeout: 15000 });
       await page.locator('iframe.sb-panel__frame').waitFor({ timeout: 15000 });
@@ -136,6 +137,16 @@ for (const [name, faults, words, file] of [
       await context.close();
     }
   });
+}
+
+// showsRange waits for the pager to say want: the widget redraws on its
+// next frame, a few milliseconds after the click, not during it.
+async function showsRange(page, want, was) {
+  try {
+    await page.waitForFunction(w => document.querySelector('.sb-pager__range')?.textContent.trim() === w, want, { timeout: 2000 });
+  } catch {
+    assert.equal((await page.locator('.sb-pager__range').textContent()).trim(), want, `the pager still says ${was}`);
+  }
 }
 
 test('the list says "1–12 of 32", pages through every contact and gives company names two lines', async () => {
@@ -162,7 +173,9 @@ test('the list says "1–12 of 32", pages through every contact and gives compan
     await page.locator('.sb-list__row').first().waitFor();
     seen.push(...(await page.locator('.sb-list__row .sb-card__name').allTextContents()).map(s => s.trim()));
     if (await page.getByRole('button', { name: 'Next page' }).isDisabled()) break;
+    const was = (await range.textContent()).trim();
     await page.getByRole('button', { name: 'Next page' }).click();
+    await showsRange(page, `${12 * (p + 1) + 1}–${Math.min(12 * (p + 2), records.length)} of ${records.length}`, was);
     assert.ok(p < 5, 'the pager never ends');
   }
   assert.equal((await range.textContent()).trim(), `25–${records.length} of ${records.length}`);
@@ -170,7 +183,7 @@ test('the list says "1–12 of 32", pages through every contact and gives compan
   // The Next button the seller pressed is now disabled: focus moved on.
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'sb-page-prev');
   await page.getByRole('button', { name: 'Previous page' }).click();
-  assert.equal((await range.textContent()).trim(), `13–24 of ${records.length}`);
+  await showsRange(page, `13–24 of ${records.length}`, `25–${records.length} of ${records.length}`);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -98,7 +98,7 @@ test('a newcomer tries a tenant of their own offline, exactly as the README says
   const widget = seller.frameLocator('iframe[title="LinkedIn Sales Navigator"]');
   await widget.locator('.sb-card__name').first().waitFor({ timeout: 20000 });
   assert.equal((await widget.locator('.sb-card__name').first().textContent()).trim(), `${record.firstName} ${record.lastName}`);
-  const connect = widget.getByRole('link', { name: /Connect your LinkedIn account/ });
+  const connect = widget.getByRole('link', { name: /^Connect LinkedIn/ });
   await connect.waitFor();
   await shot(seller, 'walkthrough-3-widget-not-connected');
 

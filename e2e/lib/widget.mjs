@@ -57,3 +57,16 @@ export async function editTenant(product, operatorKey, tenant, change) {
   if (!put.ok) throw new Error(`PUT ${url} answered ${put.status}: ${await put.text()}`);
   return put.json();
 }
+
+// backOffEnded waits until tenant calls LinkedIn again: after a 429 the
+// server backs off for LinkedIn's Retry-After (1 s in the stand-in), and
+// answers "busy" until then without asking. probe is a record no test has
+// looked up yet (a cached answer would not ask LinkedIn).
+export async function backOffEnded(product, tenant, probe) {
+  for (let i = 0; i < 50; i++) {
+    const [a] = await product.associations(tenant, 'e2e-backoff-probe', probe);
+    if (a.status !== 'throttled') return;
+    await new Promise(res => setTimeout(res, 100));
+  }
+  throw new Error(`tenant ${tenant} still backs off LinkedIn 5 s after the 429`);
+}

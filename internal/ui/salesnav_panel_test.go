@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/snapbridge/snapbridge/internal/wire"
 	"golang.org/x/net/html"
 )
 
@@ -225,5 +226,21 @@ func TestDisconnectAsksOnceInline(t *testing.T) {
 	}
 	if len(r.all("iframe", "")) != 1 {
 		t.Fatal("the iframe must stay while the seller decides")
+	}
+}
+
+// The photo beside "Connected as <name>" repeats the name: a screen reader
+// must skip it rather than read an unlabelled image (axe-core image-alt).
+func TestConnectedAsPhotoIsSkippedByScreenReaders(t *testing.T) {
+	p := &SalesNavPanel{RecordID: "r1", Name: "Ada Lovelace", Width: 300, Height: 336}
+	p.state = panelReady
+	p.sat.IframeURL = "https://www.linkedin.com/sales/widget/profile-matching?sat=abc"
+	p.sat.ConnectedAs = &wire.LinkedInMember{Name: "Avery Collins", Picture: "https://media.licdn.com/a.png"}
+	r := render(t, p)
+	img := r.one(t, "img", "sb-connected__photo")
+	decorative := (hasAttr(img, "alt") && attrOf(img, "alt") == "") ||
+		attrOf(img, "role") == "presentation" || attrOf(img, "role") == "none"
+	if !decorative {
+		t.Fatalf("the Connected as photo is an image without a text alternative: %s", r.raw)
 	}
 }
