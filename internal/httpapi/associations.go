@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,7 @@ import (
 // A look-up the cache answers is the server's hottest path: the query is
 // read in one pass, the rate-limit header values are reused while they do
 // not change, cached answers are copied as they were encoded, and the body
-// is built in a pooled buffer.
+// is built in a pooled buffer and sent with its length.
 func (a *API) associations(c *gin.Context) {
 	s := sessionOf(c)
 	t, _ := a.Tenants.Get(s.Tenant)
@@ -33,15 +32,19 @@ func (a *API) associations(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	res, err := a.Associations.Resolve(c.Request.Context(), t, ids, force)
-	a.rateLimits.set(c, s.Tenant, res.RateLimit)
+	buf := answerBuffers.Get().(*[]byte)
+	body, rl, err := a.Associations.AppendAnswer(c.Request.Context(), t, ids, force, (*buf)[:0])
+	a.rateLimits.set(c, s.Tenant, rl)
 	if err != nil {
+		answerBuffers.Put(buf)
 		a.fail(c, err)
 		return
 	}
-	buf := answerBuffers.Get().(*[]byte)
-	body := res.AppendJSON(slices.Grow((*buf)[:0], res.JSONSize()))
-	c.Writer.Header()["Content-Type"] = hdrJSON
+	hdr := c.Writer.Header()
+	hdr["Content-Type"] = hdrJSON
+	if len(body) > chunkedAbove {
+		hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	c.Writer.WriteHeader(http.StatusOK)
 	_, _ = c.Writer.Write(body)
 	if cap(body) <= maxPooledAnswer {
@@ -51,6 +54,12 @@ func (a *API) associations(c *gin.Context) {
 }
 
 var hdrJSON = []string{"application/json; charset=utf-8"}
+
+// chunkedAbove is the longest body net/http measures itself (its
+// response buffer): a longer one written without Content-Length goes out
+// chunked, which costs the connection a write of its own for the last
+// chunk.
+const chunkedAbove = 2048
 
 // answerBuffers holds the buffers look-up answers are built in; the
 // answer is written (copied to the connection) before its buffer goes
