@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,16 +67,27 @@ func (r *requestIDs) next() string {
 
 // requestID tags each request with an id, echoed in X-Request-Id, so a
 // seller can quote it and an operator can find the log line. A proxy's
-// id is kept when it is printable and short.
+// id is kept when it is printable and short. It also lends the request
+// the map c.Set keeps values in (the request id, the session), taken
+// back cleared when the request is done.
 func (a *API) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
 	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
 		id = a.ids.next()
 	}
+	keys := requestKeys.Get().(map[any]any)
+	c.Keys = keys
 	c.Set(ctxRequestID, id)
 	c.Writer.Header()["X-Request-Id"] = []string{id}
 	c.Next()
+	c.Keys = nil
+	clear(keys)
+	requestKeys.Put(keys)
 }
+
+// requestKeys holds the maps requests keep their values in (gin makes a
+// new one per request otherwise). A panic leaves its map to the collector.
+var requestKeys = sync.Pool{New: func() any { return make(map[any]any, 4) }}
 
 // accessLog logs one line per request: at info for failures, at debug
 // for successes (request rates are metrics, not log lines). It logs the
@@ -113,6 +125,9 @@ func (a *API) recover(c *gin.Context) {
 
 // securityHeaders sets what every answer carries. Framing is refused
 // everywhere; the widget handler replaces the CSP with the tenant's own.
+// API answers (JSON) refuse it with the CSP alone: every browser that
+// knows frame-ancestors ignores X-Frame-Options beside it, so only pages
+// carry both, for older browsers.
 func (a *API) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	// Canonical keys assigned directly: this runs on every request. The
@@ -120,7 +135,9 @@ func (a *API) securityHeaders(c *gin.Context) {
 	h["X-Content-Type-Options"] = hdrNosniff
 	h["Referrer-Policy"] = hdrReferrer
 	h["Content-Security-Policy"] = hdrNoFraming
-	h["X-Frame-Options"] = hdrDeny
+	if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		h["X-Frame-Options"] = hdrDeny
+	}
 	c.Next()
 }
 
@@ -139,21 +156,27 @@ var (
 // cors lets the widget call the API from any origin, including the
 // "null" origin of sandboxed frames, and answers preflights. It is safe
 // because the API uses bearer tokens, never cookies, and never allows
-// credentials.
+// credentials. A request without Origin is not a cross-origin one
+// (browsers send Origin on every CORS request; the widget's own GETs to
+// its origin carry none), so its answer goes without the CORS headers.
 func (a *API) cors(c *gin.Context) {
 	if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 		c.Next()
 		return
 	}
 	h := c.Writer.Header()
-	h["Access-Control-Allow-Origin"] = hdrAnyOrigin
-	h["Access-Control-Expose-Headers"] = hdrExposed
 	if c.Request.Method == http.MethodOptions {
+		h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+		h["Access-Control-Expose-Headers"] = hdrExposed
 		h["Access-Control-Allow-Methods"] = hdrAllowMethods
 		h["Access-Control-Allow-Headers"] = hdrAllowHeaders
 		h["Access-Control-Max-Age"] = hdrMaxAge
 		c.AbortWithStatus(http.StatusNoContent)
 		return
+	}
+	if _, cross := c.Request.Header["Origin"]; cross {
+		h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+		h["Access-Control-Expose-Headers"] = hdrExposed
 	}
 	c.Next()
 }
