@@ -123,19 +123,22 @@ func (a *API) recover(c *gin.Context) {
 	c.Next()
 }
 
-// securityHeaders sets what every answer carries. Framing is refused
-// everywhere; the widget handler replaces the CSP with the tenant's own.
-// API answers (JSON) refuse it with the CSP alone: every browser that
-// knows frame-ancestors ignores X-Frame-Options beside it, so only pages
-// carry both, for older browsers.
+// securityHeaders sets what every answer carries: nosniff, and framing
+// refused (the widget handler replaces the CSP with the tenant's own).
+// Pages also get a Referer policy and X-Frame-Options for browsers older
+// than frame-ancestors. API answers are JSON, never a document that could
+// send a Referer or be framed by such a browser, and carry only the first
+// two: with the request id, the rate limit and Content-Type that keeps a
+// look-up's answer within the 8 headers Go's header map holds without
+// growing.
 func (a *API) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	// Canonical keys assigned directly: this runs on every request. The
 	// shared value slices are never appended to in place (len == cap).
 	h["X-Content-Type-Options"] = hdrNosniff
-	h["Referrer-Policy"] = hdrReferrer
 	h["Content-Security-Policy"] = hdrNoFraming
 	if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		h["Referrer-Policy"] = hdrReferrer
 		h["X-Frame-Options"] = hdrDeny
 	}
 	c.Next()
