@@ -91,3 +91,54 @@ func TestCachedListViewAllocatesNothing(t *testing.T) {
 		t.Fatalf("LinkedIn calls = %d, want the 50 records asked once (in batches)", n)
 	}
 }
+
+// TestAnswerFromTheCacheMarksItsRecordsUsed: records the API answers from
+// the cache become the most recently used, in the order asked, as Resolve
+// makes them; a list asked again in the order it was last used keeps that
+// order. The next answer stored then evicts the least recently used.
+func TestAnswerFromTheCacheMarksItsRecordsUsed(t *testing.T) {
+	tests := []struct {
+		scenario string
+		read     []string // answered from the cache before r4 is stored
+		evicted  string
+	}{
+		{scenario: "nothing read: the oldest goes", read: nil, evicted: "r1"},
+		{scenario: "the oldest read: the next oldest goes", read: []string{"r1"}, evicted: "r2"},
+		{scenario: "a list read out of order", read: []string{"r3", "r1", "r2"}, evicted: "r3"},
+		{scenario: "the newest read in their order", read: []string{"r2", "r3"}, evicted: "r1"},
+		{scenario: "a list read twice", read: []string{"r2", "r1", "r2", "r1"}, evicted: "r3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			rg := newRig(t, assoc.Config{MaxEntries: 3}, nil)
+			tn := acme(100)
+			for _, id := range []string{"r1", "r2", "r3"} {
+				callsFor(t, rg, tn, id)
+			}
+			// Read in lists of two, as the API would be asked.
+			for i := 0; i < len(tt.read); i += 2 {
+				list := tt.read[i:min(i+2, len(tt.read))]
+				if _, _, err := rg.resolver.AppendAnswer(context.Background(), tn, list, false, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			callsFor(t, rg, tn, "r4")
+			for _, id := range []string{"r1", "r2", "r3"} {
+				want := 0
+				if id == tt.evicted {
+					want = 1
+				}
+				// Ask for the kept ones first: asking for the evicted one
+				// stores it again and evicts another.
+				if want == 0 {
+					if n := callsFor(t, rg, tn, id); n != 0 {
+						t.Fatalf("%s cost %d LinkedIn calls, want it kept", id, n)
+					}
+				}
+			}
+			if n := callsFor(t, rg, tn, tt.evicted); n != 1 {
+				t.Fatalf("%s cost %d LinkedIn calls, want it evicted", tt.evicted, n)
+			}
+		})
+	}
+}

@@ -52,7 +52,8 @@ type SalesAccess interface {
 
 // Associations resolves CRM records to LinkedIn profile associations:
 // Resolve for the widget's prerendered page, AppendAnswer (the answer's
-// JSON body appended to a buffer) for the API.
+// JSON body appended to a buffer) for the API. Neither keeps recordIDs
+// once it returns: the API reuses the list.
 type Associations interface {
 	Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []string, force bool) (assoc.Result, error)
 	AppendAnswer(ctx context.Context, t *tenant.Tenant, recordIDs []string, force bool, b []byte) ([]byte, assoc.RateLimit, error)

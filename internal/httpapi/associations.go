@@ -27,11 +27,14 @@ func (a *API) associations(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	ids, force, err := associationsQuery(records, forceRefresh, s.Records)
+	list := idLists.Get().(*[]string)
+	defer putIDList(list)
+	ids, force, err := associationsQuery((*list)[:0], records, forceRefresh, s.Records)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
+	*list = ids
 	buf := answerBuffers.Get().(*[]byte)
 	body, rl, err := a.Associations.AppendAnswer(c.Request.Context(), t, ids, force, (*buf)[:0])
 	a.rateLimits.set(c, s.Tenant, rl)
@@ -67,6 +70,17 @@ const chunkedAbove = 2048
 var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledAnswer = 64 << 10
+
+// idLists holds the lists of record ids look-ups are parsed into (the
+// resolver keeps none of them).
+var idLists = sync.Pool{New: func() any { return new([]string) }}
+
+// putIDList gives a list back, emptied so that it keeps no query alive.
+func putIDList(list *[]string) {
+	clear((*list)[:cap(*list)])
+	*list = (*list)[:0]
+	idLists.Put(list)
+}
 
 // associationsParams reads records and forceRefresh from a raw query
 // string in one pass, refusing what a lenient parser would quietly guess
@@ -118,10 +132,10 @@ func associationsParams(raw string) (records, forceRefresh string, err error) {
 }
 
 // associationsQuery reads the query of GET /api/v1/associations: the
-// records list (see recordList) and forceRefresh, a boolean that defaults
-// to false.
-func associationsQuery(records, forceRefresh string, allowed []wire.Record) (ids []string, force bool, err error) {
-	if ids, err = recordList(records, allowed); err != nil {
+// records list (see recordList), appended to dst, and forceRefresh, a
+// boolean that defaults to false.
+func associationsQuery(dst []string, records, forceRefresh string, allowed []wire.Record) (ids []string, force bool, err error) {
+	if ids, err = recordList(dst, records, allowed); err != nil {
 		return nil, false, err
 	}
 	if forceRefresh != "" {
@@ -146,21 +160,19 @@ func queryUnescape(s string) (string, error) {
 }
 
 // recordList parses records=id1,id2 (default: every record of the session)
-// and refuses ids the session's context did not name, and more than
-// session.MaxRecords ids at once.
-func recordList(q string, allowed []wire.Record) ([]string, error) {
+// into dst and refuses ids the session's context did not name, and more
+// than session.MaxRecords ids at once.
+func recordList(dst []string, q string, allowed []wire.Record) ([]string, error) {
 	if q == "" {
 		if len(allowed) > session.MaxRecords {
 			return nil, errTooManyRecords
 		}
-		ids := make([]string, len(allowed))
-		for i, r := range allowed {
-			ids[i] = r.ID
+		for _, r := range allowed {
+			dst = append(dst, r.ID)
 		}
-		return ids, nil
+		return dst, nil
 	}
-	parts := strings.Split(q, ",")
-	if len(parts) > session.MaxRecords {
+	if strings.Count(q, ",") >= session.MaxRecords {
 		return nil, errTooManyRecords
 	}
 	// Lists name records in the context's order, or close to it: each id
@@ -168,7 +180,9 @@ func recordList(q string, allowed []wire.Record) ([]string, error) {
 	// checking a list costs about one comparison per id, and at most
 	// len(allowed) when the order is mixed.
 	at := 0
-	for _, id := range parts {
+	for more := true; more; {
+		var id string
+		id, q, more = strings.Cut(q, ",")
 		if id == "" {
 			return nil, badRequest("bad_records", "records is a comma-separated list of record ids with no empty item")
 		}
@@ -185,8 +199,9 @@ func recordList(q string, allowed []wire.Record) ([]string, error) {
 		if !found {
 			return nil, errForeignRecord
 		}
+		dst = append(dst, id)
 	}
-	return parts, nil
+	return dst, nil
 }
 
 // rateLimitHeaders keeps each tenant's last X-RateLimit-* header values:
