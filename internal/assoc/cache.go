@@ -161,8 +161,10 @@ func (c *cache) touch(t *tenantEntries, record string, now time.Time) *node {
 		c.remove(n)
 		return nil
 	}
-	unlink(n)
-	t.pushBack(n)
+	if t.lru.prev != n { // not already the most recently used
+		unlink(n)
+		t.pushBack(n)
+	}
 	return n
 }
 

@@ -66,9 +66,13 @@ type SalesAccess interface {
 	Forget(tenantID, viewer string)
 }
 
-// Associations resolves CRM records to LinkedIn profile associations.
+// Associations resolves CRM records to LinkedIn profile associations:
+// Resolve for the widget's prerendered page, AppendAnswer (the answer's
+// JSON body appended to a buffer) for the API. Neither keeps recordIDs
+// once it returns: the API reuses the list.
 type Associations interface {
 	Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []string, force bool) (assoc.Result, error)
+	AppendAnswer(ctx context.Context, t *tenant.Tenant, recordIDs []string, force bool, b []byte) ([]byte, assoc.RateLimit, error)
 }
 
 // Readiness reports whether the database can serve: reachable, still the

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,7 @@ import (
 // A look-up the cache answers is the server's hottest path: the query is
 // read in one pass, the rate-limit header values are reused while they do
 // not change, cached answers are copied as they were encoded, and the body
-// is built in a pooled buffer.
+// is built in a pooled buffer and sent with its length.
 func (a *API) associations(c *gin.Context) {
 	s := sessionOf(c)
 	t, _ := a.Tenants.Get(s.Tenant)
@@ -28,20 +27,27 @@ func (a *API) associations(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	ids, force, err := associationsQuery(records, forceRefresh, s.Records)
+	list := idLists.Get().(*[]string)
+	defer putIDList(list)
+	ids, force, err := associationsQuery((*list)[:0], records, forceRefresh, s.Records)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	res, err := a.Associations.Resolve(c.Request.Context(), t, ids, force)
-	a.rateLimits.set(c, s.Tenant, res.RateLimit)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
+	*list = ids
 	buf := answerBuffers.Get().(*[]byte)
-	body := res.AppendJSON(slices.Grow((*buf)[:0], res.JSONSize()))
-	c.Writer.Header()["Content-Type"] = hdrJSON
+	body, rl, err := a.Associations.AppendAnswer(c.Request.Context(), t, ids, force, (*buf)[:0])
+	a.rateLimits.set(c, s.Tenant, rl)
+	if err != nil {
+		answerBuffers.Put(buf)
+		a.fail(c, err)
+		return
+	}
+	hdr := c.Writer.Header()
+	hdr["Content-Type"] = hdrJSON
+	if len(body) > chunkedAbove {
+		hdr["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
 	c.Writer.WriteHeader(http.StatusOK)
 	_, _ = c.Writer.Write(body)
 	if cap(body) <= maxPooledAnswer {
@@ -52,12 +58,29 @@ func (a *API) associations(c *gin.Context) {
 
 var hdrJSON = []string{"application/json; charset=utf-8"}
 
+// chunkedAbove is the longest body net/http measures itself (its
+// response buffer): a longer one written without Content-Length goes out
+// chunked, which costs the connection a write of its own for the last
+// chunk.
+const chunkedAbove = 2048
+
 // answerBuffers holds the buffers look-up answers are built in; the
 // answer is written (copied to the connection) before its buffer goes
 // back. Buffers grown past maxPooledAnswer are left to the collector.
 var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledAnswer = 64 << 10
+
+// idLists holds the lists of record ids look-ups are parsed into (the
+// resolver keeps none of them).
+var idLists = sync.Pool{New: func() any { return new([]string) }}
+
+// putIDList gives a list back, emptied so that it keeps no query alive.
+func putIDList(list *[]string) {
+	clear((*list)[:cap(*list)])
+	*list = (*list)[:0]
+	idLists.Put(list)
+}
 
 // associationsParams reads records and forceRefresh from a raw query
 // string in one pass, refusing what a lenient parser would quietly guess
@@ -109,10 +132,10 @@ func associationsParams(raw string) (records, forceRefresh string, err error) {
 }
 
 // associationsQuery reads the query of GET /api/v1/associations: the
-// records list (see recordList) and forceRefresh, a boolean that defaults
-// to false.
-func associationsQuery(records, forceRefresh string, allowed []wire.Record) (ids []string, force bool, err error) {
-	if ids, err = recordList(records, allowed); err != nil {
+// records list (see recordList), appended to dst, and forceRefresh, a
+// boolean that defaults to false.
+func associationsQuery(dst []string, records, forceRefresh string, allowed []wire.Record) (ids []string, force bool, err error) {
+	if ids, err = recordList(dst, records, allowed); err != nil {
 		return nil, false, err
 	}
 	if forceRefresh != "" {
@@ -137,21 +160,19 @@ func queryUnescape(s string) (string, error) {
 }
 
 // recordList parses records=id1,id2 (default: every record of the session)
-// and refuses ids the session's context did not name, and more than
-// session.MaxRecords ids at once.
-func recordList(q string, allowed []wire.Record) ([]string, error) {
+// into dst and refuses ids the session's context did not name, and more
+// than session.MaxRecords ids at once.
+func recordList(dst []string, q string, allowed []wire.Record) ([]string, error) {
 	if q == "" {
 		if len(allowed) > session.MaxRecords {
 			return nil, errTooManyRecords
 		}
-		ids := make([]string, len(allowed))
-		for i, r := range allowed {
-			ids[i] = r.ID
+		for _, r := range allowed {
+			dst = append(dst, r.ID)
 		}
-		return ids, nil
+		return dst, nil
 	}
-	parts := strings.Split(q, ",")
-	if len(parts) > session.MaxRecords {
+	if strings.Count(q, ",") >= session.MaxRecords {
 		return nil, errTooManyRecords
 	}
 	// Lists name records in the context's order, or close to it: each id
@@ -159,7 +180,9 @@ func recordList(q string, allowed []wire.Record) ([]string, error) {
 	// checking a list costs about one comparison per id, and at most
 	// len(allowed) when the order is mixed.
 	at := 0
-	for _, id := range parts {
+	for more := true; more; {
+		var id string
+		id, q, more = strings.Cut(q, ",")
 		if id == "" {
 			return nil, badRequest("bad_records", "records is a comma-separated list of record ids with no empty item")
 		}
@@ -176,8 +199,9 @@ func recordList(q string, allowed []wire.Record) ([]string, error) {
 		if !found {
 			return nil, errForeignRecord
 		}
+		dst = append(dst, id)
 	}
-	return parts, nil
+	return dst, nil
 }
 
 // rateLimitHeaders keeps each tenant's last X-RateLimit-* header values:

@@ -36,7 +36,7 @@ func FuzzAssociationsQuery(f *testing.F) {
 				break // a context could never name more; keeps inputs fast
 			}
 		}
-		ids, force, err := associationsQuery(records, forceRefresh, allowed)
+		ids, force, err := associationsQuery(nil, records, forceRefresh, allowed)
 		if err != nil {
 			var ae *apiError
 			if !errors.As(err, &ae) || (ae.status != http.StatusBadRequest && ae.status != http.StatusForbidden) {

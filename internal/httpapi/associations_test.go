@@ -49,7 +49,7 @@ func TestAssociationsQueryKeepsToTheSessionsRecords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
-			got, force, err := associationsQuery(tt.records, tt.forceRefresh, tt.allowed)
+			got, force, err := associationsQuery(nil, tt.records, tt.forceRefresh, tt.allowed)
 			if tt.wantCode != "" {
 				var ae *apiError
 				if !errors.As(err, &ae) || ae.code != tt.wantCode {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,16 +68,27 @@ func (r *requestIDs) next() string {
 
 // requestID tags each request with an id, echoed in X-Request-Id, so a
 // seller can quote it and an operator can find the log line. A proxy's
-// id is kept when it is printable and short.
+// id is kept when it is printable and short. It also lends the request
+// the map c.Set keeps values in (the request id, the session), taken
+// back cleared when the request is done.
 func (a *API) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
 	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
 		id = a.ids.next()
 	}
+	keys := requestKeys.Get().(map[any]any)
+	c.Keys = keys
 	c.Set(ctxRequestID, id)
 	c.Writer.Header()["X-Request-Id"] = []string{id}
 	c.Next()
+	c.Keys = nil
+	clear(keys)
+	requestKeys.Put(keys)
 }
+
+// requestKeys holds the maps requests keep their values in (gin makes a
+// new one per request otherwise). A panic leaves its map to the collector.
+var requestKeys = sync.Pool{New: func() any { return make(map[any]any, 4) }}
 
 // accessLog logs one line per request: at info for failures, at debug
 // for successes (request rates are metrics, not log lines). It logs the
@@ -88,9 +100,17 @@ func (a *API) accessLog(c *gin.Context) {
 	if c.Writer.Status() >= 400 {
 		level = slog.LevelInfo
 	}
-	if !a.Logger.Enabled(c.Request.Context(), level) {
-		return
+	if a.Logger.Enabled(c.Request.Context(), level) {
+		a.logRequest(c, level, start)
 	}
+}
+
+// logRequest writes accessLog's line. It is a function of its own so
+// that its attributes take stack space only when a line is written: the
+// middleware's frame is below every handler's.
+//
+//go:noinline
+func (a *API) logRequest(c *gin.Context, level slog.Level, start time.Time) {
 	a.Logger.LogAttrs(c.Request.Context(), level, "http",
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
@@ -112,16 +132,24 @@ func (a *API) recover(c *gin.Context) {
 	c.Next()
 }
 
-// securityHeaders sets what every answer carries. Framing is refused
-// everywhere; the widget handler replaces the CSP with the tenant's own.
+// securityHeaders sets what every answer carries: nosniff, and framing
+// refused (the widget handler replaces the CSP with the tenant's own).
+// Pages also get a Referer policy and X-Frame-Options for browsers older
+// than frame-ancestors. API answers are JSON, never a document that could
+// send a Referer or be framed by such a browser, and carry only the first
+// two: with the request id, the rate limit and Content-Type that keeps a
+// look-up's answer within the 8 headers Go's header map holds without
+// growing.
 func (a *API) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	// Canonical keys assigned directly: this runs on every request. The
 	// shared value slices are never appended to in place (len == cap).
 	h["X-Content-Type-Options"] = hdrNosniff
-	h["Referrer-Policy"] = hdrReferrer
 	h["Content-Security-Policy"] = hdrNoFraming
-	h["X-Frame-Options"] = hdrDeny
+	if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		h["Referrer-Policy"] = hdrReferrer
+		h["X-Frame-Options"] = hdrDeny
+	}
 	c.Next()
 }
 
@@ -140,21 +168,27 @@ var (
 // cors lets the widget call the API from any origin, including the
 // "null" origin of sandboxed frames, and answers preflights. It is safe
 // because the API uses bearer tokens, never cookies, and never allows
-// credentials.
+// credentials. A request without Origin is not a cross-origin one
+// (browsers send Origin on every CORS request; the widget's own GETs to
+// its origin carry none), so its answer goes without the CORS headers.
 func (a *API) cors(c *gin.Context) {
 	if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 		c.Next()
 		return
 	}
 	h := c.Writer.Header()
-	h["Access-Control-Allow-Origin"] = hdrAnyOrigin
-	h["Access-Control-Expose-Headers"] = hdrExposed
 	if c.Request.Method == http.MethodOptions {
+		h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+		h["Access-Control-Expose-Headers"] = hdrExposed
 		h["Access-Control-Allow-Methods"] = hdrAllowMethods
 		h["Access-Control-Allow-Headers"] = hdrAllowHeaders
 		h["Access-Control-Max-Age"] = hdrMaxAge
 		c.AbortWithStatus(http.StatusNoContent)
 		return
+	}
+	if _, cross := c.Request.Header["Origin"]; cross {
+		h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+		h["Access-Control-Expose-Headers"] = hdrExposed
 	}
 	c.Next()
 }

@@ -21,6 +21,10 @@ func (panickingResolver) Resolve(context.Context, *tenant.Tenant, []string, bool
 	panic("boom")
 }
 
+func (panickingResolver) AppendAnswer(context.Context, *tenant.Tenant, []string, bool, []byte) ([]byte, assoc.RateLimit, error) {
+	panic("boom")
+}
+
 type fixedSessions struct{ s *session.Session }
 
 func (f fixedSessions) Issue(*session.HostContext) (string, *session.Session, error) {

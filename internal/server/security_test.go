@@ -140,15 +140,21 @@ func TestSessionsStayInTheirLane(t *testing.T) {
 	}
 }
 
-// TestHeadersProtectEveryAnswer checks the headers browsers rely on.
+// TestHeadersProtectEveryAnswer checks the headers browsers rely on:
+// every answer refuses sniffing and framing; pages (anything outside
+// /api/, which answers JSON only) also set the Referer policy and
+// X-Frame-Options for browsers that do not know frame-ancestors.
 func TestHeadersProtectEveryAnswer(t *testing.T) {
 	p := startBoth(t, nil)
 	for _, path := range []string{"/healthz", "/readyz", "/api/v1/associations", "/oauth/linkedin/start"} {
 		resp, _ := p.do("GET", p.srv.URL+path, "", nil)
 		h := resp.Header
-		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") != "strict-origin-when-cross-origin" ||
-			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		if h.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 			t.Errorf("%s: headers %v", path, h)
+		}
+		if page := !strings.HasPrefix(path, "/api/"); page &&
+			(h.Get("Referrer-Policy") != "strict-origin-when-cross-origin" || h.Get("X-Frame-Options") != "DENY") {
+			t.Errorf("%s: a page without its Referer policy or X-Frame-Options: %v", path, h)
 		}
 	}
 	req, _ := http.NewRequest("OPTIONS", p.srv.URL+"/api/v1/associations", nil)
