@@ -199,6 +199,10 @@ func (r *Redis) Take(ctx context.Context, key string, ttl time.Duration) (func()
 		n, err := r.client.Exists(cctx, k).Result()
 		cancel()
 		if err != nil {
+			if ctx.Err() != nil {
+				// The caller's deadline, not Redis, ended the wait.
+				return nil, false, ctx.Err()
+			}
 			return nil, false, fmt.Errorf("redis lock wait: %w", err)
 		}
 		if n == 0 {
