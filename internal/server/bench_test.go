@@ -408,27 +408,8 @@ func BenchmarkSessionCreateHTTP(b *testing.B) {
 func BenchmarkSessionCreateBareHTTP(b *testing.B) {
 	for _, n := range sessionBenchRecords {
 		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
-			p := startBoth(b, nil)
-			records := syntheticRecords(p, "bench", n)
-			body := sessionBody(b, p.signedContext("demo", "bench-user", records...))
-			resp, answer := p.do("POST", p.srv.URL+"/api/v1/sessions", "", json.RawMessage(body))
-			if resp.StatusCode != http.StatusCreated {
-				b.Fatalf("status %d: %s", resp.StatusCode, answer)
-			}
-			p.stop()
-			gin.SetMode(gin.ReleaseMode)
-			r := gin.New()
-			r.POST("/api/v1/sessions", func(c *gin.Context) {
-				_, _ = io.Copy(io.Discard, c.Request.Body)
-				c.Data(http.StatusCreated, "application/json; charset=utf-8", answer)
-			})
-			srv := httptest.NewServer(r)
-			defer srv.Close()
-			bodies := make([][]byte, b.N)
-			for i := range bodies {
-				bodies[i] = body
-			}
-			benchPostHTTP(b, srv.URL+"/api/v1/sessions", bodies)
+			url, bodies := bareSessionServer(b, n)
+			benchPostHTTP(b, url, bodies)
 		})
 	}
 }
@@ -472,9 +453,17 @@ func BenchmarkSessionCreateParallelHTTP(b *testing.B) {
 // BenchmarkSessionCreateBareParallelHTTP serves the same answer from a
 // bare Gin handler to 64 concurrent loopback connections.
 func BenchmarkSessionCreateBareParallelHTTP(b *testing.B) {
+	url, bodies := bareSessionServer(b, 1)
+	benchPostParallelHTTP(b, url, bodies)
+}
+
+// bareSessionServer asks the product once for a session of n records,
+// then serves that answer from a bare Gin handler that reads the body as
+// the product does; it returns the handler's URL and b.N copies of the
+// request body. The server stops when the benchmark ends.
+func bareSessionServer(b *testing.B, n int) (string, [][]byte) {
 	p := startBoth(b, nil)
-	records := syntheticRecords(p, "bench", 1)
-	body := sessionBody(b, p.signedContext("demo", "bench-user", records...))
+	body := sessionBody(b, p.signedContext("demo", "bench-user", syntheticRecords(p, "bench", n)...))
 	resp, answer := p.do("POST", p.srv.URL+"/api/v1/sessions", "", json.RawMessage(body))
 	if resp.StatusCode != http.StatusCreated {
 		b.Fatalf("status %d: %s", resp.StatusCode, answer)
@@ -487,12 +476,12 @@ func BenchmarkSessionCreateBareParallelHTTP(b *testing.B) {
 		c.Data(http.StatusCreated, "application/json; charset=utf-8", answer)
 	})
 	srv := httptest.NewServer(r)
-	defer srv.Close()
+	b.Cleanup(srv.Close)
 	bodies := make([][]byte, b.N)
 	for i := range bodies {
 		bodies[i] = body
 	}
-	benchPostParallelHTTP(b, srv.URL+"/api/v1/sessions", bodies)
+	return srv.URL + "/api/v1/sessions", bodies
 }
 
 // benchPostParallelHTTP posts every body once, from 64 goroutines each on
