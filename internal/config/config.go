@@ -160,8 +160,10 @@ type Secrets struct {
 	// entry per line, such as a mounted Kubernetes secret; set one of the
 	// two. Default: none (SNAPBRIDGE_ENCRYPTION_KEYS_FILE).
 	EncryptionKeysFile string `yaml:"encryptionKeysFile"`
-	// SessionKey is the base64 Ed25519 seed signing widget sessions
-	// (SNAPBRIDGE_SESSION_KEY).
+	// SessionKey is the base64 32-byte seed widget session tokens are
+	// signed with: their HS256 key is derived from it (HKDF-SHA256), and
+	// its Ed25519 public half still verifies the EdDSA tokens of earlier
+	// releases until they expire (SNAPBRIDGE_SESSION_KEY).
 	SessionKey string `yaml:"sessionKey"`
 	// SessionKeyFile is a file holding SessionKey instead; set one of the
 	// two. Default: none (SNAPBRIDGE_SESSION_KEY_FILE).

@@ -42,13 +42,13 @@ type contextClaims struct {
 	Roles   []string      `json:"roles,omitempty"`
 }
 
-// UnmarshalJSON refuses exp, iat and nbf written as JSON strings: RFC 7519
-// §2 makes them numbers, and jwt's NumericDate would quietly accept
-// "1700000000". The error names the claim (see keyring.explain). The
-// payload is decoded once: the dates are taken raw beside the other claims
-// and checked before they become NumericDates.
-func (c *contextClaims) UnmarshalJSON(b []byte) error {
-	type plain contextClaims // without this method
+// decode reads a context's JSON payload into c, once. It refuses exp, iat
+// and nbf written as JSON strings: RFC 7519 §2 makes them numbers, and
+// jwt's NumericDate would quietly accept "1700000000". The error names the
+// claim (see keyring.explain): the dates are taken raw beside the other
+// claims and checked before they become NumericDates.
+func (c *contextClaims) decode(b []byte) error {
+	type plain contextClaims
 	var aux struct {
 		plain
 		// Shallower than RegisteredClaims' fields of the same names, so

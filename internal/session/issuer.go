@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -57,11 +59,17 @@ type RecordStore interface {
 	ContextRecords(ctx context.Context, tenant, jti string, now time.Time) ([]byte, error)
 }
 
-// Issuer issues and verifies widget session tokens, signed EdDSA with the
-// server's Ed25519 key. Every instance sharing the key and the store
-// accepts every other instance's sessions. It is safe for concurrent use.
+// Issuer issues and verifies widget session tokens, signed HS256 with a
+// key derived from the server's session key. Only snapbridge itself ever
+// verifies them, so a MAC is as strong as a signature here and costs a
+// fraction of one on the session-creation path. Every instance sharing the
+// session key and the store accepts every other instance's sessions. It is
+// safe for concurrent use.
 type Issuer struct {
-	key      ed25519.PrivateKey
+	// mac is the HS256 key of the tokens this issuer signs.
+	mac []byte
+	// public verifies EdDSA tokens of earlier releases, which signed
+	// with the session key itself, until they expire.
 	public   ed25519.PublicKey
 	lifetime time.Duration
 	records  RecordStore
@@ -86,11 +94,11 @@ func NewIssuer(key ed25519.PrivateKey, lifetime time.Duration, records RecordSto
 	}
 	i := &Issuer{lifetime: lifetime, records: records, now: now}
 	if len(key) == ed25519.PrivateKeySize {
-		i.key = key
+		i.mac = sessionMACKey(key)
 		i.public = key.Public().(ed25519.PublicKey)
 	}
 	i.parser = jwt.NewParser(
-		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg(), jwt.SigningMethodEdDSA.Alg()}),
 		jwt.WithIssuer(SessionIssuer),
 		jwt.WithAudience(SessionAudience),
 		jwt.WithExpirationRequired(),
@@ -107,12 +115,27 @@ func NewIssuer(key ed25519.PrivateKey, lifetime time.Duration, records RecordSto
 // errNoKey is returned when the issuer was built without a usable key.
 var errNoKey = errors.New("the session issuer has no valid Ed25519 private key")
 
+// sessionMACKeyInfo names the one use of the key derived from the session
+// key, so it can never equal a key derived for anything else.
+const sessionMACKeyInfo = "snapbridge widget session token HS256 v1"
+
+// sessionMACKey derives the HS256 key of session tokens from the session
+// key's seed (HKDF-SHA256): the operator keeps configuring one secret.
+func sessionMACKey(key ed25519.PrivateKey) []byte {
+	mac, err := hkdf.Key(sha256.New, key.Seed(), nil, sessionMACKeyInfo, sha256.Size)
+	if err != nil {
+		// Only for a requested length beyond 255 hash sizes.
+		panic("derive the session MAC key: " + err.Error())
+	}
+	return mac
+}
+
 // Issue creates a session for a host context a ContextVerifier verified
 // (and so stored its records) and returns it with its signed token. The
 // session ends after the issuer's lifetime, and never after the store
 // stops keeping its records.
 func (i *Issuer) Issue(hc *HostContext) (string, *Session, error) {
-	if i.key == nil {
+	if i.mac == nil {
 		return "", nil, fmt.Errorf("issue session: %w", errNoKey)
 	}
 	if hc == nil || hc.Tenant == nil {
@@ -170,12 +193,12 @@ func (i *Issuer) Issue(hc *HostContext) (string, *Session, error) {
 }
 
 // sessionHeader is the first segment of every session token: the JOSE
-// header jwt writes for EdDSA, base64url-encoded once.
-var sessionHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","typ":"JWT"}`))
+// header jwt writes for HS256, base64url-encoded once.
+var sessionHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
 
-// sign returns claims as a compact JWS signed with the issuer's key: the
-// bytes jwt's SignedString writes (Ed25519 signatures are deterministic),
-// in one buffer and without encoding the fixed header again.
+// sign returns claims as a compact JWS signed with the issuer's MAC key:
+// the bytes jwt's SignedString writes, in one buffer and without encoding
+// the fixed header again.
 func (i *Issuer) sign(claims *sessionClaims) (string, error) {
 	payload, err := json.Marshal(claims)
 	if err != nil {
@@ -183,11 +206,13 @@ func (i *Issuer) sign(claims *sessionClaims) (string, error) {
 	}
 	enc := base64.RawURLEncoding
 	signed := len(sessionHeader) + 1 + enc.EncodedLen(len(payload))
-	buf := make([]byte, signed+1+enc.EncodedLen(ed25519.SignatureSize))
+	buf := make([]byte, signed+1+enc.EncodedLen(sha256.Size))
 	n := copy(buf, sessionHeader)
 	buf[n] = '.'
 	enc.Encode(buf[n+1:signed], payload)
-	sig := ed25519.Sign(i.key, buf[:signed])
+	h := hmac.New(sha256.New, i.mac)
+	h.Write(buf[:signed])
+	sig := h.Sum(nil)
 	buf[signed] = '.'
 	enc.Encode(buf[signed+1:], sig)
 	return string(buf), nil
@@ -212,7 +237,7 @@ func (i *Issuer) Verify(ctx context.Context, token string) (*Session, error) {
 		return s, nil
 	}
 	claims := &sessionClaims{}
-	_, err := i.parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return i.public, nil })
+	_, err := i.parser.ParseWithClaims(token, claims, i.verificationKey)
 	switch {
 	case err == nil:
 	case errors.Is(err, jwt.ErrTokenExpired) && !errors.Is(err, jwt.ErrTokenInvalidAudience) &&
@@ -242,6 +267,19 @@ func (i *Issuer) Verify(ctx context.Context, token string) (*Session, error) {
 	}
 	i.verified.put(token, s, i.now())
 	return s, nil
+}
+
+// verificationKey is the key of a token's alg, one of the parser's two
+// valid methods: the MAC key for HS256, the session key's public half for
+// an EdDSA token of an earlier release.
+func (i *Issuer) verificationKey(t *jwt.Token) (any, error) {
+	switch t.Method.Alg() {
+	case jwt.SigningMethodHS256.Alg():
+		return i.mac, nil
+	case jwt.SigningMethodEdDSA.Alg():
+		return i.public, nil
+	}
+	return nil, fmt.Errorf("session tokens are never signed %s", t.Method.Alg())
 }
 
 // errSessionExpired is the answer to an expired or superseded token.

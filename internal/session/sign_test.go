@@ -10,8 +10,9 @@ import (
 )
 
 // TestSessionTokenIsTheTokenJWTWouldSign: the issuer's own signing writes
-// byte for byte the token jwt's SignedString writes for the same claims,
-// so every instance, old or new, reads it the same way.
+// byte for byte the HS256 token jwt's SignedString writes for the same
+// claims with the key derived from the session key, so every instance
+// reads it the same way.
 func TestSessionTokenIsTheTokenJWTWouldSign(t *testing.T) {
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -41,7 +42,7 @@ func TestSessionTokenIsTheTokenJWTWouldSign(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := jwt.NewWithClaims(jwt.SigningMethodEdDSA, tc.claims).SignedString(key)
+			want, err := jwt.NewWithClaims(jwt.SigningMethodHS256, tc.claims).SignedString(sessionMACKey(key))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,5 +50,38 @@ func TestSessionTokenIsTheTokenJWTWouldSign(t *testing.T) {
 				t.Fatalf("sign = %s\njwt  = %s", got, want)
 			}
 		})
+	}
+}
+
+// TestSessionMACKeyIsDerivedPerSessionKey: the HS256 key is neither the
+// session key's seed nor its public half (which an attacker knows), and two
+// session keys give two MAC keys.
+func TestSessionMACKeyIsDerivedPerSessionKey(t *testing.T) {
+	_, a, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	macA := sessionMACKey(a)
+	if len(macA) != 32 {
+		t.Fatalf("MAC key of %d bytes, want 32", len(macA))
+	}
+	for _, tc := range []struct {
+		scenario string
+		other    []byte
+	}{
+		{"the seed", a.Seed()},
+		{"the public key", a.Public().(ed25519.PublicKey)},
+		{"another session key's MAC key", sessionMACKey(b)},
+	} {
+		if string(macA) == string(tc.other) {
+			t.Errorf("the MAC key equals %s", tc.scenario)
+		}
+	}
+	if string(sessionMACKey(a)) != string(macA) {
+		t.Error("the same session key derived two MAC keys: instances sharing it would refuse each other's sessions")
 	}
 }

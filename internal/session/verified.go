@@ -10,8 +10,8 @@ import (
 const maxVerified = 10_000
 
 // verifiedTokens remembers tokens whose signature already checked out, so
-// that a widget calling the API repeatedly pays for an Ed25519
-// verification once per session rather than once per request. Keys are
+// that a widget calling the API repeatedly pays for parsing and checking
+// its token once per session rather than once per request. Keys are
 // the exact token strings: a token that differs in one byte misses.
 type verifiedTokens struct {
 	mu sync.Mutex

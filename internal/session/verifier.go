@@ -69,14 +69,17 @@ func (v *ContextVerifier) Verify(ctx context.Context, raw string) (*HostContext,
 			"the context is %d bytes, at most %d are accepted; name fewer records or shorter fields",
 			len(raw), MaxContextBytes))
 	}
-	t, ring, err := v.tenantOf(raw)
+	u, err := parseContext(raw)
 	if err != nil {
 		return nil, err
 	}
-	claims := &contextClaims{}
-	tok, err := ring.parser.ParseWithClaims(raw, claims, ring.keyFor)
+	t, ring, err := v.tenantOf(u.claims.Issuer)
 	if err != nil {
-		return nil, ring.explain(tok, claims, err)
+		return nil, err
+	}
+	claims := u.claims
+	if err := ring.verify(u); err != nil {
+		return nil, ring.explain(u.token, claims, err)
 	}
 	if err := checkContextClaims(t, claims); err != nil {
 		return nil, refuse(CodeContextInvalid, err.Error())
@@ -110,19 +113,9 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// tenantOf reads `iss` without verifying anything, only to learn whose keys
-// must verify the token.
-func (v *ContextVerifier) tenantOf(raw string) (*tenant.Tenant, *keyring, error) {
-	if strings.TrimSpace(raw) == "" {
-		return nil, nil, refuse(CodeContextInvalid, "the context is empty")
-	}
-	iss, err := issuerOf(raw)
-	if err != nil {
-		if errors.Is(err, jwt.ErrTokenUnverifiable) {
-			return nil, nil, refuse(CodeContextInvalid, "the alg header is missing or not one of HS256, RS256, EdDSA")
-		}
-		return nil, nil, refuse(CodeContextInvalid, "the context is not a well-formed JWT (header.payload.signature, base64url-encoded JSON)")
-	}
+// tenantOf finds the tenant whose keys must verify a context of issuer
+// iss, read before anything is verified.
+func (v *ContextVerifier) tenantOf(iss string) (*tenant.Tenant, *keyring, error) {
 	if iss == "" {
 		return nil, nil, refuse(CodeContextInvalid, "iss is required: it names the tenant that signed the context")
 	}
@@ -136,43 +129,64 @@ func (v *ContextVerifier) tenantOf(raw string) (*tenant.Tenant, *keyring, error)
 	return nil, nil, refuse(CodeUnknownTenant, fmt.Sprintf("no tenant has the issuer %s", clip(iss)))
 }
 
-// issuerOf is jwt's ParseUnverified reduced to what tenantOf needs: the
-// same checks in the same order (three segments, base64url header and
-// payload, a JSON object header, a JSON payload with a string iss, an alg
-// jwt knows, a base64url signature; jwt.ErrTokenMalformed or
-// jwt.ErrTokenUnverifiable otherwise), but the payload is decoded into iss
-// alone. The tenant's parser decodes and checks every claim after.
-func issuerOf(raw string) (string, error) {
+// unverifiedContext is a host context split and decoded once: nothing in
+// it is trusted until keyring.verify has checked it.
+type unverifiedContext struct {
+	// token carries the header, the alg's method and the signature, as
+	// jwt's ParseUnverified makes them.
+	token *jwt.Token
+	// signed is what the signature covers: header.payload.
+	signed string
+	claims *contextClaims
+	// claimsErr is a claim other than iss of the wrong JSON type; it is
+	// reported once the tenant is known, as jwt's parser reported it.
+	claimsErr error
+}
+
+// parseContext is jwt's ParseUnverified for a host context, decoding the
+// payload once for every claim: the same checks in the same order (three
+// segments, base64url header and payload, a JSON object header, a JSON
+// payload with a string iss, an alg jwt knows, a base64url signature).
+// A refusal is an *Error; a claim of the wrong type other than iss is
+// left in claimsErr.
+func parseContext(raw string) (*unverifiedContext, error) {
+	malformed := refuse(CodeContextInvalid, "the context is not a well-formed JWT (header.payload.signature, base64url-encoded JSON)")
+	if strings.TrimSpace(raw) == "" {
+		return nil, refuse(CodeContextInvalid, "the context is empty")
+	}
 	head, rest, ok := strings.Cut(raw, ".")
 	payload, sig, ok2 := strings.Cut(rest, ".")
 	if !ok || !ok2 || strings.Contains(sig, ".") {
-		return "", jwt.ErrTokenMalformed
+		return nil, malformed
 	}
+	u := &unverifiedContext{token: &jwt.Token{Raw: raw}, signed: raw[:len(head)+1+len(payload)], claims: &contextClaims{}}
 	hb, err := base64.RawURLEncoding.DecodeString(head)
-	if err != nil {
-		return "", jwt.ErrTokenMalformed
-	}
-	var header map[string]any
-	if err := json.Unmarshal(hb, &header); err != nil {
-		return "", jwt.ErrTokenMalformed
+	if err != nil || json.Unmarshal(hb, &u.token.Header) != nil {
+		return nil, malformed
 	}
 	pb, err := base64.RawURLEncoding.DecodeString(payload)
 	if err != nil {
-		return "", jwt.ErrTokenMalformed
+		return nil, malformed
 	}
-	var claims struct {
-		Issuer string `json:"iss"`
+	if err := u.claims.decode(pb); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) || typeErr.Field == "" || typeErr.Field == "iss" {
+			return nil, malformed
+		}
+		u.claimsErr = fmt.Errorf("%w: %w", jwt.ErrTokenMalformed, err)
 	}
-	if err := json.Unmarshal(pb, &claims); err != nil {
-		return "", jwt.ErrTokenMalformed
+	u.token.Claims = u.claims
+	alg, ok := u.token.Header["alg"].(string)
+	if !ok {
+		return nil, refuse(CodeContextInvalid, "the alg header is missing or not one of HS256, RS256, EdDSA")
 	}
-	if alg, ok := header["alg"].(string); !ok || jwt.GetSigningMethod(alg) == nil {
-		return "", jwt.ErrTokenUnverifiable
+	if u.token.Method = jwt.GetSigningMethod(alg); u.token.Method == nil {
+		return nil, refuse(CodeContextInvalid, "the alg header is missing or not one of HS256, RS256, EdDSA")
 	}
-	if _, err := base64.RawURLEncoding.DecodeString(sig); err != nil {
-		return "", jwt.ErrTokenMalformed
+	if u.token.Signature, err = base64.RawURLEncoding.DecodeString(sig); err != nil {
+		return nil, malformed
 	}
-	return claims.Issuer, nil
+	return u, nil
 }
 
 // checkContextClaims applies the rules jwt's validator does not know.
@@ -200,10 +214,10 @@ func checkContextClaims(t *tenant.Tenant, c *contextClaims) error {
 // keyring is one tenant's verification keys and the parser configured for
 // its issuer, audience and algorithms.
 type keyring struct {
-	tenant *tenant.Tenant
-	keys   []verificationKey
-	algs   []string
-	parser *jwt.Parser
+	tenant    *tenant.Tenant
+	keys      []verificationKey
+	algs      []string
+	validator *jwt.Validator
 }
 
 type verificationKey struct {
@@ -230,10 +244,7 @@ func newKeyring(t *tenant.Tenant, now func() time.Time) *keyring {
 			r.algs = append(r.algs, k.Alg)
 		}
 	}
-	r.parser = jwt.NewParser(
-		// Only this tenant's algorithms: refuses alg "none" and the
-		// HS256-with-a-public-key confusion before any key is chosen.
-		jwt.WithValidMethods(r.algs),
+	r.validator = jwt.NewValidator(
 		jwt.WithIssuer(t.Context.Issuer),
 		jwt.WithAudience(t.Context.Audience),
 		jwt.WithExpirationRequired(),
@@ -244,9 +255,43 @@ func newKeyring(t *tenant.Tenant, now func() time.Time) *keyring {
 	return r
 }
 
+// verify is what jwt's ParseWithClaims does after ParseUnverified, with
+// its errors: only this tenant's algorithms (which refuses alg "none" and
+// the HS256-with-a-public-key confusion before any key is chosen), the
+// key keyFor picks, the signature, then the registered claims.
+func (r *keyring) verify(u *unverifiedContext) error {
+	if u.claimsErr != nil {
+		return u.claimsErr
+	}
+	if !slices.Contains(r.algs, u.token.Method.Alg()) {
+		return fmt.Errorf("%w: signing method %s is invalid", jwt.ErrTokenSignatureInvalid, u.token.Method.Alg())
+	}
+	key, err := r.keyFor(u.token)
+	if err != nil {
+		return fmt.Errorf("%w: %w", jwt.ErrTokenUnverifiable, err)
+	}
+	keys := []jwt.VerificationKey{key}
+	if set, ok := key.(jwt.VerificationKeySet); ok {
+		keys = set.Keys
+	}
+	for _, k := range keys {
+		if err = u.token.Method.Verify(u.signed, u.token.Signature, k); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", jwt.ErrTokenSignatureInvalid, err)
+	}
+	if err := r.validator.Validate(u.claims); err != nil {
+		return fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, err)
+	}
+	u.token.Valid = true
+	return nil
+}
+
 // keyFor picks the key named by `kid`, which must verify the token's alg;
 // without a kid, every key of the token's alg is tried.
-func (r *keyring) keyFor(tok *jwt.Token) (any, error) {
+func (r *keyring) keyFor(tok *jwt.Token) (jwt.VerificationKey, error) {
 	// RFC 7515 §4.1.11: extensions marked critical that we do not
 	// implement (we implement none) make the token unacceptable.
 	if _, ok := tok.Header["crit"]; ok {
