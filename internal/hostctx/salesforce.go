@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -33,9 +34,25 @@ const (
 	// room for a record with its entityFields and the OAuth tokens
 	// Salesforce puts beside them.
 	MaxSignedRequestBytes = 48 << 10
+	// CanvasReplayWindow is how long after its first sighting a signed
+	// request without `issuedAt` opens the widget again. Salesforce
+	// documents issuedAt as "for internal use only" and its own example
+	// sends null; such a request carries no time and no nonce, and
+	// Salesforce may sign the same bytes again when the seller reloads
+	// the page, so accepting it once would lock the seller out of the
+	// record. It carries the user's Salesforce OAuth token, so whoever
+	// holds it already holds more than the widget gives.
+	CanvasReplayWindow = 12 * time.Hour
+	// CanvasSightingMemory is how long the first sighting of a signed
+	// request without issuedAt is remembered: past CanvasReplayWindow it
+	// is refused until then.
+	CanvasSightingMemory = 7 * 24 * time.Hour
 	// canvasIDPrefix marks the context ids of signed requests in the
 	// replay store, beside JWT jtis.
 	canvasIDPrefix = "sfdc:"
+	// canvasSeenPrefix marks the first sightings of signed requests
+	// without issuedAt.
+	canvasSeenPrefix = "sfdc-seen:"
 )
 
 // canvasRecordTypes maps the Salesforce objects the widget handles to
@@ -153,11 +170,15 @@ func (s *salesforce) Launch(ctx context.Context, t *tenant.Tenant, r *http.Reque
 		return nil, err
 	}
 	sum := sha256.Sum256([]byte(encoded))
-	hc := &session.HostContext{
-		Tenant: t, Viewer: viewer, Records: []wire.Record{rec},
-		ID:       canvasIDPrefix + base64.RawURLEncoding.EncodeToString(sum[:]),
-		IssuedAt: issued, ExpiresAt: issued.Add(CanvasFreshness),
+	ref := base64.RawURLEncoding.EncodeToString(sum[:])
+	hc := &session.HostContext{Tenant: t, Viewer: viewer, Records: []wire.Record{rec}}
+	if issued.IsZero() {
+		if err := s.sighting(ctx, t, ref, hc); err != nil {
+			return nil, err
+		}
+		return &Launch{Context: hc, Frame: canvasFrame(req, t)}, nil
 	}
+	hc.ID, hc.IssuedAt, hc.ExpiresAt = canvasIDPrefix+ref, issued, issued.Add(CanvasFreshness)
 	fresh, err := s.keeper.Keep(ctx, hc, hc.ExpiresAt.Add(session.ContextLeeway))
 	if err != nil {
 		return nil, err
@@ -167,6 +188,36 @@ func (s *salesforce) Launch(ctx context.Context, t *tenant.Tenant, r *http.Reque
 			"this signed request was already used; Salesforce signs a new one each time the page loads")
 	}
 	return &Launch{Context: hc, Frame: canvasFrame(req, t)}, nil
+}
+
+// sighting keeps hc for a signed request without issuedAt, whose encoded
+// context hashes to ref: accepted within CanvasReplayWindow of its first
+// sighting (each launch keeps a context of its own), refused after.
+func (s *salesforce) sighting(ctx context.Context, t *tenant.Tenant, ref string, hc *session.HostContext) error {
+	first, err := s.keeper.FirstSeen(ctx, t.ID, canvasSeenPrefix+ref, CanvasSightingMemory)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if now.After(first.Add(CanvasReplayWindow)) {
+		return refuse(session.CodeContextExpired, fmt.Sprintf(
+			"this signed request was first used at %s, more than %s ago; sign in to Salesforce again",
+			first.UTC().Format(time.RFC3339), CanvasReplayWindow))
+	}
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("canvas launch: %w", err)
+	}
+	hc.ID = canvasIDPrefix + ref + "." + base64.RawURLEncoding.EncodeToString(b[:])
+	hc.IssuedAt, hc.ExpiresAt = now, first.Add(CanvasReplayWindow)
+	fresh, err := s.keeper.Keep(ctx, hc, now)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		return fmt.Errorf("canvas launch: a random context id of tenant %s was already kept", t.ID)
+	}
+	return nil
 }
 
 // signedRequest reads the one signed_request form field of a POST.
@@ -270,11 +321,16 @@ func jsonProblem(err error) string {
 
 // checkFresh reads issuedAt (seconds since the epoch, or milliseconds) and
 // refuses a request older than CanvasFreshness or issued in the future.
+// A request without issuedAt (absent or null, as Salesforce's own example
+// sends it) gives the zero time: Launch then judges it by its first
+// sighting.
 func (s *salesforce) checkFresh(req *canvasRequest) (time.Time, error) {
+	if len(req.IssuedAt) == 0 || string(req.IssuedAt) == "null" {
+		return time.Time{}, nil
+	}
 	var n float64
-	if len(req.IssuedAt) == 0 || string(req.IssuedAt) == "null" || json.Unmarshal(req.IssuedAt, &n) != nil ||
-		n <= 0 || n > math.MaxInt64/2 {
-		return time.Time{}, refuse(session.CodeContextInvalid, "issuedAt is required, as a number of seconds since 1970")
+	if json.Unmarshal(req.IssuedAt, &n) != nil || n <= 0 || n > math.MaxInt64/2 {
+		return time.Time{}, refuse(session.CodeContextInvalid, "issuedAt must be a number of seconds since 1970, or null")
 	}
 	// Seconds stay below 1e11 until the year 5138; anything larger is
 	// milliseconds.

@@ -284,7 +284,6 @@ func TestCanvasHostileSignedRequestsAreRefused(t *testing.T) {
 			c["issuedAt"] = f.now.Add(-hostctx.CanvasFreshness - time.Minute).Unix()
 		}), "", session.CodeContextExpired},
 		{"issued in the future", sign(func(c map[string]any) { c["issuedAt"] = f.now.Add(10 * time.Minute).Unix() }), "", session.CodeContextInvalid},
-		{"issuedAt null", sign(func(c map[string]any) { c["issuedAt"] = nil }), "", session.CodeContextInvalid},
 		{"issuedAt as text", sign(func(c map[string]any) { c["issuedAt"] = "1700000000" }), "", session.CodeContextInvalid},
 		{"algorithm HMACSHA1", sign(func(c map[string]any) { c["algorithm"] = "HMACSHA1" }), "", session.CodeContextInvalid},
 		{"algorithm none", sign(func(c map[string]any) { c["algorithm"] = "none" }), "", session.CodeContextInvalid},
@@ -360,6 +359,56 @@ func TestCanvasSignedRequestIsAcceptedOnce(t *testing.T) {
 	}
 	if c, _ := f.kept(t); c != 1 {
 		t.Fatalf("%d contexts kept, want 1", c)
+	}
+}
+
+// Salesforce documents issuedAt as "for internal use only" and its own
+// example request sends null. Such a request has no time and no nonce, and
+// Salesforce may sign the same bytes again when the seller reloads the
+// record page: it opens the widget again (each time a context of its own)
+// for CanvasReplayWindow after its first sighting, and is refused after.
+func TestCanvasSignedRequestWithoutIssuedAtOpensAgainUntilItsWindowEnds(t *testing.T) {
+	for _, tc := range []struct {
+		scenario string
+		edit     func(c map[string]any)
+	}{
+		{"issuedAt null, as in Salesforce's example", func(c map[string]any) { c["issuedAt"] = nil }},
+		{"no issuedAt", func(c map[string]any) { delete(c, "issuedAt") }},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			f := newFixture(t)
+			c := f.context()
+			tc.edit(c)
+			sr := canvasSign(secretActive, encode(t, c))
+			first, err := f.adapter.Launch(t.Context(), f.tenant, post(signed(sr)))
+			if err != nil {
+				t.Fatalf("first launch: %v", err)
+			}
+			f.now = f.now.Add(hostctx.CanvasReplayWindow - time.Minute)
+			reload, err := f.adapter.Launch(t.Context(), f.tenant, post(signed(sr)))
+			if err != nil {
+				t.Fatalf("the same request, a reload %s later: %v", hostctx.CanvasReplayWindow-time.Minute, err)
+			}
+			if reload.Context.ID == first.Context.ID {
+				t.Fatalf("both launches kept context %s: each must keep its own", first.Context.ID)
+			}
+			if reload.Context.Viewer.ID != first.Context.Viewer.ID || reload.Context.Records[0].ID != first.Context.Records[0].ID {
+				t.Fatalf("the reload opened %+v, the first launch %+v", reload.Context, first.Context)
+			}
+			f.now = f.now.Add(2 * time.Minute)
+			_, err = f.adapter.Launch(t.Context(), f.tenant, post(signed(sr)))
+			var se *session.Error
+			if !errors.As(err, &se) || se.Code != session.CodeContextExpired {
+				t.Fatalf("the same request past its window: %v, want %s", err, session.CodeContextExpired)
+			}
+			// Another request (another record) is sighted afresh.
+			other := f.context()
+			tc.edit(other)
+			other["context"].(map[string]any)["environment"].(map[string]any)["record"].(map[string]any)["Id"] = "003x000000AbCdEAAZ"
+			if _, err := f.adapter.Launch(t.Context(), f.tenant, post(signed(canvasSign(secretActive, encode(t, other))))); err != nil {
+				t.Fatalf("another request: %v", err)
+			}
+		})
 	}
 }
 

@@ -72,6 +72,44 @@ func (k *ContextKeeper) Keep(ctx context.Context, hc *HostContext, acceptedUntil
 	return fresh, nil
 }
 
+// FirstSeen remembers, for tenant, when proof id (a CRM's proof of a host
+// context that carries no time of its own) was first shown, and returns
+// that moment: now on the first sighting, the remembered moment after.
+// The sighting is remembered for remember; after that id counts as new
+// again. It fails with an error of the store only.
+func (k *ContextKeeper) FirstSeen(ctx context.Context, tenant, id string, remember time.Duration) (time.Time, error) {
+	if k.replay == nil || k.records == nil {
+		return time.Time{}, fmt.Errorf("first sighting: no replay guard or record store configured")
+	}
+	now := k.now().Truncate(time.Second)
+	seen, err := json.Marshal(sighting{At: now.Unix()})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("first sighting: %w", err)
+	}
+	fresh, err := k.replay.RememberContext(ctx, tenant, id, now.Add(remember), seen)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("remember first sighting for tenant %s: %w", tenant, err)
+	}
+	if fresh {
+		return now, nil
+	}
+	kept, err := k.records.ContextRecords(ctx, tenant, id, k.now())
+	if err != nil {
+		// Only a sighting that ended between the two calls.
+		return time.Time{}, fmt.Errorf("read first sighting for tenant %s: %w", tenant, err)
+	}
+	var s sighting
+	if err := json.Unmarshal(kept, &s); err != nil || s.At <= 0 {
+		return time.Time{}, fmt.Errorf("read first sighting for tenant %s: malformed", tenant)
+	}
+	return time.Unix(s.At, 0), nil
+}
+
+// sighting is what FirstSeen keeps with an id.
+type sighting struct {
+	At int64 `json:"firstSeen"`
+}
+
 // Kept is a kept host context reduced to what may cross from the request
 // that verified it to the one that opens its session (a one-time handle's
 // payload): no viewer, no records, only the reference to them.
