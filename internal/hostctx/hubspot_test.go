@@ -3,6 +3,7 @@ package hostctx_test
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"net/http"
@@ -43,6 +44,7 @@ type hubSpotFixture struct {
 	adapter  hostctx.Adapter
 	handoffs *hostctx.Handoffs
 	tenant   *tenant.Tenant
+	raw      *sql.DB
 	now      time.Time
 }
 
@@ -60,12 +62,18 @@ func newHubSpotFixture(t *testing.T, publicURL string) *hubSpotFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "hubspot.db"))
+	path := filepath.Join(t.TempDir(), "hubspot.db")
+	db, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &hubSpotFixture{now: time.Now().Truncate(time.Millisecond)}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	f := &hubSpotFixture{raw: raw, now: time.Now().Truncate(time.Millisecond)}
 	f.tenant, _ = reg.Get("hub")
 	clock := func() time.Time { return f.now }
 	keeper := session.NewContextKeeper(db, db, clock)
@@ -162,5 +170,66 @@ func TestHubSpotCompanyCardOpensAnAccount(t *testing.T) {
 	}
 	if l.Context.Records[0] != (wire.Record{ID: "4410", Type: "account", Company: "Fabrikam"}) {
 		t.Fatalf("record %+v", l.Context.Records[0])
+	}
+}
+
+// kept counts the contexts the store remembers.
+func (f *hubSpotFixture) kept(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := f.raw.QueryRow(`SELECT COUNT(*) FROM used_jtis`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Every hostile card request is refused with a context_* code naming
+// what is wrong, and nothing of it is stored.
+func TestHubSpotHostileRequestsAreRefusedAndNothingIsStored(t *testing.T) {
+	f := newHubSpotFixture(t, "")
+	const uri = "https://snapbridge.internal.example/hubspot/hub/card?"
+	const query = "userId=7&portalId=62515"
+	body := `{"objectType":"CONTACT","objectId":"901","properties":{"firstname":"Katherine","lastname":"Lindqvist"}}`
+	type call struct{ target, body, sig, stamp string }
+	at := func(d time.Duration) string { return strconv.FormatInt(f.now.Add(d).UnixMilli(), 10) }
+	sign := func(secret, q, b, stamp string) call {
+		return call{"/hubspot/hub/card?" + q, b, hubSpotSign(secret, "POST", uri+q, b, stamp), stamp}
+	}
+	for _, tc := range []struct {
+		scenario string
+		call     call
+		code     string
+	}{
+		{"bad signature", sign(strings.Repeat("f", 36), query, body, at(0)), session.CodeContextInvalid},
+		{"signature not base64", call{"/hubspot/hub/card?" + query, body, "not base64!", at(0)}, session.CodeContextInvalid},
+		{"signed for another URL (a proxy's Host)", func() call {
+			c := sign(hubSpotExampleSecret, query, body, at(0))
+			c.sig = hubSpotSign(hubSpotExampleSecret, "POST", "https://evil.example/hubspot/hub/card?"+query, body, c.stamp)
+			return c
+		}(), session.CodeContextInvalid},
+		{"wrong portal id", sign(hubSpotExampleSecret, "userId=7&portalId=62516", body, at(0)), session.CodeContextInvalid},
+		{"portal id given twice", sign(hubSpotExampleSecret, "userId=7&portalId=62515&portalId=1", body, at(0)), session.CodeContextInvalid},
+		{"stale timestamp", sign(hubSpotExampleSecret, query, body, at(-hostctx.HubSpotFreshness-time.Millisecond)), session.CodeContextExpired},
+		{"future timestamp", sign(hubSpotExampleSecret, query, body, at(time.Minute)), session.CodeContextInvalid},
+		{"timestamp not a number", sign(hubSpotExampleSecret, query, body, "x"+at(0)), session.CodeContextInvalid},
+		{"oversized body", sign(hubSpotExampleSecret, query, `{"pad":"`+strings.Repeat("A", 17<<10)+`"}`, at(0)), session.CodeContextTooLarge},
+		{"malformed JSON", sign(hubSpotExampleSecret, query, `{"objectType":`, at(0)), session.CodeContextInvalid},
+		{"a property of the wrong type", sign(hubSpotExampleSecret, query, `{"objectType":"CONTACT","objectId":"9","properties":{"email":7}}`, at(0)), session.CodeContextInvalid},
+		{"missing record", sign(hubSpotExampleSecret, query, `{"objectType":"CONTACT"}`, at(0)), session.CodeContextInvalid},
+		{"record id not a HubSpot id", sign(hubSpotExampleSecret, query, `{"objectType":"CONTACT","objectId":"9;x"}`, at(0)), session.CodeContextInvalid},
+		{"a record type not handled", sign(hubSpotExampleSecret, query, `{"objectType":"DEAL","objectId":"9"}`, at(0)), session.CodeContextInvalid},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			_, err := f.adapter.Launch(t.Context(), f.tenant, hubSpotRequest(tc.call.target, tc.call.body, tc.call.sig, tc.call.stamp))
+			if codeOf(err) != tc.code {
+				t.Fatalf("got %v, want %s", err, tc.code)
+			}
+			if strings.Contains(err.Error(), hubSpotExampleSecret) || strings.Contains(err.Error(), tc.call.sig) {
+				t.Fatalf("the refusal repeats a secret or the signature: %v", err)
+			}
+			if n := f.kept(t); n != 0 {
+				t.Fatalf("the store keeps %d contexts of refused requests", n)
+			}
+		})
 	}
 }

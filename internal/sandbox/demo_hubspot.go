@@ -87,3 +87,9 @@ func hubSpotRecords(people []demoPerson) []Record {
 	}
 	return recs
 }
+
+// HubSpotContextSecret is the demo HubSpot tenant's HS256 context secret
+// (key DemoContextKeyID).
+func HubSpotContextSecret(contextSecret string) string {
+	return hubSpotContextSecret(contextSecret)
+}
