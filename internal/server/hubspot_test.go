@@ -179,3 +179,34 @@ func TestHubSpotHostileCardRequestsGetAClearAnswer(t *testing.T) {
 		t.Fatal("the log holds the client secret")
 	}
 }
+
+// TestDemoHubSpotCardOpensTheWidget: in `make run`, the demo CRM's
+// HubSpot-style record page has the app card, whose hubspot.fetch the
+// demo signs as HubSpot's servers do; the answer's URL opens the card of
+// that record without CRM Sync (the CRM fields, matched by name and
+// email).
+func TestDemoHubSpotCardOpensTheWidget(t *testing.T) {
+	p := startSandboxProduct(t, t.TempDir(), freeAddr(t), freeAddr(t), "127.0.0.1:0")
+	rec := p.demoRecords(sandbox.HubSpotTenantID, sandbox.OutcomeCRMSyncDisabled)[0]
+	page, html := p.do("GET", p.srv.DemoURL+"/t/hub/contacts/"+rec.ID, "", nil)
+	if page.StatusCode != http.StatusOK || !strings.Contains(string(html), `id="hubspot-open"`) {
+		t.Fatalf("record page: %d", page.StatusCode)
+	}
+	resp, raw := p.do("GET", p.srv.DemoURL+"/t/hub/contacts/"+rec.ID+"/hubspot-fetch", "", nil)
+	var answer struct {
+		URL string `json:"url"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(raw, &answer) != nil || !strings.HasPrefix(answer.URL, p.srv.URL+"/w/hub/card?h=") {
+		t.Fatalf("hubspot.fetch: %d %s", resp.StatusCode, raw)
+	}
+	card, body := p.do("GET", answer.URL, "", nil)
+	boot := bootOf(t, string(body))
+	if card.StatusCode != http.StatusOK || boot.Error != nil || len(boot.Records) != 1 || boot.Records[0] != rec || boot.Viewer.ID != "7031" {
+		t.Fatalf("card: %d boot error %+v records %+v viewer %+v", card.StatusCode, boot.Error, boot.Records, boot.Viewer)
+	}
+	var assoc wire.Associations
+	p.call("GET", "/api/v1/associations?records="+url.QueryEscape(rec.ID), boot.Token, nil, http.StatusOK, &assoc)
+	if len(assoc.Associations) != 1 || assoc.Associations[0].Status != "crm_sync_disabled" {
+		t.Fatalf("associations %+v", assoc)
+	}
+}
