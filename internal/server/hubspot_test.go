@@ -107,7 +107,7 @@ func TestHubSpotCardOpensTheWidget(t *testing.T) {
 	if boot.Error != nil || boot.Token == "" || len(boot.Records) != 1 || boot.Records[0] != rec {
 		t.Fatalf("boot error %+v, records %+v, want %+v", boot.Error, boot.Records, rec)
 	}
-	if boot.Viewer != (wire.Viewer{ID: "7031", Email: "sam.seller@example.com"}) || boot.Frame != nil {
+	if boot.Viewer != (wire.Viewer{ID: "7031", Email: "sam.seller@example.com"}) || boot.Frame != nil || !boot.NoCRMSync {
 		t.Fatalf("viewer %+v frame %+v", boot.Viewer, boot.Frame)
 	}
 	if csp := page.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "https://app.hubspot.com") {
