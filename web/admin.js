@@ -965,12 +965,30 @@
     $('set-sf-origins').textContent = (sf.origins || []).length
       ? `Canvas app URL: ${canvasURL}. Pages that may frame the widget: ${sf.origins.join(', ')}.`
       : `Canvas app URL: ${canvasURL}.`;
+    renderHubSpot(h.hubspot || {});
     showHostFields();
   }
 
+  // renderHubSpot fills the HubSpot app card fields.
+  function renderHubSpot(hs) {
+    $('set-hs-portal').value = hs.portalId || '';
+    $('set-hs-url').value = hs.publicUrl || '';
+    $('set-hs-secret').value = '';
+    $('set-hs-secret2').value = '';
+    $('set-hs-drop2').checked = false;
+    const n = hs.clientSecretsSet || 0;
+    $('set-hs-secret-hint').textContent = n > 0
+      ? `${n} secret${n > 1 ? 's are' : ' is'} active. Leave empty to keep; stored encrypted, never shown again.`
+      : "From the app's Auth tab in HubSpot. Stored encrypted, never shown again.";
+    $('set-hs-drop2').closest('label').hidden = n < 2;
+    const base = hs.publicUrl || location.origin;
+    $('set-hs-card').textContent = `The card calls ${base}/hubspot/${encodeURIComponent(document.body.dataset.tenant)}/card with hubspot.fetch; list it in the app's permittedUrls.`;
+  }
+
   function showHostFields() {
-    const on = $('set-host-kind').value === 'salesforce';
-    for (const el of document.querySelectorAll('[data-sf]')) el.hidden = !on;
+    const kind = $('set-host-kind').value;
+    for (const el of document.querySelectorAll('[data-sf]')) el.hidden = kind !== 'salesforce';
+    for (const el of document.querySelectorAll('[data-hs]')) el.hidden = kind !== 'hubspot';
   }
   $('set-host-kind').addEventListener('change', showHostFields);
 
@@ -978,6 +996,7 @@
   // secret of that slot (see admin.SalesforceSpec).
   function hostSpec() {
     const kind = $('set-host-kind').value;
+    if (kind === 'hubspot') return { kind, hubspot: hubSpotSpec() };
     if (kind !== 'salesforce') return { kind };
     const stored = (tenantView.host && tenantView.host.salesforce && tenantView.host.salesforce.consumerSecretsSet) || 0;
     const secrets = [$('set-sf-secret').value];
@@ -985,6 +1004,17 @@
     if (second) secrets.push(second);
     else if (stored >= 2 && !$('set-sf-drop2').checked) secrets.push('');
     return { kind, salesforce: { orgId: $('set-sf-org').value.trim(), myDomain: $('set-sf-domain').value.trim(), consumerSecrets: secrets } };
+  }
+
+  // hubSpotSpec reads the HubSpot fields; empty secret slots keep the
+  // stored secret of that slot (see admin.HubSpotSpec).
+  function hubSpotSpec() {
+    const stored = (tenantView.host && tenantView.host.hubspot && tenantView.host.hubspot.clientSecretsSet) || 0;
+    const secrets = [$('set-hs-secret').value];
+    const second = $('set-hs-secret2').value;
+    if (second) secrets.push(second);
+    else if (stored >= 2 && !$('set-hs-drop2').checked) secrets.push('');
+    return { portalId: $('set-hs-portal').value.trim(), publicUrl: $('set-hs-url').value.trim(), clientSecrets: secrets };
   }
 
   // settingsSpec reads the form into a TenantSpec for PUT, or throws

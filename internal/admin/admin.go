@@ -76,6 +76,10 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// PublicURL is the server's public URL, the base HubSpot calls when a
+	// tenant names no host.hubspot.publicUrl; TestConnection reports it.
+	// Optional.
+	PublicURL string
 	// OnTenantSaved is told of every tenant created or changed, after it is
 	// stored; the server sets it in sandbox mode to register the tenant's
 	// LinkedIn application with the stand-in. Optional: nil does nothing.

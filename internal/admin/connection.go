@@ -53,6 +53,9 @@ func (s *Service) TestConnection(ctx context.Context, actor, tenantID, recordID 
 	if sf := t.Salesforce(); sf != nil {
 		rep.Steps = append(rep.Steps, canvasStep(t.ID, sf))
 	}
+	if hs := t.HubSpot(); hs != nil {
+		rep.Steps = append(rep.Steps, hubSpotStep(t.ID, s.PublicURL, hs))
+	}
 	// A cached token would prove nothing about the stored credentials.
 	s.AppTokens.Invalidate(t.ID, linkedin.ScopeProfiles)
 	token, err := s.AppTokens.Get(ctx, t, linkedin.ScopeProfiles)

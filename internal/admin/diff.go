@@ -34,6 +34,9 @@ func changes(a, b *tenant.Tenant) string {
 	if sa, sb := consumerSecrets(a), consumerSecrets(b); !slices.Equal(sa, sb) {
 		out = append(out, fmt.Sprintf("host.salesforce.consumerSecrets: changed (%d active)", len(sb)))
 	}
+	if ha, hb := hubSpotSecrets(a), hubSpotSecrets(b); !slices.Equal(ha, hb) {
+		out = append(out, fmt.Sprintf("host.hubspot.clientSecrets: changed (%d active)", len(hb)))
+	}
 	out = append(out, keyChanges(a.Context.Keys, b.Context.Keys)...)
 	return strings.Join(out, "; ")
 }
@@ -42,6 +45,14 @@ func changes(a, b *tenant.Tenant) string {
 func consumerSecrets(t *tenant.Tenant) []string {
 	if sf := t.Salesforce(); sf != nil {
 		return sf.ConsumerSecrets
+	}
+	return nil
+}
+
+// hubSpotSecrets are a tenant's HubSpot app client secrets, if any.
+func hubSpotSecrets(t *tenant.Tenant) []string {
+	if hs := t.HubSpot(); hs != nil {
+		return hs.ClientSecrets
 	}
 	return nil
 }

@@ -5,7 +5,9 @@
 // tenant's key, as a real CRM integration would. A Salesforce tenant's
 // record page embeds the card as Salesforce Canvas does instead: it POSTs
 // a signed request, signed with the tenant's consumer secret, into the
-// canvas iframe.
+// canvas iframe. A HubSpot tenant's record page has the app card, which
+// asks snapbridge for a widget URL as hubspot.fetch does (signed by the
+// demo as HubSpot's servers sign) and opens it in an iframe modal.
 package democrm
 
 import (
@@ -85,6 +87,8 @@ func (c *CRM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case page == "":
 		c.list(w, t)
+	case strings.HasPrefix(page, "contacts/") && strings.HasSuffix(page, "/hubspot-fetch"):
+		c.hubSpotFetch(w, r, t, strings.TrimSuffix(strings.TrimPrefix(page, "contacts/"), "/hubspot-fetch"))
 	case strings.HasPrefix(page, "contacts/") && strings.HasSuffix(page, "/context"):
 		c.freshContext(w, r, t, strings.TrimSuffix(strings.TrimPrefix(page, "contacts/"), "/context"))
 	case strings.HasPrefix(page, "contacts/"):
@@ -153,6 +157,10 @@ func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, 
 	}
 	if t.Salesforce() != nil {
 		c.salesforceContact(w, r, t, rec)
+		return
+	}
+	if t.HubSpot() != nil {
+		c.hubSpotContact(w, t, rec)
 		return
 	}
 	ctx, err := c.sign(t, []wire.Record{toWire(*rec)})

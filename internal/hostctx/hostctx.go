@@ -52,6 +52,9 @@ type Deps struct {
 	Keeper *session.ContextKeeper
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// PublicURL is the server's public URL (config publicUrl), the base
+	// of the URI HubSpot signs when a tenant names no host.hubspot.publicUrl.
+	PublicURL string
 }
 
 // New returns the adapter for a host kind: the one constructor switch.
@@ -63,6 +66,8 @@ func New(kind string, d Deps) (Adapter, error) {
 	switch kind {
 	case tenant.HostSalesforce:
 		return newSalesforce(d), nil
+	case tenant.HostHubSpot:
+		return newHubSpot(d), nil
 	default:
 		return nil, fmt.Errorf("hostctx: no adapter for host kind %q", kind)
 	}
@@ -76,7 +81,7 @@ type Adapters struct {
 // NewAdapters builds every adapter New knows.
 func NewAdapters(d Deps) *Adapters {
 	a := &Adapters{byKind: map[string]Adapter{}}
-	for _, kind := range []string{tenant.HostSalesforce} {
+	for _, kind := range []string{tenant.HostSalesforce, tenant.HostHubSpot} {
 		if ad, err := New(kind, d); err == nil {
 			a.byKind[kind] = ad
 		}

@@ -41,6 +41,7 @@ func (a *API) LoadWidget(ctx context.Context, tenantID, mode string, page *url.U
 	boot.Theme = widgetTheme(t.Theme, page.Query().Get("theme"))
 	boot.FrameWidth, boot.FrameHeight = t.Display.Width, t.Display.Height
 	boot.ParentOrigin = parentOrigin(referer, t.Origins())
+	boot.NoCRMSync = t.HubSpot() != nil
 
 	hc, err := a.pageContext(ctx, t, page.Query(), &boot)
 	if err != nil {

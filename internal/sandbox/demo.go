@@ -109,8 +109,9 @@ func noSyncPeople() []demoPerson {
 
 // DemoApps returns the LinkedIn apps, CRM instances and records behind
 // the demo tenants: "demo" (CRM Sync on, 32 records), "nosync" (CRM
-// Sync off, 4 records) and "sfdc" (a Salesforce org opening the widget
-// with Canvas, 6 records).
+// Sync off, 4 records), "sfdc" (a Salesforce org opening the widget
+// with Canvas, 6 records) and "hub" (a HubSpot account opening it from an
+// app card, CRM Sync off, 4 records).
 func DemoApps(o DemoOptions) []App {
 	o = o.withDefaults()
 	return []App{
@@ -127,6 +128,7 @@ func DemoApps(o DemoOptions) []App {
 				SyncEnabled: false, Records: demoRecords(NoSyncInstanceID, noSyncPeople())}},
 		},
 		salesforceApp(o),
+		hubSpotApp(o),
 	}
 }
 
@@ -198,6 +200,7 @@ func DemoTenants(o DemoOptions, sandboxURL string) []tenant.Tenant {
 			AccentColor: "#5f4b8b",
 		},
 		salesforceTenant(o, where),
+		hubSpotTenant(o, where),
 	}
 }
 

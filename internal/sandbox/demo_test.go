@@ -87,12 +87,21 @@ func TestDemoSeed(t *testing.T) {
 			}
 			return ""
 		}},
+		{"the HubSpot account opens the widget from its app card under its own secret, CRM Sync off", func() string {
+			hs := tenants[3].HubSpot()
+			if hs == nil || len(hs.ClientSecrets) != 1 || hs.ClientSecrets[0] == opts.ContextSecret ||
+				tenants[3].Context.Keys[0].Secret == opts.ContextSecret || apps[3].Instances[0].SyncEnabled {
+				return "hub is not a separate HubSpot account without CRM Sync"
+			}
+			return ""
+		}},
 		{"record ids are unique", func() string {
 			seen := map[string]bool{}
 			for _, a := range apps {
 				for _, r := range a.Instances[0].Records {
-					// Dynamics GUIDs, or 18-character Salesforce ids.
-					if seen[r.ID] || (len(r.ID) != 36 && len(r.ID) != 18) {
+					// Dynamics GUIDs, 18-character Salesforce ids or
+					// 11-digit HubSpot ids.
+					if seen[r.ID] || (len(r.ID) != 36 && len(r.ID) != 18 && len(r.ID) != 11) {
 						return r.ID
 					}
 					seen[r.ID] = true

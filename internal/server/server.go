@@ -191,7 +191,7 @@ func (s *Server) build() error {
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
 		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now,
-		OnTenantSaved: s.registerWithSandbox, Changes: s.acrossInstances()})
+		PublicURL: cfg.PublicURL, OnTenantSaved: s.registerWithSandbox, Changes: s.acrossInstances()})
 	loadCtx, cancelLoad := context.WithTimeout(context.Background(), 30*time.Second)
 	seeded, err := adm.Load(loadCtx, tenantValues(seeds))
 	cancelLoad()
@@ -228,7 +228,7 @@ func (s *Server) build() error {
 		Tenants:      s.Tenants,
 		Contexts:     contexts,
 		Sessions:     sessions,
-		Hosts:        hostctx.NewAdapters(hostctx.Deps{Keeper: keeper, Now: now}),
+		Hosts:        hostctx.NewAdapters(hostctx.Deps{Keeper: keeper, Now: now, PublicURL: cfg.PublicURL}),
 		Launches:     hostctx.NewHandoffs(s.DB, keeper, now),
 		Connector:    connector,
 		Connections:  vault,

@@ -24,11 +24,14 @@ const MaxConsumerSecrets = 2
 
 // HostPolicy names the tenant's host adapter and its settings.
 type HostPolicy struct {
-	// Kind is HostJWT or HostSalesforce. Default: HostJWT.
+	// Kind is HostJWT, HostSalesforce or HostHubSpot. Default: HostJWT.
 	Kind string `yaml:"kind" json:"kind"`
 	// Salesforce configures Canvas signed requests; required with kind
 	// salesforce and refused with any other kind.
 	Salesforce *SalesforceHost `yaml:"salesforce" json:"salesforce,omitempty"`
+	// HubSpot configures HubSpot app cards; required with kind hubspot
+	// and refused with any other kind.
+	HubSpot *HubSpotHost `yaml:"hubspot" json:"hubspot,omitempty"`
 }
 
 // SalesforceHost is one Salesforce org whose Canvas app opens the widget.
@@ -65,6 +68,13 @@ func (t *Tenant) Origins() []string {
 	out := append([]string(nil), t.AllowedOrigins...)
 	if sf := t.Salesforce(); sf != nil {
 		for _, o := range sf.Origins() {
+			if !containsString(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	if hs := t.HubSpot(); hs != nil {
+		for _, o := range hs.Origins() {
 			if !containsString(out, o) {
 				out = append(out, o)
 			}
@@ -132,7 +142,16 @@ func (s *SalesforceHost) Origins() []string {
 // validateHost checks the host policy, rewriting the org id to its
 // 18-character form and MyDomain to its bare host.
 func (t *Tenant) validateHost(bad func(string, string, ...any)) {
+	if t.Host.HubSpot != nil && t.Host.Kind != HostHubSpot {
+		bad("host.hubspot", "is only used with host.kind %q", HostHubSpot)
+	}
 	switch t.Host.Kind {
+	case HostHubSpot:
+		if t.Host.Salesforce != nil {
+			bad("host.salesforce", "is only used with host.kind %q", HostSalesforce)
+		}
+		t.validateHubSpot(bad)
+		return
 	case HostJWT:
 		if t.Host.Salesforce != nil {
 			bad("host.salesforce", "is only used with host.kind %q", HostSalesforce)
@@ -140,7 +159,7 @@ func (t *Tenant) validateHost(bad func(string, string, ...any)) {
 		return
 	case HostSalesforce:
 	default:
-		bad("host.kind", "must be %q or %q", HostJWT, HostSalesforce)
+		bad("host.kind", "must be %q, %q or %q", HostJWT, HostSalesforce, HostHubSpot)
 		return
 	}
 	sf := t.Host.Salesforce

@@ -206,6 +206,7 @@ func (t Tenant) Clone() Tenant {
 		sf.ConsumerSecrets = append([]string(nil), sf.ConsumerSecrets...)
 		c.Host.Salesforce = &sf
 	}
+	c.Host.HubSpot = t.Host.HubSpot.clone()
 	if t.Display.InlineMode != nil {
 		v := *t.Display.InlineMode
 		c.Display.InlineMode = &v

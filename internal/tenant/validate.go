@@ -168,9 +168,9 @@ func (t *Tenant) check(p *problems, l leniency) {
 		}
 	}
 	t.validateHost(bad)
-	// A Salesforce org's own hosts are derived (see Origins), so such a
+	// A Salesforce org's or HubSpot's own hosts are derived (see Origins), so such a
 	// tenant may list none.
-	if len(t.AllowedOrigins) == 0 && !l.noOrigins && t.Salesforce() == nil {
+	if len(t.AllowedOrigins) == 0 && !l.noOrigins && t.Salesforce() == nil && t.HubSpot() == nil {
 		bad("allowedOrigins", "needs at least one origin")
 	}
 	origins := make([]string, len(t.AllowedOrigins))
@@ -227,6 +227,12 @@ func (t *Tenant) textFields() []textField {
 		fields = append(fields, textField{"host.salesforce.orgId", sf.OrgID}, textField{"host.salesforce.myDomain", sf.MyDomain})
 		for i, s := range sf.ConsumerSecrets {
 			fields = append(fields, textField{fmt.Sprintf("host.salesforce.consumerSecrets[%d]", i), s})
+		}
+	}
+	if hs := t.Host.HubSpot; hs != nil {
+		fields = append(fields, textField{"host.hubspot.portalId", hs.PortalID}, textField{"host.hubspot.publicUrl", hs.PublicURL})
+		for i, s := range hs.ClientSecrets {
+			fields = append(fields, textField{fmt.Sprintf("host.hubspot.clientSecrets[%d]", i), s})
 		}
 	}
 	for i, k := range t.Context.Keys {

@@ -84,6 +84,11 @@ type Boot struct {
 	// the widget's height; its TargetOrigin is then ParentOrigin.
 	// Default nil: snapbridge's own resize message (embed.js).
 	Frame *wire.HostFrame `json:"frame,omitempty"`
+	// NoCRMSync says the tenant's CRM has no LinkedIn CRM Sync (HubSpot):
+	// a crm_sync_disabled answer is then the normal case, and the card
+	// says the Sales Navigator panel finds the person by name and email
+	// instead of asking for an admin. Default false.
+	NoCRMSync bool `json:"noCrmSync,omitempty"`
 	// SAT, on a card page of a viewer who has connected LinkedIn, is the
 	// Sales Access Token the server already brokered: the page carries the
 	// Display Services iframe from the start and the widget does not ask

@@ -39,6 +39,10 @@ type Card struct {
 	// when another action on the page is the one to take (Connect).
 	// Default false: the link is the primary action.
 	Secondary bool
+	// NoCRMSync says the CRM has no LinkedIn CRM Sync (HubSpot), so a
+	// crm_sync_disabled answer is expected and nothing for an admin to
+	// fix. Default false.
+	NoCRMSync bool
 	// Retrying disables the Retry button while a retry runs.
 	Retrying bool
 	// OnRetry runs when the seller presses Retry. Default nil: no button.
@@ -182,6 +186,10 @@ func (c *Card) notice(state string) app.UI {
 		return &Notice{Kind: noticeInfo, Title: "No LinkedIn match yet",
 			Text: "Pick the right person in the Sales Navigator panel below."}
 	case wire.StatusCRMSyncDisabled:
+		if c.NoCRMSync {
+			return &Notice{Kind: noticeInfo, Title: "Found by name and email",
+				Text: "LinkedIn keeps no CRM links for this CRM: the Sales Navigator panel below finds the person by name and email."}
+		}
 		return &Notice{Kind: noticeAdmin, Title: "CRM Sync is not enabled",
 			Text: "Ask your Sales Navigator admin to turn on CRM Sync for this CRM, then reload."}
 	case wire.StatusThrottled:

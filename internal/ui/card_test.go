@@ -69,6 +69,12 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 			notText:  []string{"Retry", "View in Sales Navigator"},
 		},
 		{
+			scenario: "a CRM without CRM Sync (HubSpot) says the panel finds the person by name and email",
+			card:     Card{Record: ada, NoCRMSync: true, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusCRMSyncDisabled}, OnRetry: retry},
+			wantText: []string{"Ada Lovelace", "VP Engineering", "Analytical Engines", "Found by name and email", "Sales Navigator panel below"},
+			notText:  []string{"CRM Sync is not enabled", "admin", "Retry", "View in Sales Navigator"},
+		},
+		{
 			scenario: "throttled with cached data keeps the link and says how old it is",
 			card: Card{Record: ada, Now: now, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled,
 				Profile: profile, ProfilePhoto: photo, Cached: true, CachedAt: &saved, Stale: true}},

@@ -183,7 +183,7 @@ func (w *Widget) content() app.UI {
 	a, ok := w.assocs[r.ID]
 	// With the Sales Navigator panel showing the person, the card shrinks
 	// to a header; while Connect is the thing to do, its link steps back.
-	card := &Card{Record: r, Assoc: a, Loading: !ok, Retrying: w.retrying, OnRetry: w.retry,
+	card := &Card{Record: r, Assoc: a, Loading: !ok, NoCRMSync: b.NoCRMSync, Retrying: w.retrying, OnRetry: w.retry,
 		Header: w.panel == panelReady, Secondary: w.panel == panelNotConnected}
 	return app.Div().Class("sb-stack").Body(
 		card,
