@@ -32,7 +32,7 @@ func waitLabel(now, until time.Time) string {
 }
 
 func waitSay(until time.Time) string {
-	return "LinkedIn asked us to wait; retrying by itself at " + until.In(time.Local).Format("15:04:05") + "."
+	return "Retrying by itself at " + until.In(time.Local).Format("15:04:05") + ", when LinkedIn's wait ends."
 }
 
 // stillBusyText says a retry reached LinkedIn's limit again, and when.

@@ -130,7 +130,7 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 			scenario: "Retry pressed during LinkedIn's back-off counts down, aria-disabled so it keeps the focus",
 			card: Card{Record: ada, Now: now, OnRetry: retry, WaitUntil: inForty, Assoc: wire.Association{RecordID: "r1",
 				Status: wire.StatusThrottled, Reason: wire.ReasonLinkedInBusy, RetryAt: &inForty}},
-			wantText: []string{"LinkedIn is busy", "Retrying in 40 s…", "retrying by itself at"},
+			wantText: []string{"LinkedIn is busy", "Retrying in 40 s…", "Retrying by itself at"},
 			check: func(t *testing.T, r rendered) {
 				b := r.one(t, "button", "sb-btn--waiting")
 				// The prerender drops the value "true" (see .sb-ext); the

@@ -198,7 +198,7 @@ func (w *Widget) countDown(ctx app.Context) {
 	if step < 50*time.Millisecond {
 		step += time.Second
 	}
-	ctx.After(step, w.countDown)
+	ctx.After(min(step, left), w.countDown)
 }
 
 // busyUntil is when LinkedIn's back-off of the records shown ends, as the
