@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProduct } from './lib/product.mjs';
 import { launch, watchConsole, shot } from './lib/browser.mjs';
+import { setFaults } from './lib/widget.mjs';
 
 const binary = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../var/bin/snapbridge');
 let product, browser;
@@ -193,4 +194,55 @@ test('the console works 390 px wide with fields that look editable', { timeout: 
   await page.screenshot({ path: path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots', 'console-ux-7-390-top.png') });
   await shot(page, 'console-ux-8-390-full');
   await context.close();
+});
+
+// tableFits measures the validation exports table: LinkedIn's job ids are
+// long unbroken numbers and its failure messages long codes, and neither
+// may push the table past its panel (no sideways scrolling) or the page
+// past the viewport.
+async function tableFits(page) {
+  return page.evaluate(() => {
+    const table = document.querySelector('#validation-table');
+    const ids = [...table.querySelectorAll('tbody td.id')].map((td) => ({ text: td.textContent, title: td.title }));
+    return { table: table.scrollWidth, wrap: table.parentElement.clientWidth, page: document.documentElement.scrollWidth, ids };
+  });
+}
+
+test('the validation exports table fits 390 px and a desktop with LinkedIn\'s long job ids, each whole on hover and copy', { timeout: 90000 }, async () => {
+  const day = (t) => new Date(t).toISOString().slice(0, 10);
+  const views = [['390', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]];
+  for (const [i, [name, viewport]] of views.entries()) {
+    const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const errors = watchConsole(page);
+    await page.goto(consoleURL(`wide-ids-${name}`, 'Ida Ids'));
+    await page.locator('#validation-form').waitFor();
+    if (i === 0) {
+      // One export that completes and one LinkedIn fails, with its code.
+      await page.getByLabel('Export start date').fill(day(Date.now() - 3 * 86400000));
+      await page.getByRole('button', { name: 'Create validation export' }).click();
+      await page.waitForSelector('#validation-table tbody tr[data-status="completed"]', { timeout: 30000 });
+      await setFaults(product, { failExports: true });
+      try {
+        await page.getByLabel('Export start date').fill(day(Date.now() - 2 * 86400000));
+        await page.getByRole('button', { name: 'Create validation export' }).click();
+        await page.waitForSelector('#validation-table tbody tr[data-status="failed"]', { timeout: 30000 });
+      } finally {
+        await setFaults(product, {});
+      }
+    }
+    await page.waitForSelector('#validation-table tbody tr[data-status="failed"]', { timeout: 30000 });
+    await page.locator('#validation').scrollIntoViewIfNeeded();
+    const m = await tableFits(page);
+    assert.ok(m.table <= m.wrap, `${name}: the validation table is ${m.table} px wide in its ${m.wrap} px panel`);
+    assert.ok(m.page <= viewport.width, `${name}: the page is ${m.page} px wide in a ${viewport.width} px viewport`);
+    assert.ok(m.ids.length >= 2);
+    for (const id of m.ids) {
+      assert.match(id.text, /^\d{16,}$/, `${name}: a job id is not shown whole: ${id.text}`);
+      assert.equal(id.title, id.text, `${name}: the job id ${id.text} is not whole on hover`);
+    }
+    await page.locator('#validation').screenshot({ path: path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots', `console-ux-9-validation-ids-${name}.png`) });
+    assert.deepEqual(unexpected(errors), []);
+    await context.close();
+  }
 });

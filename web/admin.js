@@ -444,10 +444,14 @@
       }));
       return el('tr', { 'data-status': j.status },
         el('td', { text: String(j.id) }),
-        el('td', { text: j.linkedinJobId ? String(j.linkedinJobId) : '—' }),
-        el('td', {}, timeEl(j.exportStartAt), ' – ', j.exportEndAt ? timeEl(j.exportEndAt) : '…'),
-        el('td', {}, badge(j.status)),
-        el('td', { class: 'note', text: j.message || '' }),
+        // LinkedIn's job ids are long unbroken numbers: the cell wraps
+        // them (a copy still gives the whole id) and says it on hover.
+        el('td', { class: 'id', title: j.linkedinJobId ? String(j.linkedinJobId) : null },
+          el('span', { text: j.linkedinJobId ? String(j.linkedinJobId) : '—' })),
+        el('td', { class: 'range' }, timeEl(j.exportStartAt), ' – ', j.exportEndAt ? timeEl(j.exportEndAt) : '…'),
+        // The message explains the status, under it: one column less to
+        // fit a 390 px panel.
+        el('td', {}, badge(j.status), j.message ? el('span', { class: 'note wrap', text: j.message }) : null),
         el('td', { class: 'files' }, ...(files.length ? files : ['—'])));
     });
     $('validation-table').tBodies[0].replaceChildren(...rows);

@@ -105,7 +105,12 @@ func (r *Resolver) finish(tenantID, id string, answer wire.Association, err erro
 // serve what the cache keeps instead.
 func (r *Resolver) finishRefused(tenantID, id string, until time.Time, spent bool) {
 	if f := r.land(tenantID, id); f != nil {
-		f.answer, f.spent, f.refusedUntil = wire.Association{RecordID: id, Status: wire.StatusThrottled}, spent, until
+		reason := wire.ReasonLinkedInBusy
+		if spent {
+			reason = wire.ReasonBudgetSpent
+		}
+		f.answer = wire.Association{RecordID: id, Status: wire.StatusThrottled, Reason: reason, RetryAt: &until}
+		f.spent, f.refusedUntil = spent, until
 		close(f.done)
 	}
 }
@@ -142,6 +147,10 @@ func cloneAnswer(a wire.Association) wire.Association {
 	if a.RefreshAfter != nil {
 		t := *a.RefreshAfter
 		a.RefreshAfter = &t
+	}
+	if a.RetryAt != nil {
+		t := *a.RetryAt
+		a.RetryAt = &t
 	}
 	return a
 }

@@ -467,7 +467,10 @@ func (r *Resolver) await(ctx context.Context, tenantID string, waits map[string]
 		if a.Status == wire.StatusThrottled || a.Status == wire.StatusUnavailable {
 			now := r.now()
 			if e, ok := r.cache.get(cacheKey{tenantID, id}, now); ok {
+				// The kept answer stands in, still saying why it is not new.
+				reason, retryAt := a.Reason, a.RetryAt
 				a = e.served(now)
+				a.Reason, a.RetryAt = reason, retryAt
 				if force && !f.refusedUntil.IsZero() {
 					a.ForceRefused, a.RefreshAfter = true, &f.refusedUntil
 				}

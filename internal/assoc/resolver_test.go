@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1063,5 +1064,93 @@ func BenchmarkResolveCached(b *testing.B) {
 	}
 	if rg.li.total() != 1 {
 		b.Fatalf("LinkedIn calls = %d, want 1", rg.li.total())
+	}
+}
+
+// A seller must be told apart a record the tenant's spent budget kept from
+// LinkedIn (back at midnight UTC) and one LinkedIn itself throttled (back
+// after its Retry-After): every throttled record, and every kept answer
+// standing in for one, says which and when it will be asked again.
+func TestResolveSaysWhyEachThrottledRecordWasNotLookedUp(t *testing.T) {
+	type want struct {
+		status, reason string
+		stale          bool
+		retryAt        func(now, midnight time.Time) time.Time // nil: no RetryAt
+	}
+	midnightUTC := func(_, midnight time.Time) time.Time { return midnight }
+	afterRetryAfter := func(now, _ time.Time) time.Time { return now.Add(40 * time.Second) }
+	tests := []struct {
+		scenario string
+		limit    int
+		before   []string      // resolved first (and cached)
+		later    time.Duration // between before and the request
+		throttle bool          // LinkedIn answers 429 with Retry-After: 40s
+		ids      []string
+		want     map[string]want
+	}{
+		{scenario: "a list over the budget: the rows the budget refused say so, the others are answered",
+			limit: 2, ids: []string{"a", "b", "c", "d"},
+			want: map[string]want{
+				"a": {status: wire.StatusMatched}, "b": {status: wire.StatusMatched},
+				"c": {status: wire.StatusThrottled, reason: wire.ReasonBudgetSpent, retryAt: midnightUTC},
+				"d": {status: wire.StatusThrottled, reason: wire.ReasonBudgetSpent, retryAt: midnightUTC}}},
+		{scenario: "LinkedIn's 429 is LinkedIn's, until its Retry-After",
+			limit: 10, throttle: true, ids: []string{"a", "b"},
+			want: map[string]want{
+				"a": {status: wire.StatusThrottled, reason: wire.ReasonLinkedInBusy, retryAt: afterRetryAfter},
+				"b": {status: wire.StatusThrottled, reason: wire.ReasonLinkedInBusy, retryAt: afterRetryAfter}}},
+		{scenario: "yesterday's answer kept while the budget is spent says the budget kept it",
+			limit: 1, before: []string{"a"}, later: 30 * time.Hour, ids: []string{"b", "a"},
+			want: map[string]want{
+				"b": {status: wire.StatusMatched},
+				"a": {status: wire.StatusMatched, stale: true, reason: wire.ReasonBudgetSpent, retryAt: midnightUTC}}},
+		{scenario: "a kept answer while LinkedIn throttles says LinkedIn is busy",
+			limit: 10, before: []string{"a"}, later: 30 * time.Hour, throttle: true, ids: []string{"a"},
+			want: map[string]want{
+				"a": {status: wire.StatusMatched, stale: true, reason: wire.ReasonLinkedInBusy, retryAt: afterRetryAfter}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			var throttle atomic.Bool
+			li := &countingLinkedIn{callErr: func(int, string) error {
+				if throttle.Load() {
+					return &linkedin.Error{Status: 429, Message: "throttled", RetryAfter: 40 * time.Second}
+				}
+				return nil
+			}}
+			rg := newRig(t, assoc.Config{}, li)
+			tn := acme(tt.limit)
+			tn.Cache.Matched = 24 * time.Hour
+			if tt.before != nil {
+				if _, err := rg.resolver.Resolve(context.Background(), tn, tt.before, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rg.clock.Advance(time.Minute + tt.later)
+			throttle.Store(tt.throttle)
+			now := rg.clock.Now()
+			y, m, d := now.UTC().Date()
+			midnight := time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+			res, err := rg.resolver.Resolve(context.Background(), tn, tt.ids, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := string(res.AppendJSON(nil))
+			for i, a := range res.Associations {
+				w := tt.want[tt.ids[i]]
+				if a.RecordID != tt.ids[i] || a.Status != w.status || a.Stale != w.stale || a.Reason != w.reason {
+					t.Fatalf("%s answered %+v, want %+v", tt.ids[i], a, w)
+				}
+				switch {
+				case w.retryAt == nil && a.RetryAt != nil:
+					t.Fatalf("%s answered retryAt %v, want none", a.RecordID, a.RetryAt)
+				case w.retryAt != nil && (a.RetryAt == nil || !a.RetryAt.Equal(w.retryAt(now, midnight))):
+					t.Fatalf("%s answered retryAt %v, want %v", a.RecordID, a.RetryAt, w.retryAt(now, midnight))
+				}
+				if w.reason != "" && !strings.Contains(body, `"recordId":"`+a.RecordID+`"`) || w.reason != "" && !strings.Contains(body, `"reason":"`+w.reason+`"`) {
+					t.Fatalf("the answer's body does not say %s for %s: %s", w.reason, a.RecordID, body)
+				}
+			}
+		})
 	}
 }

@@ -67,8 +67,17 @@ func (r *Resolver) call(t *tenant.Tenant, ts *tenantState, ids []string) {
 		r.cfg.Logger.Warn("profile association lookup failed",
 			"tenant", t.ID, "records", len(ids), "failed", failed, "status", failure.status, "error", failure.err)
 	}
+	// A throttled record says until when the tenant leaves LinkedIn alone.
+	var until *time.Time
+	if u, ok := ts.backoff.activeUntil(now); ok {
+		until = &u
+	}
 	for _, id := range ids {
-		r.finish(t.ID, id, r.settle(t, id, outcomes[id], now), nil)
+		a := r.settle(t, id, outcomes[id], now)
+		if a.Status == wire.StatusThrottled {
+			a.Reason, a.RetryAt = wire.ReasonLinkedInBusy, until
+		}
+		r.finish(t.ID, id, a, nil)
 	}
 }
 

@@ -193,7 +193,7 @@ const pageTemplates = `
 </form>
 <div class="table-wrap"><table id="validation-table">
 <caption class="sr-only">CRM data validation export jobs, newest first</caption>
-<thead><tr><th scope="col">#</th><th scope="col">LinkedIn job</th><th scope="col">Range</th><th scope="col">Status</th><th scope="col">Message</th><th scope="col">Files</th></tr></thead>
+<thead><tr><th scope="col">#</th><th scope="col">LinkedIn job</th><th scope="col">Range</th><th scope="col">Status</th><th scope="col">Files</th></tr></thead>
 <tbody></tbody></table></div>
 <p id="validation-empty" class="empty">No validation exports yet.</p>
 </section>

@@ -36,6 +36,10 @@ type Faults struct {
 	// export job created while it is set end FAILED_DUE_TO_INTERNAL_ERROR
 	// (jobs created before keep their course). Default: false.
 	FailExports bool `yaml:"failExports"`
+	// RetryAfter is the Retry-After sent with an injected 429, in whole
+	// seconds, at most 10m (a back-off a seller can watch end). Default 0:
+	// the package's RetryAfter, 1s.
+	RetryAfter time.Duration `yaml:"retryAfter"`
 }
 
 // RetryAfter is the Retry-After the stand-in sends with 429 and 503.
@@ -52,6 +56,7 @@ type faultsJSON struct {
 	ExpireTokens  bool    `json:"expireTokens"`
 	RevokeRefresh bool    `json:"revokeRefresh"`
 	FailExports   bool    `json:"failExports"`
+	RetryAfter    string  `json:"retryAfter,omitempty"`
 }
 
 // MarshalJSON writes Latency as a Go duration string.
@@ -60,6 +65,7 @@ func (f Faults) MarshalJSON() ([]byte, error) {
 		Latency: f.Latency.String(), Rate429: f.Rate429, Rate500: f.Rate500,
 		Next429: f.Next429, Next500: f.Next500, Down: f.Down,
 		ExpireTokens: f.ExpireTokens, RevokeRefresh: f.RevokeRefresh, FailExports: f.FailExports,
+		RetryAfter: retryAfterJSON(f.RetryAfter),
 	})
 }
 
@@ -80,7 +86,15 @@ func (f *Faults) UnmarshalJSON(b []byte) error {
 		}
 		latency = d
 	}
-	*f = Faults{Latency: latency, Rate429: j.Rate429, Rate500: j.Rate500,
+	var retryAfter time.Duration
+	if j.RetryAfter != "" {
+		d, err := time.ParseDuration(j.RetryAfter)
+		if err != nil {
+			return fmt.Errorf("faults: retryAfter: %w", err)
+		}
+		retryAfter = d
+	}
+	*f = Faults{RetryAfter: retryAfter, Latency: latency, Rate429: j.Rate429, Rate500: j.Rate500,
 		Next429: j.Next429, Next500: j.Next500, Down: j.Down,
 		ExpireTokens: j.ExpireTokens, RevokeRefresh: j.RevokeRefresh, FailExports: j.FailExports}
 	return nil
@@ -95,6 +109,8 @@ func (f Faults) Validate() error {
 		return fmt.Errorf("faults: rate429 must be between 0 and 1, not %v", f.Rate429)
 	case f.Rate500 < 0 || f.Rate500 > 1:
 		return fmt.Errorf("faults: rate500 must be between 0 and 1, not %v", f.Rate500)
+	case f.RetryAfter < 0 || f.RetryAfter > 10*time.Minute || f.RetryAfter%time.Second != 0:
+		return fmt.Errorf("faults: retryAfter must be whole seconds between 0 and 10m, not %s", f.RetryAfter)
 	case f.Next429 < 0 || f.Next500 < 0:
 		return fmt.Errorf("faults: next429 and next500 cannot be negative")
 	}
@@ -123,7 +139,11 @@ func (s *Sandbox) injectAPIFault(w http.ResponseWriter, r *http.Request) bool {
 		return true
 	}
 	if status, ok := s.drawFault(true); ok {
-		writeAPIError(w, faultError(w, status))
+		body := faultError(w, status)
+		if status == http.StatusTooManyRequests && f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter/time.Second)))
+		}
+		writeAPIError(w, body)
 		return true
 	}
 	return false
@@ -194,4 +214,12 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// retryAfterJSON writes a set RetryAfter as a Go duration string.
+func retryAfterJSON(d time.Duration) string {
+	if d == 0 {
+		return ""
+	}
+	return d.String()
 }

@@ -17,6 +17,8 @@ func TestFaults(t *testing.T) {
 		statuses []int // of consecutive association calls
 		token    []int // status of a client-credentials call made after them; nil skips it
 		minTime  time.Duration
+		// retryAfter is the Retry-After of a 429 or 503; "" means "1".
+		retryAfter string
 	}{
 		{scenario: "no faults answer normally", statuses: []int{200, 200}, token: []int{200}},
 		{scenario: "Next500 fails exactly the next calls", faults: Faults{Next500: 2}, statuses: []int{500, 500, 200}},
@@ -27,6 +29,8 @@ func TestFaults(t *testing.T) {
 		{scenario: "Rate500 of 1 fails every call", faults: Faults{Rate500: 1}, statuses: []int{500, 500}},
 		{scenario: "Down answers 503 to API and token calls", faults: Faults{Down: true}, statuses: []int{503}, token: []int{503}},
 		{scenario: "ExpireTokens answers 401 to every bearer token", faults: Faults{ExpireTokens: true}, statuses: []int{401, 401}, token: []int{200}},
+		{scenario: "RetryAfter sets the Retry-After of an injected 429", faults: Faults{Next429: 1, RetryAfter: 40 * time.Second},
+			statuses: []int{429, 200}, retryAfter: "40"},
 		{scenario: "Latency delays API answers", faults: Faults{Latency: 150 * time.Millisecond}, statuses: []int{200}, minTime: 150 * time.Millisecond},
 	}
 	for _, tc := range tests {
@@ -45,8 +49,12 @@ func TestFaults(t *testing.T) {
 				if want != 200 && (m["status"] != float64(want) || m["message"] == "") {
 					t.Errorf("call %d: error body %v", i, m)
 				}
-				if (want == 429 || want == 503) && a.header.Get("Retry-After") != "1" {
-					t.Errorf("call %d: Retry-After %q, want 1", i, a.header.Get("Retry-After"))
+				wantAfter := tc.retryAfter
+				if wantAfter == "" {
+					wantAfter = "1"
+				}
+				if (want == 429 || want == 503) && a.header.Get("Retry-After") != wantAfter {
+					t.Errorf("call %d: Retry-After %q, want %s", i, a.header.Get("Retry-After"), wantAfter)
 				}
 			}
 			if took := time.Since(start); took < tc.minTime {
@@ -97,6 +105,10 @@ func TestFaultsEndpoint(t *testing.T) {
 			body: `{"latency":"200ms","rate429":0.25,"next500":3,"down":false,"expireTokens":true,"revokeRefresh":true}`,
 			want: Faults{Latency: 200 * time.Millisecond, Rate429: 0.25, Next500: 3, ExpireTokens: true, RevokeRefresh: true}},
 		{scenario: "an empty object clears every fault", body: `{}`, status: 200},
+		{scenario: "a longer Retry-After for 429s", body: `{"next429":1,"retryAfter":"40s"}`, status: 200,
+			want: Faults{Next429: 1, RetryAfter: 40 * time.Second}},
+		{scenario: "a Retry-After of part of a second is refused", body: `{"retryAfter":"1500ms"}`, status: 400},
+		{scenario: "a Retry-After over ten minutes is refused", body: `{"retryAfter":"11m"}`, status: 400},
 		{scenario: "a bad duration is refused", body: `{"latency":"soon"}`, status: 400},
 		{scenario: "a rate above 1 is refused", body: `{"rate500":1.5}`, status: 400},
 		{scenario: "an unknown field is refused", body: `{"latencyy":"1s"}`, status: 400},

@@ -17,6 +17,29 @@ const (
 	panelWaitText = "Sales Navigator opens here once LinkedIn answers."
 )
 
+// waitLabel is the Retry button's countdown while LinkedIn's back-off
+// runs ("Retrying in 40 s…"), and waitSay what screen readers are told
+// once instead: when the widget asks LinkedIn again by itself.
+func waitLabel(now, until time.Time) string {
+	secs := int((until.Sub(now) + time.Second - 1) / time.Second)
+	if secs < 1 {
+		return "Retrying…"
+	}
+	if secs >= 120 {
+		return "Retrying in " + strconv.Itoa((secs+59)/60) + " min…"
+	}
+	return "Retrying in " + strconv.Itoa(secs) + " s…"
+}
+
+func waitSay(until time.Time) string {
+	return "Retrying by itself at " + until.In(time.Local).Format("15:04:05") + ", when LinkedIn's wait ends."
+}
+
+// stillBusyText says a retry reached LinkedIn's limit again, and when.
+func stillBusyText(tried time.Time) string {
+	return "Tried again at " + tried.In(time.Local).Format("15:04") + "; LinkedIn is still busy."
+}
+
 // budgetText says when the tenant's daily look-up budget starts again:
 // at the next midnight UTC, in the seller's own time too when that differs.
 func budgetText(now time.Time) string {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -47,6 +48,13 @@ type Card struct {
 	Retrying bool
 	// OnRetry runs when the seller presses Retry. Default nil: no button.
 	OnRetry app.EventHandler
+	// WaitUntil, when set, is when the widget retries by itself: Retry
+	// was pressed while LinkedIn's back-off ran, and the button counts
+	// down to it. Default zero: Retry retries when pressed.
+	WaitUntil time.Time
+	// Tried, when set, is when the last retry was sent; a card still busy
+	// after it says so. Default zero: no retry yet.
+	Tried time.Time
 	// Now is the time used for "saved … ago"; Default zero: time.Now().
 	Now time.Time
 }
@@ -55,6 +63,10 @@ type Card struct {
 func (c *Card) state() string {
 	if c.Loading {
 		return statusLoading
+	}
+	if c.Assoc.Status == wire.StatusThrottled && c.Assoc.Reason == wire.ReasonBudgetSpent {
+		// Not LinkedIn's limit but the tenant's: worded apart (item 7).
+		return statusBudgetSpent
 	}
 	switch c.Assoc.Status {
 	case wire.StatusMatched, wire.StatusNoMatch, wire.StatusCRMSyncDisabled, wire.StatusThrottled, statusBudgetSpent:
@@ -178,6 +190,9 @@ func (c *Card) notice(state string) app.UI {
 			app.Text("Looking up LinkedIn…"),
 		)
 	case wire.StatusMatched:
+		if c.Assoc.Stale && c.Assoc.Reason == wire.ReasonBudgetSpent {
+			return &Notice{Kind: noticeAdmin, Text: "Today's LinkedIn look-ups are used up; this is " + c.savedAgo() + "."}
+		}
 		if c.Assoc.Stale {
 			return &Notice{Kind: noticeWarn, Text: "LinkedIn could not be reached; this is " + c.savedAgo() + "."}
 		}
@@ -205,9 +220,15 @@ func (c *Card) retryNotice(title, text string) app.UI {
 	if isWebURL(c.Assoc.Profile) {
 		text = "Showing " + c.savedAgo() + "."
 	}
+	if title == busyTitle && !c.Tried.IsZero() && !c.Retrying {
+		text = strings.TrimSpace(stillBusyText(c.Tried) + " " + text)
+	}
 	n := &Notice{Kind: noticeWarn, Title: title, Text: text, Busy: c.Retrying, BusyText: "Retrying…"}
 	if c.OnRetry != nil {
 		n.Action, n.OnAction = "Retry", c.OnRetry
+		if !c.WaitUntil.IsZero() && !c.Retrying {
+			n.Wait, n.WaitSay = waitLabel(c.now(), c.WaitUntil), waitSay(c.WaitUntil)
+		}
 	}
 	return n
 }

@@ -19,6 +19,8 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 	profile := "https://www.linkedin.com/sales/people/ada"
 	photo := "https://media.licdn.com/ada.jpg"
 	retry := func(app.Context, app.Event) {}
+	midnight := time.Date(2026, 5, 5, 0, 0, 0, 0, time.UTC)
+	inForty := now.Add(40 * time.Second)
 
 	tests := []struct {
 		scenario  string
@@ -106,6 +108,50 @@ func TestCardShowsEachStateDistinctly(t *testing.T) {
 					t.Error("Retry button is not disabled while retrying")
 				}
 			},
+		},
+		{
+			scenario: "a record the tenant's budget kept from LinkedIn says the budget, not that LinkedIn is busy",
+			card: Card{Record: ada, Now: now, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled,
+				Reason: wire.ReasonBudgetSpent, RetryAt: &midnight}},
+			wantText: []string{"Today's LinkedIn look-ups are used up", "midnight UTC", "in about 12 hours"},
+			notText:  []string{"Retry", "busy"},
+		},
+		{
+			scenario: "LinkedIn's own 429 says LinkedIn is busy, with Retry",
+			card: Card{Record: ada, Now: now, OnRetry: retry, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusThrottled,
+				Reason: wire.ReasonLinkedInBusy, RetryAt: &inForty}},
+			wantText:  []string{"LinkedIn is busy — try again in a few minutes", "Retry"},
+			notText:   []string{"look-ups are used up", "Retrying in"},
+			wantRetry: true,
+		},
+		{
+			scenario: "a kept answer the budget stands in for says so, not that LinkedIn could not be reached",
+			card: Card{Record: ada, Now: now, Assoc: wire.Association{RecordID: "r1", Status: wire.StatusMatched, Profile: profile,
+				Cached: true, CachedAt: &saved, Stale: true, Reason: wire.ReasonBudgetSpent, RetryAt: &midnight}},
+			wantText: []string{"look-ups are used up; this is data saved 42 minutes ago"},
+			notText:  []string{"could not be reached"},
+			wantLink: true,
+		},
+		{
+			scenario: "Retry pressed during LinkedIn's back-off counts down, aria-disabled so it keeps the focus",
+			card: Card{Record: ada, Now: now, OnRetry: retry, WaitUntil: inForty, Assoc: wire.Association{RecordID: "r1",
+				Status: wire.StatusThrottled, Reason: wire.ReasonLinkedInBusy, RetryAt: &inForty}},
+			wantText: []string{"LinkedIn is busy", "Retrying in 40 s…", "Retrying by itself at"},
+			check: func(t *testing.T, r rendered) {
+				b := r.one(t, "button", "sb-btn--waiting")
+				// The prerender drops the value "true" (see .sb-ext); the
+				// browser test reads aria-disabled="true" in the DOM.
+				if hasAttr(b, "disabled") || !hasAttr(b, "aria-disabled") {
+					t.Errorf("the waiting Retry has disabled=%v aria-disabled=%v, want only aria-disabled", hasAttr(b, "disabled"), hasAttr(b, "aria-disabled"))
+				}
+			},
+		},
+		{
+			scenario: "still busy after a retry says when it tried",
+			card: Card{Record: ada, Now: now, OnRetry: retry, Tried: now.Add(-time.Second), Assoc: wire.Association{RecordID: "r1",
+				Status: wire.StatusThrottled, Reason: wire.ReasonLinkedInBusy, RetryAt: &inForty}},
+			wantText:  []string{"LinkedIn is busy", "Tried again at", "still busy", "Retry"},
+			wantRetry: true,
 		},
 		{
 			scenario: "the tenant's spent budget says when it resets and offers no Retry",
@@ -262,6 +308,29 @@ func TestListShowsCompactRowsAndOneNoticePerProblem(t *testing.T) {
 			wantText:  []string{"Ada Lovelace", "VP", "AE", "Open", "No match", "Busy", "Looking up…", "Retry", "LinkedIn is busy — try again in a few minutes", "open the record to pick the right person"},
 			notText:   []string{"CRM Sync"},
 			wantLinks: 1,
+		},
+		{
+			scenario: "budget partly spent: rows the budget refused say so, rows LinkedIn throttled say busy",
+			assocs: map[string]wire.Association{
+				"a": {RecordID: "a", Status: wire.StatusMatched, Profile: "https://www.linkedin.com/sales/people/a"},
+				"b": {RecordID: "b", Status: wire.StatusThrottled, Reason: wire.ReasonBudgetSpent},
+				"c": {RecordID: "c", Status: wire.StatusThrottled, Reason: wire.ReasonBudgetSpent},
+				"d": {RecordID: "d", Status: wire.StatusThrottled, Reason: wire.ReasonLinkedInBusy},
+			},
+			wantText:  []string{"Not looked up", "Today's LinkedIn look-ups are used up", "midnight UTC", "Busy", "LinkedIn is busy — try again in a few minutes", "Retry"},
+			wantLinks: 1,
+		},
+		{
+			scenario: "budget spent for every row left: no LinkedIn-busy words, no Retry",
+			assocs: map[string]wire.Association{
+				"a": {RecordID: "a", Status: wire.StatusMatched, Profile: "https://www.linkedin.com/sales/people/a"},
+				"b": {RecordID: "b", Status: wire.StatusMatched, Profile: "https://www.linkedin.com/sales/people/b"},
+				"c": {RecordID: "c", Status: wire.StatusThrottled, Reason: wire.ReasonBudgetSpent},
+				"d": {RecordID: "d", Status: wire.StatusThrottled, Reason: wire.ReasonBudgetSpent},
+			},
+			wantText:  []string{"Not looked up", "Today's LinkedIn look-ups are used up"},
+			notText:   []string{"busy", "Busy", "Retry"},
+			wantLinks: 2,
 		},
 		{
 			scenario: "all matched: no notices at all",

@@ -27,6 +27,10 @@ type List struct {
 	Retrying bool
 	// OnRetry runs when the seller presses Retry. Default nil: no button.
 	OnRetry app.EventHandler
+	// WaitUntil and Tried are the Card's: the Retry countdown while
+	// LinkedIn's back-off runs, and when the last retry was sent.
+	WaitUntil time.Time
+	Tried     time.Time
 	// Now is the time used for ages; Default zero: time.Now().
 	Now time.Time
 
@@ -78,11 +82,9 @@ func (l *List) notices(noMatch, syncOff, busy, down, spent int) []app.UI {
 		if busy > 0 {
 			title = busyTitle
 		}
-		n := &Notice{Kind: noticeWarn, Title: title, Busy: l.Retrying, BusyText: "Retrying…"}
-		if l.OnRetry != nil {
-			n.Action, n.OnAction = "Retry", l.OnRetry
-		}
-		out = append(out, n)
+		// One Retry for the list, worded as the card words it.
+		out = append(out, (&Card{Retrying: l.Retrying, OnRetry: l.OnRetry, WaitUntil: l.WaitUntil,
+			Tried: l.Tried, Now: l.Now}).retryNotice(title, ""))
 	}
 	if spent > 0 {
 		now := l.Now

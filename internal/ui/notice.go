@@ -27,6 +27,13 @@ type Notice struct {
 	// Busy disables the button and shows BusyText while the action runs.
 	Busy     bool
 	BusyText string
+	// Wait, when set, says the action will run by itself later: the
+	// button shows Wait (e.g. "Retrying in 40 s…") and is aria-disabled,
+	// so a focused button keeps the focus, and screen readers are told
+	// WaitSay once instead of every change of the countdown. Default "":
+	// the action runs when pressed.
+	Wait    string
+	WaitSay string
 	// OnAction runs when the button is pressed.
 	OnAction app.EventHandler
 }
@@ -50,7 +57,15 @@ func (n *Notice) Render() app.UI {
 			app.If(n.Text != "", func() app.UI {
 				return app.P().Class("sb-notice__text").Text(n.Text)
 			}),
-			app.If(n.Action != "", func() app.UI {
+			app.If(n.Action != "" && n.Wait != "", func() app.UI {
+				// Not disabled: a disabled button drops the focus.
+				return app.Button().Type("button").Class("sb-btn sb-btn--secondary sb-btn--waiting").
+					Aria("disabled", "true").Body(
+					app.Span().Aria("hidden", "true").Text(n.Wait),
+					app.Span().Class("sb-sr").Text(n.WaitSay),
+				)
+			}),
+			app.If(n.Action != "" && n.Wait == "", func() app.UI {
 				label := n.Action
 				if n.Busy && n.BusyText != "" {
 					label = n.BusyText

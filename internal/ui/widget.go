@@ -24,6 +24,13 @@ type Widget struct {
 	reload   int        // bumped on Retry to reload the Sales Navigator panel
 	panel    panelState // what the Sales Navigator panel shows
 	stop     func()
+
+	// waitUntil is when a Retry pressed during LinkedIn's back-off runs
+	// by itself; tried is when the last retry was sent.
+	waitUntil time.Time
+	tried     time.Time
+	mount     app.Context // the widget's own, for timers that outlive a button
+	mounted   bool
 }
 
 // OnInit reads the Boot from the prerendered page in the browser. It must
@@ -58,6 +65,7 @@ func (w *Widget) OnMount(ctx app.Context) {
 	// not just the prerendered HTML, is running.
 	app.Window().Get("document").Get("documentElement").Call("setAttribute", "data-snapbridge-ready", "1")
 	w.stop = reportHeightTo(w.boot.ParentOrigin, w.boot.Frame)
+	w.mount, w.mounted = ctx, true
 	if w.boot.Error == nil && len(w.assocs) < len(w.boot.Records) {
 		w.fetch(ctx, false)
 	}
@@ -116,6 +124,11 @@ func (w *Widget) fetch(ctx app.Context, force bool) {
 // settle records the answer to an associations request.
 func (w *Widget) settle(ids []string, assocs []wire.Association, err error) {
 	w.retrying = false
+	defer func() {
+		if !w.anyThrottled() {
+			w.tried = time.Time{} // "still busy" only while it is
+		}
+	}()
 	kind, _ := classify(err)
 	switch kind {
 	case problemNone:
@@ -148,9 +161,57 @@ func (w *Widget) settle(ids []string, assocs []wire.Association, err error) {
 // host page could not renew it.
 func (w *Widget) sessionExpired() { w.expired = true }
 
+// retry asks LinkedIn again. While LinkedIn's back-off runs the server
+// would only answer "busy" again without asking, so the button counts
+// down instead and the widget retries by itself when the back-off ends.
 func (w *Widget) retry(ctx app.Context, _ app.Event) {
+	if w.retrying || !w.waitUntil.IsZero() {
+		return // the button is aria-disabled, not disabled: it still clicks
+	}
+	if w.mounted {
+		ctx = w.mount
+	}
+	if until := w.busyUntil(); time.Until(until) > time.Second/2 {
+		w.waitUntil = until
+		w.countDown(ctx)
+		return
+	}
+	w.retryNow(ctx)
+}
+
+func (w *Widget) retryNow(ctx app.Context) {
 	w.reload++
+	w.tried = time.Now()
 	w.fetch(ctx, false)
+}
+
+// countDown redraws the Retry countdown each second and retries when
+// the back-off ends.
+func (w *Widget) countDown(ctx app.Context) {
+	left := time.Until(w.waitUntil)
+	if left <= 0 {
+		w.waitUntil = time.Time{}
+		w.retryNow(ctx)
+		return
+	}
+	step := left % time.Second
+	if step < 50*time.Millisecond {
+		step += time.Second
+	}
+	ctx.After(min(step, left), w.countDown)
+}
+
+// busyUntil is when LinkedIn's back-off of the records shown ends, as the
+// server said (Association.RetryAt); zero when none is known.
+func (w *Widget) busyUntil() time.Time {
+	var until time.Time
+	for _, r := range w.boot.Records {
+		a, ok := w.assocs[r.ID]
+		if ok && a.Status == wire.StatusThrottled && a.Reason != wire.ReasonBudgetSpent && a.RetryAt != nil && a.RetryAt.After(until) {
+			until = *a.RetryAt
+		}
+	}
+	return until
 }
 
 // Render draws the error card, the record card with its panel, or the list.
@@ -177,13 +238,15 @@ func (w *Widget) content() app.UI {
 		return &ErrorCard{Detail: wire.ErrorDetail{Code: "no_records",
 			Message: "The CRM did not say which record to show."}}
 	case b.Mode == ModeList:
-		return &List{Records: b.Records, Assocs: w.assocs, Retrying: w.retrying, OnRetry: w.retry}
+		return &List{Records: b.Records, Assocs: w.assocs, Retrying: w.retrying, OnRetry: w.retry,
+			WaitUntil: w.waitUntil, Tried: w.tried}
 	}
 	r := b.Records[0]
 	a, ok := w.assocs[r.ID]
 	// With the Sales Navigator panel showing the person, the card shrinks
 	// to a header; while Connect is the thing to do, its link steps back.
 	card := &Card{Record: r, Assoc: a, Loading: !ok, NoCRMSync: b.NoCRMSync, Retrying: w.retrying, OnRetry: w.retry,
+		WaitUntil: w.waitUntil, Tried: w.tried,
 		Header: w.panel == panelReady, Secondary: w.panel == panelNotConnected}
 	return app.Div().Class("sb-stack").Body(
 		card,
@@ -210,6 +273,16 @@ func isSettled(status string) bool {
 	switch status {
 	case wire.StatusMatched, wire.StatusNoMatch, wire.StatusCRMSyncDisabled:
 		return true
+	}
+	return false
+}
+
+// anyThrottled reports whether a record shown is answered "busy".
+func (w *Widget) anyThrottled() bool {
+	for _, r := range w.boot.Records {
+		if a, ok := w.assocs[r.ID]; ok && a.Status == wire.StatusThrottled && a.Reason != wire.ReasonBudgetSpent {
+			return true
+		}
 	}
 	return false
 }

@@ -56,6 +56,14 @@ func (a Association) AppendJSON(b []byte) []byte {
 		b = append(b, `,"refreshAfter":"`...)
 		b = append(a.RefreshAfter.AppendFormat(b, time.RFC3339Nano), '"')
 	}
+	if a.Reason != "" {
+		b = append(b, `,"reason":`...)
+		b = appendString(b, a.Reason)
+	}
+	if a.RetryAt != nil {
+		b = append(b, `,"retryAt":"`...)
+		b = append(a.RetryAt.AppendFormat(b, time.RFC3339Nano), '"')
+	}
 	return append(b, '}')
 }
 

@@ -25,6 +25,9 @@ func TestAssociationsAppendJSONMatchesEncodingJSON(t *testing.T) {
 		{"a refused forced refresh", Associations{Associations: []Association{{
 			RecordID: "c-002", Status: StatusNoMatch, Cached: true, CachedAt: &at, ExpiresAt: &later,
 			ForceRefused: true, RefreshAfter: &later}}}},
+		{"throttled rows with their reasons", Associations{Associations: []Association{
+			{RecordID: "c-003", Status: StatusThrottled, Reason: ReasonBudgetSpent, RetryAt: &later},
+			{RecordID: "c-004", Status: StatusMatched, Stale: true, Cached: true, CachedAt: &at, Reason: ReasonLinkedInBusy, RetryAt: &at}}}},
 		{"control and unicode", Associations{Associations: []Association{{
 			RecordID: "tab\there\nnl\r\x00\x1f ü 日本 \u2028\u2029 \xff bad", Status: StatusUnavailable}}}},
 	} {

@@ -104,7 +104,28 @@ type Association struct {
 	// again (the next midnight UTC when the budget is spent).
 	ForceRefused bool       `json:"forceRefused,omitempty"`
 	RefreshAfter *time.Time `json:"refreshAfter,omitempty"`
+	// Reason says why LinkedIn was not asked or did not answer, when the
+	// status is throttled (or a kept answer is served stale instead):
+	// ReasonBudgetSpent or ReasonLinkedInBusy. Default "": no reason
+	// given (an older server), which reads as ReasonLinkedInBusy.
+	Reason string `json:"reason,omitempty"`
+	// RetryAt, set with Reason, is when the record will be looked up
+	// again if asked: the next midnight UTC when the tenant's budget is
+	// spent, the end of LinkedIn's back-off (its Retry-After) when
+	// LinkedIn is busy. Asking earlier answers the same way.
+	RetryAt *time.Time `json:"retryAt,omitempty"`
 }
+
+// Reasons of a throttled association (Association.Reason).
+const (
+	// ReasonBudgetSpent: the tenant's daily budget of LinkedIn look-ups is
+	// spent, so LinkedIn was not asked; it resets at midnight UTC. It is
+	// the code of the whole answer's 429 when no record could be answered.
+	ReasonBudgetSpent = "lookup_budget_exhausted"
+	// ReasonLinkedInBusy: LinkedIn answered 429 (now or within its
+	// Retry-After), so it is not asked again until RetryAt.
+	ReasonLinkedInBusy = "linkedin_throttled"
+)
 
 // Associations is the answer to GET /api/v1/associations.
 type Associations struct {
