@@ -30,7 +30,7 @@ func (redisHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 // ProcessHook implements redis.Hook.
 func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if !trace.SpanFromContext(ctx).IsRecording() {
+		if !trace.SpanFromContext(ctx).IsRecording() || connectionSetup[cmd.Name()] {
 			return next(ctx, cmd)
 		}
 		ctx, span := h.start(ctx, cmd.Name(), 1)
@@ -44,7 +44,7 @@ func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 // ProcessPipelineHook implements redis.Hook.
 func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if !trace.SpanFromContext(ctx).IsRecording() {
+		if !trace.SpanFromContext(ctx).IsRecording() || setupOnly(cmds) {
 			return next(ctx, cmds)
 		}
 		ctx, span := h.start(ctx, "pipeline", len(cmds))
@@ -53,6 +53,19 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 		h.end(span, err)
 		return err
 	}
+}
+
+// connectionSetup are the commands go-redis sends on a new connection:
+// they belong to no request's work.
+var connectionSetup = map[string]bool{"hello": true, "client": true, "auth": true, "select": true, "readonly": true}
+
+func setupOnly(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if !connectionSetup[c.Name()] {
+			return false
+		}
+	}
+	return true
 }
 
 func (h redisHook) start(ctx context.Context, op string, n int) (context.Context, trace.Span) {
