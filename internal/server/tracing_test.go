@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
 
@@ -248,4 +250,43 @@ func TestTraceparentIsFollowedOnlyFromATrustedProxy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExportJobLinksToTheRequestThatStartedIt: the export poller's pass
+// that takes up a new export is a trace of its own (a periodic job),
+// linked to the admin's request that created the export, so an operator
+// can follow the export from the click to LinkedIn.
+func TestExportJobLinksToTheRequestThatStartedIt(t *testing.T) {
+	p, w := tracedProduct(t)
+	admin := p.adminSession("demo", "crm-admin-trace")
+	end := time.Now().Add(-24 * time.Hour)
+	body := exportBody(sandbox.ContractURN(sandbox.DemoEnterpriseContract), "seat", end.Add(-30*24*time.Hour), end)
+	var e wire.Error
+	p.call("POST", "/api/v1/admin/tenants/demo/exports", admin, body, http.StatusConflict, &e)
+	p.connectAsking(e.Error.ConnectURL, firstMember(p.li), admin, linkedin.ScopeAnalytics)
+	resp := p.call("POST", "/api/v1/admin/tenants/demo/exports", admin, body, http.StatusCreated, nil)
+	requestID := resp.Header.Get("X-Request-Id")
+
+	var created sdktrace.ReadOnlySpan
+	w.waitFor(t, "a poller pass linked to the export's request", func(spans []sdktrace.ReadOnlySpan) bool {
+		for _, s := range spans {
+			if s.Name() == "POST /api/v1/admin/tenants/:tenant/exports" && attr(s, "snapbridge.request_id") == requestID {
+				created = s
+			}
+		}
+		if created == nil {
+			return false
+		}
+		for _, s := range spans {
+			for _, l := range s.Links() {
+				if s.Name() == "job exports" && l.SpanContext.SpanID() == created.SpanContext().SpanID() {
+					if s.Parent().IsValid() {
+						t.Errorf("the poller's pass is a child of %s, want a root span", s.Parent().SpanID())
+					}
+					return true
+				}
+			}
+		}
+		return false
+	})
 }
