@@ -3,8 +3,11 @@ package telemetry_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +15,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/shared/redistest"
 	"github.com/snapbridge/snapbridge/internal/store"
@@ -119,4 +124,42 @@ func attrOf(s sdktrace.ReadOnlySpan, key string) string {
 		}
 	}
 	return ""
+}
+
+// TestARetriedLinkedInCallShowsEachAttempt: when LinkedIn fails and the
+// client tries again, the trace shows both attempts, numbered, the
+// failed one marked with LinkedIn's status; nothing is sent to LinkedIn
+// that would join its trace to ours.
+func TestARetriedLinkedInCallShowsEachAttempt(t *testing.T) {
+	sb := sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(sandbox.DemoOptions{ClientSecret: "demo-client-secret-for-tests-0123"})})
+	var traceparents atomic.Int32
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("traceparent") != "" {
+			traceparents.Add(1)
+		}
+		sb.ServeHTTP(w, r)
+	}))
+	defer upstream.Close()
+	tr, rec, ctx, end := recording(t)
+	li := linkedin.New(linkedin.Config{APIBase: upstream.URL + "/v2", TokenURL: upstream.URL + "/oauth/v2/accessToken",
+		HTTPClient: &http.Client{Timeout: 5 * time.Second, Transport: tr.Transport(nil)}})
+
+	sb.SetFaults(sandbox.Faults{Next500: 1})
+	if _, err := li.AppToken(ctx, linkedin.App{ClientID: sandbox.DemoClientID, ClientSecret: "demo-client-secret-for-tests-0123"}); err != nil {
+		t.Fatal(err)
+	}
+	end()
+	var attempts []string
+	for _, s := range rec.Ended() {
+		if s.Name() != "linkedin accessToken" {
+			continue
+		}
+		attempts = append(attempts, attrOf(s, "snapbridge.linkedin.attempt")+":"+attrOf(s, "http.response.status_code")+":"+s.Status().Code.String())
+	}
+	if got := strings.Join(attempts, " "); got != "1:500:Error 2:200:Unset" {
+		t.Errorf("attempts (number:status:span status) %q, want a failed first and a successful second", got)
+	}
+	if n := traceparents.Load(); n != 0 {
+		t.Errorf("%d calls to LinkedIn carried a traceparent", n)
+	}
 }
