@@ -71,7 +71,13 @@ func runSandbox(args []string, stdout io.Writer) error {
 	if err := cfg.Sandbox.Faults.Validate(); err != nil {
 		return fmt.Errorf("sandbox.faults: %w", err)
 	}
-	logger := newLogger(cfg.LogLevel)
+	if cfg.Log.Format == "" {
+		cfg.Log.Format = "text" // the stand-in is a sandbox: read by a person at a terminal
+	}
+	logger, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
 	apps := sandbox.DemoApps(sandbox.DemoOptions{ClientSecret: cfg.Secrets.DemoClientSecret, ContextSecret: cfg.Secrets.DemoContextSecret})
 	for i := range apps {
 		apps[i].RedirectURIs = redirects

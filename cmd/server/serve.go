@@ -12,6 +12,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/server"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 )
 
 // loadConfig reads --config, the environment and the flags shared by the
@@ -66,7 +67,10 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	logger := newLogger(cfg.LogLevel)
+	logger, err := newLogger(cfg)
+	if err != nil {
+		return err
+	}
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		return err
@@ -98,10 +102,18 @@ func printURLs(s *server.Server, operator bool) {
 	fmt.Fprintln(os.Stdout, b.String())
 }
 
-func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
+// newLogger is the logger log.format and log.level ask for, on stderr:
+// JSON by default, text in sandbox mode; every line logged within a
+// request carries its request id and trace id.
+func newLogger(cfg config.Config) (*slog.Logger, error) {
+	format, level, err := cfg.LogSettings()
+	if err != nil {
+		return nil, err
 	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(os.Stderr, opts)
+	if format == "text" {
+		h = slog.NewTextHandler(os.Stderr, opts)
+	}
+	return slog.New(telemetry.LogHandler(h)), nil
 }

@@ -1,11 +1,17 @@
 package assoc
 
 import (
+	"context"
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
+
+// maxFrom bounds the requests a batch's span links to.
+const maxFrom = 32
 
 // batcher gathers one tenant's records needing LinkedIn so that requests
 // arriving together share batch calls. A full batch (max records) leaves at
@@ -17,22 +23,26 @@ import (
 type batcher struct {
 	max    int
 	window time.Duration
-	send   func(t *tenant.Tenant, ids []string) // runs in its own goroutine
+	// send runs in its own goroutine; from are the spans of the requests
+	// that queued the batch (for its own span).
+	send func(t *tenant.Tenant, ids []string, from []trace.SpanContext)
 
 	mu       sync.Mutex
 	t        *tenant.Tenant // latest configuration seen for this tenant
 	pending  []string
+	from     []trace.SpanContext
 	firstAt  time.Time
 	deadline time.Time
 	timer    *time.Timer
 }
 
-func newBatcher(max int, window time.Duration, send func(t *tenant.Tenant, ids []string)) *batcher {
+func newBatcher(max int, window time.Duration, send func(t *tenant.Tenant, ids []string, from []trace.SpanContext)) *batcher {
 	return &batcher{max: max, window: window, send: send}
 }
 
-// add queues ids, sending every full batch at once.
-func (b *batcher) add(t *tenant.Tenant, ids []string) {
+// add queues ids for the request whose span ctx carries, sending every
+// full batch at once.
+func (b *batcher) add(ctx context.Context, t *tenant.Tenant, ids []string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.t = t
@@ -41,10 +51,19 @@ func (b *batcher) add(t *tenant.Tenant, ids []string) {
 		b.firstAt = now
 	}
 	b.pending = append(b.pending, ids...)
+	sc := trace.SpanContextFromContext(ctx)
+	if sc.IsValid() && len(b.from) < maxFrom {
+		b.from = append(b.from, sc)
+	}
 	for len(b.pending) >= b.max {
 		chunk := b.pending[:b.max:b.max]
 		b.pending = append([]string(nil), b.pending[b.max:]...)
-		go b.send(t, chunk)
+		from := b.from
+		b.from = nil
+		if len(b.pending) > 0 && sc.IsValid() {
+			b.from = []trace.SpanContext{sc} // what is left is this request's
+		}
+		go b.send(t, chunk, from)
 		b.firstAt = now
 	}
 	if len(b.pending) == 0 {
@@ -74,7 +93,7 @@ func (b *batcher) expire() {
 		return
 	}
 	b.timer = nil
-	chunk := b.pending
-	b.pending = nil
-	go b.send(b.t, chunk)
+	chunk, from := b.pending, b.from
+	b.pending, b.from = nil, nil
+	go b.send(b.t, chunk, from)
 }

@@ -16,8 +16,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/shared"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -105,6 +108,9 @@ type Config struct {
 	ForceInterval time.Duration
 	// Logger receives upstream failures (never tokens). Default: discard.
 	Logger *slog.Logger
+	// Tracing traces each upstream call as a child of the first request
+	// that queued it. Default: nil, none.
+	Tracing *telemetry.Tracing
 	// Shared, when set, shares answers with the other instances: an
 	// answer one instance got from LinkedIn is served by every other, and
 	// stands in for them (stale) when LinkedIn fails. Default: none, the
@@ -369,8 +375,8 @@ func (r *Resolver) state(tenantID string) *tenantState {
 	ts := r.tenants[tenantID]
 	if ts == nil {
 		ts = &tenantState{slots: make(chan struct{}, MaxConcurrentCalls)}
-		ts.batcher = newBatcher(r.cfg.MaxBatch, r.cfg.CoalesceWindow, func(t *tenant.Tenant, ids []string) {
-			r.call(t, ts, ids)
+		ts.batcher = newBatcher(r.cfg.MaxBatch, r.cfg.CoalesceWindow, func(t *tenant.Tenant, ids []string, from []trace.SpanContext) {
+			r.call(t, ts, ids, from)
 		})
 		r.tenants[tenantID] = ts
 	}
@@ -443,7 +449,7 @@ func (r *Resolver) reserve(ctx context.Context, t *tenant.Tenant, ts *tenantStat
 		}
 	}
 	if len(allowed) > 0 {
-		ts.batcher.add(t, allowed)
+		ts.batcher.add(ctx, t, allowed)
 	}
 	return used, nil
 }

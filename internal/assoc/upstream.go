@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -22,9 +25,12 @@ type outcome struct {
 // It runs in its own goroutine, at most MaxConcurrentCalls per tenant, and
 // ends by the records' deadline (Config.LookupTimeout), however long
 // LinkedIn takes and however many retries the client would make.
-func (r *Resolver) call(t *tenant.Tenant, ts *tenantState, ids []string) {
+func (r *Resolver) call(t *tenant.Tenant, ts *tenantState, ids []string, from []trace.SpanContext) {
 	deadline := r.deadline(t.ID, ids)
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	ctx, span := r.cfg.Tracing.Continue(context.Background(), "assoc.lookup", from,
+		telemetry.AttrTenant.String(t.ID), telemetry.AttrRecords.Int(len(ids)))
+	defer span.End()
+	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 
 	late := outcome{status: wire.StatusUnavailable,
@@ -64,7 +70,7 @@ func (r *Resolver) call(t *tenant.Tenant, ts *tenantState, ids []string) {
 		r.tripBackoff(t.ID, ts, now, r.backoffFor(failure.err))
 	}
 	if failed > 0 {
-		r.cfg.Logger.Warn("profile association lookup failed",
+		r.cfg.Logger.WarnContext(ctx, "profile association lookup failed",
 			"tenant", t.ID, "records", len(ids), "failed", failed, "status", failure.status, "error", failure.err)
 	}
 	// A throttled record says until when the tenant leaves LinkedIn alone.

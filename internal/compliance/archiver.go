@@ -140,7 +140,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}()
 	for {
-		next := s.pass(ctx)
+		next := s.tracedPass(ctx)
 		wait := max(min(next.Sub(s.cfg.Now()), s.cfg.SyncInterval), 10*time.Millisecond)
 		timer := time.NewTimer(wait)
 		select {
@@ -229,4 +229,11 @@ func (s *Service) logFailure(ctx context.Context, what, tenantID, viewer string,
 		return
 	}
 	s.cfg.Logger.WarnContext(ctx, what, "tenant", tenantID, "viewer", viewer, "err", err.Error())
+}
+
+// tracedPass runs pass in the span of one pass.
+func (s *Service) tracedPass(ctx context.Context) time.Time {
+	ctx, span := s.cfg.Tracing.Job(ctx, "compliance", s.woken.Take())
+	defer span.End()
+	return s.pass(ctx)
 }

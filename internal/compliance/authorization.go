@@ -60,7 +60,7 @@ func (s *Service) OptIn(ctx context.Context, t *tenant.Tenant, viewer string) (S
 	if err := s.db.PutComplianceViewer(ctx, v); err != nil {
 		return Status{}, fmt.Errorf("compliance opt-in %s/%s: %w", t.ID, viewer, err)
 	}
-	s.nudge()
+	s.nudge(ctx)
 	return s.statusOf(ctx, t.ID, viewer, &a)
 }
 

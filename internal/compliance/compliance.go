@@ -16,6 +16,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -68,6 +69,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives archiver failures. Default: slog.Default().
 	Logger *slog.Logger
+	// Tracing runs each pass of the archiver in a root span linked to the
+	// requests that woke it. Default: nil, no spans.
+	Tracing *telemetry.Tracing
 	// Owner names this instance in the leases it holds. Default: a random
 	// id, new at each start.
 	Owner string
@@ -117,6 +121,8 @@ type Service struct {
 	// never page the same viewer at once.
 	runs chan struct{}
 	wake chan struct{}
+	// woken are the requests that woke the archiver since its last pass.
+	woken telemetry.Requests
 	// leases are the viewer leases this instance's archiver holds.
 	leases *store.LeaseHolder
 }
@@ -130,8 +136,9 @@ func New(cfg Config, db Store, li LinkedIn, members MemberTokens, tenants Tenant
 		leases: store.NewLeaseHolder(db, cfg.Owner, cfg.LeaseTTL)}
 }
 
-// nudge wakes the archiver without blocking.
-func (s *Service) nudge() {
+// nudge wakes the archiver without blocking, for the request ctx carries.
+func (s *Service) nudge(ctx context.Context) {
+	s.woken.Add(ctx)
 	select {
 	case s.wake <- struct{}{}:
 	default:

@@ -76,8 +76,13 @@ type Config struct {
 	// Tenants seed the database at start: a tenant whose id is not stored
 	// yet is added; stored tenants (and admins' edits) are kept.
 	Tenants []tenant.Tenant `yaml:"tenants"`
-	// LogLevel is debug, info, warn or error. Default: info (SNAPBRIDGE_LOG_LEVEL).
+	// LogLevel is debug, info, warn or error; log.level, when set, wins.
+	// Default: info (SNAPBRIDGE_LOG_LEVEL).
 	LogLevel string `yaml:"logLevel"`
+	// Log sets the log level and format.
+	Log Log `yaml:"log"`
+	// Tracing tunes OpenTelemetry tracing.
+	Tracing Tracing `yaml:"tracing"`
 	// ShutdownGrace bounds how long in-flight requests may finish on
 	// SIGINT/SIGTERM. Default: 15s.
 	ShutdownGrace time.Duration `yaml:"shutdownGrace"`
@@ -303,6 +308,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		}
 		c.Sandbox.ComplianceCadence = d
 	}
+	c.applyObservabilityEnv(getenv)
 	if err := c.Associations.applyEnv(getenv); err != nil {
 		return err
 	}
@@ -419,6 +425,9 @@ func (c *Config) Finish() error {
 	}
 	if c.Purge.Interval < 0 {
 		return fmt.Errorf("purge.interval: must not be negative")
+	}
+	if _, _, err := c.LogSettings(); err != nil {
+		return err
 	}
 	if c.ShutdownGrace <= 0 {
 		return fmt.Errorf("shutdownGrace: must be positive")

@@ -22,7 +22,7 @@ func (c *Console) serveAsset(w http.ResponseWriter, r *http.Request, name string
 	}
 	body, err := fs.ReadFile(web.Files, name)
 	if err != nil {
-		c.cfg.Logger.Error("console asset missing from the build", "name", name, "err", err.Error())
+		c.cfg.Logger.ErrorContext(r.Context(), "console asset missing from the build", "name", name, "err", err.Error())
 		c.refuse(w, r, nil, http.StatusInternalServerError, "internal", "", "the console's files are missing from this build")
 		return
 	}

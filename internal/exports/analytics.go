@@ -116,7 +116,7 @@ func (s *Service) CreateAnalytics(ctx context.Context, t *tenant.Tenant, viewer,
 	if err := s.advance(ctx, t.ID, req.Contract, action); err != nil {
 		s.cfg.Logger.WarnContext(ctx, "submit analytics export", "tenant", t.ID, "job", j.ID, "err", err.Error())
 	}
-	s.nudge()
+	s.nudge(ctx)
 	return s.Analytics(ctx, t.ID, j.ID)
 }
 

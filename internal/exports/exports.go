@@ -17,6 +17,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -66,6 +67,9 @@ type Config struct {
 	Now func() time.Time
 	// Logger receives poller failures. Default: slog.Default().
 	Logger *slog.Logger
+	// Tracing runs each pass of the poller in a root span linked to the
+	// requests that woke it. Default: nil, no spans.
+	Tracing *telemetry.Tracing
 	// Owner names this instance in the leases it holds. Default: a random
 	// id, new at each start.
 	Owner string
@@ -120,6 +124,8 @@ type Service struct {
 	submit sync.Mutex
 	// wake nudges the poller when a job was created.
 	wake chan struct{}
+	// woken are the requests that woke the poller since its last pass.
+	woken telemetry.Requests
 	// leases are the job and submission leases this instance holds.
 	leases *store.LeaseHolder
 }
@@ -132,8 +138,9 @@ func New(cfg Config, db Store, li LinkedIn, members MemberTokens, apps AppTokens
 		leases: store.NewLeaseHolder(db, cfg.Owner, cfg.LeaseTTL)}
 }
 
-// nudge wakes the poller without blocking.
-func (s *Service) nudge() {
+// nudge wakes the poller without blocking, for the request ctx carries.
+func (s *Service) nudge(ctx context.Context) {
+	s.woken.Add(ctx)
 	select {
 	case s.wake <- struct{}{}:
 	default:

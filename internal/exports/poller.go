@@ -33,7 +33,7 @@ func (s *Service) Run(ctx context.Context) error {
 		}
 	}()
 	for {
-		next := s.tick(ctx)
+		next := s.tracedTick(ctx)
 		wait := s.cfg.MaxPoll
 		if !next.IsZero() {
 			wait = min(next.Sub(s.cfg.Now()), s.cfg.MaxPoll)
@@ -214,4 +214,11 @@ func (s *Service) logFailure(ctx context.Context, what string, id int64, err err
 		return
 	}
 	s.cfg.Logger.WarnContext(ctx, what, "job", id, "err", err.Error())
+}
+
+// tracedTick runs tick in the span of one pass.
+func (s *Service) tracedTick(ctx context.Context) time.Time {
+	ctx, span := s.cfg.Tracing.Job(ctx, "exports", s.woken.Take())
+	defer span.End()
+	return s.tick(ctx)
 }

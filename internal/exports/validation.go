@@ -73,7 +73,7 @@ func (s *Service) CreateValidation(ctx context.Context, t *tenant.Tenant, actor 
 	if err != nil {
 		return store.ValidationExport{}, fmt.Errorf("create validation export for %s: LinkedIn job %d: %w", t.ID, id, err)
 	}
-	s.nudge()
+	s.nudge(ctx)
 	return j, nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/hostctx"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 	"github.com/snapbridge/snapbridge/internal/ui"
@@ -113,6 +114,9 @@ type Services struct {
 	// the tenant-administration routes out.
 	Admin  Admin
 	Logger *slog.Logger
+	// Tracing runs each request in a span and puts the request id into
+	// its context for the log lines; nil makes no spans.
+	Tracing *telemetry.Tracing
 	// PublicURL is the server's origin as browsers see it.
 	PublicURL string
 	// DisplayURL is LinkedIn's Display Services page (or the stand-in's).
@@ -158,6 +162,7 @@ func New(s Services) http.Handler {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
 	}
+	s.Logger = slog.New(telemetry.LogHandler(s.Logger.Handler()))
 	a := &API{Services: s, ids: newRequestIDs()}
 	if s.Widget != nil {
 		ui.SetLoader(a.LoadWidget)
@@ -170,7 +175,7 @@ func New(s Services) http.Handler {
 	// and Go's default body. Such paths are 404s like any other.
 	r.RedirectTrailingSlash = false
 	r.ContextWithFallback = true
-	r.Use(a.restoreHead, a.requestID, a.accessLog, a.recover, a.securityHeaders, a.cors, a.limitBody)
+	r.Use(a.restoreHead, a.requestID, a.Tracing.HTTP(requestIDOf), a.accessLog, a.recover, a.securityHeaders, a.cors, a.limitBody)
 
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 )
 
 const (
@@ -92,7 +93,8 @@ var requestKeys = sync.Pool{New: func() any { return make(map[any]any, 4) }}
 
 // accessLog logs one line per request: at info for failures, at debug
 // for successes (request rates are metrics, not log lines). It logs the
-// path only: query strings carry context tokens and OAuth codes.
+// path only: query strings carry context tokens and OAuth codes. The
+// request id and trace id come from the context (telemetry.LogHandler).
 func (a *API) accessLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -115,9 +117,11 @@ func (a *API) logRequest(c *gin.Context, level slog.Level, start time.Time) {
 		slog.String("method", c.Request.Method),
 		slog.String("path", c.Request.URL.Path),
 		slog.Int("status", c.Writer.Status()),
-		slog.Int64("us", time.Since(start).Microseconds()),
-		slog.String("requestId", c.GetString(ctxRequestID)))
+		slog.Int64("us", time.Since(start).Microseconds()))
 }
+
+// requestIDOf is the request's id (for the log lines and the span).
+func requestIDOf(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
 // recover turns a panic into a 500 JSON answer carrying the request id.
 func (a *API) recover(c *gin.Context) {
@@ -210,6 +214,7 @@ func (a *API) requireSession(c *gin.Context) {
 		return
 	}
 	c.Set(ctxSession, s)
+	telemetry.SetTenant(c.Request.Context(), s.Tenant)
 	c.Next()
 }
 

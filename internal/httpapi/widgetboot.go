@@ -10,6 +10,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 	"github.com/snapbridge/snapbridge/internal/ui"
@@ -37,6 +38,7 @@ func (a *API) LoadWidget(ctx context.Context, tenantID, mode string, page *url.U
 		boot.Error = &wire.ErrorDetail{Code: "unknown_tenant", Message: "This widget is not set up for this CRM."}
 		return boot
 	}
+	telemetry.SetTenant(ctx, t.ID)
 	boot.Accent = t.AccentColor
 	boot.Theme = widgetTheme(t.Theme, page.Query().Get("theme"))
 	boot.FrameWidth, boot.FrameHeight = t.Display.Width, t.Display.Height

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 )
 
 // backoff is a jittered exponential backoff: the n-th wait is drawn from
@@ -35,6 +37,7 @@ func (b backoff) delay(n int) time.Duration {
 // while it fails in a way worth repeating. Each attempt gets its own
 // Timeout; the waits between attempts end early when ctx ends.
 func (c *Client) call(ctx context.Context, idempotent bool, attempt func(ctx context.Context) error) error {
+	ctx = telemetry.CountAttempts(ctx)
 	for n := 0; ; n++ {
 		actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 		err := attempt(actx)

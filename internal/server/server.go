@@ -35,6 +35,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/store"
+	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 	"github.com/snapbridge/snapbridge/internal/ui"
@@ -67,13 +68,16 @@ type Server struct {
 	lns        []net.Listener
 	// closeShared closes the Redis connections, if any.
 	closeShared func() error
+	// tracing makes the spans; stopTracing flushes and stops its exporter.
+	tracing     *telemetry.Tracing
+	stopTracing func(context.Context) error
 }
 
 // New listens on the configured addresses (port 0 picks a free one),
 // finishes the configuration and builds every service. Options are
 // applied just before the HTTP handlers are built.
 func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
-	s := &Server{logger: logger}
+	s := &Server{logger: slog.New(telemetry.LogHandler(logger.Handler())), stopTracing: func(context.Context) error { return nil }}
 	ok := false
 	defer func() {
 		if !ok {
@@ -109,6 +113,7 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 		if s.closeShared != nil {
 			s.closeShared()
 		}
+		s.stopTracing(context.Background())
 		return nil, err
 	}
 	ok = true
@@ -142,10 +147,14 @@ func (s *Server) build() error {
 	if err != nil {
 		return err
 	}
+	if err := s.startTracing(); err != nil {
+		return err
+	}
 	if s.DB, err = OpenStore(*cfg); err != nil {
 		return err
 	}
-	if s.Shared, s.closeShared, err = sharedState(cfg, s.logger); err != nil {
+	s.DB = s.tracing.Store(s.DB, storeEngine(cfg))
+	if s.Shared, s.closeShared, err = sharedState(cfg, s.logger, s.tracing); err != nil {
 		return err
 	}
 
@@ -171,7 +180,8 @@ func (s *Server) build() error {
 	li := linkedin.New(linkedin.Config{
 		APIBase: cfg.LinkedIn.APIBase, RestBase: cfg.LinkedIn.RestBase,
 		AuthURL: cfg.LinkedIn.AuthURL, TokenURL: cfg.LinkedIn.TokenURL,
-		Timeout: cfg.LinkedIn.Timeout,
+		Timeout:    cfg.LinkedIn.Timeout,
+		HTTPClient: &http.Client{Timeout: cfg.LinkedIn.Timeout, Transport: s.tracing.Transport(nil)},
 	})
 	now := time.Now
 	widget, err := widgetHandler(cfg)
@@ -187,7 +197,7 @@ func (s *Server) build() error {
 	linkedinErrors := admin.NewErrorStats(now).Share(s.acrossInstances())
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
 		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.acrossInstances(),
-		MaxEntries: cfg.Associations.CacheEntries, MaxBytes: int64(cfg.Associations.CacheBytes)},
+		MaxEntries: cfg.Associations.CacheEntries, MaxBytes: int64(cfg.Associations.CacheBytes), Tracing: s.tracing},
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
 		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now,
@@ -215,11 +225,11 @@ func (s *Server) build() error {
 	s.exports = exports.New(exports.Config{
 		FirstPoll: cfg.Platform.ExportFirstPoll, MaxPoll: cfg.Platform.ExportMaxPoll,
 		ValidationTimeout: cfg.Platform.ValidationTimeout, Now: cfg.Platform.Now, Logger: s.logger,
-		Owner: leaseOwner,
+		Owner: leaseOwner, Tracing: s.tracing,
 	}, s.DB, li, members, apps, s.Tenants)
 	s.compliance = compliance.New(compliance.Config{
 		SyncInterval: cfg.Platform.ComplianceSync, StatusInterval: cfg.Platform.ComplianceStatusCheck,
-		Now: cfg.Platform.Now, Logger: s.logger, Owner: leaseOwner,
+		Now: cfg.Platform.Now, Logger: s.logger, Owner: leaseOwner, Tracing: s.tracing,
 	}, s.DB, li, members, s.Tenants)
 	contexts := admin.NewLiveContexts(s.Tenants, s.DB, now)
 	sessions := session.NewIssuer(sessionKey, 15*time.Minute, s.DB, now)
@@ -239,6 +249,7 @@ func (s *Server) build() error {
 		Platform:     httpapi.Platform{Exports: s.exports, Compliance: s.compliance, Connect: connector},
 		Admin:        adm,
 		Logger:       s.logger,
+		Tracing:      s.tracing,
 		PublicURL:    cfg.PublicURL,
 		DisplayURL:   cfg.LinkedIn.DisplayURL,
 		WidgetCSP:    httpapi.WidgetCSP(cfg.LinkedIn.DisplayURL, cfg.LinkedIn.MediaOrigins),
@@ -440,6 +451,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	if cerr := s.DB.Close(); err == nil {
 		err = cerr
+	}
+	flushCtx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownGrace)
+	defer cancel()
+	if terr := s.stopTracing(flushCtx); terr != nil {
+		s.logger.Warn("flush traces", "err", terr.Error())
 	}
 	return err
 }

@@ -86,6 +86,13 @@ func NewRedis(rawURL string, timeout time.Duration) (*Redis, error) {
 	return &Redis{client: redis.NewClient(opts), timeout: timeout, heartbeat: DefaultLockHeartbeat}, nil
 }
 
+// AddHook runs every command through h (tracing); nil adds none.
+func (r *Redis) AddHook(h redis.Hook) {
+	if h != nil {
+		r.client.AddHook(h)
+	}
+}
+
 // Close closes the connections.
 func (r *Redis) Close() error { return r.client.Close() }
 

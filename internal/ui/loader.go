@@ -26,6 +26,19 @@ const PageParam = "snapbridge-page"
 // until the handler takes it, keyed by the PageParam value.
 var pageOutcomes sync.Map
 
+// pageContexts holds the context of a page request (its span and request
+// id, for the Loader's spans and log lines) while it is prerendered, keyed
+// by the PageParam value: go-app prerenders with a context of its own.
+var pageContexts sync.Map
+
+// HoldPageContext hands ctx, the context of the page request named id, to
+// the Loader (without its cancellation: the Loader bounds its own calls)
+// until the returned function is called.
+func HoldPageContext(id string, ctx context.Context) (release func()) {
+	pageContexts.Store(id, context.WithoutCancel(ctx))
+	return func() { pageContexts.Delete(id) }
+}
+
 // TakePageOutcome returns the error the Loader reported while prerendering
 // the page request named id, or nil, and forgets it.
 func TakePageOutcome(id string) *wire.ErrorDetail {
@@ -84,6 +97,9 @@ func loadBoot(ctx context.Context, u *url.URL) Boot {
 	q.Del(RefererParam)
 	q.Del(PageParam)
 	page.RawQuery = q.Encode()
+	if held, ok := pageContexts.Load(pageID); ok && pageID != "" {
+		ctx = held.(context.Context)
+	}
 	b := load(ctx, tenant, mode, &page, referer)
 	if b.Tenant == "" {
 		b.Tenant = tenant

@@ -132,6 +132,7 @@ func (h *handler) servePage(w http.ResponseWriter, r *http.Request) {
 	q.Set(ui.PageParam, pageID)
 	r2.URL.RawQuery = q.Encode()
 	defer ui.TakePageOutcome(pageID) // whatever happened, forget it
+	defer ui.HoldPageContext(pageID, r.Context())()
 	h.app.ServeHTTP(&statusWriter{ResponseWriter: w,
 		before: func(hd http.Header) {
 			hd.Del("ETag")
