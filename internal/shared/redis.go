@@ -89,6 +89,14 @@ func NewRedis(rawURL string, timeout time.Duration) (*Redis, error) {
 // Close closes the connections.
 func (r *Redis) Close() error { return r.client.Close() }
 
+// AddHook has h observe every command (internal/metrics times them); a nil
+// h is ignored. Call it before r is used.
+func (r *Redis) AddHook(h redis.Hook) {
+	if h != nil {
+		r.client.AddHook(h)
+	}
+}
+
 // Mode answers ModeRedis when Redis answers a PING, ModeDegraded if not.
 func (r *Redis) Mode(ctx context.Context) string {
 	if r.Ping(ctx) != nil {
