@@ -69,7 +69,7 @@ func TestTenantLabelsStopAtTheBound(t *testing.T) {
 // from the ids in it, and by outcome class; retries are counted apart.
 func TestLinkedInCallsAreCountedByEndpointAndOutcome(t *testing.T) {
 	status := map[string]int{
-		"/v2/salesAccessTokens":                      200,
+		"/v2/salesAccessTokens":                       200,
 		"/v2/salesNavigatorProfileAssociations/(x:1)": 404,
 		"/v2/salesNavigatorProfileAssociations":       429,
 		"/v2/salesContracts":                          401,
