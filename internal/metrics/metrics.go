@@ -19,6 +19,7 @@ package metrics
 
 import (
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,6 +75,8 @@ type Registry struct {
 	stateScrapeError prometheus.Gauge
 
 	state *StateReader
+	// names are the metric families registered by New and WatchState.
+	names []string
 
 	leaseMu sync.Mutex
 	leases  map[string]bool
@@ -87,7 +90,7 @@ func New(o Options) *Registry {
 	}
 	m := &Registry{reg: prometheus.NewRegistry(), maxTenants: o.MaxTenants, tenants: map[string]bool{}, leases: map[string]bool{}}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	f := factory{m.reg}
+	f := factory{m}
 	m.httpRequests = f.counter("http_requests_total", "HTTP requests answered, by route template, method and status code.", "route", "method", "status")
 	m.httpDuration = f.histogram("http_request_duration_seconds", "Time to answer an HTTP request, by route template and method.", prometheus.DefBuckets, "route", "method")
 	m.linkedinCalls = f.counter("linkedin_calls_total", "Attempts to call LinkedIn, by endpoint and outcome (2xx, 401, 403, 404, 429, 4xx, 5xx, timeout, error).", "endpoint", "outcome")
@@ -107,6 +110,7 @@ func New(o Options) *Registry {
 	m.leasesHeld = prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: Namespace, Name: "leases_held",
 		Help: "Background-work leases this instance holds, by kind (exports, compliance, …)."}, []string{"kind"})
 	m.reg.MustRegister(m.leasesHeld)
+	m.names = append(m.names, Namespace+"_leases_held", Namespace+"_state_scrape_error")
 	m.stateScrapeError = prometheus.NewGauge(prometheus.GaugeOpts{Namespace: Namespace, Name: "state_scrape_error",
 		Help: "1 when the last read of the store-backed gauges failed, else 0."})
 	m.reg.MustRegister(m.stateScrapeError)
@@ -219,17 +223,24 @@ func (m *Registry) RefreshDone(err error, revoked bool) {
 	}
 }
 
+// Names returns the name of every snapbridge metric family the registry
+// can report (a histogram's, without the _bucket, _sum and _count
+// suffixes), for checking dashboards and alert rules against.
+func (m *Registry) Names() []string { return slices.Clone(m.names) }
+
 // factory registers metrics in the snapbridge namespace.
-type factory struct{ reg *prometheus.Registry }
+type factory struct{ m *Registry }
 
 func (f factory) counter(name, help string, labels ...string) *prometheus.CounterVec {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: Namespace, Name: name, Help: help}, labels)
-	f.reg.MustRegister(c)
+	f.m.reg.MustRegister(c)
+	f.m.names = append(f.m.names, Namespace+"_"+name)
 	return c
 }
 
 func (f factory) histogram(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
 	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: Namespace, Name: name, Help: help, Buckets: buckets}, labels)
-	f.reg.MustRegister(h)
+	f.m.reg.MustRegister(h)
+	f.m.names = append(f.m.names, Namespace+"_"+name)
 	return h
 }

@@ -2,9 +2,12 @@ package metrics_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -250,5 +253,65 @@ func TestStoreCallsAndLeasesAreCounted(t *testing.T) {
 	}
 	if errs := series(t, m, "snapbridge_store_errors_total"); len(errs) != 0 {
 		t.Errorf("a not-found answer counted as a store error: %v", errs)
+	}
+}
+
+// metricName finds snapbridge metric names in PromQL.
+var metricName = regexp.MustCompile(`\bsnapbridge_[a-z_]+`)
+
+// The dashboard and the alert rules query only metrics snapbridge
+// exports: a renamed metric would leave an empty panel or an alert that
+// can never fire.
+func TestDashboardAndAlertsNameExistingMetrics(t *testing.T) {
+	m := metrics.New(metrics.Options{})
+	m.WatchState(metrics.NewStateReader(nil, &fixedTenants{}, nil), 0)
+	known := map[string]bool{}
+	for _, n := range m.Names() {
+		known[n] = true
+	}
+	if !known["snapbridge_member_tokens"] || !known["snapbridge_http_requests_total"] {
+		t.Fatalf("Names() = %v, lacks the basics", m.Names())
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	raw, err := os.ReadFile("../../deploy/grafana/snapbridge.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("deploy/grafana/snapbridge.json: %v", err)
+	}
+	exprs := map[string]string{}
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			exprs["dashboard panel "+p.Title] += tg.Expr + "\n"
+		}
+	}
+	rules, err := os.ReadFile("../../deploy/prometheus/alerts.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exprs["deploy/prometheus/alerts.yml"] = string(rules)
+	if len(exprs) < 10 {
+		t.Fatalf("only %d dashboard panels with queries", len(exprs)-1)
+	}
+	for where, e := range exprs {
+		for _, name := range metricName.FindAllString(e, -1) {
+			base := name
+			for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+				if b, ok := strings.CutSuffix(name, suffix); ok && known[b] {
+					base = b
+				}
+			}
+			if !known[base] {
+				t.Errorf("%s queries %s, which snapbridge does not export", where, name)
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -242,6 +243,9 @@ func (m *Registry) WatchState(r *StateReader, timeout time.Duration) {
 	}
 	m.state = r
 	m.reg.MustRegister(&stateCollector{m: m, r: r, timeout: timeout})
+	for _, d := range stateDescs {
+		m.names = append(m.names, descName(d))
+	}
 }
 
 // TenantState reads one tenant's store-backed state with the collector's
@@ -273,9 +277,20 @@ type stateCollector struct {
 	timeout time.Duration
 }
 
+// stateDescs are the store-backed gauges.
+var stateDescs = []*prometheus.Desc{descMemberTokens, descBudgetUsed, descBudgetLimit, descCompLag, descCompSync,
+	descCompViewers, descCompGaps, descExportJobs, descExportAge}
+
+// descName is a Desc's fully-qualified name.
+func descName(d *prometheus.Desc) string {
+	s := d.String() // Desc{fqName: "name", …}
+	_, rest, _ := strings.Cut(s, `fqName: "`)
+	name, _, _ := strings.Cut(rest, `"`)
+	return name
+}
+
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descMemberTokens, descBudgetUsed, descBudgetLimit, descCompLag, descCompSync,
-		descCompViewers, descCompGaps, descExportJobs, descExportAge} {
+	for _, d := range stateDescs {
 		ch <- d
 	}
 }
