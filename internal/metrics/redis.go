@@ -44,14 +44,16 @@ func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		start := time.Now()
 		err := next(ctx, cmds)
-		h.observe("pipeline", start, err)
+		h.observe(pipelineName(cmds), start, err)
 		return err
 	}
 }
 
 func (h redisHook) observe(command string, start time.Time, err error) {
 	h.m.redisDuration.WithLabelValues(command).Observe(time.Since(start).Seconds())
-	if err != nil && !errors.Is(err, redis.Nil) {
+	// go-redis itself tolerates a connection handshake a Redis older than
+	// 7.2 answers in part (CLIENT SETINFO is unknown there).
+	if err != nil && !errors.Is(err, redis.Nil) && command != "handshake" && command != "client" {
 		h.m.redisErrors.WithLabelValues(command).Inc()
 	}
 }
@@ -61,6 +63,20 @@ var redisCommands = map[string]bool{
 	"get": true, "set": true, "del": true, "incrby": true, "expire": true, "pexpire": true, "publish": true,
 	"subscribe": true, "evalsha": true, "eval": true, "ping": true, "setnx": true, "mget": true, "exists": true,
 	"ttl": true, "pttl": true, "hello": true, "client": true, "script": true, "incr": true, "getex": true,
+}
+
+// handshakeCommands are what go-redis sends when it opens a connection.
+var handshakeCommands = map[string]bool{"hello": true, "client": true, "auth": true, "select": true, "ping": true}
+
+// pipelineName is "handshake" for a connection's opening pipeline,
+// "pipeline" for any other.
+func pipelineName(cmds []redis.Cmder) string {
+	for _, c := range cmds {
+		if !handshakeCommands[strings.ToLower(c.Name())] {
+			return "pipeline"
+		}
+	}
+	return "handshake"
 }
 
 func commandName(cmd redis.Cmder) string {

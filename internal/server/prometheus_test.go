@@ -240,6 +240,36 @@ func TestPrometheusSeesWhatLinkedInCounted(t *testing.T) {
 			t.Errorf("%s: %s = %v, want %d (stand-in stats %v)", c.scenario, c.query, got, c.want, stats)
 		}
 	}
+	// The console's health view reads the store-backed figures with the
+	// collector's code: it agrees with what Prometheus scraped.
+	var health struct {
+		Budget  struct{ Used int } `json:"budget"`
+		Cluster *struct {
+			MemberTokens map[string]int `json:"memberTokens"`
+			BudgetUsed   int            `json:"budgetUsed"`
+			BudgetLimit  int            `json:"budgetLimit"`
+		} `json:"cluster"`
+	}
+	p.call("GET", "/api/v1/admin/tenants/demo/health", testOperatorKey, nil, http.StatusOK, &health)
+	if health.Cluster == nil {
+		t.Fatal("the health view has no cluster-wide figures")
+	}
+	for _, c := range []struct {
+		what  string
+		query string
+		got   int
+	}{
+		{"connected sellers", `max(snapbridge_member_tokens{tenant="demo",status="connected"})`, health.Cluster.MemberTokens["connected"]},
+		{"budget used", `max(snapbridge_lookup_budget_used{tenant="demo"})`, health.Cluster.BudgetUsed},
+		{"budget limit", `max(snapbridge_lookup_budget_limit{tenant="demo"})`, health.Cluster.BudgetLimit},
+	} {
+		if want := prom.scalar(c.query); float64(c.got) != want || want == 0 {
+			t.Errorf("health view %s = %d, Prometheus %s = %v", c.what, c.got, c.query, want)
+		}
+	}
+	if health.Cluster.BudgetUsed != health.Budget.Used {
+		t.Errorf("health view budget: cluster %d, budget %d", health.Cluster.BudgetUsed, health.Budget.Used)
+	}
 	if stats["profileAssociations.batch"]+stats["profileAssociations.get"] == 0 || stats["salesAccessTokens"] == 0 {
 		t.Fatalf("the flow reached LinkedIn too little to compare: %v", stats)
 	}
