@@ -51,10 +51,12 @@ deps:
 	@command -v brotli >/dev/null || { $(APT) update -qq && $(APT) install -y -qq brotli >/dev/null; }
 
 ## services-deps: the servers the tests start privately, from Debian packages: redis-server
-## (internal/shared/redistest) and PostgreSQL (internal/store/postgres/pgtest)
+## (internal/shared/redistest), PostgreSQL (internal/store/postgres/pgtest) and prometheus
+## (internal/server's scrape test; promtool checks deploy/prometheus)
 services-deps:
 	@command -v redis-server >/dev/null || { $(APT) update -qq && $(APT) install -y -qq redis-server >/dev/null; }
 	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq postgresql >/dev/null; }
+	@test -x /usr/bin/prometheus -a -x /usr/bin/promtool || { $(APT) update -qq && $(APT) install -y -qq prometheus >/dev/null; }
 .PHONY: services-deps
 
 ## lint-deps: staticcheck at its pinned version, into var/bin
@@ -80,6 +82,14 @@ image-check: deps
 
 # The chart and the image build are checked with the linters.
 lint: helm-check image-check
+
+## prometheus-check: promtool checks and unit-tests the alert rules (deploy/prometheus); the
+## Grafana dashboard's and the rules' metric names are checked by internal/metrics' tests
+prometheus-check: services-deps
+	promtool check rules deploy/prometheus/alerts.yml
+	promtool test rules deploy/prometheus/alerts_test.yml
+lint: prometheus-check
+.PHONY: prometheus-check
 .PHONY: helm-deps helm-check image-check
 
 ## browser-deps: Debian Chromium, playwright-core and wasmbrowsertest (never a downloaded browser)

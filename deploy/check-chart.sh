@@ -7,7 +7,9 @@
 #   - a migration Job runs `snapbridge migrate` as a pre-install/pre-upgrade hook;
 #   - the chart renders no Secret and passes every secret setting by
 #     reference (valueFrom / mounted files), never as a value;
-#   - it refuses secrets in config.settings.
+#   - it refuses secrets in config.settings;
+#   - with the production values, metrics are on their own port (9464) and a
+#     ServiceMonitor scrapes them; the default values serve none.
 # Run it from the repository root (`make helm-check`).
 set -euo pipefail
 
@@ -68,6 +70,18 @@ for values in default production; do
 done
 
 must "production values" "$out/all.yaml" '^kind: HorizontalPodAutoscaler$' "no HorizontalPodAutoscaler"
+# Metrics: their own port, scraped by a ServiceMonitor, never on the public port.
+m="production values, metrics"
+must "$m" "$out/all.yaml" '^kind: ServiceMonitor$' "no ServiceMonitor"
+must "$m" "$out/deploy.yaml" '^ +containerPort: 9464$' "no metrics container port"
+grep -A1 -E '^ +- name: SNAPBRIDGE_METRICS_ADDR$' "$out/deploy.yaml" | grep -qE '^ +value: "0\.0\.0\.0:9464"$' ||
+	fail "$m" "SNAPBRIDGE_METRICS_ADDR is not the metrics port"
+if grep -qE 'SNAPBRIDGE_METRICS_ADDR' "$out/job.yaml"; then fail "$m" "the migration Job serves metrics"; fi
+"$helm" template snapbridge "$chart" --kube-version "$kube" >"$out/default.yaml"
+if grep -qE '^kind: ServiceMonitor$|SNAPBRIDGE_METRICS_ADDR' "$out/default.yaml"; then fail "default values" "metrics are on by default"; fi
+if "$helm" template snapbridge "$chart" --kube-version "$kube" --set serviceMonitor.enabled=true >"$out/sm" 2>&1; then
+	fail "serviceMonitor without metrics" "rendered instead of being refused"
+fi
 must "production values" "$out/all.yaml" '^kind: Ingress$' "no Ingress"
 must "production values" "$out/all.yaml" '^ +secretName: "snapbridge-tls"$' "the Ingress has no TLS"
 

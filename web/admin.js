@@ -722,6 +722,14 @@
         ['CRM Sync', { enabled: 'Enabled', disabled: 'Not enabled — ask LinkedIn to enable CRM Sync', unknown: 'Not known yet' }[h.crmSync] || h.crmSync],
         ['LinkedIn errors', `401: ${errs['401'] || 0} · 403: ${errs['403'] || 0} · 429: ${errs['429'] || 0} · 5xx: ${errs['5xx'] || 0}`],
       ];
+      const cl = h.cluster;
+      if (cl) {
+        const mt = cl.memberTokens || {};
+        rows.push(['Seller authorizations (all instances)', `connected: ${mt.connected || 0} · expired: ${mt.expired || 0} · revoked: ${mt.revoked || 0} · reconnect required: ${mt.reconnect_required || 0}`]);
+        if (cl.complianceViewers > 0 || cl.complianceGaps > 0) {
+          rows.push(['Compliance archive', `${cl.complianceViewers} opted in · newest event ${Math.round((cl.complianceLagSeconds || 0) / 60)} min ago · gaps: ${cl.complianceGaps}`]);
+        }
+      }
       if (errs.last) rows.push(['Last LinkedIn error', el('span', {}, timeEl(errs.last.at), ` — ${errs.last.kind}: ${errs.last.message}`)]);
       $('health-stats').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: k }), typeof v === 'string' ? el('dd', { text: v }) : el('dd', {}, v)]));
       say(msg, '');

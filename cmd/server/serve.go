@@ -96,6 +96,9 @@ func printURLs(s *server.Server, operator bool) {
 	if operator {
 		fmt.Fprintf(&b, "  Operator page     %s/operator\n", s.URL)
 	}
+	if s.MetricsURL != "" {
+		fmt.Fprintf(&b, "  Metrics           %s/metrics\n", s.MetricsURL)
+	}
 	if s.SandboxURL != "" {
 		fmt.Fprintf(&b, "  LinkedIn stand-in %s/_sandbox/records?tenant=demo\n", s.SandboxURL)
 	}

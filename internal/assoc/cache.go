@@ -106,6 +106,8 @@ type cache struct {
 	tenants    map[string]*tenantEntries
 	count      int
 	bytes      int64
+	// evicted, when set, counts entries evict removed.
+	evicted func(n int)
 }
 
 func newCache(maxEntries int, maxBytes int64, keepStale time.Duration) *cache {
@@ -205,6 +207,9 @@ func (c *cache) evict() {
 			}
 		}
 		c.remove(victim.lru.next)
+		if c.evicted != nil {
+			c.evicted(1)
+		}
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
@@ -116,6 +117,9 @@ type Config struct {
 	// stands in for them (stale) when LinkedIn fails. Default: none, the
 	// answers stay in this instance's cache.
 	Shared Sharing
+	// Metrics counts cache hits, misses, stale answers, evictions,
+	// coalesced and forced look-ups. Default: nil, nothing counted.
+	Metrics *metrics.Registry
 }
 
 // Sharing is what resolvers on several instances share: answers, the
@@ -172,6 +176,9 @@ type Resolver struct {
 	inflight map[cacheKey]*flight
 	tenants  map[string]*tenantState
 	forced   forcedRefreshes
+
+	// metrics counts the cache's hits, misses and the like (nil: none).
+	metrics *metrics.CacheCounters
 }
 
 // tenantState is what the resolver tracks per tenant besides the cache.
@@ -192,13 +199,17 @@ func NewResolver(cfg Config, li LinkedIn, apps AppTokens, budget Budget, now fun
 		now = time.Now
 	}
 	cfg = cfg.withDefaults()
+	cm := cfg.Metrics.Cache(metrics.CacheAssociations)
+	c := newCache(cfg.MaxEntries, cfg.MaxBytes, cfg.KeepStale)
+	c.evicted = cm.Evicted
 	return &Resolver{
+		metrics:  cm,
 		cfg:      cfg,
 		li:       li,
 		apps:     apps,
 		budget:   budget,
 		now:      now,
-		cache:    newCache(cfg.MaxEntries, cfg.MaxBytes, cfg.KeepStale),
+		cache:    c,
 		inflight: map[cacheKey]*flight{},
 		tenants:  map[string]*tenantState{},
 		forced:   forcedRefreshes{at: map[cacheKey]time.Time{}},
@@ -318,6 +329,8 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 	// Counted before waiting on LinkedIn, so the health figures show
 	// a request while it is still in flight.
 	r.count(ctx, t.ID, ts, hits, misses)
+	r.metrics.Coalesced(len(waits) - len(owned) - len(forced))
+	r.cfg.Metrics.ForcedLookups(t.ID, len(forced))
 	used := -1
 	if len(missing) > 0 {
 		used, err = r.start(ctx, t, ts, day, owned, forced)
@@ -342,6 +355,7 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 	if err != nil {
 		return Result{}, err
 	}
+	r.metrics.Stale(countStale(out))
 	return Result{Associations: out, RateLimit: rl, cached: cached}, nil
 }
 
@@ -605,4 +619,15 @@ func (d *days) of(now time.Time) string {
 	n := &dayName{from: from.Unix(), until: from.AddDate(0, 0, 1).Unix(), name: from.Format(dayLayout)}
 	d.cur.Store(n)
 	return n.name
+}
+
+// countStale counts the answers marked stale.
+func countStale(as []wire.Association) int {
+	n := 0
+	for _, a := range as {
+		if a.Stale {
+			n++
+		}
+	}
+	return n
 }

@@ -62,6 +62,8 @@ const SharedCountsFor = 30 * 24 * time.Hour
 func (r *Resolver) count(ctx context.Context, tenantID string, ts *tenantState, hits, misses int) {
 	ts.hits.Add(uint64(hits))
 	ts.misses.Add(uint64(misses))
+	r.metrics.Hit(hits)
+	r.metrics.Miss(misses)
 	if r.cfg.Shared == nil {
 		return
 	}

@@ -58,6 +58,8 @@ type Config struct {
 	Purge Purge `yaml:"purge"`
 	// Redis is where instances share caches, locks and notifications.
 	Redis Redis `yaml:"redis"`
+	// Metrics serves Prometheus metrics on a listener of its own.
+	Metrics Metrics `yaml:"metrics"`
 	// WasmDir holds the built widget (app.wasm and its .br/.gz).
 	// Default: <DataDir>/build/web (SNAPBRIDGE_WASM_DIR).
 	WasmDir string `yaml:"wasmDir"`
@@ -193,6 +195,14 @@ type Redis struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
+// Metrics configures the Prometheus metrics listener (internal/metrics).
+type Metrics struct {
+	// Addr is where GET /metrics is served, on a listener of its own and
+	// never on the public port, e.g. 0.0.0.0:9090 for a scraper in the
+	// cluster. Default: "", no metrics listener (SNAPBRIDGE_METRICS_ADDR).
+	Addr string `yaml:"addr"`
+}
+
 // Associations tunes the resolver.
 type Associations struct {
 	// MaxBatch splits batch look-ups. Default: 20.
@@ -280,6 +290,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		"SNAPBRIDGE_WASM_DIR":     &c.WasmDir,
 		"SNAPBRIDGE_OPERATOR_KEY": &c.OperatorKey,
 		"SNAPBRIDGE_REDIS_URL":    &c.Redis.URL,
+		"SNAPBRIDGE_METRICS_ADDR": &c.Metrics.Addr,
 	}
 	for name, dst := range str {
 		if v := getenv(name); v != "" {
@@ -423,6 +434,14 @@ func (c *Config) Finish() error {
 	if c.Redis.Timeout < 0 || c.Redis.Timeout > 5*time.Second {
 		return fmt.Errorf("redis.timeout: %v must be between 0 (the default, %v) and 5s", c.Redis.Timeout, shared.DefaultRedisTimeout)
 	}
+	if c.Metrics.Addr != "" {
+		if err := checkAddr("metrics.addr", c.Metrics.Addr); err != nil {
+			return err
+		}
+		if samePort(c.Metrics.Addr, c.Addr) {
+			return fmt.Errorf("metrics.addr: %q must not be the public port (addr %q): metrics are never served to the public", c.Metrics.Addr, c.Addr)
+		}
+	}
 	if c.Purge.Interval < 0 {
 		return fmt.Errorf("purge.interval: must not be negative")
 	}
@@ -449,4 +468,16 @@ func checkAddr(field, addr string) error {
 		return fmt.Errorf("%s: %q is not host:port", field, addr)
 	}
 	return nil
+}
+
+// samePort reports whether two host:port addresses name the same port on
+// hosts that can overlap (equal, or either a wildcard).
+func samePort(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || wild(ha) || wild(hb)
 }

@@ -61,6 +61,8 @@ func TestBadConfigurationIsRefused(t *testing.T) {
 		{"redis timeout over 5 s", "redis: {url: 'redis://cache:6379/0', timeout: 10s}\nsandbox: {enabled: true}\n", nil, "redis.timeout"},
 		{"redis timeout negative", "redis: {url: 'redis://cache:6379/0', timeout: -1s}\nsandbox: {enabled: true}\n", nil, "redis.timeout"},
 		{"redis URL from the environment with a bad database", "sandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_REDIS_URL": "redis://cache:6379/zero"}, "redis.url"},
+		{"metrics on the public port", "addr: 0.0.0.0:8080\nsandbox: {enabled: true}\n", map[string]string{"SNAPBRIDGE_METRICS_ADDR": "127.0.0.1:8080"}, "metrics.addr"},
+		{"metrics address without a port", "metrics: {addr: 'localhost'}\nsandbox: {enabled: true}\n", nil, "metrics.addr"},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "c.yaml")
@@ -141,5 +143,21 @@ func TestSecretsPersistAcrossRestarts(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(configured.DataDir, "secrets.json")); !os.IsNotExist(err) {
 		t.Error("configured secrets were written to disk")
+	}
+}
+
+// The metrics listener is off unless set, from the file or the
+// environment, and may share a host with the public port but not the port.
+func TestMetricsAddr(t *testing.T) {
+	cfg, err := Load("", env(nil))
+	if err != nil || cfg.Metrics.Addr != "" {
+		t.Fatalf("default metrics.addr = %q (%v), want off", cfg.Metrics.Addr, err)
+	}
+	cfg, err = Load("", env(map[string]string{"SNAPBRIDGE_METRICS_ADDR": "127.0.0.1:9464", "SNAPBRIDGE_SANDBOX": "true"}))
+	if err == nil {
+		err = cfg.Finish()
+	}
+	if err != nil || cfg.Metrics.Addr != "127.0.0.1:9464" {
+		t.Errorf("metrics.addr = %q (%v), want SNAPBRIDGE_METRICS_ADDR's", cfg.Metrics.Addr, err)
 	}
 }

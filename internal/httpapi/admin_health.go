@@ -6,6 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/snapbridge/snapbridge/internal/admin"
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/store"
 )
 
@@ -48,7 +50,22 @@ func (a *API) tenantHealth(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, h)
+	ans := tenantHealthAnswer{Health: h}
+	if st, ok, err := a.Metrics.TenantState(c.Request.Context(), t.ID); err != nil {
+		a.fail(c, err)
+		return
+	} else if ok {
+		ans.Cluster = &st
+	}
+	c.JSON(http.StatusOK, ans)
+}
+
+// tenantHealthAnswer is the tenant's health with, under "cluster", the
+// store-backed figures the metrics report (read with the same code, so
+// the console and Prometheus agree, across every instance).
+type tenantHealthAnswer struct {
+	admin.Health
+	Cluster *metrics.TenantState `json:"cluster,omitempty"`
 }
 
 // audit lists the tenant's audit log, newest first (?limit=1..500, default 100).

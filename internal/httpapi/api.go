@@ -15,6 +15,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/assoc"
 	"github.com/snapbridge/snapbridge/internal/hostctx"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/session"
 	"github.com/snapbridge/snapbridge/internal/telemetry"
 	"github.com/snapbridge/snapbridge/internal/tenant"
@@ -141,6 +142,9 @@ type Services struct {
 	WidgetCSP func(t *tenant.Tenant) string
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// Metrics counts requests by route template, method and status, and
+	// gives the health view the store-backed figures. Default: nil, none.
+	Metrics *metrics.Registry
 }
 
 // API holds the services behind the handlers.
@@ -175,6 +179,7 @@ func New(s Services) http.Handler {
 	// and Go's default body. Such paths are 404s like any other.
 	r.RedirectTrailingSlash = false
 	r.ContextWithFallback = true
+	r.Use(s.Metrics.HTTP(a.unmatchedRoute))
 	r.Use(a.restoreHead, a.requestID, a.Tracing.HTTP(requestIDOf), a.accessLog, a.recover, a.securityHeaders, a.cors, a.limitBody)
 
 	r.GET("/healthz", a.healthz)

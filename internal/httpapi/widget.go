@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
@@ -109,4 +110,19 @@ func WidgetCSP(displayURL string, mediaOrigins []string) func(t *tenant.Tenant) 
 			"frame-ancestors " + t.FrameAncestors(),
 		}, "; ")
 	}
+}
+
+// unmatchedRoute is the route template counted for a request no Gin route
+// matched (widgetOrNotFound answers it): /w/:tenant/* for a tenant's
+// widget paths, "widget" for the widget's other assets when it is served,
+// metrics.Unmatched otherwise.
+func (a *API) unmatchedRoute(r *http.Request) string {
+	p := r.URL.Path
+	switch _, _, ok := widgetPath(p); {
+	case ok:
+		return "/w/:tenant/*"
+	case a.Widget != nil && !strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, "/oauth/"):
+		return "widget"
+	}
+	return metrics.Unmatched
 }

@@ -39,7 +39,7 @@ func (b backoff) delay(n int) time.Duration {
 func (c *Client) call(ctx context.Context, idempotent bool, attempt func(ctx context.Context) error) error {
 	ctx = telemetry.CountAttempts(ctx)
 	for n := 0; ; n++ {
-		actx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+		actx, cancel := context.WithTimeout(context.WithValue(ctx, attemptKey{}, n), c.cfg.Timeout)
 		err := attempt(actx)
 		cancel()
 		if err == nil {
@@ -82,4 +82,15 @@ func retryable(err error, limit time.Duration) (time.Duration, bool) {
 	default:
 		return 0, false
 	}
+}
+
+// attemptKey marks each attempt's context with its number (0 the first).
+type attemptKey struct{}
+
+// Attempt returns the number of the attempt a request's context belongs
+// to: 0 for a call's first attempt, n for its n-th retry. Transports that
+// count retries (internal/metrics) read it.
+func Attempt(ctx context.Context) int {
+	n, _ := ctx.Value(attemptKey{}).(int)
+	return n
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/tokens"
 )
@@ -95,6 +96,10 @@ type Broker struct {
 	// is then checked before it is handed out again.
 	epoch       uint64
 	sawDegraded bool
+
+	// metrics counts hits, misses, evictions and coalesced fetches (nil:
+	// none); set by Instrument.
+	metrics *metrics.CacheCounters
 }
 
 // NewBroker returns a broker that renews tokens renewBefore ahead of their
@@ -129,6 +134,7 @@ func (b *Broker) Token(ctx context.Context, t *tenant.Tenant, viewer string) (li
 	key := cacheKey(t.ID, viewer)
 	if c := b.cached(key); c.e != nil {
 		if c.current {
+			b.metrics.Hit(1)
 			return c.tok, nil
 		}
 		tok, ok, err := b.check(ctx, t, viewer, key, c)
@@ -138,7 +144,10 @@ func (b *Broker) Token(ctx context.Context, t *tenant.Tenant, viewer string) (li
 	}
 	// The flight is detached from one caller's cancellation so that the
 	// others waiting on it are not failed by it.
+	b.metrics.Miss(1)
+	led := false
 	v, err, _ := b.flight.Do(key, func() (any, error) {
+		led = true
 		if c := b.cached(key); c.e != nil && c.current {
 			return c.tok, nil
 		}
@@ -154,6 +163,9 @@ func (b *Broker) Token(ctx context.Context, t *tenant.Tenant, viewer string) (li
 		b.land(key, e, tok, gen, err)
 		return tok, err
 	})
+	if !led {
+		b.metrics.Coalesced(1)
+	}
 	if errors.Is(err, tokens.ErrNotConnected) {
 		b.Forget(t.ID, viewer)
 	}
@@ -340,6 +352,7 @@ func (b *Broker) sweep() {
 	for key, e := range b.cache {
 		if !e.pending && !b.usable(e.tok) {
 			delete(b.cache, key)
+			b.metrics.Evicted(1)
 		}
 	}
 	b.nextSweep = max(2*len(b.cache), sweepFloor)
@@ -369,4 +382,11 @@ func (b *Broker) fetch(ctx context.Context, t *tenant.Tenant, viewer string) (li
 		}
 		return tok, member.Generation, nil
 	}
+}
+
+// Instrument counts the broker's cache hits, misses, evictions and
+// coalesced fetches in m. It returns b; call it before b serves.
+func (b *Broker) Instrument(m *metrics.Registry) *Broker {
+	b.metrics = m.Cache(metrics.CacheSAT)
+	return b
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/snapbridge/snapbridge/internal/httpapi"
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/sat"
 	"github.com/snapbridge/snapbridge/internal/session"
@@ -59,6 +60,11 @@ type Server struct {
 	// Shared is the state instances share: in Redis when redis.url is
 	// set, otherwise in the process.
 	Shared shared.State
+	// Metrics holds every Prometheus metric; served on metrics.addr when
+	// set (MetricsURL), read by the console's health view in any case.
+	Metrics *metrics.Registry
+	// MetricsURL is the metrics listener's origin ("" when off).
+	MetricsURL string
 
 	logger  *slog.Logger
 	servers []*http.Server
@@ -96,6 +102,12 @@ func New(cfg config.Config, logger *slog.Logger) (*Server, error) {
 			if cfg.Demo.Addr, err = s.listen(cfg.Demo.Addr); err != nil {
 				return nil, err
 			}
+		}
+	}
+	// Last, so the listeners stay in the order of s.servers.
+	if cfg.Metrics.Addr != "" {
+		if cfg.Metrics.Addr, err = s.listen(cfg.Metrics.Addr); err != nil {
+			return nil, err
 		}
 	}
 	if err := cfg.Finish(); err != nil {
@@ -150,11 +162,13 @@ func (s *Server) build() error {
 	if err := s.startTracing(); err != nil {
 		return err
 	}
+	s.Metrics = metrics.New(metrics.Options{})
 	if s.DB, err = OpenStore(*cfg); err != nil {
 		return err
 	}
-	s.DB = s.tracing.Store(s.DB, storeEngine(cfg))
-	if s.Shared, s.closeShared, err = sharedState(cfg, s.logger, s.tracing); err != nil {
+	// Metrics time the store's calls inside their trace spans.
+	s.DB = s.tracing.Store(s.Metrics.Store(s.DB), storeEngine(cfg))
+	if s.Shared, s.closeShared, err = sharedState(cfg, s.logger, s.tracing, s.Metrics); err != nil {
 		return err
 	}
 
@@ -181,7 +195,7 @@ func (s *Server) build() error {
 		APIBase: cfg.LinkedIn.APIBase, RestBase: cfg.LinkedIn.RestBase,
 		AuthURL: cfg.LinkedIn.AuthURL, TokenURL: cfg.LinkedIn.TokenURL,
 		Timeout:    cfg.LinkedIn.Timeout,
-		HTTPClient: &http.Client{Timeout: cfg.LinkedIn.Timeout, Transport: s.tracing.Transport(nil)},
+		HTTPClient: &http.Client{Timeout: cfg.LinkedIn.Timeout, Transport: s.tracing.Transport(s.Metrics.LinkedInTransport(nil))},
 	})
 	now := time.Now
 	widget, err := widgetHandler(cfg)
@@ -189,15 +203,15 @@ func (s *Server) build() error {
 		return err
 	}
 	vault := tokens.NewVault(s.DB, ring, now).Share(s.acrossInstances())
-	members := tokens.NewMemberTokens(vault, li, now).Share(s.acrossInstances())
-	salesAccess := sat.NewBroker(li, members, time.Minute, now).Share(s.acrossInstances(), ring)
+	members := tokens.NewMemberTokens(vault, li, now).Share(s.acrossInstances()).Instrument(s.Metrics)
+	salesAccess := sat.NewBroker(li, members, time.Minute, now).Share(s.acrossInstances(), ring).Instrument(s.Metrics)
 	vault.OnChange(salesAccess.MemberChanged)
 	s.followMemberChanges(salesAccess)
-	apps := tokens.NewAppTokens(li, now).Share(s.acrossInstances(), ring)
+	apps := tokens.NewAppTokens(li, now).Share(s.acrossInstances(), ring).Instrument(s.Metrics)
 	linkedinErrors := admin.NewErrorStats(now).Share(s.acrossInstances())
 	resolver := assoc.NewResolver(assoc.Config{MaxBatch: cfg.Associations.MaxBatch, CoalesceWindow: cfg.Associations.CoalesceWindow,
 		LookupTimeout: cfg.Associations.LookupTimeout, Logger: s.logger, Shared: s.acrossInstances(),
-		MaxEntries: cfg.Associations.CacheEntries, MaxBytes: int64(cfg.Associations.CacheBytes), Tracing: s.tracing},
+		MaxEntries: cfg.Associations.CacheEntries, MaxBytes: int64(cfg.Associations.CacheBytes), Tracing: s.tracing, Metrics: s.Metrics},
 		admin.WatchAssociations(li, s.Tenants, linkedinErrors), admin.WatchAppTokens(apps, linkedinErrors), s.DB, cfg.Associations.Now)
 	adm := admin.New(admin.Deps{Store: s.DB, Ring: ring, Tenants: s.Tenants, AppTokens: apps, LinkedIn: li,
 		Associations: resolver, Errors: linkedinErrors, Operator: admin.NewOperatorKey(cfg.OperatorKey), Logger: s.logger, Now: now,
@@ -233,14 +247,15 @@ func (s *Server) build() error {
 	}, s.DB, li, members, s.Tenants)
 	contexts := admin.NewLiveContexts(s.Tenants, s.DB, now)
 	sessions := session.NewIssuer(sessionKey, 15*time.Minute, s.DB, now)
+	s.Metrics.WatchState(metrics.NewStateReader(s.DB, s.Tenants, now), 0)
 	keeper := session.NewContextKeeper(s.DB, s.DB, now)
 	api := httpapi.New(httpapi.Services{
 		Tenants:      s.Tenants,
-		Contexts:     contexts,
-		Sessions:     sessions,
+		Contexts:     countedContexts{contexts, s.Metrics},
+		Sessions:     countedSessions{sessions, s.Metrics},
 		Hosts:        hostctx.NewAdapters(hostctx.Deps{Keeper: keeper, Now: now, PublicURL: cfg.PublicURL}),
 		Launches:     hostctx.NewHandoffs(s.DB, keeper, now),
-		Connector:    connector,
+		Connector:    countedConnector{connector, s.Metrics},
 		Connections:  vault,
 		SalesAccess:  salesAccess,
 		Associations: resolver,
@@ -260,6 +275,7 @@ func (s *Server) build() error {
 		Operator: console.NewOperator(s.operatorConfig()),
 		Home:     console.NewHome(homeConfig(cfg, s.logger)),
 		Now:      now,
+		Metrics:  s.Metrics,
 	})
 	handlers = append(handlers, api)
 	if s.Sandbox != nil {
@@ -268,6 +284,10 @@ func (s *Server) build() error {
 			s.DemoURL = cfg.DemoURL()
 			handlers = append(handlers, democrm.New(s.Tenants, s.Sandbox.Apps, cfg.PublicURL, s.logger))
 		}
+	}
+	if cfg.Metrics.Addr != "" {
+		s.MetricsURL = "http://" + cfg.Metrics.Addr
+		handlers = append(handlers, metricsHandler(s.Metrics))
 	}
 	for _, h := range handlers {
 		s.servers = append(s.servers, &http.Server{

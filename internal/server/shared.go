@@ -7,6 +7,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/admin"
 	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/sat"
 	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/telemetry"
@@ -17,7 +18,7 @@ import (
 // away, otherwise in the process. An unreachable Redis does not refuse
 // the start (the instance runs degraded until it answers); a malformed
 // URL does.
-func sharedState(cfg *config.Config, logger *slog.Logger, tracing *telemetry.Tracing) (shared.State, func() error, error) {
+func sharedState(cfg *config.Config, logger *slog.Logger, tracing *telemetry.Tracing, m *metrics.Registry) (shared.State, func() error, error) {
 	if cfg.Redis.URL == "" {
 		return shared.NewLocal(0, nil), func() error { return nil }, nil
 	}
@@ -26,6 +27,7 @@ func sharedState(cfg *config.Config, logger *slog.Logger, tracing *telemetry.Tra
 		return nil, nil, fmt.Errorf("redis.url: %w", err)
 	}
 	r.AddHook(tracing.RedisHook())
+	r.AddHook(m.RedisHook())
 	f := shared.NewFailover(shared.FailoverConfig{Redis: r, Logger: logger})
 	// One probe now, so an unreachable Redis is in the log from the start.
 	if f.Mode(context.Background()) == shared.ModeRedis {

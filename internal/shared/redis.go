@@ -86,7 +86,8 @@ func NewRedis(rawURL string, timeout time.Duration) (*Redis, error) {
 	return &Redis{client: redis.NewClient(opts), timeout: timeout, heartbeat: DefaultLockHeartbeat}, nil
 }
 
-// AddHook runs every command through h (tracing); nil adds none.
+// AddHook runs every command through h (tracing, metrics); a nil h adds
+// none. Call it before r is used.
 func (r *Redis) AddHook(h redis.Hook) {
 	if h != nil {
 		r.client.AddHook(h)

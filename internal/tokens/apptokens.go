@@ -8,12 +8,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -41,6 +43,10 @@ type AppTokens struct {
 	// creds is the credentials id each tenant was last asked with here,
 	// so Invalidate knows which shared token to forget.
 	creds map[string]string
+
+	// metrics counts hits, misses and coalesced fetches (nil: none); set
+	// by Instrument.
+	metrics *metrics.CacheCounters
 }
 
 // appTokenKey names one cached token: a tenant's token for scope,
@@ -93,9 +99,13 @@ func (a *AppTokens) Get(ctx context.Context, t *tenant.Tenant, scope string) (st
 	a.creds[t.ID] = key.creds
 	a.mu.Unlock()
 	if tok, ok := a.cached(key, AppTokenRenewal); ok {
+		a.metrics.Hit(1)
 		return tok, nil
 	}
+	a.metrics.Miss(1)
+	var led atomic.Bool
 	ch := a.flight.DoChan(t.ID+"\x00"+scope+"\x00"+key.creds, func() (any, error) {
+		led.Store(true)
 		shared, cancel := context.WithTimeout(context.WithoutCancel(ctx), upstreamTimeout)
 		defer cancel()
 		return a.fetch(shared, t, key)
@@ -104,6 +114,9 @@ func (a *AppTokens) Get(ctx context.Context, t *tenant.Tenant, scope string) (st
 	case <-ctx.Done():
 		return "", fmt.Errorf("app token %s %s: %w", t.ID, scope, ctx.Err())
 	case res := <-ch:
+		if !led.Load() {
+			a.metrics.Coalesced(1)
+		}
 		if res.Err != nil {
 			return "", res.Err
 		}
@@ -174,4 +187,11 @@ func (a *AppTokens) cached(key appTokenKey, margin time.Duration) (string, bool)
 		return "", false
 	}
 	return c.token, true
+}
+
+// Instrument counts the cache's hits, misses and coalesced fetches in m.
+// It returns a; call it before a serves.
+func (a *AppTokens) Instrument(m *metrics.Registry) *AppTokens {
+	a.metrics = m.Cache(metrics.CacheAppTokens)
+	return a
 }

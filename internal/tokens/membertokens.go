@@ -9,6 +9,7 @@ import (
 
 	"github.com/snapbridge/snapbridge/internal/keyring"
 	"github.com/snapbridge/snapbridge/internal/linkedin"
+	"github.com/snapbridge/snapbridge/internal/metrics"
 	"github.com/snapbridge/snapbridge/internal/shared"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
@@ -32,6 +33,8 @@ type MemberTokens struct {
 	flight singleflight.Group
 	// locks, set by Share, make the refresh one per viewer across instances.
 	locks shared.Locks
+	// metrics counts refreshes by outcome (nil: none); set by Instrument.
+	metrics *metrics.Registry
 }
 
 // Share makes m refresh each viewer's token once across the instances
@@ -221,6 +224,7 @@ func (m *MemberTokens) refreshOnce(ctx context.Context, t *tenant.Tenant, viewer
 		}
 	}
 	next, err := m.li.Refresh(ctx, appOf(t), cur.RefreshToken)
+	m.metrics.RefreshDone(err, linkedin.IsInvalidGrant(err))
 	switch {
 	case err != nil && linkedin.IsInvalidGrant(err):
 		if ok, rerr := m.vault.revoke(ctx, cur); rerr != nil || !ok {
@@ -267,4 +271,11 @@ func carryOver(old, next linkedin.Token) linkedin.Token {
 		next.Scope = old.Scope
 	}
 	return next
+}
+
+// Instrument counts refreshes by outcome in r. It returns m; call it
+// before m serves.
+func (m *MemberTokens) Instrument(r *metrics.Registry) *MemberTokens {
+	m.metrics = r
+	return m
 }

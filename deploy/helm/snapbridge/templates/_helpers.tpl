@@ -103,6 +103,10 @@ then the Secrets by reference. Pass (dict "ctx" . "job" true) for the Job.
   value: "0.0.0.0:8080"
 - name: SNAPBRIDGE_LOG_LEVEL
   value: {{ $v.config.logLevel | quote }}
+{{- if and $v.metrics.enabled (not .job) }}
+- name: SNAPBRIDGE_METRICS_ADDR
+  value: {{ printf "0.0.0.0:%v" $v.metrics.port | quote }}
+{{- end }}
 {{- with include "snapbridge.publicUrl" $ }}
 - name: SNAPBRIDGE_PUBLIC_URL
   value: {{ . | quote }}
