@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,7 +23,6 @@ import (
 // (a look-up batch) without sleeping.
 type spanWatch struct {
 	*tracetest.SpanRecorder
-	mu      sync.Mutex
 	changed chan struct{}
 }
 
@@ -112,7 +110,7 @@ func findSpan(spans []sdktrace.ReadOnlySpan, name string) sdktrace.ReadOnlySpan 
 func attr(s sdktrace.ReadOnlySpan, key string) string {
 	for _, a := range s.Attributes() {
 		if string(a.Key) == key {
-			return a.Value.Emit()
+			return a.Value.String()
 		}
 	}
 	return ""
@@ -173,7 +171,7 @@ func TestOneWidgetLoadIsOneTrace(t *testing.T) {
 
 	s := p.newSession("demo", viewer, looked)
 	var got wire.Associations
-	resp = p.call("GET", "/api/v1/associations", s.Token, nil, http.StatusOK, &got)
+	p.call("GET", "/api/v1/associations", s.Token, nil, http.StatusOK, &got)
 	spans = w.waitFor(t, "the look-up request's span and its LinkedIn call", func(spans []sdktrace.ReadOnlySpan) bool {
 		s := findSpan(spans, "GET /api/v1/associations")
 		return s != nil && hasLinkedInCall(spans, s.SpanContext(), "salesNavigatorProfileAssociations")
@@ -196,7 +194,7 @@ func TestOneWidgetLoadIsOneTrace(t *testing.T) {
 	for _, sp := range w.Ended() {
 		texts := []string{sp.Name(), sp.Status().Description}
 		for _, a := range sp.Attributes() {
-			texts = append(texts, a.Value.Emit())
+			texts = append(texts, a.Value.String())
 		}
 		for _, text := range texts {
 			for _, p := range personal {

@@ -103,14 +103,6 @@ func (t *Tracing) trusts(remoteAddr string) bool {
 	return false
 }
 
-// start begins a span, or does nothing on a nil Tracing.
-func (t *Tracing) start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	if t == nil || !t.on {
-		return ctx, noopSpan
-	}
-	return t.tracer.Start(ctx, name, opts...)
-}
-
 // noopSpan is the span of work not traced.
 var noopSpan trace.Span = noop.Span{}
 
