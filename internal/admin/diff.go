@@ -34,6 +34,9 @@ func changes(a, b *tenant.Tenant) string {
 	if sa, sb := consumerSecrets(a), consumerSecrets(b); !slices.Equal(sa, sb) {
 		out = append(out, fmt.Sprintf("host.salesforce.consumerSecrets: changed (%d active)", len(sb)))
 	}
+	if da, db := dynamicsSecrets(a), dynamicsSecrets(b); !slices.Equal(da, db) {
+		out = append(out, fmt.Sprintf("host.dynamics.clientSecrets: changed (%d active)", len(db)))
+	}
 	out = append(out, keyChanges(a.Context.Keys, b.Context.Keys)...)
 	return strings.Join(out, "; ")
 }

@@ -18,6 +18,8 @@ type sealedSecrets struct {
 	ContextSecrets map[string]string `json:"contextSecrets,omitempty"`
 	// CanvasSecrets are the Salesforce Connected App's consumer secrets.
 	CanvasSecrets []string `json:"canvasSecrets,omitempty"`
+	// EntraSecrets are the Dynamics app registration's client secrets.
+	EntraSecrets []string `json:"entraSecrets,omitempty"`
 }
 
 // Load seeds the database with the tenants of the configuration file (and
@@ -137,6 +139,9 @@ func (s *Service) row(t *tenant.Tenant) (store.TenantRow, error) {
 	if sf := t.Host.Salesforce; sf != nil {
 		sec.CanvasSecrets = sf.ConsumerSecrets
 	}
+	if d := t.Host.Dynamics; d != nil {
+		sec.EntraSecrets = d.ClientSecrets
+	}
 	plain, err := json.Marshal(sec)
 	if err != nil {
 		return store.TenantRow{}, fmt.Errorf("encode secrets of tenant %s: %w", t.ID, err)
@@ -177,6 +182,9 @@ func (s *Service) tenantOf(row store.TenantRow) (tenant.Tenant, error) {
 	}
 	if t.Host.Salesforce != nil {
 		t.Host.Salesforce.ConsumerSecrets = sec.CanvasSecrets
+	}
+	if t.Host.Dynamics != nil {
+		t.Host.Dynamics.ClientSecrets = sec.EntraSecrets
 	}
 	t.Revision = row.Revision
 	return t, nil

@@ -54,6 +54,7 @@ type TenantSpec struct {
 type HostSpec struct {
 	Kind       string          `json:"kind"`
 	Salesforce *SalesforceSpec `json:"salesforce,omitempty"`
+	Dynamics   *DynamicsSpec   `json:"dynamics,omitempty"`
 }
 
 // SalesforceSpec is a Salesforce org as sent by an admin. ConsumerSecrets
@@ -158,7 +159,7 @@ func (h *HostSpec) policy(current *tenant.Tenant) tenant.HostPolicy {
 		}
 		return current.Clone().Host
 	}
-	p := tenant.HostPolicy{Kind: h.Kind}
+	p := tenant.HostPolicy{Kind: h.Kind, Dynamics: h.Dynamics.host(current)}
 	if h.Salesforce == nil {
 		return p
 	}
@@ -217,6 +218,7 @@ type ContextView struct {
 type HostView struct {
 	Kind       string          `json:"kind"`
 	Salesforce *SalesforceView `json:"salesforce,omitempty"`
+	Dynamics   *DynamicsView   `json:"dynamics,omitempty"`
 }
 
 // SalesforceView shows a Salesforce org: how many consumer secrets are
@@ -256,6 +258,7 @@ func ViewOf(t *tenant.Tenant) TenantView {
 		v.Host.Salesforce = &SalesforceView{OrgID: sf.OrgID, MyDomain: sf.MyDomain,
 			ConsumerSecretsSet: len(sf.ConsumerSecrets), Origins: append([]string{}, sf.Origins()...)}
 	}
+	v.Host.Dynamics = dynamicsView(t.Host.Dynamics)
 	for _, k := range t.Context.Keys {
 		v.Context.Keys = append(v.Context.Keys, KeyView{ID: k.ID, Alg: k.Alg, PublicKey: k.PublicKey, SecretSet: k.Secret != ""})
 	}

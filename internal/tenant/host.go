@@ -29,6 +29,9 @@ type HostPolicy struct {
 	// Salesforce configures Canvas signed requests; required with kind
 	// salesforce and refused with any other kind.
 	Salesforce *SalesforceHost `yaml:"salesforce" json:"salesforce,omitempty"`
+	// Dynamics configures Dynamics 365 sign-in; required with kind
+	// dynamics and refused with any other kind.
+	Dynamics *DynamicsHost `yaml:"dynamics" json:"dynamics,omitempty"`
 }
 
 // SalesforceHost is one Salesforce org whose Canvas app opens the widget.
@@ -65,6 +68,13 @@ func (t *Tenant) Origins() []string {
 	out := append([]string(nil), t.AllowedOrigins...)
 	if sf := t.Salesforce(); sf != nil {
 		for _, o := range sf.Origins() {
+			if !containsString(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	if d := t.Dynamics(); d != nil {
+		for _, o := range d.Origins() {
 			if !containsString(out, o) {
 				out = append(out, o)
 			}
@@ -132,6 +142,9 @@ func (s *SalesforceHost) Origins() []string {
 // validateHost checks the host policy, rewriting the org id to its
 // 18-character form and MyDomain to its bare host.
 func (t *Tenant) validateHost(bad func(string, string, ...any)) {
+	if t.validateDynamics(bad); t.Host.Kind == HostDynamics {
+		return
+	}
 	switch t.Host.Kind {
 	case HostJWT:
 		if t.Host.Salesforce != nil {
@@ -140,7 +153,7 @@ func (t *Tenant) validateHost(bad func(string, string, ...any)) {
 		return
 	case HostSalesforce:
 	default:
-		bad("host.kind", "must be %q or %q", HostJWT, HostSalesforce)
+		bad("host.kind", "must be %q, %q or %q", HostJWT, HostSalesforce, HostDynamics)
 		return
 	}
 	sf := t.Host.Salesforce

@@ -206,6 +206,7 @@ func (t Tenant) Clone() Tenant {
 		sf.ConsumerSecrets = append([]string(nil), sf.ConsumerSecrets...)
 		c.Host.Salesforce = &sf
 	}
+	c.Host.Dynamics = t.Host.Dynamics.clone()
 	if t.Display.InlineMode != nil {
 		v := *t.Display.InlineMode
 		c.Display.InlineMode = &v
