@@ -110,7 +110,8 @@ func noSyncPeople() []demoPerson {
 // DemoApps returns the LinkedIn apps, CRM instances and records behind
 // the demo tenants: "demo" (CRM Sync on, 32 records), "nosync" (CRM
 // Sync off, 4 records) and "sfdc" (a Salesforce org opening the widget
-// with Canvas, 6 records).
+// with Canvas, 6 records) and "dyn" (a Dynamics 365 organisation whose
+// sellers sign in with Entra ID, 7 records).
 func DemoApps(o DemoOptions) []App {
 	o = o.withDefaults()
 	return []App{
@@ -127,6 +128,7 @@ func DemoApps(o DemoOptions) []App {
 				SyncEnabled: false, Records: demoRecords(NoSyncInstanceID, noSyncPeople())}},
 		},
 		salesforceApp(o),
+		dynamicsApp(o),
 	}
 }
 
@@ -198,6 +200,7 @@ func DemoTenants(o DemoOptions, sandboxURL string) []tenant.Tenant {
 			AccentColor: "#5f4b8b",
 		},
 		salesforceTenant(o, where),
+		dynamicsTenant(o, where, sandboxURL),
 	}
 }
 

@@ -152,7 +152,7 @@ func (s *Server) build() error {
 	var handlers []http.Handler
 	if cfg.Sandbox.Enabled {
 		s.SandboxURL = cfg.SandboxURL()
-		s.Sandbox, err = sandbox.Open(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults,
+		s.Sandbox, err = sandbox.Open(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Entra: sandbox.DemoEntraApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults,
 			ComplianceCadence: cfg.Sandbox.ComplianceCadence, StateFile: SandboxStateFile(cfg.DataDir), Logger: s.logger})
 		if err != nil {
 			return err
