@@ -188,6 +188,7 @@ func New(s Services) http.Handler {
 	a.platformRoutes(authed, admin)
 
 	r.POST("/w/:tenant/canvas", a.canvasLaunch)
+	a.dynamicsRoutes(r)
 
 	r.GET("/oauth/linkedin/start", a.oauthStart)
 	r.GET("/oauth/linkedin/callback", a.oauthCallback)

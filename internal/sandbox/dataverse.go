@@ -51,7 +51,7 @@ func (s *Sandbox) serveDataverse(w http.ResponseWriter, r *http.Request) bool {
 	e.mu.Lock()
 	tok, known := e.access[bearer]
 	e.mu.Unlock()
-	if !ok || !known || !s.now().Before(tok.expires) {
+	if !ok || !known || !e.now().Before(tok.expires) {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", authorization_uri="`+s.baseURL(r)+`/common/oauth2/authorize"`)
 		dataverseError(w, http.StatusUnauthorized, "0x80072182", "The access token is missing, unknown or expired.")
 		return true

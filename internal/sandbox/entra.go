@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -68,9 +69,12 @@ type EntraUser struct {
 // entra is the Entra ID and Dataverse stand-ins' state: one signing key,
 // the registered apps, and the codes and tokens issued.
 type entra struct {
-	key   *rsa.PrivateKey
-	keyID string
-	now   func() time.Time
+	key     *rsa.PrivateKey
+	keyID   string
+	nowFunc func() time.Time
+	// fixed, when not zero, is the Unix nanosecond the stand-in's clock
+	// reads instead (SetEntraClock).
+	fixed atomic.Int64
 
 	mu      sync.Mutex
 	apps    []EntraApp
@@ -80,6 +84,9 @@ type entra struct {
 	// claims, when set, changes the claims of every ID token issued
 	// (a test's hostile token, still signed with the published key).
 	claims func(map[string]any)
+	// rogue, when set, signs ID tokens instead of key, under key's id:
+	// a signature the published JWKS does not verify.
+	rogue *rsa.PrivateKey
 }
 
 // entraCode is an issued authorization code.
@@ -105,12 +112,39 @@ func newEntra(apps []EntraApp, now func() time.Time) *entra {
 		panic("sandbox: generate the Entra signing key: " + err.Error())
 	}
 	sum := sha256.Sum256(key.PublicKey.N.Bytes())
-	e := &entra{key: key, keyID: base64.RawURLEncoding.EncodeToString(sum[:12]), now: now,
+	e := &entra{key: key, keyID: base64.RawURLEncoding.EncodeToString(sum[:12]), nowFunc: now,
 		codes: map[string]entraCode{}, access: map[string]entraToken{}, refresh: map[string]entraToken{}}
 	for _, a := range apps {
 		e.apps = append(e.apps, a.clone())
 	}
 	return e
+}
+
+// now is the stand-in's clock.
+func (e *entra) now() time.Time {
+	if n := e.fixed.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return e.nowFunc()
+}
+
+// SetEntraClock sets the Entra and Dataverse stand-ins' clock to at (the
+// zero time restores the configured clock), so tests expire their tokens.
+func (s *Sandbox) SetEntraClock(at time.Time) {
+	if at.IsZero() {
+		s.entra.fixed.Store(0)
+		return
+	}
+	s.entra.fixed.Store(at.UnixNano())
+}
+
+// RevokeEntraRefreshTokens forgets every refresh token the Entra stand-in
+// issued, as an admin revoking sessions does: redeeming one is then
+// invalid_grant.
+func (s *Sandbox) RevokeEntraRefreshTokens() {
+	s.entra.mu.Lock()
+	defer s.entra.mu.Unlock()
+	clear(s.entra.refresh)
 }
 
 func (a EntraApp) clone() EntraApp {
@@ -129,6 +163,22 @@ func (s *Sandbox) SetEntraIDTokenClaims(change func(claims map[string]any)) {
 	s.entra.mu.Lock()
 	defer s.entra.mu.Unlock()
 	s.entra.claims = change
+}
+
+// SetEntraIDTokenRogueKey makes the Entra stand-in sign ID tokens with a
+// key of its own that its JWKS does not publish (under the published
+// key's id) while on is true: a bad signature, for tests.
+func (s *Sandbox) SetEntraIDTokenRogueKey(on bool) {
+	var rogue *rsa.PrivateKey
+	if on {
+		var err error
+		if rogue, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			panic("sandbox: generate a rogue key: " + err.Error())
+		}
+	}
+	s.entra.mu.Lock()
+	defer s.entra.mu.Unlock()
+	s.entra.rogue = rogue
 }
 
 // EntraPublicKey is the stand-in's ID token signing key as its JWKS
@@ -360,7 +410,11 @@ func (s *Sandbox) serveEntraToken(w http.ResponseWriter, r *http.Request, tid st
 	if e.claims != nil {
 		e.claims(claims)
 	}
-	idToken, err := signRS256(e.key, e.keyID, claims)
+	signer := e.key
+	if e.rogue != nil {
+		signer = e.rogue
+	}
+	idToken, err := signRS256(signer, e.keyID, claims)
 	if err != nil {
 		entraError(w, http.StatusInternalServerError, "server_error", "could not sign the ID token")
 		return

@@ -224,11 +224,12 @@ func (s *Server) build() error {
 	contexts := admin.NewLiveContexts(s.Tenants, s.DB, now)
 	sessions := session.NewIssuer(sessionKey, 15*time.Minute, s.DB, now)
 	keeper := session.NewContextKeeper(s.DB, s.DB, now)
+	hosts := hostctx.NewAdapters(hostctx.Deps{Keeper: keeper, Now: now, Values: s.DB, Grants: s.DB, Ring: ring, PublicURL: cfg.PublicURL})
 	api := httpapi.New(httpapi.Services{
 		Tenants:      s.Tenants,
 		Contexts:     contexts,
 		Sessions:     sessions,
-		Hosts:        hostctx.NewAdapters(hostctx.Deps{Keeper: keeper, Now: now}),
+		Hosts:        hosts,
 		Launches:     hostctx.NewHandoffs(s.DB, keeper, now),
 		Connector:    connector,
 		Connections:  vault,
