@@ -134,7 +134,7 @@ func dynSignIn(t *testing.T, p *product, user string) string {
 // "Pass record object-type code and unique identifier as parameters".
 func dynRecordQuery(rec wire.Record) string {
 	return url.Values{"id": {"{" + strings.ToUpper(rec.ID) + "}"}, "typename": {rec.Type},
-		"type": {map[string]string{"contact": "2", "lead": "4", "account": "1"}[rec.Type]},
+		"type":    {map[string]string{"contact": "2", "lead": "4", "account": "1"}[rec.Type]},
 		"orgname": {"snapbridgedemo"}, "userlcid": {"1033"}, "orglcid": {"1033"}}.Encode()
 }
 
