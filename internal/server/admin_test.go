@@ -129,9 +129,9 @@ func TestOperatorCreatesTenantAndTestsConnection(t *testing.T) {
 		}
 		var list struct{ Tenants []admin.TenantView }
 		p.call("GET", "/api/v1/admin/tenants", testOperatorKey, nil, http.StatusOK, &list)
-		// The three demo tenants (demo, nosync, sfdc), acme and fresh.
-		if len(list.Tenants) != 5 {
-			t.Errorf("the operator sees %d tenants, want 5", len(list.Tenants))
+		// The four demo tenants (demo, nosync, sfdc, dyn), acme and fresh.
+		if len(list.Tenants) != 6 {
+			t.Errorf("the operator sees %d tenants, want 6", len(list.Tenants))
 		}
 		p.call("GET", "/api/v1/admin/tenants", p.adminSession("demo", "ada"), nil, http.StatusOK, &list)
 		if len(list.Tenants) != 1 || list.Tenants[0].ID != "demo" {
