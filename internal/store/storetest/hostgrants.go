@@ -94,4 +94,20 @@ func testHostGrants(t *testing.T, open Opener) {
 	if _, err := db.HostGrant(ctx, "acme", "handle-1", t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("after sign-out: %v", err)
 	}
+
+	// An expired grant is purged; a live one stays.
+	for _, g := range []store.HostGrantRow{
+		{Tenant: "acme", Handle: "old", KeyID: "k1", Sealed: []byte("o"), ExpiresAt: t0, UpdatedAt: t0},
+		{Tenant: "acme", Handle: "live", KeyID: "k1", Sealed: []byte("l"), ExpiresAt: t0.Add(time.Hour), UpdatedAt: t0},
+	} {
+		if err := db.PutHostGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p, err := db.PurgeExpired(ctx, t0); err != nil || p.HostGrants != 1 {
+		t.Fatalf("purge: %+v, %v; want one host grant", p, err)
+	}
+	if _, err := db.HostGrant(ctx, "acme", "live", t0); err != nil {
+		t.Fatalf("the live grant was purged: %v", err)
+	}
 }
