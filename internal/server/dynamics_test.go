@@ -306,6 +306,19 @@ func TestDynamicsHostileLaunchesGetAClearAnswer(t *testing.T) {
 			t.Fatalf("replayed callback: %d %s", again.StatusCode, body)
 		}
 	})
+	t.Run("the seller cancels the sign-in", func(t *testing.T) {
+		resp, body, _, _ := dynCallback(t, p, "")
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, `"crm_signin_declined"`) || signInResult.MatchString(body) {
+			t.Fatalf("a cancelled sign-in: %d %s", resp.StatusCode, body)
+		}
+	})
+	t.Run("a sign-in result posted from another site", func(t *testing.T) {
+		h := http.Header{"Content-Type": {"application/json"}, "Sec-Fetch-Site": {"cross-site"}}
+		resp, body := dynRequest(t, p, http.MethodPost, p.srv.URL+"/w/dyn/dynamics/session", h, `{"result":"anything"}`)
+		if v, _ := cookieOf(resp, "snapbridge_dynamics"); resp.StatusCode != http.StatusForbidden || v != "" || !strings.Contains(body, `"cross_site"`) {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+	})
 	t.Run("a callback in another browser", func(t *testing.T) {
 		_, _, _, _ = dynCallback(t, p, sandbox.DynamicsSeller) // spends its own state
 		start, _ := dynRequest(t, p, http.MethodGet, p.srv.URL+"/w/dyn/dynamics/signin", navigation(false), "")
