@@ -74,3 +74,33 @@ test('a Dynamics record form signs the seller in once, then opens cards without 
   await shot(page, 'dynamics-3-second-record');
   await context.close();
 });
+
+test('the admin console edits the Dynamics settings and rotates the client secret', { timeout: 60000 }, async () => {
+  const r = matched[0];
+  const ctx = product.signContext('dyn', 'admin-1', { id: r.id, type: r.type, firstName: r.firstName, lastName: r.lastName }, { roles: ['admin'] });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  const answer = await page.goto(`${product.api}/admin/dyn?ctx=${encodeURIComponent(ctx)}`);
+  assert.equal(answer.status(), 200);
+  await page.locator('#settings-form').waitFor();
+  const settings = page.getByRole('region', { name: 'Tenant settings' });
+  assert.equal(await settings.getByLabel('The widget is opened by').inputValue(), 'dynamics');
+  assert.equal(await settings.getByLabel('Environment URL').inputValue(), product.standin);
+  assert.equal(await settings.getByLabel('Directory (tenant) id').inputValue(), '5e3c1a7d-9b2f-4c8e-a1d6-0f4b7e2c9a31');
+  assert.match(await page.locator('#set-d365-secret-hint').textContent(), /1 secret is active/);
+  assert.match(await page.locator('#set-d365-urls').textContent(), new RegExp(`Redirect URI \\(Web\\): ${product.api}/w/dyn/dynamics/callback`));
+  assert.equal(await page.locator('#set-sf-org').isVisible(), false, 'Salesforce fields show for a Dynamics tenant');
+
+  await settings.getByLabel('Second client secret (while rotating)').fill('a-second-entra-secret-value-0123456789ab');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.locator('#settings-msg.ok', { hasText: 'Saved' }).waitFor();
+  assert.match(await page.locator('#set-d365-secret-hint').textContent(), /2 secrets are active/);
+  await page.locator('#audit-table td', { hasText: 'tenant.update' }).first().waitFor();
+  const audit = await page.locator('#audit-table tbody tr').first().textContent();
+  assert.match(audit, /host\.dynamics\.clientSecrets: changed \(2 active\)/);
+  assert.doesNotMatch(audit, /a-second-entra-secret/);
+  assert.deepEqual(errors.filter(e => !/status of 4\d\d/.test(e)), [], 'console errors in the admin console');
+  await shot(page, 'dynamics-4-console');
+  await context.close();
+});
