@@ -542,6 +542,12 @@ func (a *dynamics) Launch(ctx context.Context, t *tenant.Tenant, r *http.Request
 		if errors.Is(err, errDataverseUnauthorized) && try == 0 {
 			continue
 		}
+		if errors.Is(err, errDataverseUnauthorized) {
+			// A token Entra has just issued: the seller is not a user of
+			// this environment.
+			return nil, &Refusal{Status: http.StatusForbidden, Code: CodeRecordForbidden,
+				Message: "Dynamics 365 does not accept your Microsoft sign-in for this environment; ask your Dynamics admin to add you as a user of " + d.OrgURL}
+		}
 		if err != nil {
 			return nil, err
 		}
