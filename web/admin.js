@@ -978,6 +978,7 @@
       ? `Canvas app URL: ${canvasURL}. Pages that may frame the widget: ${sf.origins.join(', ')}.`
       : `Canvas app URL: ${canvasURL}.`;
     renderHubSpot(h.hubspot || {});
+    renderDynamics(h.dynamics || {});
     showHostFields();
   }
 
@@ -1001,6 +1002,39 @@
     const kind = $('set-host-kind').value;
     for (const el of document.querySelectorAll('[data-sf]')) el.hidden = kind !== 'salesforce';
     for (const el of document.querySelectorAll('[data-hs]')) el.hidden = kind !== 'hubspot';
+    for (const el of document.querySelectorAll('[data-d365]')) el.hidden = kind !== 'dynamics';
+  }
+
+  // renderDynamics fills the Dynamics 365 fields: ids and URL, and for
+  // the client secrets only how many are active.
+  function renderDynamics(d) {
+    $('set-d365-org').value = d.orgUrl || '';
+    $('set-d365-tid').value = d.entraTenantId || '';
+    $('set-d365-client').value = d.clientId || '';
+    $('set-d365-secret').value = '';
+    $('set-d365-secret2').value = '';
+    $('set-d365-drop2').checked = false;
+    const n = d.clientSecretsSet || 0;
+    $('set-d365-secret-hint').textContent = n > 0
+      ? `${n} secret${n > 1 ? 's are' : ' is'} active. Leave empty to keep; stored encrypted, never shown again.`
+      : "Certificates & secrets › the secret's Value (not its id). Stored encrypted, never shown again.";
+    $('set-d365-drop2').closest('label').hidden = n < 2;
+    const base = `${location.origin}/w/${encodeURIComponent(document.body.dataset.tenant)}/dynamics`;
+    $('set-d365-urls').textContent = `Redirect URI (Web): ${base}/callback. IFRAME control URL: ${base}.` +
+      ((d.origins || []).length ? ` Pages that may frame the widget: ${d.origins.join(', ')}.` : '');
+  }
+
+  // dynamicsSpec reads the Dynamics 365 fields; empty secret slots keep
+  // the stored secret of that slot (see admin.DynamicsSpec).
+  function dynamicsSpec() {
+    const d = (tenantView.host && tenantView.host.dynamics) || {};
+    const secrets = [$('set-d365-secret').value];
+    const second = $('set-d365-secret2').value;
+    if (second) secrets.push(second);
+    else if ((d.clientSecretsSet || 0) >= 2 && !$('set-d365-drop2').checked) secrets.push('');
+    return { orgUrl: $('set-d365-org').value.trim(), entraTenantId: $('set-d365-tid').value.trim(),
+      clientId: $('set-d365-client').value.trim(), authority: d.authority === 'https://login.microsoftonline.com' ? '' : (d.authority || ''),
+      clientSecrets: secrets };
   }
   $('set-host-kind').addEventListener('change', showHostFields);
 
@@ -1009,6 +1043,7 @@
   function hostSpec() {
     const kind = $('set-host-kind').value;
     if (kind === 'hubspot') return { kind, hubspot: hubSpotSpec() };
+    if (kind === 'dynamics') return { kind, dynamics: dynamicsSpec() };
     if (kind !== 'salesforce') return { kind };
     const stored = (tenantView.host && tenantView.host.salesforce && tenantView.host.salesforce.consumerSecretsSet) || 0;
     const secrets = [$('set-sf-secret').value];

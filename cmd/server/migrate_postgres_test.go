@@ -56,7 +56,7 @@ func TestMigrateCopiesASQLiteDeploymentIntoPostgreSQL(t *testing.T) {
 	wantRows := map[string]int{
 		"tenants": 2, "api_keys": 1, "member_tokens": 2, "oauth_states": 1, "used_jtis": 1, "lookup_budget": 2,
 		"lookup_budget_forced": 1, "audit_log": 3, "analytics_exports": 2, "validation_exports": 1, "validation_cursors": 1,
-		"compliance_viewers": 1, "compliance_events": 2, "compliance_runs": 2, "viewer_names": 1,
+		"compliance_viewers": 1, "compliance_events": 2, "compliance_runs": 2, "viewer_names": 1, "host_grants": 1,
 	}
 	total := 0
 	for table, n := range wantRows {
@@ -82,6 +82,9 @@ func TestMigrateCopiesASQLiteDeploymentIntoPostgreSQL(t *testing.T) {
 	tn, err := dst.StoredTenant(ctx, "acme")
 	if err != nil || string(tn.Sealed) != "tenant-secrets" || string(tn.Config) != `{"id":"acme"}` {
 		t.Errorf("tenant = %+v, %v; want its sealed secrets byte for byte", tn, err)
+	}
+	if g, err := dst.HostGrant(ctx, "acme", "handle-1", at); err != nil || string(g.Sealed) != "sealed-grant" || g.Subject != "oid-1" {
+		t.Errorf("host grant = %+v, %v; want it found by its handle as stored in SQLite", g, err)
 	}
 	if v, err := dst.TakeOneTime(ctx, "state", "state-1", at); err != nil || string(v.Payload) != "payload" {
 		t.Errorf("one-time value = %+v, %v; want it takeable once", v, err)
@@ -139,6 +142,8 @@ func fill(t *testing.T, db *sqlite.DB, at time.Time) {
 			t.Fatal(err)
 		}
 	}
+	must(db.PutHostGrant(ctx, store.HostGrantRow{Tenant: "acme", Handle: "handle-1", Subject: "oid-1", KeyID: "k1",
+		Sealed: []byte("sealed-grant"), ExpiresAt: at.Add(time.Hour), UpdatedAt: at}))
 	for _, id := range []string{"acme", "globex"} {
 		_, err := db.InsertTenantIfAbsent(ctx, store.TenantRow{ID: id, Config: []byte(`{"id":"` + id + `"}`), KeyID: "k1",
 			Sealed: []byte("tenant-secrets"), CreatedAt: at, UpdatedAt: at})

@@ -82,7 +82,8 @@ func runSandbox(args []string, stdout io.Writer) error {
 	for i := range apps {
 		apps[i].RedirectURIs = redirects
 	}
-	sb, err := sandbox.Open(sandbox.Config{Apps: apps, Faults: cfg.Sandbox.Faults,
+	entraApps := sandbox.DemoEntraApps(sandbox.DemoOptions{ContextSecret: cfg.Secrets.DemoContextSecret})
+	sb, err := sandbox.Open(sandbox.Config{Apps: apps, Entra: entraApps, Faults: cfg.Sandbox.Faults,
 		ComplianceCadence: cfg.Sandbox.ComplianceCadence, StateFile: *state, Logger: logger})
 	if err != nil {
 		return err

@@ -19,6 +19,7 @@ const (
 	StepAppToken    = "app token"
 	StepAssociation = "profile association"
 	StepCanvas      = "salesforce canvas"
+	StepDynamics    = "dynamics sign-in"
 )
 
 // ConnectionStep is one check of a connection test.
@@ -55,6 +56,9 @@ func (s *Service) TestConnection(ctx context.Context, actor, tenantID, recordID 
 	}
 	if hs := t.HubSpot(); hs != nil {
 		rep.Steps = append(rep.Steps, hubSpotStep(t.ID, s.PublicURL, hs))
+	}
+	if d := t.Dynamics(); d != nil {
+		rep.Steps = append(rep.Steps, dynamicsStep(t.ID, d))
 	}
 	// A cached token would prove nothing about the stored credentials.
 	s.AppTokens.Invalidate(t.ID, linkedin.ScopeProfiles)

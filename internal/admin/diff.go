@@ -37,6 +37,9 @@ func changes(a, b *tenant.Tenant) string {
 	if ha, hb := hubSpotSecrets(a), hubSpotSecrets(b); !slices.Equal(ha, hb) {
 		out = append(out, fmt.Sprintf("host.hubspot.clientSecrets: changed (%d active)", len(hb)))
 	}
+	if da, db := dynamicsSecrets(a), dynamicsSecrets(b); !slices.Equal(da, db) {
+		out = append(out, fmt.Sprintf("host.dynamics.clientSecrets: changed (%d active)", len(db)))
+	}
 	out = append(out, keyChanges(a.Context.Keys, b.Context.Keys)...)
 	return strings.Join(out, "; ")
 }

@@ -20,6 +20,8 @@ type sealedSecrets struct {
 	CanvasSecrets []string `json:"canvasSecrets,omitempty"`
 	// HubSpotSecrets are the HubSpot app's client secrets.
 	HubSpotSecrets []string `json:"hubspotSecrets,omitempty"`
+	// EntraSecrets are the Dynamics app registration's client secrets.
+	EntraSecrets []string `json:"entraSecrets,omitempty"`
 }
 
 // Load seeds the database with the tenants of the configuration file (and
@@ -142,6 +144,9 @@ func (s *Service) row(t *tenant.Tenant) (store.TenantRow, error) {
 	if hs := t.Host.HubSpot; hs != nil {
 		sec.HubSpotSecrets = hs.ClientSecrets
 	}
+	if d := t.Host.Dynamics; d != nil {
+		sec.EntraSecrets = d.ClientSecrets
+	}
 	plain, err := json.Marshal(sec)
 	if err != nil {
 		return store.TenantRow{}, fmt.Errorf("encode secrets of tenant %s: %w", t.ID, err)
@@ -185,6 +190,9 @@ func (s *Service) tenantOf(row store.TenantRow) (tenant.Tenant, error) {
 	}
 	if t.Host.HubSpot != nil {
 		t.Host.HubSpot.ClientSecrets = sec.HubSpotSecrets
+	}
+	if t.Host.Dynamics != nil {
+		t.Host.Dynamics.ClientSecrets = sec.EntraSecrets
 	}
 	t.Revision = row.Revision
 	return t, nil

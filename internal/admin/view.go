@@ -55,6 +55,7 @@ type HostSpec struct {
 	Kind       string          `json:"kind"`
 	Salesforce *SalesforceSpec `json:"salesforce,omitempty"`
 	HubSpot    *HubSpotSpec    `json:"hubspot,omitempty"`
+	Dynamics   *DynamicsSpec   `json:"dynamics,omitempty"`
 }
 
 // SalesforceSpec is a Salesforce org as sent by an admin. ConsumerSecrets
@@ -159,7 +160,7 @@ func (h *HostSpec) policy(current *tenant.Tenant) tenant.HostPolicy {
 		}
 		return current.Clone().Host
 	}
-	p := tenant.HostPolicy{Kind: h.Kind, HubSpot: h.HubSpot.host(current)}
+	p := tenant.HostPolicy{Kind: h.Kind, HubSpot: h.HubSpot.host(current), Dynamics: h.Dynamics.host(current)}
 	if h.Salesforce == nil {
 		return p
 	}
@@ -219,6 +220,7 @@ type HostView struct {
 	Kind       string          `json:"kind"`
 	Salesforce *SalesforceView `json:"salesforce,omitempty"`
 	HubSpot    *HubSpotView    `json:"hubspot,omitempty"`
+	Dynamics   *DynamicsView   `json:"dynamics,omitempty"`
 }
 
 // SalesforceView shows a Salesforce org: how many consumer secrets are
@@ -259,6 +261,7 @@ func ViewOf(t *tenant.Tenant) TenantView {
 			ConsumerSecretsSet: len(sf.ConsumerSecrets), Origins: append([]string{}, sf.Origins()...)}
 	}
 	v.Host.HubSpot = hubSpotViewOf(t.Host.HubSpot)
+	v.Host.Dynamics = dynamicsView(t.Host.Dynamics)
 	for _, k := range t.Context.Keys {
 		v.Context.Keys = append(v.Context.Keys, KeyView{ID: k.ID, Alg: k.Alg, PublicKey: k.PublicKey, SecretSet: k.Secret != ""})
 	}

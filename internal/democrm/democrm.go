@@ -163,6 +163,10 @@ func (c *CRM) contact(w http.ResponseWriter, r *http.Request, t *tenant.Tenant, 
 		c.hubSpotContact(w, t, rec)
 		return
 	}
+	if t.Dynamics() != nil {
+		c.dynamicsContact(w, t, rec)
+		return
+	}
 	ctx, err := c.sign(t, []wire.Record{toWire(*rec)})
 	if err != nil {
 		c.fail(w, err)
@@ -235,4 +239,4 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 		}
 		return strings.ToUpper(s)
 	},
-}).Parse(pageTemplates))
+}).Parse(pageTemplates + dynamicsTemplates))

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/session"
+	"github.com/snapbridge/snapbridge/internal/store"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -52,9 +53,16 @@ type Deps struct {
 	Keeper *session.ContextKeeper
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
-	// PublicURL is the server's public URL (config publicUrl), the base
-	// of the URI HubSpot signs when a tenant names no host.hubspot.publicUrl.
+	// Values, Grants and Ring keep Dynamics 365 sign-ins (the started
+	// sign-ins, and the sealed refresh tokens); PublicURL is where the
+	// identity provider redirects back to; HTTP calls Entra ID and
+	// Dataverse (default: a client with a 15s timeout). Required for
+	// host kind dynamics only.
+	Values    store.OneTimeValues
+	Grants    store.HostGrants
+	Ring      Sealer
 	PublicURL string
+	HTTP      *http.Client
 }
 
 // New returns the adapter for a host kind: the one constructor switch.
@@ -68,6 +76,8 @@ func New(kind string, d Deps) (Adapter, error) {
 		return newSalesforce(d), nil
 	case tenant.HostHubSpot:
 		return newHubSpot(d), nil
+	case tenant.HostDynamics:
+		return newDynamics(d)
 	default:
 		return nil, fmt.Errorf("hostctx: no adapter for host kind %q", kind)
 	}
@@ -81,7 +91,7 @@ type Adapters struct {
 // NewAdapters builds every adapter New knows.
 func NewAdapters(d Deps) *Adapters {
 	a := &Adapters{byKind: map[string]Adapter{}}
-	for _, kind := range []string{tenant.HostSalesforce, tenant.HostHubSpot} {
+	for _, kind := range []string{tenant.HostSalesforce, tenant.HostHubSpot, tenant.HostDynamics} {
 		if ad, err := New(kind, d); err == nil {
 			a.byKind[kind] = ad
 		}

@@ -199,6 +199,7 @@ func New(s Services) http.Handler {
 
 	r.POST("/w/:tenant/canvas", a.canvasLaunch)
 	r.POST("/hubspot/:tenant/card", a.hubSpotCard)
+	a.dynamicsRoutes(r)
 
 	r.GET("/oauth/linkedin/start", a.oauthStart)
 	r.GET("/oauth/linkedin/callback", a.oauthCallback)

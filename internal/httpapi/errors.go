@@ -66,6 +66,7 @@ func (a *API) fail(c *gin.Context, err error) {
 func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 	var ae *apiError
 	var se *session.Error
+	var hr *hostctx.Refusal
 	var fe *wire.FieldError
 	var tfe *tenant.FieldError
 	var dup *exports.DuplicateError
@@ -74,6 +75,8 @@ func (a *API) classify(c *gin.Context, err error) (int, wire.ErrorDetail) {
 		return ae.status, wire.ErrorDetail{Code: ae.code, Message: ae.message, ConnectURL: ae.connect}
 	case errors.As(err, &se):
 		return http.StatusUnauthorized, wire.ErrorDetail{Code: se.Code, Message: se.Message}
+	case errors.As(err, &hr):
+		return hr.Status, wire.ErrorDetail{Code: hr.Code, Message: hr.Message}
 	case errors.Is(err, tokens.ErrScopeMissing):
 		scope := ""
 		if e := (*tokens.ScopeError)(nil); errors.As(err, &e) {

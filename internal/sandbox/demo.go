@@ -110,8 +110,9 @@ func noSyncPeople() []demoPerson {
 // DemoApps returns the LinkedIn apps, CRM instances and records behind
 // the demo tenants: "demo" (CRM Sync on, 32 records), "nosync" (CRM
 // Sync off, 4 records), "sfdc" (a Salesforce org opening the widget
-// with Canvas, 6 records) and "hub" (a HubSpot account opening it from an
-// app card, CRM Sync off, 4 records).
+// with Canvas, 6 records), "hub" (a HubSpot account opening it from an
+// app card, CRM Sync off, 4 records) and "dyn" (a Dynamics 365
+// organisation whose sellers sign in with Entra ID, 7 records).
 func DemoApps(o DemoOptions) []App {
 	o = o.withDefaults()
 	return []App{
@@ -129,6 +130,7 @@ func DemoApps(o DemoOptions) []App {
 		},
 		salesforceApp(o),
 		hubSpotApp(o),
+		dynamicsApp(o),
 	}
 }
 
@@ -201,6 +203,7 @@ func DemoTenants(o DemoOptions, sandboxURL string) []tenant.Tenant {
 		},
 		salesforceTenant(o, where),
 		hubSpotTenant(o, where),
+		dynamicsTenant(o, where, sandboxURL),
 	}
 }
 

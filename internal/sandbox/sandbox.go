@@ -75,6 +75,10 @@ type Config struct {
 	// Logger reports state files that cannot be written; it never sees a
 	// token. Default: slog.Default().
 	Logger *slog.Logger
+	// Entra are the app registrations of the Entra ID and Dataverse
+	// stand-ins (Dynamics 365 sign-in), served under Entra's and the Web
+	// API's real paths; their tokens live in memory only. Default: none.
+	Entra []EntraApp
 }
 
 // Sandbox is the LinkedIn stand-in. It is an http.Handler and safe for
@@ -90,6 +94,8 @@ type Sandbox struct {
 	photos map[string][]byte
 	// platform holds export jobs, compliance opt-ins and download links.
 	platform platformState
+	// entra holds the Entra ID and Dataverse stand-ins' tokens.
+	entra *entra
 	// registered are the apps RegisterApp changed, as merged, for the
 	// state file.
 	registered map[string]App
@@ -136,6 +142,7 @@ func New(cfg Config) *Sandbox {
 		registered: map[string]App{},
 
 		platform: newPlatformState(),
+		entra:    newEntra(cfg.Entra, cfg.Now),
 	}
 	apps := map[string]*App{}
 	for _, a := range cfg.Apps {
@@ -197,6 +204,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveRegisterApp(w, r)
 	case path == "/_sandbox/faults":
 		s.serveFaults(w, r)
+	case s.serveEntra(w, r), s.serveDataverse(w, r):
 	default:
 		s.count("notFound")
 		writeAPIError(w, apiError{Status: http.StatusNotFound, Message: "No resource found at " + path})

@@ -130,7 +130,7 @@ func TestOperatorCreatesTenantAndTestsConnection(t *testing.T) {
 		}
 		var list struct{ Tenants []admin.TenantView }
 		p.call("GET", "/api/v1/admin/tenants", testOperatorKey, nil, http.StatusOK, &list)
-		// The four demo tenants (demo, nosync, sfdc, hub), acme and fresh.
+		// The five demo tenants (demo, nosync, sfdc, hub, dyn), acme and fresh.
 		if len(list.Tenants) != 6 {
 			t.Errorf("the operator sees %d tenants, want 6", len(list.Tenants))
 		}

@@ -42,7 +42,7 @@ func startLinkedIn(t testing.TB, redirectURI string) *linkedIn {
 		CRMOrigin:     "http://127.0.0.1:8090",
 		RedirectURI:   redirectURI,
 	}
-	sb := sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(opts)})
+	sb := sandbox.New(sandbox.Config{Apps: sandbox.DemoApps(opts), Entra: sandbox.DemoEntraApps(opts)})
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	return &linkedIn{Sandbox: sb, URL: srv.URL, opts: opts}

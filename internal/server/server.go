@@ -175,7 +175,7 @@ func (s *Server) build() error {
 	var handlers []http.Handler
 	if cfg.Sandbox.Enabled {
 		s.SandboxURL = cfg.SandboxURL()
-		s.Sandbox, err = sandbox.Open(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults,
+		s.Sandbox, err = sandbox.Open(sandbox.Config{Apps: sandbox.DemoApps(demoOptions(cfg)), Entra: sandbox.DemoEntraApps(demoOptions(cfg)), Faults: cfg.Sandbox.Faults,
 			ComplianceCadence: cfg.Sandbox.ComplianceCadence, StateFile: SandboxStateFile(cfg.DataDir), Logger: s.logger})
 		if err != nil {
 			return err
@@ -249,11 +249,12 @@ func (s *Server) build() error {
 	sessions := session.NewIssuer(sessionKey, 15*time.Minute, s.DB, now)
 	s.Metrics.WatchState(metrics.NewStateReader(s.DB, s.Tenants, now), 0)
 	keeper := session.NewContextKeeper(s.DB, s.DB, now)
+	hosts := hostctx.NewAdapters(hostctx.Deps{Keeper: keeper, Now: now, Values: s.DB, Grants: s.DB, Ring: ring, PublicURL: cfg.PublicURL})
 	api := httpapi.New(httpapi.Services{
 		Tenants:      s.Tenants,
 		Contexts:     countedContexts{contexts, s.Metrics},
 		Sessions:     countedSessions{sessions, s.Metrics},
-		Hosts:        hostctx.NewAdapters(hostctx.Deps{Keeper: keeper, Now: now, PublicURL: cfg.PublicURL}),
+		Hosts:        hosts,
 		Launches:     hostctx.NewHandoffs(s.DB, keeper, now),
 		Connector:    countedConnector{connector, s.Metrics},
 		Connections:  vault,

@@ -18,11 +18,13 @@ type Purged struct {
 	OneTime int64
 	// ContextIDs is the number of expired host context ids (RememberJTI).
 	ContextIDs int64
+	// HostGrants is the number of expired kept CRM sign-ins (HostGrants).
+	HostGrants int64
 }
 
 // ExpiredPurger removes rows nobody can use any more.
 type ExpiredPurger interface {
-	// PurgeExpired deletes every one-time value and every context id that
+	// PurgeExpired deletes every one-time value, context id and host grant that
 	// has expired at now, in small chunks so that it never holds the
 	// database for long. A value that expires during the pass is left
 	// for the next one.
@@ -67,8 +69,9 @@ func RunPurger(ctx context.Context, s ExpiredPurger, p Purger) error {
 		case err != nil:
 			p.Logger.WarnContext(ctx, "purge expired rows", "err", err.Error())
 		default:
-			if purged.OneTime+purged.ContextIDs > 0 {
-				p.Logger.DebugContext(ctx, "purged expired rows", "oneTime", purged.OneTime, "contextIds", purged.ContextIDs)
+			if purged.OneTime+purged.ContextIDs+purged.HostGrants > 0 {
+				p.Logger.DebugContext(ctx, "purged expired rows", "oneTime", purged.OneTime, "contextIds", purged.ContextIDs,
+					"hostGrants", purged.HostGrants)
 			}
 			if p.AfterPass != nil {
 				p.AfterPass(purged)

@@ -38,5 +38,6 @@ type Store interface {
 	ExpiredPurger
 	Leases
 	ViewerNames
+	HostGrants
 	io.Closer
 }

@@ -32,6 +32,9 @@ type HostPolicy struct {
 	// HubSpot configures HubSpot app cards; required with kind hubspot
 	// and refused with any other kind.
 	HubSpot *HubSpotHost `yaml:"hubspot" json:"hubspot,omitempty"`
+	// Dynamics configures Dynamics 365 sign-in; required with kind
+	// dynamics and refused with any other kind.
+	Dynamics *DynamicsHost `yaml:"dynamics" json:"dynamics,omitempty"`
 }
 
 // SalesforceHost is one Salesforce org whose Canvas app opens the widget.
@@ -75,6 +78,13 @@ func (t *Tenant) Origins() []string {
 	}
 	if hs := t.HubSpot(); hs != nil {
 		for _, o := range hs.Origins() {
+			if !containsString(out, o) {
+				out = append(out, o)
+			}
+		}
+	}
+	if d := t.Dynamics(); d != nil {
+		for _, o := range d.Origins() {
 			if !containsString(out, o) {
 				out = append(out, o)
 			}
@@ -145,6 +155,9 @@ func (t *Tenant) validateHost(bad func(string, string, ...any)) {
 	if t.Host.HubSpot != nil && t.Host.Kind != HostHubSpot {
 		bad("host.hubspot", "is only used with host.kind %q", HostHubSpot)
 	}
+	if t.validateDynamics(bad); t.Host.Kind == HostDynamics {
+		return
+	}
 	switch t.Host.Kind {
 	case HostHubSpot:
 		if t.Host.Salesforce != nil {
@@ -159,7 +172,7 @@ func (t *Tenant) validateHost(bad func(string, string, ...any)) {
 		return
 	case HostSalesforce:
 	default:
-		bad("host.kind", "must be %q, %q or %q", HostJWT, HostSalesforce, HostHubSpot)
+		bad("host.kind", "must be %q, %q, %q or %q", HostJWT, HostSalesforce, HostHubSpot, HostDynamics)
 		return
 	}
 	sf := t.Host.Salesforce

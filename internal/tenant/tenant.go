@@ -207,6 +207,7 @@ func (t Tenant) Clone() Tenant {
 		c.Host.Salesforce = &sf
 	}
 	c.Host.HubSpot = t.Host.HubSpot.clone()
+	c.Host.Dynamics = t.Host.Dynamics.clone()
 	if t.Display.InlineMode != nil {
 		v := *t.Display.InlineMode
 		c.Display.InlineMode = &v

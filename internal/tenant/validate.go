@@ -170,7 +170,7 @@ func (t *Tenant) check(p *problems, l leniency) {
 	t.validateHost(bad)
 	// A Salesforce org's or HubSpot's own hosts are derived (see Origins), so such a
 	// tenant may list none.
-	if len(t.AllowedOrigins) == 0 && !l.noOrigins && t.Salesforce() == nil && t.HubSpot() == nil {
+	if len(t.AllowedOrigins) == 0 && !l.noOrigins && t.Salesforce() == nil && t.HubSpot() == nil && t.Dynamics() == nil {
 		bad("allowedOrigins", "needs at least one origin")
 	}
 	origins := make([]string, len(t.AllowedOrigins))
@@ -235,6 +235,7 @@ func (t *Tenant) textFields() []textField {
 			fields = append(fields, textField{fmt.Sprintf("host.hubspot.clientSecrets[%d]", i), s})
 		}
 	}
+	fields = append(fields, t.Host.Dynamics.textFields()...)
 	for i, k := range t.Context.Keys {
 		field := fmt.Sprintf("context.keys[%d]", i)
 		fields = append(fields, textField{field + ".id", k.ID}, textField{field + ".alg", k.Alg},

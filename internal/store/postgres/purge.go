@@ -12,8 +12,8 @@ import (
 // pass never holds many row locks for long.
 const purgeChunk = 500
 
-// PurgeExpired deletes every one-time value and every context id that has
-// expired at now, at most 500 rows per statement. Rows another instance's
+// PurgeExpired deletes every one-time value, context id and host grant
+// that has expired at now, at most 500 rows per statement. Rows another instance's
 // purge has locked are skipped (SKIP LOCKED): that purge removes them.
 func (db *DB) PurgeExpired(ctx context.Context, now time.Time) (store.Purged, error) {
 	var p store.Purged
@@ -29,6 +29,12 @@ func (db *DB) PurgeExpired(ctx context.Context, now time.Time) (store.Purged, er
 			(SELECT tenant, jti FROM used_jtis WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 		now.Unix()); err != nil {
 		return p, fmt.Errorf("purge expired context ids: %w", err)
+	}
+	if p.HostGrants, err = db.purgeChunks(ctx,
+		`DELETE FROM host_grants WHERE (tenant, handle_hash) IN
+			(SELECT tenant, handle_hash FROM host_grants WHERE expires_at <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+		now.UnixMilli()); err != nil {
+		return p, fmt.Errorf("purge expired host grants: %w", err)
 	}
 	return p, nil
 }

@@ -13,8 +13,8 @@ import (
 // never for the whole backlog.
 const purgeChunk = 500
 
-// PurgeExpired deletes every one-time value and every context id that has
-// expired at now, at most 500 rows per statement so that it never holds
+// PurgeExpired deletes every one-time value, context id and host grant
+// that has expired at now, at most 500 rows per statement so that it never holds
 // the database for long. A value that expires during the pass is left for
 // the next one.
 func (db *DB) PurgeExpired(ctx context.Context, now time.Time) (store.Purged, error) {
@@ -29,6 +29,11 @@ func (db *DB) PurgeExpired(ctx context.Context, now time.Time) (store.Purged, er
 		`DELETE FROM used_jtis WHERE rowid IN
 			(SELECT rowid FROM used_jtis WHERE expires_at <= ? LIMIT ?)`, now.Unix()); err != nil {
 		return p, fmt.Errorf("purge expired context ids: %w", err)
+	}
+	if p.HostGrants, err = db.purgeChunks(ctx,
+		`DELETE FROM host_grants WHERE rowid IN
+			(SELECT rowid FROM host_grants WHERE expires_at <= ? LIMIT ?)`, now.UnixMilli()); err != nil {
+		return p, fmt.Errorf("purge expired host grants: %w", err)
 	}
 	return p, nil
 }

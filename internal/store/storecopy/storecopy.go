@@ -74,6 +74,7 @@ var tables = []table{
 	{name: "lookup_budget", columns: cols("tenant:t", "day:t", "record_id:t")},
 	{name: "lookup_budget_forced", columns: cols("tenant:t", "day:t", "lookups:i")},
 	{name: "viewer_names", columns: cols("tenant:t", "viewer:t", "name:t", "seen_at:i")},
+	{name: "host_grants", columns: cols("tenant:t", "handle_hash:t", "subject:t", "key_id:t", "sealed:b", "expires_at:i", "updated_at:i")},
 	{name: "audit_log", identity: "id", columns: cols("id:i", "tenant:t", "actor:t", "action:t", "detail:t", "at:i")},
 	{name: "analytics_exports", identity: "id", columns: cols("id:i", "tenant:t", "viewer:t", "actor:t", "contract:t", "action:t",
 		"start_at:i", "end_at:i", "status:t", "linkedin_status:t", "message:t", "linkedin_id:i", "row_count:i", "download_url:t",

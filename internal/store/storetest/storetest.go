@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"APIKeys", testAPIKeys},
 		{"Audit", testAudit},
 		{"ViewerNames", testViewerNames},
+		{"HostGrants", testHostGrants},
 		{"AnalyticsExports", testAnalyticsExports},
 		{"ValidationExports", testValidationExports},
 		{"ComplianceArchiveWalksEveryEventOnce", testComplianceArchiveWalksEveryEventOnce},
