@@ -139,6 +139,14 @@ func (s *tracedStore) CreateAPIKey(ctx context.Context, a1 store.APIKeyRow) erro
 	return r0
 }
 
+// DeleteHostGrant implements store.Store in a span.
+func (s *tracedStore) DeleteHostGrant(ctx context.Context, a1 string, a2 string) error {
+	ctx, span := s.start(ctx, "DeleteHostGrant")
+	r0 := s.Store.DeleteHostGrant(ctx, a1, a2)
+	s.end(span, r0)
+	return r0
+}
+
 // DeleteMemberToken implements store.Store in a span.
 func (s *tracedStore) DeleteMemberToken(ctx context.Context, a1 string, a2 string) error {
 	ctx, span := s.start(ctx, "DeleteMemberToken")
@@ -153,6 +161,14 @@ func (s *tracedStore) EachComplianceEvent(ctx context.Context, a1 store.Complian
 	r0 := s.Store.EachComplianceEvent(ctx, a1, a2)
 	s.end(span, r0)
 	return r0
+}
+
+// HostGrant implements store.Store in a span.
+func (s *tracedStore) HostGrant(ctx context.Context, a1 string, a2 string, a3 time.Time) (store.HostGrantRow, error) {
+	ctx, span := s.start(ctx, "HostGrant")
+	r0, r1 := s.Store.HostGrant(ctx, a1, a2, a3)
+	s.end(span, r1)
+	return r0, r1
 }
 
 // InsertAnalyticsExport implements store.Store in a span.
@@ -223,6 +239,14 @@ func (s *tracedStore) PurgeExpired(ctx context.Context, a1 time.Time) (store.Pur
 func (s *tracedStore) PutComplianceViewer(ctx context.Context, a1 store.ComplianceViewer) error {
 	ctx, span := s.start(ctx, "PutComplianceViewer")
 	r0 := s.Store.PutComplianceViewer(ctx, a1)
+	s.end(span, r0)
+	return r0
+}
+
+// PutHostGrant implements store.Store in a span.
+func (s *tracedStore) PutHostGrant(ctx context.Context, a1 store.HostGrantRow) error {
+	ctx, span := s.start(ctx, "PutHostGrant")
+	r0 := s.Store.PutHostGrant(ctx, a1)
 	s.end(span, r0)
 	return r0
 }
@@ -387,6 +411,14 @@ func (s *tracedStore) SwapComplianceStatus(ctx context.Context, a1 string, a2 st
 	return r0, r1
 }
 
+// SwapHostGrant implements store.Store in a span.
+func (s *tracedStore) SwapHostGrant(ctx context.Context, a1 store.HostGrantRow, a2 store.HostGrantRow) (bool, error) {
+	ctx, span := s.start(ctx, "SwapHostGrant")
+	r0, r1 := s.Store.SwapHostGrant(ctx, a1, a2)
+	s.end(span, r1)
+	return r0, r1
+}
+
 // SwapMemberToken implements store.Store in a span.
 func (s *tracedStore) SwapMemberToken(ctx context.Context, a1 store.MemberTokenRow, a2 store.MemberTokenRow) (bool, error) {
 	ctx, span := s.start(ctx, "SwapMemberToken")
@@ -484,4 +516,4 @@ func (s *tracedStore) ViewerNames(ctx context.Context, a1 string, a2 []string) (
 }
 
 // tracedMethods are the store.Store methods tracedStore wraps.
-var tracedMethods = []string{"APIKey", "APIKeys", "AcquireLease", "AddAudit", "AnalyticsExportByID", "AnalyticsExportRunning", "AnalyticsExports", "AnalyticsExportsWithStatus", "ArchiveComplianceEvents", "Audit", "ComplianceRuns", "ComplianceViewerOf", "ComplianceViewers", "ContextRecords", "CountMemberTokens", "CreateAPIKey", "DeleteMemberToken", "EachComplianceEvent", "InsertAnalyticsExport", "InsertTenantIfAbsent", "InsertValidationExport", "LookupsUsed", "MemberToken", "MemberTokenKeyCounts", "MemberTokens", "PurgeExpired", "PutComplianceViewer", "PutMemberToken", "PutOneTime", "PutOneTimeOnce", "Ready", "RecordComplianceAttempt", "RecordComplianceCheck", "RecordComplianceRun", "ReleaseLease", "RememberContext", "RememberJTI", "RememberViewerName", "ResealMemberToken", "ResealTenant", "ReserveForcedLookups", "ReserveLookups", "RevokeAPIKey", "SetMemberTokenStatusByKey", "StoredTenant", "StoredTenants", "SwapComplianceStatus", "SwapMemberToken", "TakeOneTime", "TakeOneTimeOf", "TouchAPIKey", "UpdateAnalyticsExport", "UpdateTenant", "UpdateValidationExport", "ValidationCursor", "ValidationExportByID", "ValidationExports", "ValidationExportsWithStatus", "ViewerNames"}
+var tracedMethods = []string{"APIKey", "APIKeys", "AcquireLease", "AddAudit", "AnalyticsExportByID", "AnalyticsExportRunning", "AnalyticsExports", "AnalyticsExportsWithStatus", "ArchiveComplianceEvents", "Audit", "ComplianceRuns", "ComplianceViewerOf", "ComplianceViewers", "ContextRecords", "CountMemberTokens", "CreateAPIKey", "DeleteHostGrant", "DeleteMemberToken", "EachComplianceEvent", "HostGrant", "InsertAnalyticsExport", "InsertTenantIfAbsent", "InsertValidationExport", "LookupsUsed", "MemberToken", "MemberTokenKeyCounts", "MemberTokens", "PurgeExpired", "PutComplianceViewer", "PutHostGrant", "PutMemberToken", "PutOneTime", "PutOneTimeOnce", "Ready", "RecordComplianceAttempt", "RecordComplianceCheck", "RecordComplianceRun", "ReleaseLease", "RememberContext", "RememberJTI", "RememberViewerName", "ResealMemberToken", "ResealTenant", "ReserveForcedLookups", "ReserveLookups", "RevokeAPIKey", "SetMemberTokenStatusByKey", "StoredTenant", "StoredTenants", "SwapComplianceStatus", "SwapHostGrant", "SwapMemberToken", "TakeOneTime", "TakeOneTimeOf", "TouchAPIKey", "UpdateAnalyticsExport", "UpdateTenant", "UpdateValidationExport", "ValidationCursor", "ValidationExportByID", "ValidationExports", "ValidationExportsWithStatus", "ViewerNames"}
