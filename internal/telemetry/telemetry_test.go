@@ -5,16 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace/noop"
-
-	"github.com/snapbridge/snapbridge/internal/store"
 )
 
 // TestTracingIsOffUntilAnEndpointIsSet: an operator who sets nothing gets
@@ -57,26 +53,6 @@ func TestTracingIsOffUntilAnEndpointIsSet(t *testing.T) {
 				t.Errorf("enabled %v (provider %T), want %v", p.Enabled, p.TracerProvider, tc.enabled)
 			}
 		})
-	}
-}
-
-// TestEveryStoreMethodIsTraced: the store decorator wraps every method of
-// the store contract that takes a context; a method added to the contract
-// fails this until `go generate ./internal/telemetry/` is run.
-func TestEveryStoreMethodIsTraced(t *testing.T) {
-	st := reflect.TypeFor[store.Store]()
-	var want []string
-	for i := range st.NumMethod() {
-		m := st.Method(i)
-		if m.Type.NumIn() > 0 && m.Type.In(0) == reflect.TypeFor[context.Context]() {
-			want = append(want, m.Name)
-		}
-	}
-	got := slices.Clone(tracedMethods)
-	slices.Sort(got)
-	slices.Sort(want)
-	if !slices.Equal(got, want) {
-		t.Errorf("traced store methods %v, the contract has %v: run go generate ./internal/telemetry/", got, want)
 	}
 }
 
