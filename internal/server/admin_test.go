@@ -37,7 +37,8 @@ func (p *product) secretsIn(raw string) []string {
 	var found []string
 	for _, s := range []string{p.li.opts.ClientSecret, p.li.opts.ContextSecret, sandbox.NoSyncContextSecret(p.li.opts.ContextSecret), newContextSecret,
 		sandbox.SalesforceConsumerSecret(p.li.opts.ContextSecret), sandbox.SalesforceContextSecret(p.li.opts.ContextSecret),
-		sandbox.HubSpotClientSecret(p.li.opts.ContextSecret), sandbox.HubSpotContextSecret(p.li.opts.ContextSecret)} {
+		sandbox.HubSpotClientSecret(p.li.opts.ContextSecret), sandbox.HubSpotContextSecret(p.li.opts.ContextSecret),
+		sandbox.DynamicsClientSecret(p.li.opts.ContextSecret)} {
 		if strings.Contains(raw, s) {
 			found = append(found, s[:6]+"…")
 		}
@@ -118,7 +119,7 @@ func TestOperatorCreatesTenantAndTestsConnection(t *testing.T) {
 	})
 
 	t.Run("secrets never in a GET", func(t *testing.T) {
-		for _, path := range []string{"/api/v1/admin/tenants", "/api/v1/admin/tenants/acme", "/api/v1/admin/tenants/demo", "/api/v1/admin/tenants/sfdc", "/api/v1/admin/tenants/hub",
+		for _, path := range []string{"/api/v1/admin/tenants", "/api/v1/admin/tenants/acme", "/api/v1/admin/tenants/demo", "/api/v1/admin/tenants/sfdc", "/api/v1/admin/tenants/hub", "/api/v1/admin/tenants/dyn",
 			"/api/v1/admin/tenants/acme/audit", "/api/v1/admin/tenants/demo/health"} {
 			resp, raw := p.do("GET", p.srv.URL+path, testOperatorKey, nil)
 			if resp.StatusCode != http.StatusOK {
@@ -130,9 +131,9 @@ func TestOperatorCreatesTenantAndTestsConnection(t *testing.T) {
 		}
 		var list struct{ Tenants []admin.TenantView }
 		p.call("GET", "/api/v1/admin/tenants", testOperatorKey, nil, http.StatusOK, &list)
-		// The five demo tenants (demo, nosync, sfdc, hub, dyn), acme and fresh.
-		if len(list.Tenants) != 6 {
-			t.Errorf("the operator sees %d tenants, want 6", len(list.Tenants))
+		// The five demo tenants (demo, nosync, sfdc, hub, dyn), acme and wrongsecret.
+		if len(list.Tenants) != 7 {
+			t.Errorf("the operator sees %d tenants, want 7", len(list.Tenants))
 		}
 		p.call("GET", "/api/v1/admin/tenants", p.adminSession("demo", "ada"), nil, http.StatusOK, &list)
 		if len(list.Tenants) != 1 || list.Tenants[0].ID != "demo" {
