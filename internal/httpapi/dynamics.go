@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -142,7 +143,13 @@ func (a *API) dynamicsCallback(c *gin.Context) {
 }
 
 // dynamicsSession redeems the popup's result, posted by the record page,
-// for the partitioned cookie holding the browser's handle.
+// for the partitioned cookie holding the browser's handle. When the page
+// also sends its own parameters (`page`, its query string), the record is
+// proved at once with the redeemed sign-in and the answer names the card
+// to open (200 {"next": …}), so the page needs no cookie for this view: a
+// browser that keeps no partitioned cookie (Safari) still opens the card,
+// signing in again on the next record page. Without `page` it answers 204
+// and the page reloads with its cookie.
 func (a *API) dynamicsSession(c *gin.Context) {
 	t, si, ok := a.dynamicsAdapter(c, false)
 	if !ok {
@@ -154,19 +161,40 @@ func (a *API) dynamicsSession(c *gin.Context) {
 	}
 	var body struct {
 		Result string `json:"result"`
+		Page   string `json:"page"`
 	}
 	if err := decodeJSON(c, &body); err != nil {
 		a.fail(c, err)
 		return
 	}
-	handle, err := si.Redeem(c.Request.Context(), t, body.Result)
+	ctx := c.Request.Context()
+	handle, err := si.Redeem(ctx, t, body.Result)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
 	c.Header("Set-Cookie", DynamicsCookieHeader(t.ID, handle))
 	c.Header("Cache-Control", "no-store")
-	c.Status(http.StatusNoContent)
+	if body.Page == "" {
+		c.Status(http.StatusNoContent)
+		return
+	}
+	// The record page's own request, as it would come with the cookie.
+	page := c.Request.Clone(ctx)
+	page.URL = &url.URL{Path: "/w/" + url.PathEscape(t.ID) + "/dynamics", RawQuery: strings.TrimPrefix(body.Page, "?")}
+	page.Header = http.Header{}
+	page.AddCookie(&http.Cookie{Name: hostctx.DynamicsCookie, Value: handle})
+	l, err := si.Launch(ctx, t, page)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	next, err := a.Launches.Put(ctx, l)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"next": "/w/" + url.PathEscape(t.ID) + "/card?h=" + url.QueryEscape(next)})
 }
 
 // DynamicsCookieHeader is the Set-Cookie value keeping a browser's
@@ -221,11 +249,15 @@ button:focus-visible{outline:2px solid {{.Accent}};outline-offset:2px}#msg{color
   });
   window.addEventListener("message", function (e) {
     if (e.origin !== location.origin || !e.data || e.data.type !== "snapbridge:dynamics-signin") { return; }
+    var failed = "The sign-in could not be finished; please try again.";
     fetch({{.Session}}, {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/json"},
-      body: JSON.stringify({result: e.data.result})}).then(function (r) {
-      if (r.ok) { location.reload(); return; }
-      msg.textContent = "The sign-in could not be finished; please try again.";
-    }, function () { msg.textContent = "The sign-in could not be finished; please try again."; });
+      body: JSON.stringify({result: e.data.result, page: location.search})}).then(function (r) {
+      if (r.status === 204) { location.reload(); return; }
+      return r.json().then(function (j) {
+        if (r.ok && j.next) { location.replace(j.next); return; }
+        msg.textContent = (j && j.error && j.error.message) || failed;
+      });
+    }).catch(function () { msg.textContent = failed; });
   });
 })();
 </script></body></html>`))

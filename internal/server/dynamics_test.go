@@ -184,6 +184,57 @@ func TestDynamicsRecordPageSignsInOnceThenOpensCards(t *testing.T) {
 	}
 }
 
+// TestDynamicsSignInOpensTheCardWithoutACookie: a browser that keeps no
+// partitioned cookie (Safari) still opens the card: the record page sends
+// its own parameters with the popup's result, the record is proved at once
+// and the page goes to the card; the next record page, without the
+// cookie, asks to sign in again. A seller Dataverse refuses the record to
+// gets the refusal as JSON the page shows.
+func TestDynamicsSignInOpensTheCardWithoutACookie(t *testing.T) {
+	p := startBoth(t, nil)
+	recs := sandbox.DynamicsRecords()
+	first := recs[0]
+	want := wire.Record{ID: first.ID, Type: first.Type, FirstName: first.FirstName, LastName: first.LastName,
+		Email: first.Email, Title: first.Title, Company: first.Company}
+	h := http.Header{"Content-Type": {"application/json"}, "Sec-Fetch-Site": {"same-origin"}}
+	redeem := func(user string) (*http.Response, string) {
+		t.Helper()
+		resp, body, _, _ := dynCallback(t, p, user)
+		m := signInResult.FindStringSubmatch(body)
+		if resp.StatusCode != http.StatusOK || m == nil {
+			t.Fatalf("callback: %d %s", resp.StatusCode, body)
+		}
+		page, err := json.Marshal(map[string]string{"result": m[1], "page": "?" + dynRecordQuery(want)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dynRequest(t, p, http.MethodPost, p.srv.URL+"/w/dyn/dynamics/session", h, string(page))
+	}
+
+	resp, body := redeem(sandbox.DynamicsSeller)
+	var answer struct{ Next string }
+	if resp.StatusCode != http.StatusOK || json.Unmarshal([]byte(body), &answer) != nil || !strings.HasPrefix(answer.Next, "/w/dyn/card?h=") {
+		t.Fatalf("redeem with the page: %d %s", resp.StatusCode, body)
+	}
+	page, pageBody := p.do("GET", p.srv.URL+answer.Next, "", nil)
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("card page: %d", page.StatusCode)
+	}
+	if boot := bootOf(t, string(pageBody)); boot.Error != nil || len(boot.Records) != 1 || boot.Records[0] != want {
+		t.Fatalf("boot error %+v, records %+v, want %+v", boot.Error, boot.Records, want)
+	}
+	next := recs[1]
+	shell, shellBody := dynRequest(t, p, http.MethodGet, p.srv.URL+"/w/dyn/dynamics?"+dynRecordQuery(wire.Record{ID: next.ID, Type: next.Type}), navigation(true), "")
+	if shell.StatusCode != http.StatusOK || !strings.Contains(shellBody, "Sign in with Microsoft") {
+		t.Fatalf("the next record page without the cookie: %d %s", shell.StatusCode, shellBody)
+	}
+
+	refused, refusedBody := redeem(sandbox.DynamicsRestrictedSeller)
+	if refused.StatusCode != http.StatusForbidden || !strings.Contains(refusedBody, `"code":"crm_record_forbidden"`) {
+		t.Fatalf("a seller refused the record: %d %s", refused.StatusCode, refusedBody)
+	}
+}
+
 // TestDynamicsKeptSignInRefreshesAndSurvivesARestart: when the kept access
 // token has expired the refresh token (sealed in the database) gets a new
 // one, also after a restart; a refresh token Entra no longer takes brings
