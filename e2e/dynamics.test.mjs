@@ -92,7 +92,7 @@ test('the admin console edits the Dynamics settings and rotates the client secre
   assert.match(await page.locator('#set-d365-urls').textContent(), new RegExp(`Redirect URI \\(Web\\): ${product.api}/w/dyn/dynamics/callback`));
   assert.equal(await page.locator('#set-sf-org').isVisible(), false, 'Salesforce fields show for a Dynamics tenant');
 
-  await settings.getByLabel('Second client secret (while rotating)').fill('a-second-entra-secret-value-0123456789ab');
+  await settings.getByLabel('Second Entra client secret (while rotating)').fill('a-second-entra-secret-value-0123456789ab');
   await page.getByRole('button', { name: 'Save settings' }).click();
   await page.locator('#settings-msg.ok', { hasText: 'Saved' }).waitFor();
   assert.match(await page.locator('#set-d365-secret-hint').textContent(), /2 secrets are active/);
