@@ -153,6 +153,7 @@ type API struct {
 	ids        *requestIDs
 	ready      readiness
 	rateLimits rateLimitHeaders
+	names      connectedNames
 }
 
 // New builds the HTTP handler: the Gin engine with every route and

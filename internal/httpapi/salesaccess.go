@@ -2,9 +2,11 @@ package httpapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -60,19 +62,68 @@ func (a *API) salesAccessToken(c *gin.Context) {
 		Token:       tok.Token,
 		ExpiresAt:   tok.ExpiresAt,
 		IframeURL:   linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token)),
-		ConnectedAs: a.connectedAs(c.Request.Context(), t.ID, s.Viewer.ID),
+		ConnectedAs: a.connectedAs(c.Request.Context(), t.ID, s.Viewer.ID, tok.Token),
 	})
 }
 
 // connectedAs names who the viewer connected LinkedIn as, for "Connected
 // as … · Disconnect"; nil when LinkedIn did not say or it cannot be read
-// now (the panel then shows the line without the name).
-func (a *API) connectedAs(ctx context.Context, tenantID, viewer string) *wire.LinkedInMember {
+// now (the panel then shows the line without the name). sat is the Sales
+// Access Token being handed out: the name is read from the member token
+// once per SAT, not on every cached SAT answered from memory.
+func (a *API) connectedAs(ctx context.Context, tenantID, viewer, sat string) *wire.LinkedInMember {
+	if m, ok := a.names.get(tenantID, viewer, sat); ok {
+		return m
+	}
 	m, err := a.Connections.Member(ctx, tenantID, viewer)
-	if err != nil || m.Name == "" {
+	if err != nil {
 		return nil
 	}
-	return &wire.LinkedInMember{Name: m.Name, Picture: m.Picture}
+	var named *wire.LinkedInMember
+	if m.Name != "" {
+		named = &wire.LinkedInMember{Name: m.Name, Picture: m.Picture}
+	}
+	a.names.put(tenantID, viewer, sat, named)
+	return named
+}
+
+// maxConnectedNames bounds connectedNames: one entry per viewer with a
+// cached SAT on this instance.
+const maxConnectedNames = 10_000
+
+// connectedNames remembers who each viewer connected as, beside the SAT it
+// was read for. The broker hands out another SAT whenever the viewer's
+// authorization changes (a reconnect, maybe as another member; on any
+// instance), so while the SAT is the same the member is too. It is safe
+// for concurrent use; the zero value is ready.
+type connectedNames struct {
+	mu sync.Mutex
+	m  map[string]connectedName
+}
+
+type connectedName struct {
+	sat    string
+	member *wire.LinkedInMember
+}
+
+func (n *connectedNames) get(tenantID, viewer, sat string) (*wire.LinkedInMember, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	e, ok := n.m[tenantID+"\x00"+viewer]
+	if !ok || subtle.ConstantTimeCompare([]byte(e.sat), []byte(sat)) != 1 {
+		return nil, false
+	}
+	return e.member, true
+}
+
+func (n *connectedNames) put(tenantID, viewer, sat string, member *wire.LinkedInMember) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.m == nil || len(n.m) >= maxConnectedNames {
+		// Starting over costs each viewer one read of its member token.
+		n.m = make(map[string]connectedName)
+	}
+	n.m[tenantID+"\x00"+viewer] = connectedName{sat: sat, member: member}
 }
 
 // notConnected answers 409 with a one-time URL that starts the connect

@@ -141,7 +141,7 @@ func (a *API) panelForPage(ctx, bctx context.Context, t *tenant.Tenant, s *sessi
 	case err == nil:
 		return &wire.SalesAccessToken{Token: tok.Token, ExpiresAt: tok.ExpiresAt,
 			IframeURL:   linkedin.DisplayURL(a.DisplayURL, displayParams(t, rec, tok.Token)),
-			ConnectedAs: a.connectedAs(bctx, t.ID, s.Viewer.ID)}, ""
+			ConnectedAs: a.connectedAs(bctx, t.ID, s.Viewer.ID, tok.Token)}, ""
 	case errors.Is(err, tokens.ErrNotConnected):
 		u, err := a.connectURL(ctx, t, s)
 		if err != nil {

@@ -73,10 +73,18 @@ func TestCachedSATFollowsTheSellersConnection(t *testing.T) {
 				}
 				return
 			}
+			if sat.ConnectedAs == nil || sat.ConnectedAs.Name != members[0].Name {
+				t.Fatalf("the cached SAT says connected as %+v, want %s", sat.ConnectedAs, members[0].Name)
+			}
 			p.connect(second.Error.ConnectURL, members[1].ID, s2.Token)
 			p.call("POST", "/api/v1/sales-access-token", s.Token, nil, http.StatusOK, &sat)
 			if who := signedInAs(p, sat); who != members[1].Name {
 				t.Fatalf("after connecting another member Sales Navigator signed in as %q, want %q", who, members[1].Name)
+			}
+			// The widget's "Connected as" line follows too, not the name
+			// remembered beside the earlier SAT.
+			if sat.ConnectedAs == nil || sat.ConnectedAs.Name != members[1].Name {
+				t.Fatalf("after connecting another member the widget says connected as %+v, want %s", sat.ConnectedAs, members[1].Name)
 			}
 		})
 	}
