@@ -107,7 +107,7 @@ server:
 
 wasm:
 	@mkdir -p $(WEB)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags '-s -w' -o $(WEB)/app.wasm.tmp ./cmd/wasm
+	GO=$(GO) deploy/wasm.sh $(WEB)/app.wasm.tmp
 	@if ! cmp -s $(WEB)/app.wasm.tmp $(WEB)/app.wasm; then \
 		mv $(WEB)/app.wasm.tmp $(WEB)/app.wasm; \
 		gzip -9 -k -f $(WEB)/app.wasm; \

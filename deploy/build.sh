@@ -15,6 +15,6 @@ export CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 
 mkdir -p "$out/web"
 GOOS=linux go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$out/snapbridge" ./cmd/server
-GOOS=js GOARCH=wasm go build -trimpath -ldflags '-s -w' -o "$out/web/app.wasm" ./cmd/wasm
+"$(dirname "$0")/wasm.sh" "$out/web/app.wasm"
 gzip -9 -k -f "$out/web/app.wasm"
 brotli -q 11 -f -o "$out/web/app.wasm.br" "$out/web/app.wasm"
