@@ -965,14 +965,8 @@
     $('set-host-kind').value = h.kind || 'jwt';
     $('set-sf-org').value = sf.orgId || '';
     $('set-sf-domain').value = sf.myDomain || '';
-    $('set-sf-secret').value = '';
-    $('set-sf-secret2').value = '';
-    $('set-sf-drop2').checked = false;
-    const n = sf.consumerSecretsSet || 0;
-    $('set-sf-secret-hint').textContent = n > 0
-      ? `${n} secret${n > 1 ? 's are' : ' is'} active. Leave empty to keep; stored encrypted, never shown again.`
-      : 'From the Connected App (App Manager › View › Manage Consumer Details). Stored encrypted, never shown again.';
-    $('set-sf-drop2').closest('label').hidden = n < 2;
+    renderSecretSlots('set-sf', sf.consumerSecretsSet,
+      'From the Connected App (App Manager › View › Manage Consumer Details). Stored encrypted, never shown again.');
     const canvasURL = `${location.origin}/w/${encodeURIComponent(document.body.dataset.tenant)}/canvas`;
     $('set-sf-origins').textContent = (sf.origins || []).length
       ? `Canvas app URL: ${canvasURL}. Pages that may frame the widget: ${sf.origins.join(', ')}.`
@@ -982,18 +976,37 @@
     showHostFields();
   }
 
+  // renderSecretSlots empties a CRM adapter's two secret inputs (<prefix>-secret,
+  // <prefix>-secret2) and says how many secrets are active (`set`), or
+  // where the secret comes from (`source`) when none is; "Remove the second
+  // secret" shows only when there are two.
+  function renderSecretSlots(prefix, set, source) {
+    const n = set || 0;
+    $(`${prefix}-secret`).value = '';
+    $(`${prefix}-secret2`).value = '';
+    $(`${prefix}-drop2`).checked = false;
+    $(`${prefix}-secret-hint`).textContent = n > 0
+      ? `${n} secret${n > 1 ? 's are' : ' is'} active. Leave empty to keep; stored encrypted, never shown again.`
+      : source;
+    $(`${prefix}-drop2`).closest('label').hidden = n < 2;
+  }
+
+  // secretSlots reads a CRM adapter's two secret inputs for a spec: an
+  // empty slot keeps the stored secret of that slot (see admin.secretSlots),
+  // and the second is dropped when "Remove the second secret" is ticked.
+  function secretSlots(prefix, stored) {
+    const secrets = [$(`${prefix}-secret`).value];
+    const second = $(`${prefix}-secret2`).value;
+    if (second) secrets.push(second);
+    else if ((stored || 0) >= 2 && !$(`${prefix}-drop2`).checked) secrets.push('');
+    return secrets;
+  }
+
   // renderHubSpot fills the HubSpot app card fields.
   function renderHubSpot(hs) {
     $('set-hs-portal').value = hs.portalId || '';
     $('set-hs-url').value = hs.publicUrl || '';
-    $('set-hs-secret').value = '';
-    $('set-hs-secret2').value = '';
-    $('set-hs-drop2').checked = false;
-    const n = hs.clientSecretsSet || 0;
-    $('set-hs-secret-hint').textContent = n > 0
-      ? `${n} secret${n > 1 ? 's are' : ' is'} active. Leave empty to keep; stored encrypted, never shown again.`
-      : "From the app's Auth tab in HubSpot. Stored encrypted, never shown again.";
-    $('set-hs-drop2').closest('label').hidden = n < 2;
+    renderSecretSlots('set-hs', hs.clientSecretsSet, "From the app's Auth tab in HubSpot. Stored encrypted, never shown again.");
     const base = hs.publicUrl || location.origin;
     $('set-hs-card').textContent = `The card calls ${base}/hubspot/${encodeURIComponent(document.body.dataset.tenant)}/card with hubspot.fetch; list it in the app's permittedUrls.`;
   }
@@ -1011,14 +1024,8 @@
     $('set-d365-org').value = d.orgUrl || '';
     $('set-d365-tid').value = d.entraTenantId || '';
     $('set-d365-client').value = d.clientId || '';
-    $('set-d365-secret').value = '';
-    $('set-d365-secret2').value = '';
-    $('set-d365-drop2').checked = false;
-    const n = d.clientSecretsSet || 0;
-    $('set-d365-secret-hint').textContent = n > 0
-      ? `${n} secret${n > 1 ? 's are' : ' is'} active. Leave empty to keep; stored encrypted, never shown again.`
-      : "Certificates & secrets › the secret's Value (not its id). Stored encrypted, never shown again.";
-    $('set-d365-drop2').closest('label').hidden = n < 2;
+    renderSecretSlots('set-d365', d.clientSecretsSet,
+      "Certificates & secrets › the secret's Value (not its id). Stored encrypted, never shown again.");
     const base = `${location.origin}/w/${encodeURIComponent(document.body.dataset.tenant)}/dynamics`;
     $('set-d365-urls').textContent = `Redirect URI (Web): ${base}/callback. IFRAME control URL: ${base}.` +
       ((d.origins || []).length ? ` Pages that may frame the widget: ${d.origins.join(', ')}.` : '');
@@ -1028,13 +1035,9 @@
   // the stored secret of that slot (see admin.DynamicsSpec).
   function dynamicsSpec() {
     const d = (tenantView.host && tenantView.host.dynamics) || {};
-    const secrets = [$('set-d365-secret').value];
-    const second = $('set-d365-secret2').value;
-    if (second) secrets.push(second);
-    else if ((d.clientSecretsSet || 0) >= 2 && !$('set-d365-drop2').checked) secrets.push('');
     return { orgUrl: $('set-d365-org').value.trim(), entraTenantId: $('set-d365-tid').value.trim(),
       clientId: $('set-d365-client').value.trim(), authority: d.authority === 'https://login.microsoftonline.com' ? '' : (d.authority || ''),
-      clientSecrets: secrets };
+      clientSecrets: secretSlots('set-d365', d.clientSecretsSet) };
   }
   $('set-host-kind').addEventListener('change', showHostFields);
 
@@ -1045,23 +1048,17 @@
     if (kind === 'hubspot') return { kind, hubspot: hubSpotSpec() };
     if (kind === 'dynamics') return { kind, dynamics: dynamicsSpec() };
     if (kind !== 'salesforce') return { kind };
-    const stored = (tenantView.host && tenantView.host.salesforce && tenantView.host.salesforce.consumerSecretsSet) || 0;
-    const secrets = [$('set-sf-secret').value];
-    const second = $('set-sf-secret2').value;
-    if (second) secrets.push(second);
-    else if (stored >= 2 && !$('set-sf-drop2').checked) secrets.push('');
-    return { kind, salesforce: { orgId: $('set-sf-org').value.trim(), myDomain: $('set-sf-domain').value.trim(), consumerSecrets: secrets } };
+    const sf = (tenantView.host && tenantView.host.salesforce) || {};
+    return { kind, salesforce: { orgId: $('set-sf-org').value.trim(), myDomain: $('set-sf-domain').value.trim(),
+      consumerSecrets: secretSlots('set-sf', sf.consumerSecretsSet) } };
   }
 
   // hubSpotSpec reads the HubSpot fields; empty secret slots keep the
   // stored secret of that slot (see admin.HubSpotSpec).
   function hubSpotSpec() {
-    const stored = (tenantView.host && tenantView.host.hubspot && tenantView.host.hubspot.clientSecretsSet) || 0;
-    const secrets = [$('set-hs-secret').value];
-    const second = $('set-hs-secret2').value;
-    if (second) secrets.push(second);
-    else if (stored >= 2 && !$('set-hs-drop2').checked) secrets.push('');
-    return { portalId: $('set-hs-portal').value.trim(), publicUrl: $('set-hs-url').value.trim(), clientSecrets: secrets };
+    const hs = (tenantView.host && tenantView.host.hubspot) || {};
+    return { portalId: $('set-hs-portal').value.trim(), publicUrl: $('set-hs-url').value.trim(),
+      clientSecrets: secretSlots('set-hs', hs.clientSecretsSet) };
   }
 
   // settingsSpec reads the form into a TenantSpec for PUT, or throws

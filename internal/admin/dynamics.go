@@ -40,23 +40,12 @@ func (d *DynamicsSpec) host(current *tenant.Tenant) *tenant.DynamicsHost {
 	if d == nil {
 		return nil
 	}
-	out := &tenant.DynamicsHost{EntraTenantID: d.EntraTenantID, ClientID: d.ClientID, OrgURL: d.OrgURL, Authority: d.Authority}
 	var stored []string
 	if c := current.Dynamics(); c != nil {
 		stored = c.ClientSecrets
 	}
-	if d.ClientSecrets == nil {
-		out.ClientSecrets = append([]string(nil), stored...)
-	}
-	for i, s := range d.ClientSecrets {
-		switch {
-		case s != "":
-			out.ClientSecrets = append(out.ClientSecrets, s)
-		case i < len(stored):
-			out.ClientSecrets = append(out.ClientSecrets, stored[i])
-		}
-	}
-	return out
+	return &tenant.DynamicsHost{EntraTenantID: d.EntraTenantID, ClientID: d.ClientID, OrgURL: d.OrgURL, Authority: d.Authority,
+		ClientSecrets: secretSlots(d.ClientSecrets, stored)}
 }
 
 // dynamicsView is the admin API's view of d; nil for none.

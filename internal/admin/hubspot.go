@@ -38,23 +38,11 @@ func (h *HubSpotSpec) host(current *tenant.Tenant) *tenant.HubSpotHost {
 	if h == nil {
 		return nil
 	}
-	hs := &tenant.HubSpotHost{PortalID: h.PortalID, PublicURL: h.PublicURL}
 	var stored []string
 	if c := current.HubSpot(); c != nil {
 		stored = c.ClientSecrets
 	}
-	if h.ClientSecrets == nil {
-		hs.ClientSecrets = append([]string(nil), stored...)
-	}
-	for i, s := range h.ClientSecrets {
-		switch {
-		case s != "":
-			hs.ClientSecrets = append(hs.ClientSecrets, s)
-		case i < len(stored):
-			hs.ClientSecrets = append(hs.ClientSecrets, stored[i])
-		}
-	}
-	return hs
+	return &tenant.HubSpotHost{PortalID: h.PortalID, PublicURL: h.PublicURL, ClientSecrets: secretSlots(h.ClientSecrets, stored)}
 }
 
 // hubSpotViewOf is the view of a HubSpot account; nil for none.

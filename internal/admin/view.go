@@ -164,24 +164,34 @@ func (h *HostSpec) policy(current *tenant.Tenant) tenant.HostPolicy {
 	if h.Salesforce == nil {
 		return p
 	}
-	sf := &tenant.SalesforceHost{OrgID: h.Salesforce.OrgID, MyDomain: h.Salesforce.MyDomain}
 	var stored []string
 	if c := current.Salesforce(); c != nil {
 		stored = c.ConsumerSecrets
 	}
-	if h.Salesforce.ConsumerSecrets == nil {
-		sf.ConsumerSecrets = append([]string(nil), stored...)
+	p.Salesforce = &tenant.SalesforceHost{OrgID: h.Salesforce.OrgID, MyDomain: h.Salesforce.MyDomain,
+		ConsumerSecrets: secretSlots(h.Salesforce.ConsumerSecrets, stored)}
+	return p
+}
+
+// secretSlots is the secrets an admin's spec keeps for a CRM adapter: sent
+// is what the console sent, slot by slot, stored what the tenant has. An
+// omitted list keeps every stored secret; "" in slot i keeps stored secret
+// i (the console never shows a secret, so it cannot send it back); any
+// other value replaces that slot, and a shorter list drops the rest.
+func secretSlots(sent, stored []string) []string {
+	if sent == nil {
+		return append([]string(nil), stored...)
 	}
-	for i, s := range h.Salesforce.ConsumerSecrets {
+	var out []string
+	for i, s := range sent {
 		switch {
 		case s != "":
-			sf.ConsumerSecrets = append(sf.ConsumerSecrets, s)
+			out = append(out, s)
 		case i < len(stored):
-			sf.ConsumerSecrets = append(sf.ConsumerSecrets, stored[i])
+			out = append(out, stored[i])
 		}
 	}
-	p.Salesforce = sf
-	return p
+	return out
 }
 
 // TenantView is a tenant as the admin API shows it: every setting, and

@@ -83,13 +83,12 @@ func (a *API) dynamicsLaunch(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	handle, err := a.Launches.Put(ctx, l)
-	if err != nil {
-		a.fail(c, err)
+	card, ok := a.handOff(c, t, l)
+	if !ok {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusSeeOther, "/w/"+url.PathEscape(t.ID)+"/card?h="+url.QueryEscape(handle))
+	c.Redirect(http.StatusSeeOther, card)
 }
 
 // dynamicsSignIn starts the sign-in in the popup: the state is bound to
@@ -189,12 +188,11 @@ func (a *API) dynamicsSession(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	next, err := a.Launches.Put(ctx, l)
-	if err != nil {
-		a.fail(c, err)
+	card, ok := a.handOff(c, t, l)
+	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"next": "/w/" + url.PathEscape(t.ID) + "/card?h=" + url.QueryEscape(next)})
+	c.JSON(http.StatusOK, gin.H{"next": card})
 }
 
 // DynamicsCookieHeader is the Set-Cookie value keeping a browser's

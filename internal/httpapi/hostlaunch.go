@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/snapbridge/snapbridge/internal/hostctx"
 	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
@@ -43,11 +44,23 @@ func (a *API) hostLaunch(c *gin.Context, kind string) {
 		a.fail(c, err)
 		return
 	}
-	handle, err := a.Launches.Put(ctx, l)
-	if err != nil {
-		a.fail(c, err)
+	card, ok := a.handOff(c, t, l)
+	if !ok {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Redirect(http.StatusSeeOther, "/w/"+url.PathEscape(t.ID)+"/card?h="+url.QueryEscape(handle))
+	c.Redirect(http.StatusSeeOther, card)
+}
+
+// handOff keeps a verified launch under a one-time handle and returns the
+// path of the card page that redeems it, /w/<tenant>/card?h=<handle>: the
+// CRM's proof and the session token never appear in a URL. When the store
+// fails it answers the request and returns false.
+func (a *API) handOff(c *gin.Context, t *tenant.Tenant, l *hostctx.Launch) (string, bool) {
+	handle, err := a.Launches.Put(c.Request.Context(), l)
+	if err != nil {
+		a.fail(c, err)
+		return "", false
+	}
+	return "/w/" + url.PathEscape(t.ID) + "/card?h=" + url.QueryEscape(handle), true
 }

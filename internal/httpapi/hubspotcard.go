@@ -2,7 +2,7 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
+
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,9 +44,8 @@ func (a *API) hubSpotCard(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	handle, err := a.Launches.Put(ctx, l)
-	if err != nil {
-		a.fail(c, err)
+	card, ok := a.handOff(c, t, l)
+	if !ok {
 		return
 	}
 	base := a.PublicURL
@@ -55,7 +54,7 @@ func (a *API) hubSpotCard(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, hubSpotCardAnswer{
-		URL:       base + "/w/" + url.PathEscape(t.ID) + "/card?h=" + url.QueryEscape(handle),
+		URL:       base + card,
 		ExpiresIn: int(hostctx.HandoffLifetime / time.Second),
 	})
 }

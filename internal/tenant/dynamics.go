@@ -199,25 +199,6 @@ func (t *Tenant) validateDynamics(bad func(string, string, ...any)) {
 			d.Authority = o
 		}
 	}
-	switch n := len(d.ClientSecrets); {
-	case n == 0:
-		bad("host.dynamics.clientSecrets", "needs the app registration's client secret value")
-		return
-	case n > MaxDynamicsClientSecrets:
-		bad("host.dynamics.clientSecrets", "has %d secrets; at most %d may be active at once", n, MaxDynamicsClientSecrets)
-		return
-	}
-	for i, s := range d.ClientSecrets {
-		field := fmt.Sprintf("host.dynamics.clientSecrets[%d]", i)
-		if strings.TrimSpace(s) != s || len(s) < MinConsumerSecretLen || len(s) > 256 {
-			bad(field, "must be the client secret's value as shown once by Entra (%d-256 characters, no spaces around it)", MinConsumerSecretLen)
-			return
-		}
-		for j := range i {
-			if d.ClientSecrets[j] == s {
-				bad(field, "repeats clientSecrets[%d]", j)
-				return
-			}
-		}
-	}
+	checkRotatingSecrets(bad, "host.dynamics.clientSecrets", d.ClientSecrets, MaxDynamicsClientSecrets,
+		"the app registration's client secret value", "the client secret's value as shown once by Entra")
 }

@@ -192,27 +192,8 @@ func (t *Tenant) validateHost(bad func(string, string, ...any)) {
 	} else {
 		sf.MyDomain = name + ".my.salesforce.com"
 	}
-	switch n := len(sf.ConsumerSecrets); {
-	case n == 0:
-		bad("host.salesforce.consumerSecrets", "needs the Connected App's consumer secret")
-		return
-	case n > MaxConsumerSecrets:
-		bad("host.salesforce.consumerSecrets", "has %d secrets; at most %d may be active at once", n, MaxConsumerSecrets)
-		return
-	}
-	for i, s := range sf.ConsumerSecrets {
-		field := fmt.Sprintf("host.salesforce.consumerSecrets[%d]", i)
-		if strings.TrimSpace(s) != s || len(s) < MinConsumerSecretLen || len(s) > 256 {
-			bad(field, "must be the Connected App's consumer secret as shown (%d-256 characters, no spaces around it)", MinConsumerSecretLen)
-			return
-		}
-		for j := range i {
-			if sf.ConsumerSecrets[j] == s {
-				bad(field, "repeats consumerSecrets[%d]", j)
-				return
-			}
-		}
-	}
+	checkRotatingSecrets(bad, "host.salesforce.consumerSecrets", sf.ConsumerSecrets, MaxConsumerSecrets,
+		"the Connected App's consumer secret", "the Connected App's consumer secret as shown")
 }
 
 // MinConsumerSecretLen is the shortest consumer secret accepted: Salesforce
@@ -305,4 +286,33 @@ func upper(c byte) byte {
 		return c - ('a' - 'A')
 	}
 	return c
+}
+
+// checkRotatingSecrets checks the secrets a CRM adapter verifies with: one
+// to max active (two while rotating), each min-256 characters without
+// spaces around it, none repeated. field is the setting's path; what names
+// the secret for "needs …" and shown for "must be …".
+func checkRotatingSecrets(bad func(string, string, ...any), field string, secrets []string, max int, what, shown string) {
+	switch n := len(secrets); {
+	case n == 0:
+		bad(field, "needs %s", what)
+		return
+	case n > max:
+		bad(field, "has %d secrets; at most %d may be active at once", n, max)
+		return
+	}
+	name := field[strings.LastIndexByte(field, '.')+1:]
+	for i, s := range secrets {
+		at := fmt.Sprintf("%s[%d]", field, i)
+		if strings.TrimSpace(s) != s || len(s) < MinConsumerSecretLen || len(s) > 256 {
+			bad(at, "must be %s (%d-256 characters, no spaces around it)", shown, MinConsumerSecretLen)
+			return
+		}
+		for j := range i {
+			if secrets[j] == s {
+				bad(at, "repeats %s[%d]", name, j)
+				return
+			}
+		}
+	}
 }

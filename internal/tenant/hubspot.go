@@ -82,27 +82,8 @@ func (t *Tenant) validateHubSpot(bad func(string, string, ...any)) {
 			h.PublicURL = u
 		}
 	}
-	switch n := len(h.ClientSecrets); {
-	case n == 0:
-		bad("host.hubspot.clientSecrets", "needs the HubSpot app's client secret")
-		return
-	case n > MaxHubSpotSecrets:
-		bad("host.hubspot.clientSecrets", "has %d secrets; at most %d may be active at once", n, MaxHubSpotSecrets)
-		return
-	}
-	for i, s := range h.ClientSecrets {
-		field := fmt.Sprintf("host.hubspot.clientSecrets[%d]", i)
-		if strings.TrimSpace(s) != s || len(s) < MinConsumerSecretLen || len(s) > 256 {
-			bad(field, "must be the HubSpot app's client secret as shown (%d-256 characters, no spaces around it)", MinConsumerSecretLen)
-			return
-		}
-		for j := range i {
-			if h.ClientSecrets[j] == s {
-				bad(field, "repeats clientSecrets[%d]", j)
-				return
-			}
-		}
-	}
+	checkRotatingSecrets(bad, "host.hubspot.clientSecrets", h.ClientSecrets, MaxHubSpotSecrets,
+		"the HubSpot app's client secret", "the HubSpot app's client secret as shown")
 }
 
 // ValidHubSpotPublicURL checks a base URL HubSpot calls: https (http only
