@@ -68,32 +68,37 @@ func TestWrkSendsTheTargetsRequestAndCountsRefusals(t *testing.T) {
 		}
 		t.Skip("wrk is not installed: make bench-deps")
 	}
-	var good, bad atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body := make([]byte, 64)
-		n, _ := r.Body.Read(body)
-		if r.Method == "POST" && r.Header.Get("Authorization") == `Bearer a"b` && string(body[:n]) == `{"x":1}` &&
-			r.URL.RawQuery == "records=r1" {
-			good.Add(1)
-			return
-		}
-		bad.Add(1)
-		w.WriteHeader(http.StatusUnauthorized)
-	}))
-	defer srv.Close()
+	// A server per scenario: a request of the previous run still being
+	// answered when wrk exits must not count in the next.
+	serve := func(t *testing.T) (url string, good, bad *atomic.Int64) {
+		good, bad = new(atomic.Int64), new(atomic.Int64)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body := make([]byte, 64)
+			n, _ := r.Body.Read(body)
+			if r.Method == "POST" && r.Header.Get("Authorization") == `Bearer a"b` && string(body[:n]) == `{"x":1}` &&
+				r.URL.RawQuery == "records=r1" {
+				good.Add(1)
+				return
+			}
+			bad.Add(1)
+			w.WriteHeader(http.StatusUnauthorized)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL, good, bad
+	}
 	opts := wrkOptions{Bin: bin, Connections: 2, Threads: 1, Duration: time.Second, Rounds: 1, Dir: t.TempDir()}
 	for _, tc := range []struct {
 		scenario string
 		target   target
 		refused  bool
 	}{
-		{"the target's request", target{Label: "good", URL: srv.URL + "/api?records=r1", Method: "POST",
+		{"the target's request", target{Label: "good", URL: "/api?records=r1", Method: "POST",
 			Headers: map[string]string{"Authorization": `Bearer a"b`}, Body: `{"x":1}`}, false},
-		{"a request the server refuses", target{Label: "bad", URL: srv.URL + "/api?records=r1"}, true},
+		{"a request the server refuses", target{Label: "bad", URL: "/api?records=r1"}, true},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
-			good.Store(0)
-			bad.Store(0)
+			base, good, bad := serve(t)
+			tc.target.URL = base + tc.target.URL
 			r, err := runWrk(context.Background(), opts, tc.target, filepath.Join(opts.Dir, tc.target.Label+".lua"), window{})
 			if err != nil {
 				t.Fatal(err)
