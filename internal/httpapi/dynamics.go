@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/snapbridge/snapbridge/internal/hostctx"
-	"github.com/snapbridge/snapbridge/internal/problem"
 	"github.com/snapbridge/snapbridge/internal/tenant"
 )
 
@@ -35,28 +34,12 @@ var errSignInUnavailable = &apiError{http.StatusNotFound, "host_not_configured",
 // dynamicsAdapter returns tenant c's Dynamics sign-in adapter, having set
 // the frame its error pages may show in; ok false when it answered.
 func (a *API) dynamicsAdapter(c *gin.Context, framed bool) (*tenant.Tenant, hostctx.SignIn, bool) {
-	t, found := a.Tenants.Get(c.Param("tenant"))
-	if !found {
-		if framed {
-			c.Request = problem.WithFrame(c.Request, problem.AnyFrame)
-		}
-		a.fail(c, errUnknownTenant)
-		return nil, nil, false
-	}
-	if framed {
-		c.Request = problem.WithFrame(c.Request, t.Origins())
-	}
-	if a.Hosts == nil || a.Launches == nil {
-		a.fail(c, errSignInUnavailable)
-		return nil, nil, false
-	}
-	ad, err := a.Hosts.For(t, tenant.HostDynamics)
-	if err != nil {
-		a.fail(c, err)
-		return nil, nil, false
-	}
-	si, ok := ad.(hostctx.SignIn)
+	t, ad, ok := a.hostAdapter(c, tenant.HostDynamics, framed)
 	if !ok {
+		return nil, nil, false
+	}
+	si, isSignIn := ad.(hostctx.SignIn)
+	if !isSignIn {
 		a.fail(c, errSignInUnavailable)
 		return nil, nil, false
 	}

@@ -22,26 +22,8 @@ func (a *API) canvasLaunch(c *gin.Context) { a.hostLaunch(c, tenant.HostSalesfor
 // appears in a URL. Refusals are the error page framed by the tenant's
 // origins (a navigation in the CRM's frame) or JSON.
 func (a *API) hostLaunch(c *gin.Context, kind string) {
-	t, ok := a.Tenants.Get(c.Param("tenant"))
+	t, l, ok := a.verifiedLaunch(c, kind, true)
 	if !ok {
-		c.Request = problem.WithFrame(c.Request, problem.AnyFrame)
-		a.fail(c, errUnknownTenant)
-		return
-	}
-	c.Request = problem.WithFrame(c.Request, t.Origins())
-	if a.Hosts == nil || a.Launches == nil {
-		a.fail(c, errNotFound)
-		return
-	}
-	adapter, err := a.Hosts.For(t, kind)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	l, err := adapter.Launch(ctx, t, c.Request)
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	card, ok := a.handOff(c, t, l)
@@ -50,6 +32,50 @@ func (a *API) hostLaunch(c *gin.Context, kind string) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Redirect(http.StatusSeeOther, card)
+}
+
+// hostAdapter returns tenant c's host adapter of kind; ok false when it
+// answered (an unknown tenant, a server without adapters, a tenant whose
+// CRM opens the widget another way). framed: refusals are navigations in
+// the CRM's frame, so their error page may be framed by the tenant's
+// origins.
+func (a *API) hostAdapter(c *gin.Context, kind string, framed bool) (*tenant.Tenant, hostctx.Adapter, bool) {
+	t, found := a.Tenants.Get(c.Param("tenant"))
+	if !found {
+		if framed {
+			c.Request = problem.WithFrame(c.Request, problem.AnyFrame)
+		}
+		a.fail(c, errUnknownTenant)
+		return nil, nil, false
+	}
+	if framed {
+		c.Request = problem.WithFrame(c.Request, t.Origins())
+	}
+	if a.Hosts == nil || a.Launches == nil {
+		a.fail(c, errNotFound)
+		return nil, nil, false
+	}
+	adapter, err := a.Hosts.For(t, kind)
+	if err != nil {
+		a.fail(c, err)
+		return nil, nil, false
+	}
+	return t, adapter, true
+}
+
+// verifiedLaunch verifies c, a CRM's launch request, with the tenant's
+// adapter of kind; ok false when it answered.
+func (a *API) verifiedLaunch(c *gin.Context, kind string, framed bool) (*tenant.Tenant, *hostctx.Launch, bool) {
+	t, adapter, ok := a.hostAdapter(c, kind, framed)
+	if !ok {
+		return nil, nil, false
+	}
+	l, err := adapter.Launch(c.Request.Context(), t, c.Request)
+	if err != nil {
+		a.fail(c, err)
+		return nil, nil, false
+	}
+	return t, l, true
 }
 
 // handOff keeps a verified launch under a one-time handle and returns the

@@ -24,24 +24,8 @@ type hubSpotCardAnswer struct {
 // handle (the same page Canvas's 303 leads to), at the public URL HubSpot
 // called, for the card to open in an iframe modal. Refusals are JSON.
 func (a *API) hubSpotCard(c *gin.Context) {
-	t, ok := a.Tenants.Get(c.Param("tenant"))
+	t, l, ok := a.verifiedLaunch(c, tenant.HostHubSpot, false)
 	if !ok {
-		a.fail(c, errUnknownTenant)
-		return
-	}
-	if a.Hosts == nil || a.Launches == nil {
-		a.fail(c, errNotFound)
-		return
-	}
-	adapter, err := a.Hosts.For(t, tenant.HostHubSpot)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	l, err := adapter.Launch(ctx, t, c.Request)
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	card, ok := a.handOff(c, t, l)
