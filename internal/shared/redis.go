@@ -207,9 +207,9 @@ func (r *Redis) Take(ctx context.Context, key string, ttl time.Duration) (func()
 		n, err := r.client.Exists(cctx, k).Result()
 		cancel()
 		if err != nil {
-			if ctx.Err() != nil {
+			if err := callerEnded(ctx); err != nil {
 				// The caller's deadline, not Redis, ended the wait.
-				return nil, false, ctx.Err()
+				return nil, false, err
 			}
 			return nil, false, fmt.Errorf("redis lock wait: %w", err)
 		}
@@ -284,4 +284,17 @@ func (r *Redis) Subscribe(channel string, fn func(string)) func() {
 		}
 	}()
 	return func() { ps.Close() }
+}
+
+// callerEnded is ctx's error, or DeadlineExceeded once its deadline has
+// passed: a Redis call bounded by that deadline times out at the same
+// instant, possibly a moment before the context itself says so.
+func callerEnded(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
