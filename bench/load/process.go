@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/loopback"
 )
 
 // process is a child program (snapbridge serve or sandbox) run in a
@@ -105,13 +106,6 @@ func (p *process) tail() string {
 	return strings.Join(lines, "\n")
 }
 
-// freeAddr returns a loopback address whose port was free a moment ago,
-// for a child that must be told its address before it listens.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
+// freeAddr returns a free loopback address for a child that must be told
+// its address before it listens.
+func freeAddr() (string, error) { return loopback.Addr() }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -26,6 +25,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/loopback"
 	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/session"
@@ -581,16 +581,15 @@ func (g *refreshGate) hold(t *testing.T) (entered <-chan struct{}, release func(
 	return g.entered, release
 }
 
-// freeLoopbackAddr reserves a free 127.0.0.1 port for a server that must
+// freeLoopbackAddr picks a free 127.0.0.1 port for a server that must
 // know its address before it starts (OAuth redirect URIs).
 func freeLoopbackAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
 // lockedBuffer collects a process's output.

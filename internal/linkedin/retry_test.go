@@ -2,10 +2,11 @@ package linkedin
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/loopback"
 )
 
 func TestBackoffDelay(t *testing.T) {
@@ -145,13 +146,11 @@ func TestRetriesEndWithContext(t *testing.T) {
 }
 
 func TestUnreachable(t *testing.T) {
-	// A port that was just free: nothing listens there.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	// A free port: nothing listens there.
+	addr, err := loopback.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := l.Addr().String()
-	l.Close()
 	tests := []struct {
 		scenario string
 		call     func(c *Client) error

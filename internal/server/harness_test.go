@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/snapbridge/snapbridge/internal/config"
+	"github.com/snapbridge/snapbridge/internal/loopback"
 	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/server"
 	"github.com/snapbridge/snapbridge/internal/session"
@@ -332,15 +332,13 @@ func (p *product) secretsLeaked() []string {
 	return where
 }
 
-// freeAddr reserves a free loopback port for a server that must know its
+// freeAddr picks a free loopback port for a server that must know its
 // own address before it starts (OAuth redirect URIs).
 func freeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loopback.Addr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
 	return addr
 }

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -107,10 +106,7 @@ func TestRedisAwayDegradesButKeepsTheServerReady(t *testing.T) {
 // TestUnreachableRedisAtStartDoesNotRefuseStart: the instance starts
 // degraded and says so.
 func TestUnreachableRedisAtStartDoesNotRefuseStart(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
+	addr := freeAddr(t) // nothing listens there
 	p := startWithRedis(t, "redis://"+addr+"/0")
 	if m := sharedMode(t, p); m != "degraded" {
 		t.Fatalf("shared = %q, want degraded", m)

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/snapbridge/snapbridge/internal/loopback"
 )
 
 // Server is a private redis-server.
@@ -130,11 +132,4 @@ func (s *Server) pings() bool {
 	return err == nil && strings.TrimSpace(line) == "+PONG"
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+func freePort() (int, error) { return loopback.Port() }

@@ -15,7 +15,6 @@ package pgtest
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -30,6 +29,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/snapbridge/snapbridge/internal/loopback"
 )
 
 // server is the package's private PostgreSQL, once started.
@@ -236,12 +237,11 @@ func (s *server) command(program string, args ...string) *exec.Cmd {
 // run starts postgres on a free port and waits until it accepts
 // connections.
 func (s *server) run() error {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := loopback.Port()
 	if err != nil {
 		return err
 	}
-	s.port = l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	s.port = port
 	logFile, err := os.Create(s.path("log"))
 	if err != nil {
 		return err
