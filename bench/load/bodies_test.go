@@ -79,23 +79,7 @@ func TestEachWrkThreadSendsItsOwnSliceOfTheBodyFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	byConn := map[string][]int{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := io.ReadAll(r.Body)
-		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(string(raw), `{"line":`), "}"))
-		if r.Method != "POST" || r.Header.Get("Content-Type") != "application/json" || err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		byConn[r.RemoteAddr] = append(byConn[r.RemoteAddr], n)
-		mu.Unlock()
-	}))
-	defer srv.Close()
 	opts := wrkOptions{Bin: bin, Connections: 4, Threads: 2, Duration: time.Second, Rounds: 2, Dir: dir}
-	tgt := target{Label: "bodies", URL: srv.URL + "/api/v1/sessions", Method: "POST",
-		Headers: map[string]string{"Content-Type": "application/json"}, Bodies: f, OneTime: true}
 	for _, tc := range []struct {
 		scenario string
 		w        window
@@ -106,9 +90,24 @@ func TestEachWrkThreadSendsItsOwnSliceOfTheBodyFile(t *testing.T) {
 		{"a window of 5 lines, used up and started over", window{First: 7, Count: 5}, true},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
-			mu.Lock()
-			clear(byConn)
-			mu.Unlock()
+			// A server per scenario: a request of the previous wrk run still
+			// being answered must not count in this one.
+			var mu sync.Mutex
+			byConn := map[string][]int{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				raw, _ := io.ReadAll(r.Body)
+				n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(string(raw), `{"line":`), "}"))
+				if r.Method != "POST" || r.Header.Get("Content-Type") != "application/json" || err != nil {
+					w.WriteHeader(http.StatusBadRequest)
+					return
+				}
+				mu.Lock()
+				byConn[r.RemoteAddr] = append(byConn[r.RemoteAddr], n)
+				mu.Unlock()
+			}))
+			defer srv.Close()
+			tgt := target{Label: "bodies", URL: srv.URL + "/api/v1/sessions", Method: "POST",
+				Headers: map[string]string{"Content-Type": "application/json"}, Bodies: f, OneTime: true}
 			r, err := runWrk(context.Background(), opts, tgt, filepath.Join(dir, "bodies.lua"), tc.w)
 			if err != nil {
 				t.Fatal(err)
