@@ -93,6 +93,11 @@ type product struct {
 // configure the rest of the configuration.
 func startProduct(t testing.TB, li *linkedIn, dataDir, addr string, tune func(*tenant.Tenant), configure ...func(*config.Config)) *product {
 	t.Helper()
+	if strings.HasSuffix(addr, ":0") {
+		// A port of the kernel's choosing is in its ephemeral range, which an
+		// outgoing connection may take while restart rebinds it.
+		addr = freeAddr(t)
+	}
 	cfg := config.Defaults()
 	cfg.Addr = addr
 	cfg.DataDir = dataDir
