@@ -17,14 +17,45 @@ func salesforceTenant() Tenant {
 	return t
 }
 
+// hostCase is one host setting an admin may enter; field is the field
+// its refusal names, "" when the tenant is valid.
+type hostCase struct {
+	scenario string
+	mutate   func(*Tenant)
+	field    string
+}
+
+// checkHostCases validates base() changed by each case: a valid tenant is
+// accepted, an invalid one refused with a FieldError on the case's field
+// whose message does not repeat the secret.
+func checkHostCases(t *testing.T, base func() Tenant, secret string, cases []hostCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.scenario, func(t *testing.T) {
+			tn := base()
+			tc.mutate(&tn)
+			tn.ApplyDefaults()
+			err := tn.Validate()
+			var fe *FieldError
+			switch {
+			case tc.field == "" && err != nil:
+				t.Fatalf("valid tenant refused: %v", err)
+			case tc.field == "":
+			case !errors.As(err, &fe):
+				t.Fatalf("got %v, want a FieldError on %s", err, tc.field)
+			case fe.Field != tc.field:
+				t.Fatalf("field %q (%v), want %q", fe.Field, err, tc.field)
+			case strings.Contains(err.Error(), secret):
+				t.Fatalf("the message repeats the secret: %v", err)
+			}
+		})
+	}
+}
+
 // An admin who sets up Salesforce Canvas learns which host setting is
 // wrong, by its field.
 func TestSalesforceHostValidationNamesTheField(t *testing.T) {
-	for _, tc := range []struct {
-		scenario string
-		mutate   func(*Tenant)
-		field    string // "" means valid
-	}{
+	checkHostCases(t, salesforceTenant, strings.Repeat("a", 32), []hostCase{
 		{"valid, without own allowed origins", func(*Tenant) {}, ""},
 		{"valid 18-character org id", func(t2 *Tenant) { t2.Host.Salesforce.OrgID = "00DA0000000AbCdMAK" }, ""},
 		{"valid sandbox my domain", func(t2 *Tenant) { t2.Host.Salesforce.MyDomain = "acme--uat.sandbox.my.salesforce.com" }, ""},
@@ -56,26 +87,7 @@ func TestSalesforceHostValidationNamesTheField(t *testing.T) {
 		{"the same secret twice", func(t2 *Tenant) {
 			t2.Host.Salesforce.ConsumerSecrets = []string{strings.Repeat("a", 64), strings.Repeat("a", 64)}
 		}, "host.salesforce.consumerSecrets[1]"},
-	} {
-		t.Run(tc.scenario, func(t *testing.T) {
-			tn := salesforceTenant()
-			tc.mutate(&tn)
-			tn.ApplyDefaults()
-			err := tn.Validate()
-			var fe *FieldError
-			switch {
-			case tc.field == "" && err != nil:
-				t.Fatalf("valid tenant refused: %v", err)
-			case tc.field == "":
-			case !errors.As(err, &fe):
-				t.Fatalf("got %v, want a FieldError on %s", err, tc.field)
-			case fe.Field != tc.field:
-				t.Fatalf("field %q (%v), want %q", fe.Field, err, tc.field)
-			case strings.Contains(err.Error(), strings.Repeat("a", 32)):
-				t.Fatalf("the message repeats the secret: %v", err)
-			}
-		})
-	}
+	})
 }
 
 // Salesforce shows an org id in two forms; an admin may paste either, or
