@@ -2,7 +2,6 @@ package sat
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -25,13 +24,6 @@ const fetchLock = 30 * time.Second
 type Sharing interface {
 	shared.Cache
 	shared.Locks
-}
-
-// sealedToken is a token as brokers share it.
-type sealedToken struct {
-	KeyID  string    `json:"k"`
-	Sealed []byte    `json:"s"`
-	Until  time.Time `json:"e"`
 }
 
 // Share makes b share tokens through s, sealed with ring, and returns b.
@@ -109,15 +101,11 @@ func (b *Broker) sharedFor(ctx context.Context, t *tenant.Tenant, viewer, key st
 // openShared opens a shared token of key issued on generation gen, if it
 // is one and is usable.
 func (b *Broker) openShared(raw []byte, key, gen string) (linkedin.SalesAccessToken, bool) {
-	var st sealedToken
-	if json.Unmarshal(raw, &st) != nil {
+	token, expires, ok := shared.Open(b.ring, sealedAAD(key, gen), raw)
+	if !ok {
 		return linkedin.SalesAccessToken{}, false
 	}
-	plain, err := b.ring.Open(st.KeyID, st.Sealed, sealedAAD(key, gen))
-	if err != nil {
-		return linkedin.SalesAccessToken{}, false
-	}
-	tok := linkedin.SalesAccessToken{Token: string(plain), ExpiresAt: st.Until}
+	tok := linkedin.SalesAccessToken{Token: token, ExpiresAt: expires}
 	return tok, b.usable(tok)
 }
 
@@ -125,11 +113,7 @@ func (b *Broker) openShared(raw []byte, key, gen string) (linkedin.SalesAccessTo
 // enters its renewal margin. A failure only costs the other instances a
 // fetch of their own.
 func (b *Broker) writeShared(ctx context.Context, key, gen string, tok linkedin.SalesAccessToken) {
-	keyID, sealed, err := b.ring.Seal([]byte(tok.Token), sealedAAD(key, gen))
-	if err != nil {
-		return
-	}
-	raw, err := json.Marshal(sealedToken{KeyID: keyID, Sealed: sealed, Until: tok.ExpiresAt})
+	raw, err := shared.Seal(b.ring, sealedAAD(key, gen), tok.Token, tok.ExpiresAt)
 	if err != nil {
 		return
 	}

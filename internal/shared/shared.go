@@ -5,8 +5,8 @@
 // Failover uses Redis and falls back to Local while Redis is down or slow.
 //
 // Values are stored as given: a service whose value is a secret seals it
-// (internal/keyring) before it stores it, so no secret reaches Redis in
-// plaintext.
+// with the key ring (Seal, Open) before it stores it, so no secret reaches
+// Redis in plaintext.
 package shared
 
 import (

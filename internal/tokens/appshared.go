@@ -2,7 +2,6 @@ package tokens
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -28,13 +27,6 @@ const sharedLockTTL = upstreamTimeout
 // shared cache (this instance's cache knows its own).
 var appScopes = []string{linkedin.ScopeProfiles, linkedin.ScopeValidation, linkedin.ScopeDisplay,
 	linkedin.ScopeAnalytics, linkedin.ScopeCompliance}
-
-// sealedValue is a secret as instances share it.
-type sealedValue struct {
-	KeyID   string    `json:"k"`
-	Sealed  []byte    `json:"s"`
-	Expires time.Time `json:"e"`
-}
 
 // Share makes a share its tokens through s, sealed with ring, so that
 // instances fetch each tenant's token once; it returns a. Call it before
@@ -94,18 +86,14 @@ func (a *AppTokens) readShared(ctx context.Context, key appTokenKey, margin time
 	if err != nil || !ok {
 		return "", false
 	}
-	var v sealedValue
-	if json.Unmarshal(raw, &v) != nil || !a.now().Add(margin).Before(v.Expires) {
-		return "", false
-	}
-	plain, err := a.ring.Open(v.KeyID, v.Sealed, []byte(appSharedKey(key)))
-	if err != nil {
+	token, expires, ok := shared.Open(a.ring, []byte(appSharedKey(key)), raw)
+	if !ok || !a.now().Add(margin).Before(expires) {
 		return "", false
 	}
 	a.mu.Lock()
-	a.cache[key] = cachedAppToken{token: string(plain), expiresAt: v.Expires}
+	a.cache[key] = cachedAppToken{token: token, expiresAt: expires}
 	a.mu.Unlock()
-	return string(plain), true
+	return token, true
 }
 
 // writeShared seals and stores c until it expires; a failure only costs
@@ -114,11 +102,7 @@ func (a *AppTokens) writeShared(ctx context.Context, key appTokenKey, c cachedAp
 	if c.token == "" {
 		return
 	}
-	keyID, sealed, err := a.ring.Seal([]byte(c.token), []byte(appSharedKey(key)))
-	if err != nil {
-		return
-	}
-	raw, err := json.Marshal(sealedValue{KeyID: keyID, Sealed: sealed, Expires: c.expiresAt})
+	raw, err := shared.Seal(a.ring, []byte(appSharedKey(key)), c.token, c.expiresAt)
 	if err != nil {
 		return
 	}
