@@ -48,6 +48,8 @@ func rotateKeys(args []string, out io.Writer) error {
 		return fmt.Errorf("rotate tenant secrets: %w", err)
 	}
 	fmt.Fprintf(out, "re-encrypted %d member token(s) and %d tenant secret record(s) with key %s\n", n, m, ring.Primary())
+	// Kept CRM sign-ins are bound to a handle only the browser holds.
+	fmt.Fprintf(out, "kept Dynamics 365 sign-ins are sealed with key %s at their next use; a sign-in unused until an old key is removed asks its seller to sign in again\n", ring.Primary())
 	return nil
 }
 

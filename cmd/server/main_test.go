@@ -205,7 +205,8 @@ func TestKeysRotateReencryptsWithTheNewestKey(t *testing.T) {
 	if err := rotateKeys([]string{"--sandbox"}, &out); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "re-encrypted 1 member token(s) and 0 tenant secret record(s) with key new") {
+	if !strings.Contains(out.String(), "re-encrypted 1 member token(s) and 0 tenant secret record(s) with key new") ||
+		!strings.Contains(out.String(), "kept Dynamics 365 sign-ins are sealed with key new at their next use") {
 		t.Errorf("output %q", out.String())
 	}
 	newOnly, _ := server.KeyRing([]string{newKey})

@@ -97,6 +97,8 @@ const (
 type Sealer interface {
 	Seal(plaintext, aad []byte) (keyID string, sealed []byte, err error)
 	Open(keyID string, sealed, aad []byte) ([]byte, error)
+	// Primary is the id of the key Seal seals with.
+	Primary() string
 }
 
 // dynamicsRecordTypes maps the entity logical names the widget handles to
@@ -497,6 +499,17 @@ func (a *dynamics) open(ctx context.Context, t *tenant.Tenant, d *tenant.Dynamic
 			return row, grant{}, derr
 		}
 		return row, grant{}, ErrSignInRequired
+	}
+	if row.KeyID != a.ring.Primary() {
+		// Sealed with an older key of the ring. `keys rotate` cannot reach
+		// sign-ins (the store knows only a hash of their handle), so seal
+		// it again with the primary key on its use: removing the old key
+		// later does not sign this seller out. When another page changed
+		// the row first, it sealed with the primary key too; when the write
+		// fails, the next use tries again.
+		if kept, err := a.keep(ctx, t, handle, g, &row); err == nil && kept.Sealed != nil {
+			row = kept
+		}
 	}
 	return row, g, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snapbridge/snapbridge/internal/config"
 	"github.com/snapbridge/snapbridge/internal/sandbox"
 	"github.com/snapbridge/snapbridge/internal/wire"
 )
@@ -262,6 +263,51 @@ func TestDynamicsKeptSignInRefreshesAndSurvivesARestart(t *testing.T) {
 	resp, body = dynRequest(t, p, http.MethodGet, p.srv.URL+"/w/dyn/dynamics?"+q, navigation(true, cookie), "")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Sign in with Microsoft") {
 		t.Fatalf("a revoked sign-in: %d %s", resp.StatusCode, body)
+	}
+}
+
+// TestDynamicsKeptSignInOutlivesAKeyRotation: the operator puts a new
+// encryption key first and runs keys rotate, which cannot reach kept
+// sign-ins (only a hash of their handle is stored). A seller who opens a
+// record before the old key is removed has the sign-in sealed again with
+// the new key and still needs no sign-in afterwards; one who did not
+// signs in with Microsoft once more, and no request fails.
+func TestDynamicsKeptSignInOutlivesAKeyRotation(t *testing.T) {
+	addr, dataDir := freeAddr(t), t.TempDir()
+	li := startLinkedIn(t, "http://"+addr+"/oauth/linkedin/callback")
+	k1, k2 := config.NewEncryptionKey("k1"), config.NewEncryptionKey("k2")
+	p := startProduct(t, li, dataDir, addr, nil, encryptionKeys(k1))
+	rec := sandbox.DynamicsRecords()[0]
+	q := dynRecordQuery(wire.Record{ID: rec.ID, Type: rec.Type})
+	active := dynSignIn(t, p, sandbox.DynamicsSeller)
+	idle := dynSignIn(t, p, sandbox.DynamicsSeller)
+	opens := func(p *product, cookie string) (bool, string) {
+		t.Helper()
+		resp, body := dynRequest(t, p, http.MethodGet, p.srv.URL+"/w/dyn/dynamics?"+q, navigation(true, cookie), "")
+		switch {
+		case resp.StatusCode == http.StatusSeeOther:
+			return true, ""
+		case resp.StatusCode == http.StatusOK && strings.Contains(body, "Sign in with Microsoft"):
+			return false, body
+		}
+		t.Fatalf("record page: %d %s", resp.StatusCode, body)
+		return false, ""
+	}
+	p.stop()
+
+	rotateTenantSecrets(t, p.srv.Config, k2, k1)
+	p = startProduct(t, li, dataDir, addr, nil, encryptionKeys(k2, k1))
+	if ok, body := opens(p, active); !ok {
+		t.Fatalf("with both keys the kept sign-in did not open the card: %s", body)
+	}
+	p.stop()
+
+	p = startProduct(t, li, dataDir, addr, nil, encryptionKeys(k2))
+	if ok, body := opens(p, active); !ok {
+		t.Fatalf("the sign-in used while both keys were in the ring was lost with the old key: %s", body)
+	}
+	if ok, _ := opens(p, idle); ok {
+		t.Fatal("a sign-in sealed only with the removed key opened a card")
 	}
 }
 
