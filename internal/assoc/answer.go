@@ -21,7 +21,7 @@ func (r *Resolver) AppendAnswer(ctx context.Context, t *tenant.Tenant, recordIDs
 		now := r.now()
 		if body, ok := r.cache.appendFresh(t.ID, recordIDs, now, b); ok {
 			ts := r.state(t.ID)
-			r.count(ctx, t.ID, ts, len(recordIDs), 0)
+			r.count(t.ID, ts, len(recordIDs), 0)
 			rl, err := r.rateLimit(ctx, t, ts, r.days.of(now), now, -1)
 			if err != nil {
 				return b, rl, err

@@ -189,6 +189,12 @@ type tenantState struct {
 	slots   chan struct{} // bounds concurrent upstream calls
 	hits    atomic.Uint64
 	misses  atomic.Uint64
+	// unsharedHits and unsharedMisses are counted here and not yet added
+	// to the shared counters; sharing is set while shareCounts runs, and
+	// flushing is held while they are being added.
+	unsharedHits, unsharedMisses atomic.Int64
+	sharing                      atomic.Bool
+	flushing                     sync.Mutex
 }
 
 // NewResolver returns a Resolver calling li with tokens from apps and
@@ -328,7 +334,7 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 	}
 	// Counted before waiting on LinkedIn, so the health figures show
 	// a request while it is still in flight.
-	r.count(ctx, t.ID, ts, hits, misses)
+	r.count(t.ID, ts, hits, misses)
 	r.metrics.Coalesced(len(waits) - len(owned) - len(forced))
 	r.cfg.Metrics.ForcedLookups(t.ID, len(forced))
 	used := -1
@@ -362,14 +368,18 @@ func (r *Resolver) Resolve(ctx context.Context, t *tenant.Tenant, recordIDs []st
 // Stats reports, for health pages, how many answers the tenant has cached
 // here and how many records were answered from the cache (hits) or needed
 // LinkedIn (misses): since the resolver started, or with Config.Shared on
-// every instance over the last SharedCountsFor.
+// every instance over the last SharedCountsFor (this instance's counts
+// all, another's up to its last SharedCountsEvery).
 func (r *Resolver) Stats(tenantID string) (entries int, hits, misses uint64) {
-	if h, m, ok := r.sharedCounts(tenantID); ok {
-		return r.cache.countOf(tenantID), h, m
-	}
 	r.mu.Lock()
 	ts := r.tenants[tenantID]
 	r.mu.Unlock()
+	if ts != nil && r.cfg.Shared != nil {
+		r.flushCounts(tenantID, ts)
+	}
+	if h, m, ok := r.sharedCounts(tenantID); ok {
+		return r.cache.countOf(tenantID), h, m
+	}
 	if ts == nil {
 		return r.cache.countOf(tenantID), 0, 0
 	}

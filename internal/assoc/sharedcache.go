@@ -57,23 +57,61 @@ func (r *Resolver) toShared(e entry, now time.Time) {
 // start again from zero (Config.Shared).
 const SharedCountsFor = 30 * 24 * time.Hour
 
-// count adds a request's hits and misses to the tenant's counts, here and
-// on the shared counters.
-func (r *Resolver) count(ctx context.Context, tenantID string, ts *tenantState, hits, misses int) {
+// SharedCountsEvery is how often an instance adds the hits and misses it
+// counted to the shared counters (Config.Shared): a look-up never waits
+// on Redis to be counted.
+const SharedCountsEvery = time.Second
+
+// count adds a request's hits and misses to the tenant's counts: here at
+// once, on the shared counters within SharedCountsEvery.
+func (r *Resolver) count(tenantID string, ts *tenantState, hits, misses int) {
 	ts.hits.Add(uint64(hits))
 	ts.misses.Add(uint64(misses))
 	r.metrics.Hit(hits)
 	r.metrics.Miss(misses)
-	if r.cfg.Shared == nil {
+	if r.cfg.Shared == nil || hits+misses == 0 {
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
+	ts.unsharedHits.Add(int64(hits))
+	ts.unsharedMisses.Add(int64(misses))
+	if ts.sharing.CompareAndSwap(false, true) {
+		go r.shareCounts(tenantID, ts)
+	}
+}
+
+// shareCounts adds the tenant's unshared counts to the shared counters at
+// once, then every SharedCountsEvery while look-ups keep adding to them,
+// and ends after a period without any.
+func (r *Resolver) shareCounts(tenantID string, ts *tenantState) {
+	for {
+		if !r.flushCounts(tenantID, ts) {
+			ts.sharing.Store(false)
+			// A count added after the flush saw sharing still true and
+			// left its numbers here: take them, unless a new sharer has.
+			if ts.unsharedHits.Load() == 0 && ts.unsharedMisses.Load() == 0 || !ts.sharing.CompareAndSwap(false, true) {
+				return
+			}
+			continue
+		}
+		time.Sleep(SharedCountsEvery)
+	}
+}
+
+// flushCounts adds the tenant's unshared counts to the shared counters
+// now, and reports whether there were any. Counts Redis refused are
+// dropped: they only inform the health page.
+func (r *Resolver) flushCounts(tenantID string, ts *tenantState) bool {
+	ts.flushing.Lock()
+	defer ts.flushing.Unlock()
+	hits, misses := ts.unsharedHits.Swap(0), ts.unsharedMisses.Swap(0)
+	ctx := context.Background() // the shared state bounds each call itself
 	if hits > 0 {
-		_, _ = r.cfg.Shared.Add(ctx, "assoc-hits:"+tenantID, int64(hits), SharedCountsFor)
+		_, _ = r.cfg.Shared.Add(ctx, "assoc-hits:"+tenantID, hits, SharedCountsFor)
 	}
 	if misses > 0 {
-		_, _ = r.cfg.Shared.Add(ctx, "assoc-misses:"+tenantID, int64(misses), SharedCountsFor)
+		_, _ = r.cfg.Shared.Add(ctx, "assoc-misses:"+tenantID, misses, SharedCountsFor)
 	}
+	return hits != 0 || misses != 0
 }
 
 // sharedCounts reads the tenant's counts across instances.

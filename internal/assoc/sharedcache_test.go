@@ -1,6 +1,7 @@
 package assoc_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -101,7 +102,8 @@ func acmeOther() *tenant.Tenant {
 }
 
 // TestHitsAndMissesAreCountedAcrossInstances: the console's hit rate is
-// the cluster's, not one instance's.
+// the cluster's, not one instance's: each instance's own counts at once,
+// the others' within SharedCountsEvery.
 func TestHitsAndMissesAreCountedAcrossInstances(t *testing.T) {
 	url := redistest.Start(t).URL
 	a := newRig(t, assoc.Config{Shared: sharedRedis(t, url)}, nil)
@@ -110,9 +112,55 @@ func TestHitsAndMissesAreCountedAcrossInstances(t *testing.T) {
 	resolveOne(t, a, tn, "r1", false) // a miss on a
 	resolveOne(t, b, tn, "r1", false) // a hit on b, from a's answer
 	resolveOne(t, b, tn, "r1", false) // another hit on b
+	if _, hits, _ := b.resolver.Stats(tn.ID); hits < 2 {
+		t.Fatalf("b's Stats = %d hits; want at least its own 2 at once", hits)
+	}
+	deadline := time.Now().Add(5 * assoc.SharedCountsEvery)
 	for _, rg := range []*rig{a, b} {
-		if _, hits, misses := rg.resolver.Stats(tn.ID); hits != 2 || misses != 1 {
-			t.Fatalf("Stats = %d hits, %d misses; want the cluster's 2 and 1", hits, misses)
+		for {
+			_, hits, misses := rg.resolver.Stats(tn.ID)
+			if hits == 2 && misses == 1 {
+				break
+			}
+			if hits > 2 || misses > 1 || time.Now().After(deadline) {
+				t.Fatalf("Stats = %d hits, %d misses; want the cluster's 2 and 1", hits, misses)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
+	}
+}
+
+// stuckCounters is shared state whose counters never answer (a Redis
+// that hangs on INCRBY) while its cache works.
+type stuckCounters struct {
+	*shared.Local
+	release chan struct{}
+}
+
+func (s stuckCounters) Add(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
+	<-s.release
+	return 0, errors.New("released")
+}
+
+// TestCachedLookUpDoesNotWaitToBeCounted: look-ups answer while the
+// shared counters hang (a Redis that takes INCRBY and never answers).
+func TestCachedLookUpDoesNotWaitToBeCounted(t *testing.T) {
+	stuck := stuckCounters{Local: shared.NewLocal(0, nil), release: make(chan struct{})}
+	defer close(stuck.release)
+	rg := newRig(t, assoc.Config{Shared: stuck}, nil)
+	tn := acme(100)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		resolveOne(t, rg, tn, "r1", false) // a miss, answered by LinkedIn
+		resolveOne(t, rg, tn, "r1", false) // a hit
+	}()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("look-ups waited for the shared counters")
+	}
+	if n := rg.li.total(); n != 1 {
+		t.Fatalf("%d LinkedIn calls, want 1", n)
 	}
 }
