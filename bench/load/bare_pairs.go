@@ -154,8 +154,10 @@ func runBare(ctx context.Context, o options, out io.Writer) error {
 
 // measureSetup warms setup and measures pairs on it. On the single setup
 // wrk reaches the instance directly, as it reaches the bare server; the
-// cluster is reached through its round-robin proxy, so the bare server
-// sits behind one of the same kind (one backend). The warm-up goes through
+// cluster is reached through its round-robin proxy, so the bare side is
+// as many bare servers, each a process of its own, behind one of the same
+// kind: both sides share the cores among as many processes, and the ratio
+// is what the product's handlers cost, not the topology. The warm-up goes through
 // the proxies either way: they are the instances' public URL, which the
 // LinkedIn connect flow returns to.
 func measureSetup(ctx context.Context, o options, s *stack, setup string, pairs []barePair, logf func(string, ...any)) (setupResult, error) {
@@ -196,8 +198,9 @@ type bench struct {
 	direct  string // the product's URL for wrk
 	viewer  string // connected, its SAT cached
 	records []wire.Record
-	// started, stopped by close: the bare server, its proxy, the body file.
-	bare  *process
+	// started, stopped by close: the bare servers, their proxy, the body
+	// file.
+	bare  []*process
 	proxy *roundRobin
 	file  string
 }
@@ -216,16 +219,26 @@ func (b *bench) pair(ctx context.Context, bp barePair) (pair, error) {
 	if err := checkWarm(bp, got); err != nil {
 		return pair{}, err
 	}
-	name := "bare-" + b.setup + "-" + bp.Key
 	var base string
-	if b.bare, base, err = startBare(ctx, b.s.dir, name, got); err != nil {
-		return pair{}, err
-	}
-	if b.setup == setupCluster {
+	if b.setup == setupSingle {
+		p, backend, err := startBare(ctx, b.s.dir, "bare-single-"+bp.Key, got)
+		if err != nil {
+			return pair{}, err
+		}
+		b.bare, base = append(b.bare, p), backend
+	} else {
+		var backends []string
+		for i := range b.o.instances {
+			p, backend, err := startBare(ctx, b.s.dir, fmt.Sprintf("bare-cluster-%s-%d", bp.Key, i+1), got)
+			if err != nil {
+				return pair{}, err
+			}
+			b.bare, backends = append(b.bare, p), append(backends, backend)
+		}
 		if b.proxy, err = listenRoundRobin(); err != nil {
 			return pair{}, err
 		}
-		if err := b.proxy.serve([]string{base}); err != nil {
+		if err := b.proxy.serve(backends); err != nil {
 			return pair{}, err
 		}
 		base = b.proxy.URL
@@ -318,8 +331,8 @@ func (b *bench) close() {
 	if b.proxy != nil {
 		b.proxy.close()
 	}
-	if b.bare != nil {
-		b.bare.stop()
+	for _, p := range b.bare {
+		p.stop()
 	}
 	if b.file != "" && !b.o.keep {
 		os.Remove(b.file)

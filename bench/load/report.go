@@ -119,7 +119,7 @@ func labelB(rs []pairResult) string {
 // setupNames describes the setups in the bare benchmark's report.
 var setupNames = map[string]string{
 	setupSingle:  "one instance on SQLite, reached directly (as the bare server)",
-	setupCluster: "the cluster on PostgreSQL + Redis behind the round-robin proxy (the bare server behind one too)",
+	setupCluster: "the cluster on PostgreSQL + Redis behind the round-robin proxy (as many bare servers behind one too)",
 }
 
 // reportBare prints the bare benchmark: per setup every wrk run, then per
